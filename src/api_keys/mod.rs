@@ -1,0 +1,166 @@
+//! API keys: one organization's credentials, each acting for the user who made it.
+
+pub mod handlers;
+pub mod secret;
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+
+use crate::dispatch;
+use crate::http::auth::hash_secret;
+use crate::http::{Page, PageRequest};
+use crate::http::pagination::Cursor;
+use crate::ids::{ApiKeyId, OrganizationId, UserId};
+use crate::paginate;
+use crate::store::Conn;
+use crate::store::schema::api_keys;
+use crate::time::{self, Micros};
+use crate::urls;
+use secret::ApiKeySecret;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub organization_id: String,
+    pub user_id: String,
+    pub name: String,
+    pub secret_hash: String,
+    pub live: bool,
+    pub created_at: Micros,
+}
+
+impl ApiKeyRow {
+    pub fn cursor(&self) -> Cursor {
+        Cursor::new(self.created_at, &self.id)
+    }
+}
+
+/// Why a key could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("an API key named {0:?} already exists in this organization")]
+    NameTaken(String),
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// Creates a key named after `secret` (which the caller generated or was given), storing
+/// only the secret's hash.
+pub async fn insert(
+    conn: &mut Conn<'_>,
+    organization_id: &str,
+    user_id: &str,
+    secret: &ApiKeySecret,
+) -> Result<ApiKeyRow, CreateError> {
+    let name = secret.name().to_string();
+    if name_taken(conn, organization_id, &name).await? {
+        return Err(CreateError::NameTaken(name));
+    }
+    let row = ApiKeyRow {
+        id: ApiKeyId::generate().into_string(),
+        organization_id: organization_id.to_string(),
+        user_id: user_id.to_string(),
+        name,
+        secret_hash: hash_secret(secret.as_str()),
+        live: secret.is_live(),
+        created_at: time::now(),
+    };
+    let inserted = dispatch!(conn, c => diesel::insert_into(api_keys::table)
+        .values(&row)
+        .execute(c)
+        .await);
+    match inserted {
+        Ok(_) => Ok(row),
+        // Two requests raced past the check above: the unique index decides.
+        Err(e) if crate::store::is_unique_violation(&e) => Err(CreateError::NameTaken(row.name)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn name_taken(conn: &mut Conn<'_>, organization_id: &str, name: &str) -> QueryResult<bool> {
+    let found: Option<String> = dispatch!(conn, c => api_keys::table
+        .filter(api_keys::organization_id.eq(organization_id))
+        .filter(api_keys::name.eq(name))
+        .select(api_keys::id)
+        .first(c)
+        .await
+        .optional())?;
+    Ok(found.is_some())
+}
+
+pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<ApiKeyRow>> {
+    dispatch!(conn, c => api_keys::table
+        .find(id)
+        .select(ApiKeyRow::as_select())
+        .first(c)
+        .await
+        .optional())
+}
+
+pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<usize> {
+    dispatch!(conn, c => diesel::delete(api_keys::table.find(id)).execute(c).await)
+}
+
+/// Which keys a list shows.
+pub enum Scope<'a> {
+    Organization(&'a str),
+    UserInOrganization { user_id: &'a str, organization_id: &'a str },
+}
+
+pub async fn list(
+    conn: &mut Conn<'_>,
+    scope: Scope<'_>,
+    page: &PageRequest,
+) -> QueryResult<Page<ApiKeyRow>> {
+    let rows = dispatch!(conn, c => {
+        let mut query = api_keys::table.select(ApiKeyRow::as_select()).into_boxed();
+        query = match scope {
+            Scope::Organization(organization_id) => {
+                query.filter(api_keys::organization_id.eq(organization_id))
+            }
+            Scope::UserInOrganization { user_id, organization_id } => query
+                .filter(api_keys::organization_id.eq(organization_id))
+                .filter(api_keys::user_id.eq(user_id)),
+        };
+        paginate!(query, api_keys::created_at, api_keys::id, page).load(c).await
+    })?;
+    Ok(Page::from_rows(rows, page, ApiKeyRow::cursor))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ApiKeyView {
+    pub api_key_url: String,
+    pub api_key_name: String,
+    #[serde(rename = "api-key-live?")]
+    pub api_key_live: bool,
+    pub organization_url: String,
+    pub user_url: String,
+    pub created_at: String,
+    /// Only in the answer to the request that created the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_secret: Option<String>,
+}
+
+impl ApiKeyView {
+    pub fn new(row: ApiKeyRow) -> Self {
+        ApiKeyView {
+            api_key_url: urls::api_key(&ApiKeyId::from_db(row.id)),
+            api_key_name: row.name,
+            api_key_live: row.live,
+            organization_url: urls::organization(&OrganizationId::from_db(row.organization_id)),
+            user_url: urls::user(&UserId::from_db(row.user_id)),
+            created_at: time::format(row.created_at),
+            api_key_secret: None,
+        }
+    }
+
+    pub fn with_secret(row: ApiKeyRow, secret: &ApiKeySecret) -> Self {
+        ApiKeyView {
+            api_key_secret: Some(secret.as_str().to_string()),
+            ..ApiKeyView::new(row)
+        }
+    }
+}

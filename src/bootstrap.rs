@@ -1,0 +1,124 @@
+//! Creating an organization with its first user, membership and API key: used by `serve` on
+//! an empty database and by `hyperbank bootstrap`. Everything is written in one transaction.
+
+use serde::Serialize;
+
+use crate::api_keys::secret::ApiKeySecret;
+use crate::api_keys::{self, ApiKeyRow, CreateError};
+use crate::ids::{ApiKeyId, OrganizationId, UserId};
+use crate::organizations::{self, OrganizationRow};
+use crate::roles;
+use crate::store::{Db, StoreError};
+use crate::urls;
+use crate::users::{self, UserRow};
+
+pub const SANDBOX_ORGANIZATION: &str = "Sandbox";
+pub const SANDBOX_EMAIL: &str = "sandbox@example.com";
+const DEFAULT_KEY_NAME: &str = "bootstrap";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    #[error("organization name must be 1 to 64 characters")]
+    OrganizationName,
+    #[error("{0:?} is not an email address")]
+    Email(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    ApiKey(#[from] CreateError),
+}
+
+impl From<diesel::result::Error> for BootstrapError {
+    fn from(error: diesel::result::Error) -> Self {
+        BootstrapError::Store(error.into())
+    }
+}
+
+pub struct Bootstrapped {
+    pub organization: OrganizationRow,
+    pub user: UserRow,
+    pub api_key: ApiKeyRow,
+    pub secret: ApiKeySecret,
+}
+
+/// What `hyperbank bootstrap` prints.
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct BootstrapReport {
+    pub organization_url: String,
+    pub user_url: String,
+    pub api_key_url: String,
+    pub api_key_secret: String,
+}
+
+impl Bootstrapped {
+    pub fn report(&self) -> BootstrapReport {
+        BootstrapReport {
+            organization_url: urls::organization(&OrganizationId::from_db(
+                self.organization.id.clone(),
+            )),
+            user_url: urls::user(&UserId::from_db(self.user.id.clone())),
+            api_key_url: urls::api_key(&ApiKeyId::from_db(self.api_key.id.clone())),
+            api_key_secret: self.secret.as_str().to_string(),
+        }
+    }
+}
+
+/// Creates a test-mode organization whose first user (found or created by email) holds the
+/// founder roles, and an API key for that user. `secret` fixes the key's secret (and name).
+pub async fn create_organization(
+    db: &Db,
+    organization_name: &str,
+    email: &str,
+    secret: Option<ApiKeySecret>,
+) -> Result<Bootstrapped, BootstrapError> {
+    if !organizations::valid_display_name(organization_name) {
+        return Err(BootstrapError::OrganizationName);
+    }
+    if !users::valid_email(email) {
+        return Err(BootstrapError::Email(email.to_string()));
+    }
+    let secret = secret.unwrap_or_else(|| ApiKeySecret::generate(DEFAULT_KEY_NAME));
+    let mut tx = db.write().await?;
+    let result = provision(&mut tx.conn(), organization_name, email, &secret).await;
+    let (organization, user, api_key) = tx.finish(result).await?;
+    Ok(Bootstrapped {
+        organization,
+        user,
+        api_key,
+        secret,
+    })
+}
+
+async fn provision(
+    conn: &mut crate::store::Conn<'_>,
+    organization_name: &str,
+    email: &str,
+    secret: &ApiKeySecret,
+) -> Result<(OrganizationRow, UserRow, ApiKeyRow), BootstrapError> {
+    let organization = organizations::insert(conn, organization_name).await?;
+    let user = users::find_or_create(conn, email).await?;
+    let founder_roles: Vec<String> = roles::FOUNDER_ROLES
+        .iter()
+        .filter_map(|key| roles::builtin_id(key))
+        .map(|id| id.into_string())
+        .collect();
+    crate::memberships::insert(conn, &organization.id, &user.id, &founder_roles).await?;
+    let api_key = api_keys::insert(conn, &organization.id, &user.id, secret).await?;
+    Ok((organization, user, api_key))
+}
+
+/// On an empty database, creates the "Sandbox" organization; `None` when there already is one.
+pub async fn sandbox_if_empty(
+    db: &Db,
+    secret: Option<ApiKeySecret>,
+) -> Result<Option<Bootstrapped>, BootstrapError> {
+    let mut conn = db.read().await?;
+    if organizations::any_exist(&mut conn.conn()).await? {
+        return Ok(None);
+    }
+    drop(conn);
+    create_organization(db, SANDBOX_ORGANIZATION, SANDBOX_EMAIL, secret)
+        .await
+        .map(Some)
+}

@@ -1,0 +1,146 @@
+//! Events, the outbox: every state change records its Griffin event here, in the same
+//! transaction as the change itself, so an event exists exactly when its change committed.
+//! The webhook worker delivers from this table.
+
+pub mod handlers;
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+
+use crate::dispatch;
+use crate::http::pagination::Cursor;
+use crate::http::{Page, PageRequest};
+use crate::ids::EventId;
+use crate::paginate;
+use crate::store::Conn;
+use crate::store::schema::events;
+use crate::time::{self, Micros};
+use crate::urls;
+
+/// Griffin's event types.
+pub const EVENT_TYPES: [&str; 16] = [
+    "account-status-created",
+    "account-status-updated",
+    "admission-created",
+    "admission-updated",
+    "decision-created",
+    "onboarding-application-created",
+    "onboarding-application-updated",
+    "payment-created",
+    "submission-created",
+    "submission-updated",
+    "test-event",
+    "transaction-created",
+    "verification-created",
+    "verification-updated",
+    "verification-resource-created",
+    "verification-resource-updated",
+];
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub id: String,
+    pub organization_id: String,
+    pub event_type: String,
+    pub payload: String,
+    pub created_at: Micros,
+}
+
+impl EventRow {
+    pub fn cursor(&self) -> Cursor {
+        Cursor::new(self.created_at, &self.id)
+    }
+}
+
+/// Records an event. Call it with the connection of the transaction that made the change.
+/// `event_type` must be one of [`EVENT_TYPES`]; `payload` is the resource as it is now.
+pub async fn record(
+    conn: &mut Conn<'_>,
+    organization_id: &str,
+    event_type: &'static str,
+    payload: &impl Serialize,
+) -> QueryResult<EventRow> {
+    debug_assert!(EVENT_TYPES.contains(&event_type), "unknown event type {event_type}");
+    let payload = serde_json::to_string(payload)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let row = EventRow {
+        id: EventId::generate().into_string(),
+        organization_id: organization_id.to_string(),
+        event_type: event_type.to_string(),
+        payload,
+        created_at: time::now(),
+    };
+    dispatch!(conn, c => diesel::insert_into(events::table).values(&row).execute(c).await)?;
+    Ok(row)
+}
+
+pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<EventRow>> {
+    dispatch!(conn, c => events::table
+        .find(id)
+        .select(EventRow::as_select())
+        .first(c)
+        .await
+        .optional())
+}
+
+/// Filters of the event list.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub event_type: Option<String>,
+    pub created_after: Option<(Micros, bool)>,
+    pub created_before: Option<(Micros, bool)>,
+}
+
+pub async fn list(
+    conn: &mut Conn<'_>,
+    organization_id: &str,
+    filter: &Filter,
+    page: &PageRequest,
+) -> QueryResult<Page<EventRow>> {
+    let rows = dispatch!(conn, c => {
+        let mut query = events::table
+            .select(EventRow::as_select())
+            .filter(events::organization_id.eq(organization_id))
+            .into_boxed();
+        if let Some(event_type) = &filter.event_type {
+            query = query.filter(events::event_type.eq(event_type.clone()));
+        }
+        query = match filter.created_after {
+            Some((at, true)) => query.filter(events::created_at.ge(at)),
+            Some((at, false)) => query.filter(events::created_at.gt(at)),
+            None => query,
+        };
+        query = match filter.created_before {
+            Some((at, true)) => query.filter(events::created_at.le(at)),
+            Some((at, false)) => query.filter(events::created_at.lt(at)),
+            None => query,
+        };
+        paginate!(query, events::created_at, events::id, page).load(c).await
+    })?;
+    Ok(Page::from_rows(rows, page, EventRow::cursor))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct EventView {
+    pub event_url: String,
+    pub event_type: String,
+    pub event_payload: serde_json::Value,
+    pub created_at: String,
+}
+
+impl EventView {
+    pub fn new(row: EventRow) -> Self {
+        EventView {
+            event_url: urls::event(&EventId::from_db(row.id)),
+            event_type: row.event_type,
+            // Written by `record` from a serialized value, so it parses; an empty object
+            // keeps the response well formed should someone have edited the row by hand.
+            event_payload: serde_json::from_str(&row.payload)
+                .unwrap_or_else(|_| serde_json::json!({})),
+            created_at: time::format(row.created_at),
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! The JSON body extractor. Unlike actix's own it answers every problem with our error body:
+//! 415 for another content type, 413 over the size limit, and 400 with a JSON pointer to the
+//! offending value for malformed JSON, missing fields, wrong types and unknown enum values.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_path_to_error::{Path, Segment};
+
+use super::error::ApiError;
+
+/// Bodies larger than this are refused with 413.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// A request body deserialized from JSON.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = is_json_content_type(request);
+        let declared_length = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "Send the request body as JSON with `Content-Type: application/json`.",
+                ));
+            }
+            if declared_length.is_some_and(|n| n > BODY_LIMIT) {
+                return Err(too_large());
+            }
+            let mut body = Vec::with_capacity(declared_length.unwrap_or(1024).min(BODY_LIMIT));
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::new(StatusCode::BAD_REQUEST, "Bad request", e.to_string())
+                })?;
+                if body.len() + chunk.len() > BODY_LIMIT {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse(&body).map(Json)
+        })
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+        format!("Request bodies are limited to {BODY_LIMIT} bytes."),
+    )
+}
+
+fn is_json_content_type(request: &HttpRequest) -> bool {
+    let Some(value) = request.headers().get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Deserializes `body`, turning serde's errors into 400s with a JSON pointer.
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(describe)?;
+    deserializer.end().map_err(|e| {
+        ApiError::invalid_body("Bad request", format!("The body is not valid JSON: {e}."), "")
+    })?;
+    Ok(value)
+}
+
+fn describe(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let pointer = pointer(error.path());
+    let inner = error.inner();
+    if matches!(
+        inner.classify(),
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+    ) {
+        return ApiError::invalid_body(
+            "Bad request",
+            format!("The body is not valid JSON: {inner}."),
+            "",
+        );
+    }
+    // serde_json appends " at line L column C" to data errors; the pointer says where.
+    let message = inner.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(head, _)| head)
+        .to_string();
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        return ApiError::invalid_body(
+            "Missing field",
+            format!("`{field}` is required."),
+            format!("{pointer}/{}", escape(field)),
+        );
+    }
+    let title = if message.starts_with("unknown variant") {
+        "Invalid enum value"
+    } else if message.starts_with("invalid type") {
+        "Incorrect type"
+    } else {
+        "Invalid value"
+    };
+    ApiError::invalid_body(title, capitalize(&message), pointer)
+}
+
+/// The JSON pointer (RFC 6901) of a serde path.
+fn pointer(path: &Path) -> String {
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => {
+                out.push('/');
+                out.push_str(&index.to_string());
+            }
+            Segment::Map { key } => {
+                out.push('/');
+                out.push_str(&escape(key));
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+fn capitalize(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    #[allow(dead_code)]
+    struct Body {
+        api_key_name: String,
+        items: Option<Vec<Item>>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    #[allow(dead_code)]
+    struct Item {
+        kind: Kind,
+        count: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    enum Kind {
+        Small,
+    }
+
+    fn error_of(body: &str) -> ApiError {
+        match parse::<Body>(body.as_bytes()) {
+            Ok(parsed) => panic!("{body} parsed as {parsed:?}"),
+            Err(error) => error,
+        }
+    }
+
+    fn pointer_of(error: &ApiError) -> Option<&str> {
+        match &error.source {
+            Some(super::super::error::ErrorSource::Pointer(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn malformed_json() {
+        for body in ["", "{", "{\"api-key-name\": }", "nonsense", "{} trailing"] {
+            let error = error_of(body);
+            assert_eq!(error.title, "Bad request", "{body}");
+            assert_eq!(pointer_of(&error), Some(""));
+        }
+    }
+
+    #[test]
+    fn missing_field_points_at_it() {
+        let error = error_of(r#"{"items": [{"kind": "small", "count": 1}, {"kind": "small"}]}"#);
+        assert_eq!(error.title, "Missing field");
+        assert_eq!(pointer_of(&error), Some("/api-key-name"));
+        let error = error_of(r#"{"api-key-name": "a", "items": [{"kind": "small", "count": 1}, {"kind": "small"}]}"#);
+        assert_eq!(error.title, "Missing field");
+        assert_eq!(pointer_of(&error), Some("/items/1/count"));
+    }
+
+    #[test]
+    fn wrong_type_and_enum() {
+        let error = error_of(r#"{"api-key-name": 5}"#);
+        assert_eq!(error.title, "Incorrect type");
+        assert_eq!(pointer_of(&error), Some("/api-key-name"));
+        let error = error_of(r#"{"api-key-name": "a", "items": [{"kind": "huge", "count": 1}]}"#);
+        assert_eq!(error.title, "Invalid enum value");
+        assert_eq!(pointer_of(&error), Some("/items/0/kind"));
+        let error = error_of(r#"{"api-key-name": "a", "items": [{"kind": "small", "count": -1}]}"#);
+        assert_eq!(error.title, "Invalid value");
+        assert_eq!(pointer_of(&error), Some("/items/0/count"));
+        let error = error_of("[]");
+        assert_eq!(error.title, "Incorrect type");
+        assert_eq!(pointer_of(&error), Some(""));
+    }
+
+    #[test]
+    fn escapes_pointer_tokens() {
+        assert_eq!(escape("a/b~c"), "a~1b~0c");
+    }
+}

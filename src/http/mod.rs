@@ -1,0 +1,174 @@
+//! The HTTP foundation shared by every area: errors, auth, JSON bodies, query strings,
+//! pagination, the route table and content negotiation.
+
+pub mod auth;
+pub mod error;
+pub mod json;
+pub mod pagination;
+pub mod query;
+
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, Route, web};
+use serde::Serialize;
+
+pub use auth::Caller;
+pub use error::{ApiError, ApiResult};
+pub use json::Json;
+pub use pagination::{Links, ListBody, Page, PageRequest};
+pub use query::QueryParams;
+
+/// 200 with a JSON body.
+pub fn ok<T: Serialize>(body: &T) -> HttpResponse {
+    HttpResponse::Ok().json(body)
+}
+
+/// 201 with a JSON body and `Location` pointing at the new resource.
+pub fn created<T: Serialize>(location: &str, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(body)
+}
+
+pub fn no_content() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+/// One path and the methods it serves. The route table is a list of these, so the same list
+/// registers the routes, answers 405 with `Allow`, and is checked against `openapi.yaml`.
+pub struct Endpoint {
+    pub path: &'static str,
+    routes: Vec<(Method, Route)>,
+}
+
+impl Endpoint {
+    pub fn new(path: &'static str) -> Self {
+        Endpoint {
+            path,
+            routes: Vec::new(),
+        }
+    }
+
+    pub fn route(mut self, method: Method, route: Route) -> Self {
+        self.routes.push((method.clone(), route.method(method)));
+        self
+    }
+
+    pub fn get(self, route: Route) -> Self {
+        self.route(Method::GET, route)
+    }
+
+    pub fn post(self, route: Route) -> Self {
+        self.route(Method::POST, route)
+    }
+
+    pub fn put(self, route: Route) -> Self {
+        self.route(Method::PUT, route)
+    }
+
+    pub fn patch(self, route: Route) -> Self {
+        self.route(Method::PATCH, route)
+    }
+
+    pub fn delete(self, route: Route) -> Self {
+        self.route(Method::DELETE, route)
+    }
+
+    pub fn methods(&self) -> Vec<Method> {
+        self.routes.iter().map(|(m, _)| m.clone()).collect()
+    }
+
+    /// Registers the path; any other method gets 405 with `Allow`.
+    pub fn register(self, config: &mut web::ServiceConfig) {
+        let allow = self
+            .routes
+            .iter()
+            .map(|(m, _)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut resource = web::resource(actix_pattern(self.path));
+        for (_, route) in self.routes {
+            resource = resource.route(route);
+        }
+        let resource = resource.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move { ApiError::method_not_allowed(&allow).error_response_owned() }
+        }));
+        config.service(resource);
+    }
+}
+
+/// actix's path parameters cannot contain `-`; Griffin's (`{organization-id}`) do. Handlers
+/// read parameters by position, so only the names change.
+fn actix_pattern(path: &str) -> String {
+    let mut in_braces = false;
+    path.chars()
+        .map(|c| {
+            match c {
+                '{' => in_braces = true,
+                '}' => in_braces = false,
+                _ => {}
+            }
+            if in_braces && c == '-' { '_' } else { c }
+        })
+        .collect()
+}
+
+impl ApiError {
+    fn error_response_owned(self) -> HttpResponse {
+        actix_web::ResponseError::error_response(&self)
+    }
+}
+
+/// Unknown paths: our 404 body instead of actix's empty one.
+pub async fn unknown_route() -> HttpResponse {
+    ApiError::not_found().error_response_owned()
+}
+
+/// 406 for clients that will not take JSON. Applies before routing, to every request.
+pub async fn negotiate(
+    request: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
+    if !accepts_json(request.request()) {
+        let response = ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "not-acceptable",
+            "This API answers with `application/json` only.",
+        )
+        .error_response_owned();
+        return Ok(request.into_response(response).map_into_right_body());
+    }
+    next.call(request).await.map(|r| r.map_into_left_body())
+}
+
+fn accepts_json(request: &HttpRequest) -> bool {
+    let Some(accept) = request.headers().get(header::ACCEPT) else {
+        return true;
+    };
+    let Ok(accept) = accept.to_str() else {
+        return false;
+    };
+    accept.split(',').any(|range| {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let refused = parts.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
+        !refused
+            && matches!(
+                media.as_str(),
+                "application/json" | "application/*" | "*/*" | "application/problem+json"
+            )
+    })
+}
+
+/// A path id: malformed ids are 404, exactly like unknown ones.
+pub fn path_id<K: crate::ids::IdKind>(text: &str) -> ApiResult<crate::ids::Id<K>> {
+    crate::ids::Id::parse(text).ok_or_else(ApiError::not_found)
+}

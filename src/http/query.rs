@@ -1,0 +1,171 @@
+//! Query strings with Griffin's bracketed keys: `page[size]=10`, `filter[account-status][in][]=open`
+//! (repeated), `include=owner` or `include[]=owner`. Keys are kept literally, in order.
+//!
+//! Parameters of the reserved families (`page[…]`, `filter[…]`, `sort`, `include`) must be
+//! ones the endpoint knows: a typo such as `filter[acount-status][eq]` is a 400, not a filter
+//! silently ignored. Other parameters are ignored.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+
+use super::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone, Default)]
+pub struct QueryParams {
+    pairs: Vec<(String, String)>,
+}
+
+impl QueryParams {
+    pub fn parse(query: &str) -> Self {
+        QueryParams {
+            pairs: form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        }
+    }
+
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
+    /// The value of a single-valued parameter; given twice it is a 400.
+    pub fn single<'a>(&'a self, key: &'a str) -> ApiResult<Option<&'a str>> {
+        let mut values = self.all(key);
+        let first = values.next();
+        if values.next().is_some() {
+            return Err(ApiError::invalid_parameter(key, format!("`{key}` may be given only once.")));
+        }
+        Ok(first)
+    }
+
+    pub fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.pairs
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Values of `include=…`, `include[]=…` and comma-separated lists of either.
+    pub fn includes(&self) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == "include" || k == "include[]")
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// Refuses parameters of the reserved families that `known` does not list. `known`
+    /// names parameters literally (`filter[event-type][eq]`); `page[…]` and `sort` are
+    /// checked by the pagination parser and `include` values by [`Self::check_includes`].
+    pub fn check_known(&self, known_filters: &[&str]) -> ApiResult<()> {
+        for (key, _) in &self.pairs {
+            let reserved = key.starts_with("filter[") || key.starts_with("filter%5B");
+            if reserved && !known_filters.contains(&key.as_str()) {
+                return Err(ApiError::invalid_parameter(
+                    key,
+                    format!("`{key}` is not a filter of this list."),
+                ));
+            }
+            if key.starts_with("page[")
+                && !matches!(key.as_str(), "page[size]" | "page[after]" | "page[before]")
+            {
+                return Err(ApiError::invalid_parameter(
+                    key,
+                    format!("`{key}` is not a page parameter; use page[size], page[after] or page[before]."),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses `include` values that `known` does not list.
+    pub fn check_includes(&self, known: &[&str]) -> ApiResult<()> {
+        for value in self.includes() {
+            if !known.contains(&value) {
+                let expected = if known.is_empty() {
+                    "this resource has nothing to include".to_string()
+                } else {
+                    format!("expected one of {}", known.join(", "))
+                };
+                return Err(ApiError::invalid_parameter(
+                    "include",
+                    format!("Cannot include `{value}`: {expected}."),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FromRequest for QueryParams {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(QueryParams::parse(request.query_string())))
+    }
+}
+
+/// Encodes one query component, keeping the brackets of Griffin's keys readable.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'[' | b']' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_brackets_and_repeats() {
+        let q = QueryParams::parse(
+            "filter%5Baccount-status%5D%5Bin%5D%5B%5D=open&filter[account-status][in][]=closing&page[size]=5",
+        );
+        let statuses: Vec<_> = q.all("filter[account-status][in][]").collect();
+        assert_eq!(statuses, ["open", "closing"]);
+        assert_eq!(q.single("page[size]").ok().flatten(), Some("5"));
+    }
+
+    #[test]
+    fn single_refuses_repeats() {
+        let q = QueryParams::parse("page[size]=5&page[size]=6");
+        assert!(q.single("page[size]").is_err());
+    }
+
+    #[test]
+    fn both_include_forms() {
+        let q = QueryParams::parse("include=owner&include[]=beneficiary&include=a,b");
+        assert_eq!(q.includes(), ["owner", "beneficiary", "a", "b"]);
+        assert!(q.check_includes(&["owner", "beneficiary", "a", "b"]).is_ok());
+        assert!(q.check_includes(&["owner"]).is_err());
+    }
+
+    #[test]
+    fn unknown_reserved_parameters_are_refused() {
+        let q = QueryParams::parse("filter[typo][eq]=1&utm_source=x");
+        assert!(q.check_known(&["filter[event-type][eq]"]).is_err());
+        let q = QueryParams::parse("utm_source=x&filter[event-type][eq]=a");
+        assert!(q.check_known(&["filter[event-type][eq]"]).is_ok());
+        let q = QueryParams::parse("page[number]=2");
+        assert!(q.check_known(&[]).is_err());
+    }
+
+    #[test]
+    fn encodes_components() {
+        assert_eq!(encode_component("page[after]"), "page[after]");
+        assert_eq!(encode_component("a b&c=d"), "a%20b%26c%3Dd");
+        assert_eq!(encode_component("2024-01-01T00:00:00+01:00"), "2024-01-01T00%3A00%3A00%2B01%3A00");
+    }
+}

@@ -1,0 +1,195 @@
+//! Typed resource ids: a two-letter prefix, a dot and the base64url (no padding) encoding of
+//! 16 random bytes, e.g. `og.2To90xd1QV2IdWh1Ay8Epw`.
+//!
+//! Ids are stored as their full text form. Anything that does not parse (wrong prefix, bad
+//! base64, wrong length) is treated by the HTTP layer exactly like an unknown id: a 404.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// Length of the encoded random part: 16 bytes → 22 base64url characters.
+const ENCODED_LEN: usize = 22;
+
+/// A kind of resource and the prefix of its ids.
+pub trait IdKind {
+    const PREFIX: &'static str;
+}
+
+/// An id of a resource of kind `K`, always well formed.
+pub struct Id<K> {
+    text: String,
+    kind: PhantomData<fn() -> K>,
+}
+
+impl<K: IdKind> Id<K> {
+    /// A fresh random id.
+    pub fn generate() -> Self {
+        Self::from_bytes(rand::random::<[u8; 16]>())
+    }
+
+    /// The id whose random part is `bytes`; used for fixed ids such as the built-in roles.
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        let mut text = String::with_capacity(K::PREFIX.len() + 1 + ENCODED_LEN);
+        text.push_str(K::PREFIX);
+        text.push('.');
+        URL_SAFE_NO_PAD.encode_string(bytes, &mut text);
+        Id {
+            text,
+            kind: PhantomData,
+        }
+    }
+
+    /// Parses the text form; `None` for anything that is not an id of this kind.
+    pub fn parse(text: &str) -> Option<Self> {
+        let rest = text.strip_prefix(K::PREFIX)?.strip_prefix('.')?;
+        if rest.len() != ENCODED_LEN {
+            return None;
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(rest).ok()?;
+        // Re-encoding rejects non-canonical spellings (unused trailing bits set), so an id
+        // has exactly one text form and lookups by text cannot alias.
+        let canonical = Self::from_bytes(bytes.try_into().ok()?);
+        (canonical.text == text).then_some(canonical)
+    }
+
+    /// Wraps text read back from our own database, which only ever holds generated ids.
+    pub fn from_db(text: String) -> Self {
+        Id {
+            text,
+            kind: PhantomData,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn into_string(self) -> String {
+        self.text
+    }
+}
+
+impl<K> Clone for Id<K> {
+    fn clone(&self) -> Self {
+        Id {
+            text: self.text.clone(),
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<K> PartialEq for Id<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl<K> Eq for Id<K> {}
+
+impl<K> PartialEq<str> for Id<K> {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl<K> std::hash::Hash for Id<K> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state)
+    }
+}
+
+impl<K> fmt::Display for Id<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl<K> fmt::Debug for Id<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.text, f)
+    }
+}
+
+macro_rules! id_kinds {
+    ($($kind:ident => $alias:ident, $prefix:literal;)*) => {
+        $(
+            #[derive(Debug, Clone, Copy)]
+            pub enum $kind {}
+            impl IdKind for $kind {
+                const PREFIX: &'static str = $prefix;
+            }
+            pub type $alias = Id<$kind>;
+        )*
+    };
+}
+
+id_kinds! {
+    OrganizationKind => OrganizationId, "og";
+    UserKind => UserId, "ur";
+    ApiKeyKind => ApiKeyId, "ak";
+    MembershipKind => MembershipId, "mp";
+    RoleKind => RoleId, "re";
+    LegalPersonKind => LegalPersonId, "lp";
+    EventKind => EventId, "ev";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_round_trip() {
+        for _ in 0..1000 {
+            let id = OrganizationId::generate();
+            assert_eq!(id.as_str().len(), 25);
+            assert!(id.as_str().starts_with("og."));
+            assert_eq!(OrganizationId::parse(id.as_str()), Some(id));
+        }
+    }
+
+    #[test]
+    fn parses_griffin_examples() {
+        let id = OrganizationId::parse("og.2To90xd1QV2IdWh1Ay8Epw").expect("valid id");
+        assert_eq!(id.as_str(), "og.2To90xd1QV2IdWh1Ay8Epw");
+        assert!(ApiKeyId::parse("ak.0j3-IZIOSFytCD-9SqMdPw").is_some());
+        assert!(UserId::parse("ur.0KuXsz1nRC6ccdhneiat7Q").is_some());
+    }
+
+    #[test]
+    fn fixed_bytes_give_fixed_ids() {
+        let id = OrganizationId::from_bytes(*b" organization-id");
+        assert_eq!(id.as_str(), "og.IG9yZ2FuaXphdGlvbi1pZA");
+    }
+
+    #[test]
+    fn rejects_every_invalid_form() {
+        let valid = "og.2To90xd1QV2IdWh1Ay8Epw";
+        let invalid = [
+            "",
+            "og",
+            "og.",
+            "ur.2To90xd1QV2IdWh1Ay8Epw",      // another kind's prefix
+            "OG.2To90xd1QV2IdWh1Ay8Epw",      // prefixes are lower case
+            "og2To90xd1QV2IdWh1Ay8Epw",       // no dot
+            "og:2To90xd1QV2IdWh1Ay8Epw",      // wrong separator
+            "og.2To90xd1QV2IdWh1Ay8Ep",       // too short
+            "og.2To90xd1QV2IdWh1Ay8Epww",     // too long
+            "og.2To90xd1QV2IdWh1Ay8Ep=",      // padding
+            "og.2To90xd1QV2IdWh1Ay8Ep+",      // standard, not url-safe, alphabet
+            "og.2To90xd1QV2IdWh1Ay8Ep/",      //
+            "og.2To90xd1QV2IdWh1Ay8Ep!",      // not base64 at all
+            "og.2To90xd1QV2IdWh1Ay8Epx",      // non-canonical trailing bits
+            " og.2To90xd1QV2IdWh1Ay8Epw",     // whitespace
+            "og.2To90xd1QV2IdWh1Ay8Epw ",     //
+            "og.2To90xd1QV2IdWh1Ay8Epw\n",    //
+            "og.ÄTo90xd1QV2IdWh1Ay8Ep",       // non-ascii
+        ];
+        assert!(OrganizationId::parse(valid).is_some());
+        for text in invalid {
+            assert_eq!(OrganizationId::parse(text), None, "{text:?} must not parse");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! hyperbank: a self-hosted server for the Griffin v0 banking API.
+//!
+//! [`app`] builds the actix application from an [`AppState`]; the binary and the tests share
+//! it, so the tests exercise exactly what is served.
+
+pub mod api_keys;
+pub mod bootstrap;
+pub mod config;
+pub mod events;
+pub mod http;
+pub mod ids;
+pub mod memberships;
+pub mod money;
+pub mod navigation;
+pub mod organizations;
+pub mod roles;
+pub mod routes;
+pub mod store;
+pub mod time;
+pub mod urls;
+pub mod users;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpMessage, web};
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::store::Db;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+}
+
+/// The application: routes, our error bodies for unknown paths and methods, content
+/// negotiation, request ids and request logs.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .configure(routes::configure)
+        .default_service(web::to(http::unknown_route))
+        .wrap(from_fn(http::negotiate))
+        .wrap(from_fn(request_id_header))
+        .wrap(TracingLogger::default())
+}
+
+/// Echoes the request id that the request log carries as `x-request-id`, so a client can
+/// quote it when reporting a problem.
+async fn request_id_header(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = request.extensions().get::<RequestId>().copied();
+    let mut response = next.call(request).await?;
+    if let Some(id) = request_id
+        && let Ok(value) = HeaderValue::from_str(&id.to_string())
+    {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}

@@ -1,0 +1,135 @@
+use std::process::ExitCode;
+
+use actix_web::{HttpServer, web};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use hyperbank::api_keys::secret::ApiKeySecret;
+use hyperbank::config::{BootstrapArgs, Cli, Command, DatabaseArgs, ServeArgs};
+use hyperbank::store::{Backend, Db, PoolOptions, migrations};
+use hyperbank::{AppState, bootstrap};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            None => serve(&cli.database, ServeArgs::parse_env()).await,
+            Some(Command::Serve(args)) => serve(&cli.database, args).await,
+            Some(Command::Migrate) => migrate(&cli.database).await.map(|_| ()),
+            Some(Command::Bootstrap(args)) => bootstrap_command(&cli.database, args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+trait ParseEnv {
+    fn parse_env() -> Self;
+}
+
+impl ParseEnv for ServeArgs {
+    /// `hyperbank` with no subcommand serves; its flags then come from the environment.
+    fn parse_env() -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Only::try_parse_from(["hyperbank"]).map(|o| o.serve).unwrap_or_default()
+    }
+}
+
+async fn migrate(database: &DatabaseArgs) -> Result<Db, String> {
+    let backend = Backend::from_url(&database.database_url).map_err(|e| e.to_string())?;
+    let applied = migrations::run_pending(&backend).await.map_err(|e| e.to_string())?;
+    if applied > 0 {
+        tracing::info!(applied, backend = backend.name(), "migrations applied");
+    }
+    let options = PoolOptions {
+        max_size: database.pool_size,
+        ..PoolOptions::default()
+    };
+    Db::connect(&backend, &options).map_err(|e| e.to_string())
+}
+
+async fn serve(database: &DatabaseArgs, args: ServeArgs) -> Result<(), String> {
+    let bootstrap_secret = args
+        .bootstrap_api_key
+        .as_deref()
+        .map(|text| {
+            ApiKeySecret::parse(text).ok_or_else(|| {
+                "HYPERBANK_BOOTSTRAP_API_KEY must look like g-test-NAME-<43 base64url characters>"
+                    .to_string()
+            })
+        })
+        .transpose()?;
+    let db = migrate(database).await?;
+    if let Some(created) = bootstrap::sandbox_if_empty(&db, bootstrap_secret)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        let report = created.report();
+        // Printed once, to the terminal, not to the log: this is the only copy of the secret.
+        println!(
+            "Created the test-mode organization \"{}\" for {}.\n\
+             API key (shown once, keep it): {}\n\
+             organization-url: {}\n\
+             Try: curl -H 'Authorization: GriffinAPIKey {}' http://{}/v0/index",
+            created.organization.display_name,
+            created.user.email,
+            report.api_key_secret,
+            report.organization_url,
+            report.api_key_secret,
+            args.bind,
+        );
+    }
+    let state = web::Data::new(AppState { db: db.clone() });
+    let mut server = HttpServer::new(move || hyperbank::app(state.clone()));
+    if let Some(workers) = args.workers {
+        server = server.workers(workers);
+    }
+    let server = server
+        .bind(args.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+    tracing::info!(bind = %args.bind, backend = db.backend_name(), "hyperbank listening");
+    // actix stops accepting on SIGINT/SIGTERM and lets in-flight requests finish.
+    server.run().await.map_err(|e| e.to_string())?;
+    tracing::info!("hyperbank stopped");
+    Ok(())
+}
+
+async fn bootstrap_command(database: &DatabaseArgs, args: BootstrapArgs) -> Result<(), String> {
+    let db = migrate(database).await?;
+    let created = bootstrap::create_organization(&db, &args.organization_name, &args.email, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let report = created.report();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).map_err(|e| e.to_string())?
+        );
+    } else {
+        println!("organization-url: {}", report.organization_url);
+        println!("user-url: {}", report.user_url);
+        println!("api-key-url: {}", report.api_key_url);
+        println!("api-key-secret: {}", report.api_key_secret);
+    }
+    Ok(())
+}

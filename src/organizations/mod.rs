@@ -1,0 +1,142 @@
+//! Organizations: the tenant every other resource belongs to.
+
+pub mod handlers;
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+
+use crate::dispatch;
+use crate::ids::{LegalPersonId, OrganizationId};
+use crate::roles::{self, RoleView};
+use crate::store::Conn;
+use crate::store::schema::organizations;
+use crate::time::{self, Micros};
+use crate::urls;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationRow {
+    pub id: String,
+    pub display_name: String,
+    pub organization_mode: String,
+    pub own_legal_person_id: String,
+    pub can_decide_on_verifications: bool,
+    pub created_at: Micros,
+}
+
+pub const TEST_MODE: &str = "test-mode";
+
+/// Display names are 1–64 characters, as Griffin's schema says.
+pub fn valid_display_name(name: &str) -> bool {
+    let chars = name.chars().count();
+    (1..=64).contains(&chars) && !name.trim().is_empty()
+}
+
+pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<OrganizationRow>> {
+    dispatch!(conn, c => organizations::table
+        .find(id)
+        .select(OrganizationRow::as_select())
+        .first(c)
+        .await
+        .optional())
+}
+
+pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<OrganizationRow>> {
+    dispatch!(conn, c => organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select(OrganizationRow::as_select())
+        .load(c)
+        .await)
+}
+
+pub async fn any_exist(conn: &mut Conn<'_>) -> QueryResult<bool> {
+    let found: Option<String> = dispatch!(conn, c => organizations::table
+        .select(organizations::id)
+        .first(c)
+        .await
+        .optional())?;
+    Ok(found.is_some())
+}
+
+/// Creates a test-mode organization. Its first member is added by the caller in the same
+/// transaction (see [`crate::bootstrap`]).
+pub async fn insert(conn: &mut Conn<'_>, display_name: &str) -> QueryResult<OrganizationRow> {
+    let row = OrganizationRow {
+        id: OrganizationId::generate().into_string(),
+        display_name: display_name.to_string(),
+        organization_mode: TEST_MODE.to_string(),
+        own_legal_person_id: LegalPersonId::generate().into_string(),
+        can_decide_on_verifications: true,
+        created_at: time::now(),
+    };
+    dispatch!(conn, c => diesel::insert_into(organizations::table)
+        .values(&row)
+        .execute(c)
+        .await)?;
+    Ok(row)
+}
+
+/// An organization as Griffin shows it, with a link to every collection below it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct OrganizationView {
+    pub organization_url: String,
+    pub display_name: String,
+    pub organization_mode: String,
+    #[serde(rename = "can-decide-on-verifications?")]
+    pub can_decide_on_verifications: bool,
+    pub own_legal_person_url: String,
+    pub available_roles: Vec<RoleView>,
+    pub organization_memberships_url: String,
+    pub organization_invitations_url: String,
+    pub organization_payments_url: String,
+    pub organization_payments_search_url: String,
+    pub organization_bank_accounts_url: String,
+    pub organization_bank_accounts_search_url: String,
+    pub organization_bank_account_products_url: String,
+    pub organization_onboarding_applications_url: String,
+    pub organization_api_keys_url: String,
+    pub organization_live_access_url: String,
+    pub organization_webhooks_url: String,
+    pub organization_workflows_url: String,
+    pub organization_individuals_url: String,
+    pub organization_corporations_url: String,
+    pub organization_legal_persons_url: String,
+    pub organization_legal_persons_search_url: String,
+    pub organization_events_url: String,
+}
+
+impl OrganizationView {
+    pub fn new(row: OrganizationRow) -> Self {
+        let id = OrganizationId::from_db(row.id);
+        let sub = |tail: &str| urls::organization_sub(&id, tail);
+        OrganizationView {
+            organization_memberships_url: sub("memberships"),
+            organization_invitations_url: sub("invitations"),
+            organization_payments_url: sub("payments"),
+            organization_payments_search_url: sub("payments/search"),
+            organization_bank_accounts_url: sub("bank/accounts"),
+            organization_bank_accounts_search_url: sub("bank/accounts/search"),
+            organization_bank_account_products_url: sub("bank/products"),
+            organization_onboarding_applications_url: sub("onboarding/applications"),
+            organization_api_keys_url: sub("api-keys"),
+            organization_live_access_url: sub("live-access"),
+            organization_webhooks_url: sub("webhooks"),
+            organization_workflows_url: sub("workflows"),
+            organization_individuals_url: sub("individuals"),
+            organization_corporations_url: sub("corporations"),
+            organization_legal_persons_url: sub("legal-persons"),
+            organization_legal_persons_search_url: sub("legal-persons/search"),
+            organization_events_url: sub("events"),
+            organization_url: urls::organization(&id),
+            display_name: row.display_name,
+            organization_mode: row.organization_mode,
+            can_decide_on_verifications: row.can_decide_on_verifications,
+            own_legal_person_url: urls::legal_person(&LegalPersonId::from_db(
+                row.own_legal_person_id,
+            )),
+            available_roles: roles::builtin_views(),
+        }
+    }
+}

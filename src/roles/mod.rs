@@ -1,0 +1,233 @@
+//! Roles. Griffin's built-in roles are defined here in code (they are the same for every
+//! organization and never change); each is a named set of permissions from one catalogue.
+//! Their ids are derived from their names, so they are stable across installations.
+
+pub mod handlers;
+
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::ids::RoleId;
+use crate::urls;
+
+/// Everything a role can allow. Endpoints name the permission they need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Read anything of the organization.
+    Read,
+    /// Add and remove users, change their roles, manage webhooks.
+    TeamManage,
+    /// Create and delete API keys.
+    ApiKeysManage,
+    /// Create legal persons, claims and verifications.
+    LegalPersonsWrite,
+    /// Decide on verifications.
+    DecisionsWrite,
+    /// Open, change and close bank accounts.
+    BankAccountsWrite,
+    /// Create payments.
+    PaymentsCreate,
+    /// Submit one's own payments.
+    PaymentsSubmit,
+    /// Approve (submit or reject) other users' payments.
+    PaymentsApprove,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 9] = [
+        Permission::Read,
+        Permission::TeamManage,
+        Permission::ApiKeysManage,
+        Permission::LegalPersonsWrite,
+        Permission::DecisionsWrite,
+        Permission::BankAccountsWrite,
+        Permission::PaymentsCreate,
+        Permission::PaymentsSubmit,
+        Permission::PaymentsApprove,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::Read => "read",
+            Permission::TeamManage => "team:manage",
+            Permission::ApiKeysManage => "api-keys:manage",
+            Permission::LegalPersonsWrite => "legal-persons:write",
+            Permission::DecisionsWrite => "decisions:write",
+            Permission::BankAccountsWrite => "bank-accounts:write",
+            Permission::PaymentsCreate => "payments:create",
+            Permission::PaymentsSubmit => "payments:submit",
+            Permission::PaymentsApprove => "payments:approve",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Permission> {
+        Permission::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// A built-in role.
+#[derive(Debug)]
+pub struct BuiltinRole {
+    /// Stable key the id is derived from.
+    pub key: &'static str,
+    pub display_name: &'static str,
+    pub description: &'static str,
+    pub category: &'static str,
+    pub permissions: &'static [Permission],
+}
+
+use Permission::*;
+
+pub const TEAM_ADMIN: &str = "team-admin";
+pub const COMPLIANCE: &str = "compliance";
+pub const APPROVE_OWN_PAYMENTS: &str = "approve-own-payments";
+pub const TEAM_MEMBER: &str = "team-member";
+
+pub static BUILTIN_ROLES: [BuiltinRole; 7] = [
+    BuiltinRole {
+        key: TEAM_ADMIN,
+        display_name: "Team admin",
+        description: "Manages the team: invites and removes users, changes their roles, and manages API keys and webhooks.",
+        category: "team",
+        permissions: &[Read, TeamManage, ApiKeysManage],
+    },
+    BuiltinRole {
+        key: COMPLIANCE,
+        display_name: "Compliance",
+        description: "Onboards customers: creates legal persons and verifications, decides on applications and manages pooled account members.",
+        category: "compliance",
+        permissions: &[Read, LegalPersonsWrite, DecisionsWrite],
+    },
+    BuiltinRole {
+        key: "compliance-view-only",
+        display_name: "Compliance view-only",
+        description: "Sees customers, verifications and decisions without changing them.",
+        category: "compliance",
+        permissions: &[Read],
+    },
+    BuiltinRole {
+        key: "request-payments",
+        display_name: "Request payments",
+        description: "Creates payments for others to approve; cannot submit them.",
+        category: "payments",
+        permissions: &[Read, PaymentsCreate],
+    },
+    BuiltinRole {
+        key: "approve-payments",
+        display_name: "Approve payments",
+        description: "Approves and submits, or rejects, payments created by other users.",
+        category: "payments",
+        permissions: &[Read, PaymentsApprove],
+    },
+    BuiltinRole {
+        key: APPROVE_OWN_PAYMENTS,
+        display_name: "Approve own payments",
+        description: "Opens and closes bank accounts, and creates and submits payments without a second approver.",
+        category: "payments",
+        permissions: &[Read, BankAccountsWrite, PaymentsCreate, PaymentsSubmit],
+    },
+    BuiltinRole {
+        key: TEAM_MEMBER,
+        display_name: "Team member",
+        description: "Sees the organization's resources and takes no actions.",
+        category: "team",
+        permissions: &[Read],
+    },
+];
+
+/// The roles a new organization's first user gets.
+pub const FOUNDER_ROLES: [&str; 3] = [TEAM_ADMIN, COMPLIANCE, APPROVE_OWN_PAYMENTS];
+
+fn builtin_ids() -> &'static [(RoleId, &'static BuiltinRole)] {
+    static IDS: OnceLock<Vec<(RoleId, &'static BuiltinRole)>> = OnceLock::new();
+    IDS.get_or_init(|| {
+        BUILTIN_ROLES
+            .iter()
+            .map(|role| {
+                let digest = Sha256::digest(format!("hyperbank built-in role {}", role.key));
+                let mut bytes = [0u8; 16];
+                bytes.copy_from_slice(&digest[..16]);
+                (RoleId::from_bytes(bytes), role)
+            })
+            .collect()
+    })
+}
+
+/// The id of the built-in role with this key.
+pub fn builtin_id(key: &str) -> Option<RoleId> {
+    builtin_ids()
+        .iter()
+        .find(|(_, role)| role.key == key)
+        .map(|(id, _)| id.clone())
+}
+
+pub fn builtin(id: &RoleId) -> Option<&'static BuiltinRole> {
+    builtin_ids()
+        .iter()
+        .find(|(candidate, _)| candidate == id)
+        .map(|(_, role)| *role)
+}
+
+/// A role as Griffin shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct RoleView {
+    pub display_name: String,
+    pub description: String,
+    pub role_url: String,
+    pub role_category: String,
+}
+
+impl RoleView {
+    pub fn builtin(id: &RoleId, role: &BuiltinRole) -> Self {
+        RoleView {
+            display_name: role.display_name.to_string(),
+            description: role.description.to_string(),
+            role_url: urls::role(id),
+            role_category: role.category.to_string(),
+        }
+    }
+}
+
+/// Every built-in role, in catalogue order.
+pub fn builtin_views() -> Vec<RoleView> {
+    builtin_ids()
+        .iter()
+        .map(|(id, role)| RoleView::builtin(id, role))
+        .collect()
+}
+
+/// The views of the given role ids, in catalogue order; unknown ids are skipped.
+pub fn views_of(ids: &[String]) -> Vec<RoleView> {
+    builtin_ids()
+        .iter()
+        .filter(|(id, _)| ids.iter().any(|candidate| id == candidate.as_str()))
+        .map(|(id, role)| RoleView::builtin(id, role))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_ids_are_stable_and_distinct() {
+        let ids: Vec<_> = BUILTIN_ROLES.iter().filter_map(|r| builtin_id(r.key)).collect();
+        assert_eq!(ids.len(), BUILTIN_ROLES.len());
+        for (i, id) in ids.iter().enumerate() {
+            assert!(id.as_str().starts_with("re."));
+            assert_eq!(RoleId::parse(id.as_str()).as_ref(), Some(id));
+            assert!(ids[i + 1..].iter().all(|other| other != id));
+        }
+    }
+
+    #[test]
+    fn permission_names_round_trip() {
+        for p in Permission::ALL {
+            assert_eq!(Permission::from_name(p.name()), Some(p));
+        }
+        assert_eq!(Permission::from_name("root"), None);
+    }
+}

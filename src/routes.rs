@@ -1,0 +1,56 @@
+//! The route table: every path the server serves and the handler of each method. The same
+//! table registers the routes and is compared with `openapi.yaml` by the test suite.
+
+use actix_web::http::Method;
+use actix_web::web::{self, to};
+
+use crate::http::Endpoint;
+use crate::{api_keys, events, memberships, navigation, organizations, roles, users};
+
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::new("/v0/ping").get(to(navigation::ping)),
+        Endpoint::new("/v0/index").get(to(navigation::index)),
+        Endpoint::new("/v0/roles").get(to(roles::handlers::list)),
+        Endpoint::new("/v0/roles/{role-id}").get(to(roles::handlers::get)),
+        Endpoint::new("/v0/organizations/{organization-id}")
+            .get(to(organizations::handlers::get)),
+        Endpoint::new("/v0/organizations/{organization-id}/api-keys")
+            .get(to(api_keys::handlers::list_for_organization))
+            .post(to(api_keys::handlers::create)),
+        Endpoint::new("/v0/organizations/{organization-id}/memberships")
+            .get(to(memberships::handlers::list_for_organization)),
+        Endpoint::new("/v0/organizations/{organization-id}/events")
+            .get(to(events::handlers::list)),
+        Endpoint::new("/v0/users/{user-id}").get(to(users::handlers::get)),
+        Endpoint::new("/v0/users/{user-id}/api-keys").get(to(api_keys::handlers::list_for_user)),
+        Endpoint::new("/v0/users/{user-id}/memberships")
+            .get(to(memberships::handlers::list_for_user)),
+        Endpoint::new("/v0/api-keys/{api-key-id}")
+            .get(to(api_keys::handlers::get))
+            .delete(to(api_keys::handlers::delete)),
+        Endpoint::new("/v0/memberships/{membership-id}").get(to(memberships::handlers::get)),
+        Endpoint::new("/v0/memberships/{membership-id}/roles")
+            .get(to(memberships::handlers::roles)),
+        Endpoint::new("/v0/events/{event-id}").get(to(events::handlers::get)),
+    ]
+}
+
+/// `(method, path)` of every route, for the OpenAPI check.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    endpoints()
+        .iter()
+        .flat_map(|endpoint| {
+            endpoint
+                .methods()
+                .into_iter()
+                .map(move |method| (method, endpoint.path))
+        })
+        .collect()
+}
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    for endpoint in endpoints() {
+        endpoint.register(config);
+    }
+}

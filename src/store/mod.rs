@@ -1,0 +1,328 @@
+//! The store: one schema on two backends, chosen at run time by the database URL.
+//!
+//! Query code is written once. It takes a [`Conn`] and runs its diesel query inside
+//! [`dispatch!`](crate::dispatch), which expands the same body for PostgreSQL
+//! (`AsyncPgConnection`) and SQLite (`SyncConnectionWrapper<SqliteConnection>`).
+//!
+//! Writes go through [`Db::write`], which opens the transaction the way each backend needs
+//! (`BEGIN IMMEDIATE` on SQLite, so that concurrent writers queue on `busy_timeout` instead of
+//! failing on lock upgrade) and is finished with [`WriteTx::finish`]. A transaction that is
+//! dropped unfinished (a cancelled request, a panic) leaves its connection marked as
+//! in-transaction, and the pool discards it on the next checkout: the database rolls back.
+
+pub mod migrations;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::SqliteConnection;
+use diesel::connection::AnsiTransactionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, TransactionManager};
+use futures_util::FutureExt;
+
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Postgres(String),
+    /// A file path for SQLite.
+    Sqlite(String),
+}
+
+impl Backend {
+    /// `postgres://…` / `postgresql://…`, or `sqlite://path` (`sqlite:///absolute/path`).
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres(url.to_string()))
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(StoreError::Url(url.to_string()));
+            }
+            Ok(Backend::Sqlite(path.to_string()))
+        } else {
+            Err(StoreError::Url(url.to_string()))
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Postgres(_) => "postgres",
+            Backend::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
+    Url(String),
+    #[error("database pool: {0}")]
+    Pool(String),
+    #[error("database: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("database connection: {0}")]
+    Connection(#[from] diesel::ConnectionError),
+    #[error("migrations: {0}")]
+    Migration(String),
+}
+
+#[derive(Clone)]
+enum Pools {
+    Postgres(Pool<AsyncPgConnection>),
+    Sqlite(Pool<SqliteConn>),
+}
+
+/// The connection pool of one backend; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pools: Pools,
+}
+
+/// A borrowed connection of either backend. Query functions take `&mut Conn<'_>` so that they
+/// run the same whether the caller holds a plain pooled connection or a write transaction.
+pub enum Conn<'a> {
+    Postgres(&'a mut AsyncPgConnection),
+    Sqlite(&'a mut SqliteConn),
+}
+
+/// Runs one query body on whichever backend `conn` (a `&mut Conn`) is. Inside the body `$c`
+/// is the concrete connection, so ordinary diesel-async code works unchanged:
+///
+/// ```ignore
+/// dispatch!(conn, c => organizations::table.find(id).first(c).await)
+/// ```
+#[macro_export]
+macro_rules! dispatch {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::store::Conn::Postgres(inner) => {
+                let $c: &mut ::diesel_async::AsyncPgConnection = &mut **inner;
+                $body
+            }
+            $crate::store::Conn::Sqlite(inner) => {
+                let $c: &mut $crate::store::SqliteConn = &mut **inner;
+                $body
+            }
+        }
+    };
+}
+
+enum Pooled {
+    Postgres(Object<AsyncPgConnection>),
+    Sqlite(Object<SqliteConn>),
+}
+
+/// A connection checked out of the pool for reads (autocommit).
+pub struct ReadConn(Pooled);
+
+impl ReadConn {
+    pub fn conn(&mut self) -> Conn<'_> {
+        self.0.conn()
+    }
+}
+
+impl Pooled {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Pooled::Postgres(c) => Conn::Postgres(c),
+            Pooled::Sqlite(c) => Conn::Sqlite(c),
+        }
+    }
+}
+
+/// An open write transaction. Finish it with [`WriteTx::finish`].
+pub struct WriteTx(Pooled);
+
+impl WriteTx {
+    pub fn conn(&mut self) -> Conn<'_> {
+        self.0.conn()
+    }
+
+    /// Commits when `result` is `Ok`, rolls back when it is `Err`, and hands `result` back.
+    /// A failed commit turns into an error, so nothing is reported as done that is not.
+    pub async fn finish<T, E>(mut self, result: Result<T, E>) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        match result {
+            Ok(value) => {
+                self.commit().await?;
+                Ok(value)
+            }
+            Err(error) => {
+                // If even the rollback fails, the connection stays marked as in-transaction
+                // and the pool discards it; the caller's error is what matters.
+                let _ = self.rollback().await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn commit(&mut self) -> Result<(), diesel::result::Error> {
+        match &mut self.0 {
+            Pooled::Postgres(c) => {
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::commit_transaction(&mut **c)
+                    .await
+            }
+            Pooled::Sqlite(c) => {
+                <SqliteConn as AsyncConnection>::TransactionManager::commit_transaction(&mut **c).await
+            }
+        }
+    }
+
+    async fn rollback(&mut self) -> Result<(), diesel::result::Error> {
+        match &mut self.0 {
+            Pooled::Postgres(c) => {
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::rollback_transaction(&mut **c)
+                    .await
+            }
+            Pooled::Sqlite(c) => {
+                <SqliteConn as AsyncConnection>::TransactionManager::rollback_transaction(&mut **c)
+                    .await
+            }
+        }
+    }
+}
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: usize,
+    /// How long a request waits for a free connection before it fails.
+    pub wait_timeout: Duration,
+    /// How long a SQLite writer waits for the write lock.
+    pub busy_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_size: 16,
+            wait_timeout: Duration::from_secs(10),
+            busy_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Db {
+    /// Builds the pool. Connections are opened lazily, on first use.
+    pub fn connect(backend: &Backend, options: &PoolOptions) -> Result<Db, StoreError> {
+        let pools = match backend {
+            Backend::Postgres(url) => {
+                let mut config = ManagerConfig::<AsyncPgConnection>::default();
+                // Every checkout would otherwise pay a `SELECT 1` round trip; a dead
+                // connection shows up as an error on first use instead.
+                config.recycling_method = RecyclingMethod::Fast;
+                let manager =
+                    AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+                Pools::Postgres(build_pool!(manager, options))
+            }
+            Backend::Sqlite(path) => {
+                let mut config = ManagerConfig::<SqliteConn>::default();
+                config.recycling_method = RecyclingMethod::Fast;
+                let busy_ms = options.busy_timeout.as_millis();
+                config.custom_setup = Box::new(move |path| {
+                    let path = path.to_string();
+                    async move { open_sqlite(&path, busy_ms).await }.boxed()
+                });
+                let manager =
+                    AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, config);
+                Pools::Sqlite(build_pool!(manager, options))
+            }
+        };
+        Ok(Db { pools })
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.pools {
+            Pools::Postgres(_) => "postgres",
+            Pools::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// A connection for reads.
+    pub async fn read(&self) -> Result<ReadConn, StoreError> {
+        Ok(ReadConn(self.checkout().await?))
+    }
+
+    /// A connection with an open write transaction.
+    pub async fn write(&self) -> Result<WriteTx, StoreError> {
+        let mut pooled = self.checkout().await?;
+        match &mut pooled {
+            Pooled::Postgres(c) => {
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(&mut **c)
+                    .await?
+            }
+            Pooled::Sqlite(c) => {
+                c.spawn_blocking(|inner| {
+                    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
+                })
+                .await?
+            }
+        }
+        Ok(WriteTx(pooled))
+    }
+
+    async fn checkout(&self) -> Result<Pooled, StoreError> {
+        let pool_error = |e: diesel_async::pooled_connection::deadpool::PoolError| {
+            StoreError::Pool(e.to_string())
+        };
+        Ok(match &self.pools {
+            Pools::Postgres(pool) => Pooled::Postgres(pool.get().await.map_err(pool_error)?),
+            Pools::Sqlite(pool) => Pooled::Sqlite(pool.get().await.map_err(pool_error)?),
+        })
+    }
+
+    /// Connections currently open and idle in the pool (for diagnostics and benchmarks).
+    pub fn pool_status(&self) -> (usize, usize) {
+        let status = match &self.pools {
+            Pools::Postgres(pool) => pool.status(),
+            Pools::Sqlite(pool) => pool.status(),
+        };
+        (status.size, status.available)
+    }
+}
+
+/// Builds a deadpool pool of either connection type (a macro: the two managers share no
+/// trait that names everything `Pool::builder` needs).
+macro_rules! build_pool {
+    ($manager:expr, $options:expr) => {
+        Pool::builder($manager)
+            .max_size($options.max_size)
+            .wait_timeout(Some($options.wait_timeout))
+            .create_timeout(Some($options.wait_timeout))
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError::Pool(e.to_string()))?
+    };
+}
+use build_pool;
+
+/// Opens one SQLite connection with the settings every connection needs: WAL for concurrent
+/// readers, foreign keys on, and a busy timeout so that writers wait instead of failing.
+async fn open_sqlite(path: &str, busy_ms: u128) -> diesel::ConnectionResult<SqliteConn> {
+    let mut conn = SqliteConn::establish(path).await?;
+    let pragmas = format!(
+        "PRAGMA busy_timeout = {busy_ms}; PRAGMA journal_mode = WAL; \
+         PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+    );
+    conn.batch_execute(&pragmas)
+        .await
+        .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+    Ok(conn)
+}
+
+/// True when a database error is a unique-constraint violation (the same on both backends).
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _
+        )
+    )
+}

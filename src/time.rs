@@ -1,0 +1,52 @@
+//! Timestamps. The store keeps instants as microseconds since the Unix epoch (UTC) in a
+//! BIGINT, identical on both backends and trivially ordered; responses show them as RFC 3339
+//! UTC with milliseconds (`2024-01-01T13:30:00.000Z`), as Griffin does.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// Microseconds since the Unix epoch, UTC.
+pub type Micros = i64;
+
+pub fn now() -> Micros {
+    Utc::now().timestamp_micros()
+}
+
+/// `2024-01-01T13:30:00.000Z`.
+pub fn format(micros: Micros) -> String {
+    DateTime::<Utc>::from_timestamp_micros(micros)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Parses an RFC 3339 date-time with any offset, as query filters receive them.
+pub fn parse(text: &str) -> Option<Micros> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc).timestamp_micros())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_with_milliseconds_and_z() {
+        assert_eq!(format(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format(1_704_115_800_123_456), "2024-01-01T13:30:00.123Z");
+    }
+
+    #[test]
+    fn parses_offsets() {
+        assert_eq!(parse("2024-01-01T13:30:00.123456Z"), Some(1_704_115_800_123_456));
+        assert_eq!(parse("2024-01-01T14:30:00+01:00"), Some(1_704_115_800_000_000));
+        for bad in ["", "2024-01-01", "yesterday", "2024-13-01T00:00:00Z"] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn round_trips_at_millisecond_precision() {
+        let t = 1_704_115_800_123_000;
+        assert_eq!(parse(&format(t)), Some(t));
+    }
+}

@@ -1,0 +1,118 @@
+//! The one place where resource URLs are made. Every link in every response comes from a
+//! function here, so the URL shapes the router serves and the links we emit cannot drift.
+//!
+//! Request bodies refer to resources by these same URLs; [`parse`] turns such a URL back
+//! into a typed id.
+
+use crate::ids::{
+    ApiKeyId, EventId, Id, IdKind, LegalPersonId, MembershipId, OrganizationId, RoleId, UserId,
+};
+
+pub const INDEX: &str = "/v0/index";
+pub const ORGANIZATIONS: &str = "/v0/organizations";
+pub const USERS: &str = "/v0/users";
+pub const ROLES: &str = "/v0/roles";
+pub const SESSION: &str = "/v0/session";
+
+pub fn organization(id: &OrganizationId) -> String {
+    format!("/v0/organizations/{id}")
+}
+
+/// A collection or action below an organization, e.g. `/v0/organizations/og.…/api-keys`.
+pub fn organization_sub(id: &OrganizationId, tail: &str) -> String {
+    format!("/v0/organizations/{id}/{tail}")
+}
+
+pub fn user(id: &UserId) -> String {
+    format!("/v0/users/{id}")
+}
+
+pub fn user_api_keys(id: &UserId) -> String {
+    format!("/v0/users/{id}/api-keys")
+}
+
+pub fn user_memberships(id: &UserId) -> String {
+    format!("/v0/users/{id}/memberships")
+}
+
+pub fn api_key(id: &ApiKeyId) -> String {
+    format!("/v0/api-keys/{id}")
+}
+
+pub fn membership(id: &MembershipId) -> String {
+    format!("/v0/memberships/{id}")
+}
+
+pub fn membership_roles(id: &MembershipId) -> String {
+    format!("/v0/memberships/{id}/roles")
+}
+
+pub fn role(id: &RoleId) -> String {
+    format!("/v0/roles/{id}")
+}
+
+pub fn legal_person(id: &LegalPersonId) -> String {
+    format!("/v0/legal-persons/{id}")
+}
+
+pub fn event(id: &EventId) -> String {
+    format!("/v0/events/{id}")
+}
+
+/// Reads the id out of a resource URL such as `/v0/roles/re.…`, as clients send them in
+/// request bodies. `collection` is the path before the id (`/v0/roles`). Absolute URLs
+/// (`https://host/v0/roles/re.…`) are accepted too, since clients often prepend the base.
+pub fn parse<K: IdKind>(url: &str, collection: &str) -> Option<Id<K>> {
+    let path = match url.find("://") {
+        Some(scheme_end) => {
+            let after_scheme = &url[scheme_end + 3..];
+            &after_scheme[after_scheme.find('/')?..]
+        }
+        None => url,
+    };
+    let id = path.strip_prefix(collection)?.strip_prefix('/')?;
+    Id::parse(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_urls() {
+        let org = OrganizationId::from_bytes(*b" organization-id");
+        assert_eq!(organization(&org), "/v0/organizations/og.IG9yZ2FuaXphdGlvbi1pZA");
+        assert_eq!(
+            organization_sub(&org, "api-keys"),
+            "/v0/organizations/og.IG9yZ2FuaXphdGlvbi1pZA/api-keys"
+        );
+        let key = ApiKeyId::from_bytes(*b"      api-key-id");
+        assert_eq!(api_key(&key), "/v0/api-keys/ak.ICAgICAgYXBpLWtleS1pZA");
+    }
+
+    #[test]
+    fn parses_what_it_builds() {
+        let role_id = RoleId::generate();
+        let url = role(&role_id);
+        assert_eq!(parse::<crate::ids::RoleKind>(&url, ROLES), Some(role_id.clone()));
+        let absolute = format!("https://api.example.com{url}");
+        assert_eq!(parse::<crate::ids::RoleKind>(&absolute, ROLES), Some(role_id));
+    }
+
+    #[test]
+    fn rejects_other_urls() {
+        let role_id = RoleId::generate();
+        for url in [
+            String::new(),
+            role_id.to_string(),
+            format!("/v0/roles/{role_id}/extra"),
+            format!("/v0/rolesx/{role_id}"),
+            format!("/v0/users/{role_id}"),
+            format!("/v0/roles/{}", UserId::generate()),
+            "/v0/roles/".to_string(),
+            "https://no-path".to_string(),
+        ] {
+            assert_eq!(parse::<crate::ids::RoleKind>(&url, ROLES), None, "{url}");
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Users: people who belong to organizations through memberships.
+
+pub mod handlers;
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+
+use crate::dispatch;
+use crate::ids::UserId;
+use crate::store::Conn;
+use crate::store::schema::{memberships, users};
+use crate::time::{self, Micros};
+use crate::urls;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub username: String,
+    pub given_name: Option<String>,
+    pub surname: Option<String>,
+    pub created_at: Micros,
+}
+
+/// Emails are compared case-insensitively: they are stored lower-cased.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A deliberately small check: one `@` with something on each side and no whitespace.
+/// Deliverability is the mail system's business.
+pub fn valid_email(email: &str) -> bool {
+    let email = email.trim();
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && email.len() <= 254
+                && !email.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+pub async fn find_by_email(conn: &mut Conn<'_>, email: &str) -> QueryResult<Option<UserRow>> {
+    let email = normalize_email(email);
+    dispatch!(conn, c => users::table
+        .filter(users::email.eq(&email))
+        .select(UserRow::as_select())
+        .first(c)
+        .await
+        .optional())
+}
+
+/// The user with this email, created if there is none yet.
+pub async fn find_or_create(conn: &mut Conn<'_>, email: &str) -> QueryResult<UserRow> {
+    if let Some(user) = find_by_email(conn, email).await? {
+        return Ok(user);
+    }
+    let email = normalize_email(email);
+    let row = UserRow {
+        id: UserId::generate().into_string(),
+        username: email.clone(),
+        email,
+        given_name: None,
+        surname: None,
+        created_at: time::now(),
+    };
+    dispatch!(conn, c => diesel::insert_into(users::table)
+        .values(&row)
+        .execute(c)
+        .await)?;
+    Ok(row)
+}
+
+/// The user, if they are a member of `organization_id` (users are visible only there).
+pub async fn find_in_organization(
+    conn: &mut Conn<'_>,
+    user_id: &str,
+    organization_id: &str,
+) -> QueryResult<Option<UserRow>> {
+    dispatch!(conn, c => users::table
+        .inner_join(memberships::table)
+        .filter(users::id.eq(user_id))
+        .filter(memberships::organization_id.eq(organization_id))
+        .select(UserRow::as_select())
+        .first(c)
+        .await
+        .optional())
+}
+
+pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<UserRow>> {
+    dispatch!(conn, c => users::table
+        .filter(users::id.eq_any(ids))
+        .select(UserRow::as_select())
+        .load(c)
+        .await)
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct UserView {
+    pub user_url: String,
+    pub user_email: String,
+    pub user_username: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub surname: Option<String>,
+    pub api_keys_url: String,
+    pub user_memberships_url: String,
+}
+
+impl UserView {
+    pub fn new(row: UserRow) -> Self {
+        let id = UserId::from_db(row.id);
+        UserView {
+            user_url: urls::user(&id),
+            api_keys_url: urls::user_api_keys(&id),
+            user_memberships_url: urls::user_memberships(&id),
+            user_email: row.email,
+            user_username: row.username,
+            given_name: row.given_name,
+            surname: row.surname,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_rules() {
+        for good in ["a@b.co", "First.Last+tag@example.com"] {
+            assert!(valid_email(good), "{good}");
+        }
+        for bad in ["", "a", "@b.co", "a@", "a@b", "a@.b", "a@b.", "a b@c.d", "a@b@c.d"] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+        assert_eq!(normalize_email(" Sandbox@Example.COM "), "sandbox@example.com");
+    }
+}
