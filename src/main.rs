@@ -79,23 +79,28 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> Result<(), String> {
             })
         })
         .transpose()?;
+    let given_secret = bootstrap_secret.is_some();
     let db = migrate(database).await?;
     if let Some(created) = bootstrap::sandbox_if_empty(&db, bootstrap_secret)
         .await
         .map_err(|e| e.to_string())?
     {
         let report = created.report();
-        // Printed once, to the terminal, not to the log: this is the only copy of the secret.
+        // Printed once, to the terminal and not to the log: the only copy of a new secret.
+        // A secret the operator chose is not repeated.
+        let secret = if given_secret {
+            "the one in HYPERBANK_BOOTSTRAP_API_KEY".to_string()
+        } else {
+            report.api_key_secret.clone()
+        };
         println!(
             "Created the test-mode organization \"{}\" for {}.\n\
-             API key (shown once, keep it): {}\n\
+             API key (shown once, keep it): {secret}\n\
              organization-url: {}\n\
-             Try: curl -H 'Authorization: GriffinAPIKey {}' http://{}/v0/index",
+             Try: curl -H 'Authorization: GriffinAPIKey <key>' http://{}/v0/index",
             created.organization.display_name,
             created.user.email,
-            report.api_key_secret,
             report.organization_url,
-            report.api_key_secret,
             args.bind,
         );
     }

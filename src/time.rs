@@ -2,13 +2,22 @@
 //! BIGINT, identical on both backends and trivially ordered; responses show them as RFC 3339
 //! UTC with milliseconds (`2024-01-01T13:30:00.000Z`), as Griffin does.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use chrono::{DateTime, SecondsFormat, Utc};
 
 /// Microseconds since the Unix epoch, UTC.
 pub type Micros = i64;
 
+/// The current instant. Strictly increasing within a process, so that rows created one
+/// after another sort in that order even within one microsecond.
 pub fn now() -> Micros {
-    Utc::now().timestamp_micros()
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let wall = Utc::now().timestamp_micros();
+    let previous = LAST
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| Some(wall.max(last + 1)))
+        .unwrap_or(wall);
+    wall.max(previous + 1)
 }
 
 /// `2024-01-01T13:30:00.000Z`.

@@ -13,6 +13,10 @@
 pub mod migrations;
 pub mod schema;
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use diesel::SqliteConnection;
@@ -23,7 +27,90 @@ use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, TransactionManager};
 use futures_util::FutureExt;
 
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, WaitOnDropBlocking>;
+
+/// How SQLite's blocking calls run: on the current tokio runtime's blocking pool.
+///
+/// When a query's future is dropped before it finishes (a client disconnects, or another
+/// extractor of the same handler fails first), the query must still finish before the
+/// connection is used again. diesel-async's default waits with `block_in_place`, which panics
+/// on actix's single-threaded worker runtimes; this one waits on a condition variable, which
+/// blocks the worker only for the rest of that one query.
+pub struct WaitOnDropBlocking;
+
+impl diesel_async::sync_connection_wrapper::SpawnBlocking for WaitOnDropBlocking {
+    fn spawn_blocking<'a, R>(
+        &mut self,
+        task: impl FnOnce() -> R + Send + 'static,
+    ) -> futures_util::future::BoxFuture<
+        'a,
+        Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>,
+    >
+    where
+        R: Send + 'static,
+    {
+        let handle = match tokio::runtime::Handle::try_current() {
+            Ok(handle) => handle,
+            Err(error) => return futures_util::future::ready(Err(error.into())).boxed(),
+        };
+        let finished = Arc::new(Finished::default());
+        // Moved into the task: dropped when it ends, panics, or is never run at all.
+        let signal_when_dropped = FinishedGuard(finished.clone());
+        let join = handle.spawn_blocking(move || {
+            let _signal = signal_when_dropped;
+            task()
+        });
+        WaitOnDrop { join, finished }
+            .map(|joined| joined.map_err(Into::into))
+            .boxed()
+    }
+
+    fn get_runtime() -> Self {
+        WaitOnDropBlocking
+    }
+}
+
+#[derive(Default)]
+struct Finished {
+    done: Mutex<bool>,
+    signal: Condvar,
+}
+
+struct FinishedGuard(Arc<Finished>);
+
+impl Drop for FinishedGuard {
+    fn drop(&mut self) {
+        let mut done = self.0.done.lock().unwrap_or_else(|e| e.into_inner());
+        *done = true;
+        self.0.signal.notify_all();
+    }
+}
+
+struct WaitOnDrop<R> {
+    join: tokio::task::JoinHandle<R>,
+    finished: Arc<Finished>,
+}
+
+impl<R> Future for WaitOnDrop<R> {
+    type Output = Result<R, tokio::task::JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.join).poll(cx)
+    }
+}
+
+impl<R> Drop for WaitOnDrop<R> {
+    fn drop(&mut self) {
+        let mut done = self.finished.done.lock().unwrap_or_else(|e| e.into_inner());
+        while !*done {
+            done = self
+                .finished
+                .signal
+                .wait(done)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
 
 /// Which database a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]

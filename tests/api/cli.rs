@@ -1,0 +1,176 @@
+//! The real binary: `serve` bootstraps once and stops cleanly on SIGTERM, `bootstrap` and
+//! `migrate` work, and no secret reaches the log.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::{database_url, fresh_database};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hyperbank");
+const KNOWN_KEY: &str = "g-test-ci-RrUZ5fUG4pSKwYVVG1C3Ft1xrMRxy1T7KUIyTva5bTk";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+/// A minimal HTTP/1.1 client, enough to talk to our own server.
+fn http(port: u16, method: &str, path: &str, key: Option<&str>, body: Option<&str>) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("connect: {e}"));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    if let Some(key) = key {
+        request.push_str(&format!("Authorization: GriffinAPIKey {key}\r\n"));
+    }
+    let body = body.unwrap_or("");
+    if !body.is_empty() {
+        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap_or_else(|e| panic!("write: {e}"));
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let status = response.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(database_url: &str, bootstrap_key: Option<&str>) -> Server {
+        let port = free_port();
+        let mut command = Command::new(BIN);
+        command
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("HYPERBANK_BIND", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "debug")
+            .env("NO_COLOR", "1")
+            .env_remove("HYPERBANK_BOOTSTRAP_API_KEY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(key) = bootstrap_key {
+            command.env("HYPERBANK_BOOTSTRAP_API_KEY", key);
+        }
+        let child = command.spawn().unwrap_or_else(|e| panic!("spawn {BIN}: {e}"));
+        let server = Server { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the server did not start listening");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+
+    /// SIGTERM, then the exit status and everything printed.
+    fn stop(mut self) -> (bool, String, String) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let mut stdout = String::new();
+        let mut stderr = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            let _ = out.read_to_string(&mut stdout);
+        }
+        if let Some(mut err) = self.child.stderr.take() {
+            let _ = err.read_to_string(&mut stderr);
+        }
+        let status = self.child.wait().unwrap_or_else(|e| panic!("wait: {e}"));
+        (status.success(), stdout, stderr)
+    }
+}
+
+#[actix_web::test]
+async fn serve_bootstraps_an_empty_database_once_and_stops_cleanly() {
+    let (backend, _guard) = fresh_database().await;
+    let url = database_url(&backend);
+
+    let server = Server::start(&url, Some(KNOWN_KEY));
+    assert_eq!(http(server.port, "GET", "/v0/ping", None, None).0, 204);
+    let (status, index) = http(server.port, "GET", "/v0/index", Some(KNOWN_KEY), None);
+    assert_eq!(status, 200, "{index}");
+    let index: Value = serde_json::from_str(&index).unwrap_or_default();
+    let organization_url = index["organization-url"].as_str().unwrap_or_default().to_string();
+    let (_, organization) = http(server.port, "GET", &organization_url, Some(KNOWN_KEY), None);
+    assert!(organization.contains("\"display-name\":\"Sandbox\""), "{organization}");
+    let (status, created) = http(
+        server.port,
+        "POST",
+        &format!("{organization_url}/api-keys"),
+        Some(KNOWN_KEY),
+        Some(r#"{"api-key-name": "second"}"#),
+    );
+    assert_eq!(status, 201, "{created}");
+    let created: Value = serde_json::from_str(&created).unwrap_or_default();
+    let second_secret = created["api-key-secret"].as_str().unwrap_or_default().to_string();
+    assert_eq!(http(server.port, "GET", "/v0/index", Some(&second_secret), None).0, 200);
+    let (clean_exit, stdout, stderr) = server.stop();
+    assert!(clean_exit, "SIGTERM must end the server with status 0\n{stderr}");
+    assert!(stdout.contains("Created the test-mode organization \"Sandbox\""), "{stdout}");
+    assert!(stderr.contains("hyperbank listening"), "{stderr}");
+    // The secrets appear in neither the log nor (when given by the operator) stdout.
+    for secret in [KNOWN_KEY, &second_secret] {
+        let random = &secret[secret.len() - 43..];
+        assert!(!stderr.contains(random), "a secret reached the log");
+        assert!(!stdout.contains(random), "a secret reached stdout");
+    }
+
+    // A second start finds the organization and bootstraps nothing.
+    let server = Server::start(&url, Some(KNOWN_KEY));
+    assert_eq!(http(server.port, "GET", "/v0/index", Some(KNOWN_KEY), None).0, 200);
+    let (clean_exit, stdout, _) = server.stop();
+    assert!(clean_exit);
+    assert!(!stdout.contains("Created"), "{stdout}");
+}
+
+#[actix_web::test]
+async fn bootstrap_and_migrate_commands() {
+    let (backend, _guard) = fresh_database().await;
+    let url = database_url(&backend);
+    let migrate = Command::new(BIN)
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+
+    let output = Command::new(BIN)
+        .args(["bootstrap", "--organization-name", "Acme Ltd", "--email", "founder@acme.test", "--json"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    for field in ["organization-url", "user-url", "api-key-url", "api-key-secret"] {
+        assert!(report[field].as_str().is_some(), "{field} in {report}");
+    }
+    let secret = report["api-key-secret"].as_str().unwrap_or_default().to_string();
+
+    let bad = Command::new(BIN)
+        .args(["bootstrap", "--organization-name", "", "--email", "founder@acme.test"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!bad.status.success());
+
+    let server = Server::start(&url, None);
+    let organization_url = report["organization-url"].as_str().unwrap_or_default();
+    let (status, organization) = http(server.port, "GET", organization_url, Some(&secret), None);
+    assert_eq!(status, 200);
+    assert!(organization.contains("\"display-name\":\"Acme Ltd\""), "{organization}");
+    let (status, user) = http(server.port, "GET", report["user-url"].as_str().unwrap_or_default(), Some(&secret), None);
+    assert_eq!(status, 200);
+    assert!(user.contains("founder@acme.test"));
+    let (clean_exit, stdout, _) = server.stop();
+    assert!(clean_exit);
+    assert!(!stdout.contains("Created"), "a non-empty database is not bootstrapped: {stdout}");
+}

@@ -1,0 +1,16 @@
+//! HTTP tests of the whole application, one binary. Each test gets its own database; set
+//! `HYPERBANK_TEST_DATABASE_URL=postgres://…` to run the suite on PostgreSQL.
+
+mod contract;
+mod support;
+
+mod api_keys;
+mod cli;
+mod errors;
+mod events;
+mod memberships;
+mod navigation;
+mod openapi;
+mod organizations;
+mod roles;
+mod users;

@@ -1,0 +1,313 @@
+//! The test harness: every test gets its own database (a temporary SQLite file, or its own
+//! PostgreSQL schema when `HYPERBANK_TEST_DATABASE_URL` is set), the real application built
+//! by `hyperbank::app`, and a bootstrapped organization with an API key.
+//!
+//! Every response goes through [`TestApp::send`], which checks it against Griffin's spec
+//! (see `contract.rs`) and, for errors, against our error body, so no test can forget to.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::test::{self, TestRequest};
+use actix_web::web;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use serde_json::Value;
+
+use hyperbank::AppState;
+use hyperbank::bootstrap::{self, Bootstrapped};
+use hyperbank::store::{Backend, Db, PoolOptions, migrations};
+
+use super::contract;
+
+type BoxedService = Box<
+    dyn Service<
+            actix_http::Request,
+            Response = ServiceResponse<BoxBody>,
+            Error = actix_web::Error,
+            Future = std::pin::Pin<
+                Box<dyn std::future::Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>>>,
+            >,
+        >,
+>;
+
+/// Where a test's database lives; dropping it removes the database.
+pub enum DbGuard {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { base_url: String, schema: String },
+}
+
+impl Drop for DbGuard {
+    fn drop(&mut self) {
+        if let DbGuard::Postgres { base_url, schema } = self {
+            let (base_url, schema) = (base_url.clone(), schema.clone());
+            // Drop runs inside the test's runtime; use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                if let Ok(runtime) = runtime {
+                    runtime.block_on(async {
+                        if let Ok(mut conn) = AsyncPgConnection::establish(&base_url).await {
+                            let _ = conn
+                                .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                                .await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: Value,
+    pub raw: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `title` of the first error.
+    pub fn error_title(&self) -> &str {
+        self.body["errors"][0]["title"].as_str().unwrap_or("")
+    }
+
+    pub fn error_pointer(&self) -> Option<&str> {
+        self.body["errors"][0]["source"]["pointer"].as_str()
+    }
+
+    pub fn error_parameter(&self) -> Option<&str> {
+        self.body["errors"][0]["source"]["parameter"].as_str()
+    }
+}
+
+pub struct TestApp {
+    service: BoxedService,
+    pub db: Db,
+    /// The bootstrapped organization: its key, and URLs.
+    pub key: String,
+    pub organization_url: String,
+    pub user_url: String,
+    pub api_key_url: String,
+    _guard: DbGuard,
+}
+
+/// A fresh database of the backend under test, migrated.
+pub async fn fresh_database() -> (Backend, DbGuard) {
+    match std::env::var("HYPERBANK_TEST_DATABASE_URL") {
+        Ok(base_url) if !base_url.is_empty() => {
+            let schema = format!("hb_test_{}", hex_suffix());
+            let mut conn = AsyncPgConnection::establish(&base_url)
+                .await
+                .unwrap_or_else(|e| panic!("cannot reach {base_url}: {e}"));
+            conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+                .await
+                .unwrap_or_else(|e| panic!("cannot create schema {schema}: {e}"));
+            let separator = if base_url.contains('?') { '&' } else { '?' };
+            let url = format!("{base_url}{separator}options=-c%20search_path%3D{schema}");
+            (Backend::Postgres(url), DbGuard::Postgres { base_url, schema })
+        }
+        _ => {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+            let path = dir.path().join("test.sqlite3");
+            (
+                Backend::Sqlite(path.to_string_lossy().into_owned()),
+                DbGuard::Sqlite(dir),
+            )
+        }
+    }
+}
+
+fn hex_suffix() -> String {
+    rand::random::<[u8; 8]>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl TestApp {
+    /// A new app on its own database, with the Sandbox organization bootstrapped.
+    pub async fn new() -> TestApp {
+        let (backend, guard) = fresh_database().await;
+        migrations::run_pending(&backend)
+            .await
+            .unwrap_or_else(|e| panic!("migrations: {e}"));
+        let options = PoolOptions {
+            max_size: 4,
+            ..PoolOptions::default()
+        };
+        let db = Db::connect(&backend, &options).unwrap_or_else(|e| panic!("pool: {e}"));
+        let created = bootstrap::sandbox_if_empty(&db, None)
+            .await
+            .unwrap_or_else(|e| panic!("bootstrap: {e}"))
+            .unwrap_or_else(|| panic!("a fresh database is empty"));
+        let report = created.report();
+        let state = web::Data::new(AppState { db: db.clone() });
+        let service = test::init_service(hyperbank::app(state)).await;
+        let service: BoxedService = Box::new(BoxService { inner: service });
+        TestApp {
+            service,
+            db,
+            key: report.api_key_secret,
+            organization_url: report.organization_url,
+            user_url: report.user_url,
+            api_key_url: report.api_key_url,
+            _guard: guard,
+        }
+    }
+
+    /// Another organization on the same database, with its own first user and key.
+    pub async fn other_organization(&self, name: &str, email: &str) -> Bootstrapped {
+        bootstrap::create_organization(&self.db, name, email, None)
+            .await
+            .unwrap_or_else(|e| panic!("bootstrap: {e}"))
+    }
+
+    pub fn auth(&self) -> String {
+        format!("GriffinAPIKey {}", self.key)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(TestRequest::get().uri(path).insert_header((header::AUTHORIZATION, self.auth())))
+            .await
+    }
+
+    pub async fn get_as(&self, key: &str, path: &str) -> Response {
+        self.send(
+            TestRequest::get()
+                .uri(path)
+                .insert_header((header::AUTHORIZATION, format!("GriffinAPIKey {key}"))),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.send(
+            TestRequest::post()
+                .uri(path)
+                .insert_header((header::AUTHORIZATION, self.auth()))
+                .set_json(body),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.send(
+            TestRequest::delete()
+                .uri(path)
+                .insert_header((header::AUTHORIZATION, self.auth())),
+        )
+        .await
+    }
+
+    /// Sends a request and checks the response: Griffin's contract for Griffin's operations,
+    /// our error body for every error.
+    pub async fn send(&self, request: TestRequest) -> Response {
+        let request = request.to_request();
+        let method = request.method().clone();
+        let path = request.uri().path().to_string();
+        let response = self
+            .service
+            .call(request)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: service error {e}"));
+        let status = response.status();
+        let headers = response.headers().clone();
+        let raw = test::read_body(response).await.to_vec();
+        let body = if raw.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&raw).unwrap_or_else(|e| {
+                panic!("{method} {path}: body is not JSON ({e}): {}", String::from_utf8_lossy(&raw))
+            })
+        };
+        assert!(
+            status.as_u16() < 500,
+            "{method} {path} answered {status}: {body}"
+        );
+        if status.is_client_error() || status.is_server_error() {
+            check_error_body(&method, &path, status, &body);
+        } else if !raw.is_empty() {
+            assert_eq!(
+                headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+                Some("application/json"),
+                "{method} {path}"
+            );
+        }
+        let violations = contract::spec().check(
+            method.as_str(),
+            &path,
+            status.as_u16(),
+            (!raw.is_empty()).then_some(&body),
+        );
+        assert!(
+            violations.is_empty(),
+            "{method} {path} {status} breaks Griffin's contract:\n{}\nbody: {body:#}",
+            violations.join("\n")
+        );
+        Response {
+            status,
+            headers,
+            body,
+            raw,
+        }
+    }
+}
+
+fn check_error_body(method: &Method, path: &str, status: StatusCode, body: &Value) {
+    let errors = body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{method} {path} {status}: no `errors` array in {body}"));
+    assert_eq!(errors.len(), 1, "{body}");
+    let error = &errors[0];
+    assert_eq!(error["status"], status.as_u16().to_string(), "{body}");
+    assert!(error["title"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert!(error["detail"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    if let Some(source) = error.get("source") {
+        assert!(
+            source.get("pointer").is_some() || source.get("parameter").is_some(),
+            "{body}"
+        );
+    }
+}
+
+/// Adapts the app's service (whose body type is opaque) to a boxed one.
+struct BoxService<S> {
+    inner: S,
+}
+
+impl<S, B> Service<actix_http::Request> for BoxService<S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>>>,
+    >;
+
+    actix_web::dev::forward_ready!(inner);
+
+    fn call(&self, request: actix_http::Request) -> Self::Future {
+        let future = self.inner.call(request);
+        Box::pin(async move { future.await.map(ServiceResponse::map_into_boxed_body) })
+    }
+}
+
+/// The id part of a resource URL: `/v0/organizations/og.x` → `og.x`.
+pub fn id_of(url: &str) -> &str {
+    url.rsplit('/').next().unwrap_or(url)
+}
+
+/// The `DATABASE_URL` that names `backend`.
+pub fn database_url(backend: &Backend) -> String {
+    match backend {
+        Backend::Postgres(url) => url.clone(),
+        Backend::Sqlite(path) => format!("sqlite://{path}"),
+    }
+}
