@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand};
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hyperbank.sqlite3";
 
 #[derive(Debug, Parser)]
-#[command(name = "hyperbank", version, about = "A self-hosted Griffin v0 banking API server")]
+#[command(
+    name = "hyperbank",
+    version,
+    about = "A self-hosted Griffin v0 banking API server"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseArgs,

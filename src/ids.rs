@@ -171,21 +171,21 @@ mod tests {
             "",
             "og",
             "og.",
-            "ur.2To90xd1QV2IdWh1Ay8Epw",      // another kind's prefix
-            "OG.2To90xd1QV2IdWh1Ay8Epw",      // prefixes are lower case
-            "og2To90xd1QV2IdWh1Ay8Epw",       // no dot
-            "og:2To90xd1QV2IdWh1Ay8Epw",      // wrong separator
-            "og.2To90xd1QV2IdWh1Ay8Ep",       // too short
-            "og.2To90xd1QV2IdWh1Ay8Epww",     // too long
-            "og.2To90xd1QV2IdWh1Ay8Ep=",      // padding
-            "og.2To90xd1QV2IdWh1Ay8Ep+",      // standard, not url-safe, alphabet
-            "og.2To90xd1QV2IdWh1Ay8Ep/",      //
-            "og.2To90xd1QV2IdWh1Ay8Ep!",      // not base64 at all
-            "og.2To90xd1QV2IdWh1Ay8Epx",      // non-canonical trailing bits
-            " og.2To90xd1QV2IdWh1Ay8Epw",     // whitespace
-            "og.2To90xd1QV2IdWh1Ay8Epw ",     //
-            "og.2To90xd1QV2IdWh1Ay8Epw\n",    //
-            "og.ÄTo90xd1QV2IdWh1Ay8Ep",       // non-ascii
+            "ur.2To90xd1QV2IdWh1Ay8Epw",   // another kind's prefix
+            "OG.2To90xd1QV2IdWh1Ay8Epw",   // prefixes are lower case
+            "og2To90xd1QV2IdWh1Ay8Epw",    // no dot
+            "og:2To90xd1QV2IdWh1Ay8Epw",   // wrong separator
+            "og.2To90xd1QV2IdWh1Ay8Ep",    // too short
+            "og.2To90xd1QV2IdWh1Ay8Epww",  // too long
+            "og.2To90xd1QV2IdWh1Ay8Ep=",   // padding
+            "og.2To90xd1QV2IdWh1Ay8Ep+",   // standard, not url-safe, alphabet
+            "og.2To90xd1QV2IdWh1Ay8Ep/",   //
+            "og.2To90xd1QV2IdWh1Ay8Ep!",   // not base64 at all
+            "og.2To90xd1QV2IdWh1Ay8Epx",   // non-canonical trailing bits
+            " og.2To90xd1QV2IdWh1Ay8Epw",  // whitespace
+            "og.2To90xd1QV2IdWh1Ay8Epw ",  //
+            "og.2To90xd1QV2IdWh1Ay8Epw\n", //
+            "og.ÄTo90xd1QV2IdWh1Ay8Ep",    // non-ascii
         ];
         assert!(OrganizationId::parse(valid).is_some());
         for text in invalid {

@@ -12,10 +12,15 @@ use hyperbank::{AppState, bootstrap};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the runtime: {error}");
@@ -51,13 +56,17 @@ impl ParseEnv for ServeArgs {
             #[command(flatten)]
             serve: ServeArgs,
         }
-        Only::try_parse_from(["hyperbank"]).map(|o| o.serve).unwrap_or_default()
+        Only::try_parse_from(["hyperbank"])
+            .map(|o| o.serve)
+            .unwrap_or_default()
     }
 }
 
 async fn migrate(database: &DatabaseArgs) -> Result<Db, String> {
     let backend = Backend::from_url(&database.database_url).map_err(|e| e.to_string())?;
-    let applied = migrations::run_pending(&backend).await.map_err(|e| e.to_string())?;
+    let applied = migrations::run_pending(&backend)
+        .await
+        .map_err(|e| e.to_string())?;
     if applied > 0 {
         tracing::info!(applied, backend = backend.name(), "migrations applied");
     }

@@ -172,7 +172,11 @@ mod tests {
             ("-3.20", -320),
             ("1.500", 150), // trailing zeros carry no precision
         ] {
-            assert_eq!(MinorUnits::parse_decimal(text), Ok(MinorUnits(minor)), "{text}");
+            assert_eq!(
+                MinorUnits::parse_decimal(text),
+                Ok(MinorUnits(minor)),
+                "{text}"
+            );
         }
     }
 
@@ -186,14 +190,19 @@ mod tests {
 
     #[test]
     fn rejects_invalid_forms() {
-        for text in ["", " ", "abc", "1,00", "1_000", "1e3", "0x10", "1.2.3", "--1", "+1", "."] {
+        for text in [
+            "", " ", "abc", "1,00", "1_000", "1e3", "0x10", "1.2.3", "--1", "+1", ".",
+        ] {
             assert_eq!(
                 MinorUnits::parse_decimal(text),
                 Err(AmountError::NotADecimal),
                 "{text:?}"
             );
         }
-        assert_eq!(MinorUnits::parse_decimal("0.001"), Err(AmountError::TooPrecise));
+        assert_eq!(
+            MinorUnits::parse_decimal("0.001"),
+            Err(AmountError::TooPrecise)
+        );
         assert_eq!(
             MinorUnits::parse_decimal("92233720368547758.08"),
             Err(AmountError::TooLarge)

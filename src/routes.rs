@@ -13,15 +13,13 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/index").get(to(navigation::index)),
         Endpoint::new("/v0/roles").get(to(roles::handlers::list)),
         Endpoint::new("/v0/roles/{role-id}").get(to(roles::handlers::get)),
-        Endpoint::new("/v0/organizations/{organization-id}")
-            .get(to(organizations::handlers::get)),
+        Endpoint::new("/v0/organizations/{organization-id}").get(to(organizations::handlers::get)),
         Endpoint::new("/v0/organizations/{organization-id}/api-keys")
             .get(to(api_keys::handlers::list_for_organization))
             .post(to(api_keys::handlers::create)),
         Endpoint::new("/v0/organizations/{organization-id}/memberships")
             .get(to(memberships::handlers::list_for_organization)),
-        Endpoint::new("/v0/organizations/{organization-id}/events")
-            .get(to(events::handlers::list)),
+        Endpoint::new("/v0/organizations/{organization-id}/events").get(to(events::handlers::list)),
         Endpoint::new("/v0/users/{user-id}").get(to(users::handlers::get)),
         Endpoint::new("/v0/users/{user-id}/api-keys").get(to(api_keys::handlers::list_for_user)),
         Endpoint::new("/v0/users/{user-id}/memberships")

@@ -15,7 +15,9 @@ pub fn now() -> Micros {
     static LAST: AtomicI64 = AtomicI64::new(0);
     let wall = Utc::now().timestamp_micros();
     let previous = LAST
-        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| Some(wall.max(last + 1)))
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+            Some(wall.max(last + 1))
+        })
         .unwrap_or(wall);
     wall.max(previous + 1)
 }
@@ -46,8 +48,14 @@ mod tests {
 
     #[test]
     fn parses_offsets() {
-        assert_eq!(parse("2024-01-01T13:30:00.123456Z"), Some(1_704_115_800_123_456));
-        assert_eq!(parse("2024-01-01T14:30:00+01:00"), Some(1_704_115_800_000_000));
+        assert_eq!(
+            parse("2024-01-01T13:30:00.123456Z"),
+            Some(1_704_115_800_123_456)
+        );
+        assert_eq!(
+            parse("2024-01-01T14:30:00+01:00"),
+            Some(1_704_115_800_000_000)
+        );
         for bad in ["", "2024-01-01", "yesterday", "2024-13-01T00:00:00Z"] {
             assert_eq!(parse(bad), None, "{bad}");
         }

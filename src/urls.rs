@@ -81,7 +81,10 @@ mod tests {
     #[test]
     fn builds_urls() {
         let org = OrganizationId::from_bytes(*b" organization-id");
-        assert_eq!(organization(&org), "/v0/organizations/og.IG9yZ2FuaXphdGlvbi1pZA");
+        assert_eq!(
+            organization(&org),
+            "/v0/organizations/og.IG9yZ2FuaXphdGlvbi1pZA"
+        );
         assert_eq!(
             organization_sub(&org, "api-keys"),
             "/v0/organizations/og.IG9yZ2FuaXphdGlvbi1pZA/api-keys"
@@ -94,9 +97,15 @@ mod tests {
     fn parses_what_it_builds() {
         let role_id = RoleId::generate();
         let url = role(&role_id);
-        assert_eq!(parse::<crate::ids::RoleKind>(&url, ROLES), Some(role_id.clone()));
+        assert_eq!(
+            parse::<crate::ids::RoleKind>(&url, ROLES),
+            Some(role_id.clone())
+        );
         let absolute = format!("https://api.example.com{url}");
-        assert_eq!(parse::<crate::ids::RoleKind>(&absolute, ROLES), Some(role_id));
+        assert_eq!(
+            parse::<crate::ids::RoleKind>(&absolute, ROLES),
+            Some(role_id)
+        );
     }
 
     #[test]

@@ -63,7 +63,13 @@ pub async fn list_for_organization(
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
     caller.require_organization(organization_id.as_str())?;
-    list(&state, Scope::Organization(organization_id.as_str()), &request, &query).await
+    list(
+        &state,
+        Scope::Organization(organization_id.as_str()),
+        &request,
+        &query,
+    )
+    .await
 }
 
 /// `GET /v0/users/{user-id}/api-keys`: that user's keys in the caller's organization.

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::dispatch;
 use crate::http::auth::hash_secret;
-use crate::http::{Page, PageRequest};
 use crate::http::pagination::Cursor;
+use crate::http::{Page, PageRequest};
 use crate::ids::{ApiKeyId, OrganizationId, UserId};
 use crate::paginate;
 use crate::store::Conn;
@@ -106,7 +106,10 @@ pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<usize> {
 /// Which keys a list shows.
 pub enum Scope<'a> {
     Organization(&'a str),
-    UserInOrganization { user_id: &'a str, organization_id: &'a str },
+    UserInOrganization {
+        user_id: &'a str,
+        organization_id: &'a str,
+    },
 }
 
 pub async fn list(

@@ -75,14 +75,17 @@ mod tests {
             let parsed = ApiKeySecret::parse(secret.as_str()).expect("parses");
             assert_eq!(parsed.name(), name);
             assert!(!parsed.is_live());
-            assert!(!format!("{parsed:?}").contains(&secret.as_str()[secret.as_str().len() - 43..]));
+            assert!(
+                !format!("{parsed:?}").contains(&secret.as_str()[secret.as_str().len() - 43..])
+            );
         }
     }
 
     #[test]
     fn parses_griffin_example() {
-        let secret = ApiKeySecret::parse("g-test-buildserver-RrUZ5fUG4pSKwYVVG1C3Ft1xrMRxy1T7KUIyTva5bTk")
-            .expect("the documented example is well formed");
+        let secret =
+            ApiKeySecret::parse("g-test-buildserver-RrUZ5fUG4pSKwYVVG1C3Ft1xrMRxy1T7KUIyTva5bTk")
+                .expect("the documented example is well formed");
         assert_eq!(secret.name(), "buildserver");
     }
 
@@ -92,17 +95,17 @@ mod tests {
         for text in [
             String::new(),
             "g-test-".to_string(),
-            format!("g-test-{random}"),                      // no name
-            format!("g-test--{random}"),                     // empty name
-            format!("g-prod-name-{random}"),                 // unknown mode
-            format!("g-test-na me-{random}"),                // whitespace in the name
-            format!("g-test-name-{}", &random[1..]),         // short
-            format!("g-test-name-{random}A"),                // long
-            format!("g-test-name-{}=", &random[1..]),        // padding
-            format!("g-test-name-{}+", &random[1..]),        // wrong alphabet
-            format!("g-test-name_{random}"),                 // no dash before the secret
-            format!("g-test-{}-{random}", "x".repeat(65)),   // name too long
-            format!("g-test-näme-{random}"),                 // non-ascii
+            format!("g-test-{random}"),                    // no name
+            format!("g-test--{random}"),                   // empty name
+            format!("g-prod-name-{random}"),               // unknown mode
+            format!("g-test-na me-{random}"),              // whitespace in the name
+            format!("g-test-name-{}", &random[1..]),       // short
+            format!("g-test-name-{random}A"),              // long
+            format!("g-test-name-{}=", &random[1..]),      // padding
+            format!("g-test-name-{}+", &random[1..]),      // wrong alphabet
+            format!("g-test-name_{random}"),               // no dash before the secret
+            format!("g-test-{}-{random}", "x".repeat(65)), // name too long
+            format!("g-test-näme-{random}"),               // non-ascii
         ] {
             assert_eq!(ApiKeySecret::parse(&text), None, "{text:?}");
         }

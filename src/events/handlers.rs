@@ -31,7 +31,13 @@ pub async fn list(
     let filter = parse_filter(&query)?;
     let page_request = PageRequest::parse(&query)?;
     let mut conn = state.db.read().await?;
-    let page = super::list(&mut conn.conn(), organization_id.as_str(), &filter, &page_request).await?;
+    let page = super::list(
+        &mut conn.conn(),
+        organization_id.as_str(),
+        &filter,
+        &page_request,
+    )
+    .await?;
     let links = Links::new(&page, request.path(), &query);
     Ok(ok(&ListBody {
         key: "events",

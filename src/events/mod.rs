@@ -62,7 +62,10 @@ pub async fn record(
     event_type: &'static str,
     payload: &impl Serialize,
 ) -> QueryResult<EventRow> {
-    debug_assert!(EVENT_TYPES.contains(&event_type), "unknown event type {event_type}");
+    debug_assert!(
+        EVENT_TYPES.contains(&event_type),
+        "unknown event type {event_type}"
+    );
     let payload = serde_json::to_string(payload)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     let row = EventRow {

@@ -74,8 +74,14 @@ fn is_json_content_type(request: &HttpRequest) -> bool {
     let Ok(value) = value.to_str() else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Deserializes `body`, turning serde's errors into 400s with a JSON pointer.
@@ -83,7 +89,9 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // serde's derived structs also accept arrays (fields by position); a request body is an
     // object, so anything else is refused up front.
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|b| *b != b'{') && serde_json::from_slice::<serde_json::Value>(body).is_ok() {
+    if first.is_some_and(|b| *b != b'{')
+        && serde_json::from_slice::<serde_json::Value>(body).is_ok()
+    {
         return Err(ApiError::invalid_body(
             "Incorrect type",
             "The body must be a JSON object.",
@@ -93,7 +101,11 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(describe)?;
     deserializer.end().map_err(|e| {
-        ApiError::invalid_body("Bad request", format!("The body is not valid JSON: {e}."), "")
+        ApiError::invalid_body(
+            "Bad request",
+            format!("The body is not valid JSON: {e}."),
+            "",
+        )
     })?;
     Ok(value)
 }
@@ -211,7 +223,13 @@ mod tests {
 
     #[test]
     fn malformed_json() {
-        for body in ["", "{", "{\"api-key-name\": }", "nonsense", "{\"api-key-name\": \"a\"} trailing"] {
+        for body in [
+            "",
+            "{",
+            "{\"api-key-name\": }",
+            "nonsense",
+            "{\"api-key-name\": \"a\"} trailing",
+        ] {
             let error = error_of(body);
             assert_eq!(error.title, "Bad request", "{body}");
             assert_eq!(pointer_of(&error), Some(""));
@@ -223,7 +241,9 @@ mod tests {
         let error = error_of(r#"{"items": []}"#);
         assert_eq!(error.title, "Missing field");
         assert_eq!(pointer_of(&error), Some("/api-key-name"));
-        let error = error_of(r#"{"api-key-name": "a", "items": [{"kind": "small", "count": 1}, {"kind": "small"}]}"#);
+        let error = error_of(
+            r#"{"api-key-name": "a", "items": [{"kind": "small", "count": 1}, {"kind": "small"}]}"#,
+        );
         assert_eq!(error.title, "Missing field");
         assert_eq!(pointer_of(&error), Some("/items/1/count"));
     }

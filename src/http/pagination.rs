@@ -43,7 +43,9 @@ impl Cursor {
         let (created_at, id) = text.strip_prefix("v1:")?.split_once(':')?;
         let id_ok = !id.is_empty()
             && id.len() <= 64
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
         if !id_ok {
             return None;
         }
@@ -190,7 +192,10 @@ impl<T> Page<T> {
             // Walking back from `before`: rows exist after this page (the boundary itself).
             (if more { first } else { None }, last)
         } else {
-            (if request.after.is_some() { first } else { None }, if more { last } else { None })
+            (
+                if request.after.is_some() { first } else { None },
+                if more { last } else { None },
+            )
         };
         Page {
             items: rows,
@@ -313,13 +318,21 @@ mod tests {
     fn pages_forward_and_back() {
         let rows: Vec<i64> = (1..=4).collect();
         let key = |n: &i64| Cursor::new(*n, "x");
-        let first = Page::from_rows(rows.clone(), &request("page[size]=3").unwrap_or_else(|e| panic!("{e}")), key);
+        let first = Page::from_rows(
+            rows.clone(),
+            &request("page[size]=3").unwrap_or_else(|e| panic!("{e}")),
+            key,
+        );
         assert_eq!(first.items, [1, 2, 3]);
         assert_eq!(first.prev, None);
         assert_eq!(first.next, Some(Cursor::new(3, "x")));
 
         let c = Cursor::new(9, "x").encode();
-        let back = Page::from_rows(vec![8, 7, 6, 5], &request(&format!("page[size]=3&page[before]={c}")).unwrap_or_else(|e| panic!("{e}")), key);
+        let back = Page::from_rows(
+            vec![8, 7, 6, 5],
+            &request(&format!("page[size]=3&page[before]={c}")).unwrap_or_else(|e| panic!("{e}")),
+            key,
+        );
         assert_eq!(back.items, [6, 7, 8]);
         assert_eq!(back.prev, Some(Cursor::new(6, "x")));
         assert_eq!(back.next, Some(Cursor::new(8, "x")));
@@ -327,7 +340,9 @@ mod tests {
 
     #[test]
     fn links_repeat_the_query() {
-        let query = QueryParams::parse("filter[event-type][eq]=payment-created&page[size]=2&page[after]=old");
+        let query = QueryParams::parse(
+            "filter[event-type][eq]=payment-created&page[size]=2&page[after]=old",
+        );
         let page = Page {
             items: vec![1],
             prev: Some(Cursor::new(1, "a")),
@@ -336,7 +351,13 @@ mod tests {
         let links = Links::new(&page, "/v0/x", &query);
         assert_eq!(
             links.prev.as_deref(),
-            Some(format!("/v0/x?filter[event-type][eq]=payment-created&page[size]=2&page[before]={}", Cursor::new(1, "a").encode()).as_str())
+            Some(
+                format!(
+                    "/v0/x?filter[event-type][eq]=payment-created&page[size]=2&page[before]={}",
+                    Cursor::new(1, "a").encode()
+                )
+                .as_str()
+            )
         );
         assert_eq!(links.next, None);
     }

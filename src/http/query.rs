@@ -35,7 +35,10 @@ impl QueryParams {
         let mut values = self.all(key);
         let first = values.next();
         if values.next().is_some() {
-            return Err(ApiError::invalid_parameter(key, format!("`{key}` may be given only once.")));
+            return Err(ApiError::invalid_parameter(
+                key,
+                format!("`{key}` may be given only once."),
+            ));
         }
         Ok(first)
     }
@@ -75,7 +78,9 @@ impl QueryParams {
             {
                 return Err(ApiError::invalid_parameter(
                     key,
-                    format!("`{key}` is not a page parameter; use page[size], page[after] or page[before]."),
+                    format!(
+                        "`{key}` is not a page parameter; use page[size], page[after] or page[before]."
+                    ),
                 ));
             }
         }
@@ -148,7 +153,10 @@ mod tests {
     fn both_include_forms() {
         let q = QueryParams::parse("include=owner&include[]=beneficiary&include=a,b");
         assert_eq!(q.includes(), ["owner", "beneficiary", "a", "b"]);
-        assert!(q.check_includes(&["owner", "beneficiary", "a", "b"]).is_ok());
+        assert!(
+            q.check_includes(&["owner", "beneficiary", "a", "b"])
+                .is_ok()
+        );
         assert!(q.check_includes(&["owner"]).is_err());
     }
 
@@ -166,6 +174,9 @@ mod tests {
     fn encodes_components() {
         assert_eq!(encode_component("page[after]"), "page[after]");
         assert_eq!(encode_component("a b&c=d"), "a%20b%26c%3Dd");
-        assert_eq!(encode_component("2024-01-01T00:00:00+01:00"), "2024-01-01T00%3A00%3A00%2B01%3A00");
+        assert_eq!(
+            encode_component("2024-01-01T00:00:00+01:00"),
+            "2024-01-01T00%3A00%3A00%2B01%3A00"
+        );
     }
 }

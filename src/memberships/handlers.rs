@@ -66,7 +66,13 @@ pub async fn list_for_organization(
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
     caller.require_organization(organization_id.as_str())?;
-    list(&state, Scope::Organization(organization_id.as_str()), &request, &query).await
+    list(
+        &state,
+        Scope::Organization(organization_id.as_str()),
+        &request,
+        &query,
+    )
+    .await
 }
 
 /// `GET /v0/users/{user-id}/memberships`: all of the caller's own memberships; for another
@@ -83,9 +89,13 @@ pub async fn list_for_user(
         None
     } else {
         let mut conn = state.db.read().await?;
-        users::find_in_organization(&mut conn.conn(), user_id.as_str(), caller.organization_id.as_str())
-            .await?
-            .ok_or_else(ApiError::not_found)?;
+        users::find_in_organization(
+            &mut conn.conn(),
+            user_id.as_str(),
+            caller.organization_id.as_str(),
+        )
+        .await?
+        .ok_or_else(ApiError::not_found)?;
         Some(caller.organization_id.as_str())
     };
     let scope = Scope::User {

@@ -86,7 +86,10 @@ pub async fn role_ids(
         .await)?;
     let mut by_membership: HashMap<String, Vec<String>> = HashMap::new();
     for (membership_id, role_id) in pairs {
-        by_membership.entry(membership_id).or_default().push(role_id);
+        by_membership
+            .entry(membership_id)
+            .or_default()
+            .push(role_id);
     }
     Ok(by_membership)
 }
@@ -138,7 +141,10 @@ pub struct MembershipView {
 
 /// Loads everything the views of `rows` embed (organizations, users, roles) in three
 /// queries, whatever the number of rows.
-pub async fn views(conn: &mut Conn<'_>, rows: Vec<MembershipRow>) -> QueryResult<Vec<MembershipView>> {
+pub async fn views(
+    conn: &mut Conn<'_>,
+    rows: Vec<MembershipRow>,
+) -> QueryResult<Vec<MembershipView>> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let organization_ids: Vec<String> = rows.iter().map(|r| r.organization_id.clone()).collect();
     let user_ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();

@@ -214,7 +214,10 @@ mod tests {
 
     #[test]
     fn builtin_ids_are_stable_and_distinct() {
-        let ids: Vec<_> = BUILTIN_ROLES.iter().filter_map(|r| builtin_id(r.key)).collect();
+        let ids: Vec<_> = BUILTIN_ROLES
+            .iter()
+            .filter_map(|r| builtin_id(r.key))
+            .collect();
         assert_eq!(ids.len(), BUILTIN_ROLES.len());
         for (i, id) in ids.iter().enumerate() {
             assert!(id.as_str().starts_with("re."));

@@ -22,7 +22,9 @@ use std::time::Duration;
 use diesel::SqliteConnection;
 use diesel::connection::AnsiTransactionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, TransactionManager};
 use futures_util::FutureExt;
@@ -198,6 +200,9 @@ macro_rules! dispatch {
     };
 }
 
+// Lives on the stack of one request and is moved at most once or twice; boxing the larger
+// variant would only add an allocation per request.
+#[allow(clippy::large_enum_variant)]
 enum Pooled {
     Postgres(Object<AsyncPgConnection>),
     Sqlite(Object<SqliteConn>),
@@ -252,11 +257,14 @@ impl WriteTx {
     async fn commit(&mut self) -> Result<(), diesel::result::Error> {
         match &mut self.0 {
             Pooled::Postgres(c) => {
-                <AsyncPgConnection as AsyncConnection>::TransactionManager::commit_transaction(&mut **c)
-                    .await
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::commit_transaction(
+                    &mut **c,
+                )
+                .await
             }
             Pooled::Sqlite(c) => {
-                <SqliteConn as AsyncConnection>::TransactionManager::commit_transaction(&mut **c).await
+                <SqliteConn as AsyncConnection>::TransactionManager::commit_transaction(&mut **c)
+                    .await
             }
         }
     }
@@ -264,8 +272,10 @@ impl WriteTx {
     async fn rollback(&mut self) -> Result<(), diesel::result::Error> {
         match &mut self.0 {
             Pooled::Postgres(c) => {
-                <AsyncPgConnection as AsyncConnection>::TransactionManager::rollback_transaction(&mut **c)
-                    .await
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::rollback_transaction(
+                    &mut **c,
+                )
+                .await
             }
             Pooled::Sqlite(c) => {
                 <SqliteConn as AsyncConnection>::TransactionManager::rollback_transaction(&mut **c)
@@ -341,8 +351,10 @@ impl Db {
         let mut pooled = self.checkout().await?;
         match &mut pooled {
             Pooled::Postgres(c) => {
-                <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(&mut **c)
-                    .await?
+                <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(
+                    &mut **c,
+                )
+                .await?
             }
             Pooled::Sqlite(c) => {
                 c.spawn_blocking(|inner| {
@@ -407,9 +419,6 @@ async fn open_sqlite(path: &str, busy_ms: u128) -> diesel::ConnectionResult<Sqli
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(
         error,
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _
-        )
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
 }

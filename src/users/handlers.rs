@@ -13,8 +13,12 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let id = path_id::<UserKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = super::find_in_organization(&mut conn.conn(), id.as_str(), caller.organization_id.as_str())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let row = super::find_in_organization(
+        &mut conn.conn(),
+        id.as_str(),
+        caller.organization_id.as_str(),
+    )
+    .await?
+    .ok_or_else(ApiError::not_found)?;
     Ok(ok(&UserView::new(row)))
 }

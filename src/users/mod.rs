@@ -140,9 +140,14 @@ mod tests {
         for good in ["a@b.co", "First.Last+tag@example.com"] {
             assert!(valid_email(good), "{good}");
         }
-        for bad in ["", "a", "@b.co", "a@", "a@b", "a@.b", "a@b.", "a b@c.d", "a@b@c.d"] {
+        for bad in [
+            "", "a", "@b.co", "a@", "a@b", "a@.b", "a@b.", "a b@c.d", "a@b@c.d",
+        ] {
             assert!(!valid_email(bad), "{bad}");
         }
-        assert_eq!(normalize_email(" Sandbox@Example.COM "), "sandbox@example.com");
+        assert_eq!(
+            normalize_email(" Sandbox@Example.COM "),
+            "sandbox@example.com"
+        );
     }
 }

@@ -15,7 +15,9 @@ fn keys_url(app: &TestApp) -> String {
 #[actix_web::test]
 async fn create_shows_the_secret_once_and_stores_only_its_hash() {
     let app = TestApp::new().await;
-    let created = app.post(&keys_url(&app), json!({"api-key-name": "buildserver"})).await;
+    let created = app
+        .post(&keys_url(&app), json!({"api-key-name": "buildserver"}))
+        .await;
     assert_eq!(created.status, StatusCode::CREATED);
     let body = &created.body;
     let url = body["api-key-url"].as_str().unwrap_or_default().to_string();
@@ -24,7 +26,10 @@ async fn create_shows_the_secret_once_and_stores_only_its_hash() {
     assert_eq!(body["api-key-live?"], false);
     assert_eq!(body["organization-url"], app.organization_url.as_str());
     assert_eq!(body["user-url"], app.user_url.as_str());
-    let secret = body["api-key-secret"].as_str().unwrap_or_default().to_string();
+    let secret = body["api-key-secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(secret.starts_with("g-test-buildserver-"), "{secret}");
     assert_eq!(secret.len(), "g-test-buildserver-".len() + 43);
 
@@ -54,19 +59,28 @@ async fn create_shows_the_secret_once_and_stores_only_its_hash() {
 #[actix_web::test]
 async fn a_duplicate_name_is_409() {
     let app = TestApp::new().await;
-    let first = app.post(&keys_url(&app), json!({"api-key-name": "ci"})).await;
+    let first = app
+        .post(&keys_url(&app), json!({"api-key-name": "ci"}))
+        .await;
     assert_eq!(first.status, StatusCode::CREATED);
-    let second = app.post(&keys_url(&app), json!({"api-key-name": "ci"})).await;
+    let second = app
+        .post(&keys_url(&app), json!({"api-key-name": "ci"}))
+        .await;
     assert_eq!(second.status, StatusCode::CONFLICT);
     assert_eq!(second.error_title(), "api-key-name-taken");
     // Names are per organization: another one may use it.
-    let other = app.other_organization("Other Ltd", "other@example.com").await;
+    let other = app
+        .other_organization("Other Ltd", "other@example.com")
+        .await;
     let other_keys = format!("{}/api-keys", other.report().organization_url);
     let theirs = app
         .send(
             actix_web::test::TestRequest::post()
                 .uri(&other_keys)
-                .insert_header(("Authorization", format!("GriffinAPIKey {}", other.secret.as_str())))
+                .insert_header((
+                    "Authorization",
+                    format!("GriffinAPIKey {}", other.secret.as_str()),
+                ))
                 .set_json(json!({"api-key-name": "ci"})),
         )
         .await;
@@ -78,11 +92,15 @@ async fn names_must_follow_the_rules() {
     let app = TestApp::new().await;
     let too_long = "x".repeat(65);
     for name in ["", "has space", "dot.ted", "ümlaut", too_long.as_str()] {
-        let response = app.post(&keys_url(&app), json!({"api-key-name": name})).await;
+        let response = app
+            .post(&keys_url(&app), json!({"api-key-name": name}))
+            .await;
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "{name:?}");
         assert_eq!(response.error_pointer(), Some("/api-key-name"));
     }
-    let ok = app.post(&keys_url(&app), json!({"api-key-name": "x".repeat(64)})).await;
+    let ok = app
+        .post(&keys_url(&app), json!({"api-key-name": "x".repeat(64)}))
+        .await;
     assert_eq!(ok.status, StatusCode::CREATED);
 }
 
@@ -91,8 +109,15 @@ async fn lists_page_through_every_key_once() {
     let app = TestApp::new().await;
     let mut created = vec![app.api_key_url.clone()];
     for i in 0..4 {
-        let response = app.post(&keys_url(&app), json!({"api-key-name": format!("k{i}")})).await;
-        created.push(response.body["api-key-url"].as_str().unwrap_or_default().to_string());
+        let response = app
+            .post(&keys_url(&app), json!({"api-key-name": format!("k{i}")}))
+            .await;
+        created.push(
+            response.body["api-key-url"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        );
     }
     // Newest first by default, two at a time.
     let mut seen = Vec::new();
@@ -101,18 +126,31 @@ async fn lists_page_through_every_key_once() {
     while let Some(url) = next {
         let page = app.get(&url).await;
         assert_eq!(page.status, StatusCode::OK, "{url}");
-        let items = page.body["api-keys"].as_array().cloned().unwrap_or_default();
+        let items = page.body["api-keys"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert!(items.len() <= 2);
-        seen.extend(items.iter().filter_map(|k| k["api-key-url"].as_str().map(str::to_string)));
+        seen.extend(
+            items
+                .iter()
+                .filter_map(|k| k["api-key-url"].as_str().map(str::to_string)),
+        );
         if pages > 0 {
             let prev = page.body["links"]["prev"].as_str().unwrap_or_default();
-            assert!(prev.contains("page[size]=2") && prev.contains("page[before]="), "{prev}");
+            assert!(
+                prev.contains("page[size]=2") && prev.contains("page[before]="),
+                "{prev}"
+            );
         } else {
             assert!(page.body["links"]["prev"].is_null());
         }
         next = page.body["links"]["next"].as_str().map(str::to_string);
         if let Some(link) = &next {
-            assert!(link.starts_with(&format!("{}?page[size]=2&page[after]=", keys_url(&app))), "{link}");
+            assert!(
+                link.starts_with(&format!("{}?page[size]=2&page[after]=", keys_url(&app))),
+                "{link}"
+            );
         }
         pages += 1;
     }
@@ -122,13 +160,22 @@ async fn lists_page_through_every_key_once() {
     assert_eq!(seen, expected);
 
     // Ascending order, and walking back with `prev` returns the same pages.
-    let first = app.get(&format!("{}?sort=created-at&page[size]=3", keys_url(&app))).await;
-    let first_items: Vec<_> = first.body["api-keys"].as_array().cloned().unwrap_or_default();
+    let first = app
+        .get(&format!("{}?sort=created-at&page[size]=3", keys_url(&app)))
+        .await;
+    let first_items: Vec<_> = first.body["api-keys"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(first_items[0]["api-key-url"], created[0].as_str());
-    let second = app.get(first.body["links"]["next"].as_str().unwrap_or_default()).await;
+    let second = app
+        .get(first.body["links"]["next"].as_str().unwrap_or_default())
+        .await;
     assert_eq!(second.body["api-keys"].as_array().map(Vec::len), Some(2));
     assert!(second.body["links"]["next"].is_null());
-    let back = app.get(second.body["links"]["prev"].as_str().unwrap_or_default()).await;
+    let back = app
+        .get(second.body["links"]["prev"].as_str().unwrap_or_default())
+        .await;
     assert_eq!(back.body["api-keys"], first.body["api-keys"]);
     let unique: HashSet<_> = seen.iter().collect();
     assert_eq!(unique.len(), seen.len());
@@ -137,12 +184,17 @@ async fn lists_page_through_every_key_once() {
 #[actix_web::test]
 async fn user_key_lists_show_that_users_keys() {
     let app = TestApp::new().await;
-    app.post(&keys_url(&app), json!({"api-key-name": "second"})).await;
+    app.post(&keys_url(&app), json!({"api-key-name": "second"}))
+        .await;
     let list = app.get(&format!("{}/api-keys", app.user_url)).await;
     assert_eq!(list.status, StatusCode::OK);
     let names: Vec<_> = list.body["api-keys"]
         .as_array()
-        .map(|keys| keys.iter().filter_map(|k| k["api-key-name"].as_str()).collect())
+        .map(|keys| {
+            keys.iter()
+                .filter_map(|k| k["api-key-name"].as_str())
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(names, ["second", "bootstrap"]);
 }
@@ -150,10 +202,21 @@ async fn user_key_lists_show_that_users_keys() {
 #[actix_web::test]
 async fn delete_revokes_at_once() {
     let app = TestApp::new().await;
-    let created = app.post(&keys_url(&app), json!({"api-key-name": "temp"})).await;
-    let url = created.body["api-key-url"].as_str().unwrap_or_default().to_string();
-    let secret = created.body["api-key-secret"].as_str().unwrap_or_default().to_string();
-    assert_eq!(app.get_as(&secret, "/v0/index").await.status, StatusCode::OK);
+    let created = app
+        .post(&keys_url(&app), json!({"api-key-name": "temp"}))
+        .await;
+    let url = created.body["api-key-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let secret = created.body["api-key-secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        app.get_as(&secret, "/v0/index").await.status,
+        StatusCode::OK
+    );
     let deleted = app.delete(&url).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert!(deleted.raw.is_empty());
@@ -171,9 +234,14 @@ async fn a_key_cannot_delete_itself_nor_other_organizations_keys() {
     assert_eq!(itself.error_title(), "api-key-in-use");
     assert_eq!(app.get("/v0/index").await.status, StatusCode::OK);
 
-    let other = app.other_organization("Other Ltd", "other@example.com").await;
+    let other = app
+        .other_organization("Other Ltd", "other@example.com")
+        .await;
     let theirs = other.report().api_key_url;
     assert_eq!(app.get(&theirs).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.delete(&theirs).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get_as(other.secret.as_str(), "/v0/index").await.status, StatusCode::OK);
+    assert_eq!(
+        app.get_as(other.secret.as_str(), "/v0/index").await.status,
+        StatusCode::OK
+    );
 }

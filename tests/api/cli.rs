@@ -21,24 +21,43 @@ fn free_port() -> u16 {
 }
 
 /// A minimal HTTP/1.1 client, enough to talk to our own server.
-fn http(port: u16, method: &str, path: &str, key: Option<&str>, body: Option<&str>) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("connect: {e}"));
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<&str>,
+) -> (u16, String) {
+    let mut stream =
+        TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("connect: {e}"));
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
     if let Some(key) = key {
         request.push_str(&format!("Authorization: GriffinAPIKey {key}\r\n"));
     }
     let body = body.unwrap_or("");
     if !body.is_empty() {
-        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
     }
     request.push_str("\r\n");
     request.push_str(body);
-    stream.write_all(request.as_bytes()).unwrap_or_else(|e| panic!("write: {e}"));
+    stream
+        .write_all(request.as_bytes())
+        .unwrap_or_else(|e| panic!("write: {e}"));
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
-    let status = response.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = response
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -63,11 +82,16 @@ impl Server {
         if let Some(key) = bootstrap_key {
             command.env("HYPERBANK_BOOTSTRAP_API_KEY", key);
         }
-        let child = command.spawn().unwrap_or_else(|e| panic!("spawn {BIN}: {e}"));
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {BIN}: {e}"));
         let server = Server { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the server did not start listening");
+            assert!(
+                Instant::now() < deadline,
+                "the server did not start listening"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         server
@@ -75,7 +99,10 @@ impl Server {
 
     /// SIGTERM, then the exit status and everything printed.
     fn stop(mut self) -> (bool, String, String) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         let mut stdout = String::new();
         let mut stderr = String::new();
         if let Some(mut out) = self.child.stdout.take() {
@@ -99,9 +126,15 @@ async fn serve_bootstraps_an_empty_database_once_and_stops_cleanly() {
     let (status, index) = http(server.port, "GET", "/v0/index", Some(KNOWN_KEY), None);
     assert_eq!(status, 200, "{index}");
     let index: Value = serde_json::from_str(&index).unwrap_or_default();
-    let organization_url = index["organization-url"].as_str().unwrap_or_default().to_string();
+    let organization_url = index["organization-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let (_, organization) = http(server.port, "GET", &organization_url, Some(KNOWN_KEY), None);
-    assert!(organization.contains("\"display-name\":\"Sandbox\""), "{organization}");
+    assert!(
+        organization.contains("\"display-name\":\"Sandbox\""),
+        "{organization}"
+    );
     let (status, created) = http(
         server.port,
         "POST",
@@ -111,11 +144,23 @@ async fn serve_bootstraps_an_empty_database_once_and_stops_cleanly() {
     );
     assert_eq!(status, 201, "{created}");
     let created: Value = serde_json::from_str(&created).unwrap_or_default();
-    let second_secret = created["api-key-secret"].as_str().unwrap_or_default().to_string();
-    assert_eq!(http(server.port, "GET", "/v0/index", Some(&second_secret), None).0, 200);
+    let second_secret = created["api-key-secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        http(server.port, "GET", "/v0/index", Some(&second_secret), None).0,
+        200
+    );
     let (clean_exit, stdout, stderr) = server.stop();
-    assert!(clean_exit, "SIGTERM must end the server with status 0\n{stderr}");
-    assert!(stdout.contains("Created the test-mode organization \"Sandbox\""), "{stdout}");
+    assert!(
+        clean_exit,
+        "SIGTERM must end the server with status 0\n{stderr}"
+    );
+    assert!(
+        stdout.contains("Created the test-mode organization \"Sandbox\""),
+        "{stdout}"
+    );
     assert!(stderr.contains("hyperbank listening"), "{stderr}");
     // The secrets appear in neither the log nor (when given by the operator) stdout.
     for secret in [KNOWN_KEY, &second_secret] {
@@ -126,7 +171,10 @@ async fn serve_bootstraps_an_empty_database_once_and_stops_cleanly() {
 
     // A second start finds the organization and bootstraps nothing.
     let server = Server::start(&url, Some(KNOWN_KEY));
-    assert_eq!(http(server.port, "GET", "/v0/index", Some(KNOWN_KEY), None).0, 200);
+    assert_eq!(
+        http(server.port, "GET", "/v0/index", Some(KNOWN_KEY), None).0,
+        200
+    );
     let (clean_exit, stdout, _) = server.stop();
     assert!(clean_exit);
     assert!(!stdout.contains("Created"), "{stdout}");
@@ -141,22 +189,51 @@ async fn bootstrap_and_migrate_commands() {
         .env("DATABASE_URL", &url)
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
 
     let output = Command::new(BIN)
-        .args(["bootstrap", "--organization-name", "Acme Ltd", "--email", "founder@acme.test", "--json"])
+        .args([
+            "bootstrap",
+            "--organization-name",
+            "Acme Ltd",
+            "--email",
+            "founder@acme.test",
+            "--json",
+        ])
         .env("DATABASE_URL", &url)
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
-    for field in ["organization-url", "user-url", "api-key-url", "api-key-secret"] {
+    for field in [
+        "organization-url",
+        "user-url",
+        "api-key-url",
+        "api-key-secret",
+    ] {
         assert!(report[field].as_str().is_some(), "{field} in {report}");
     }
-    let secret = report["api-key-secret"].as_str().unwrap_or_default().to_string();
+    let secret = report["api-key-secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
 
     let bad = Command::new(BIN)
-        .args(["bootstrap", "--organization-name", "", "--email", "founder@acme.test"])
+        .args([
+            "bootstrap",
+            "--organization-name",
+            "",
+            "--email",
+            "founder@acme.test",
+        ])
         .env("DATABASE_URL", &url)
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -166,11 +243,23 @@ async fn bootstrap_and_migrate_commands() {
     let organization_url = report["organization-url"].as_str().unwrap_or_default();
     let (status, organization) = http(server.port, "GET", organization_url, Some(&secret), None);
     assert_eq!(status, 200);
-    assert!(organization.contains("\"display-name\":\"Acme Ltd\""), "{organization}");
-    let (status, user) = http(server.port, "GET", report["user-url"].as_str().unwrap_or_default(), Some(&secret), None);
+    assert!(
+        organization.contains("\"display-name\":\"Acme Ltd\""),
+        "{organization}"
+    );
+    let (status, user) = http(
+        server.port,
+        "GET",
+        report["user-url"].as_str().unwrap_or_default(),
+        Some(&secret),
+        None,
+    );
     assert_eq!(status, 200);
     assert!(user.contains("founder@acme.test"));
     let (clean_exit, stdout, _) = server.stop();
     assert!(clean_exit);
-    assert!(!stdout.contains("Created"), "a non-empty database is not bootstrapped: {stdout}");
+    assert!(
+        !stdout.contains("Created"),
+        "a non-empty database is not bootstrapped: {stdout}"
+    );
 }

@@ -43,7 +43,11 @@ pub fn spec() -> &'static Spec {
                 let segments: Vec<String> = path.split('/').map(str::to_string).collect();
                 if let Some(item) = item.as_object() {
                     for (method, operation) in item {
-                        operations.push((method.to_uppercase(), segments.clone(), operation.clone()));
+                        operations.push((
+                            method.to_uppercase(),
+                            segments.clone(),
+                            operation.clone(),
+                        ));
                     }
                 }
             }
@@ -103,7 +107,13 @@ impl Spec {
     }
 
     /// Checks a response of a Griffin operation. Returns what is wrong, empty when it passes.
-    pub fn check(&self, method: &str, path: &str, status: u16, body: Option<&Value>) -> Vec<String> {
+    pub fn check(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: Option<&Value>,
+    ) -> Vec<String> {
         let Some(operation) = self.operation(method, path) else {
             return Vec::new();
         };
@@ -115,7 +125,9 @@ impl Spec {
             .get("responses")
             .and_then(|r| r.get(status.to_string()))
         else {
-            return vec![format!("Griffin's {method} {path} does not answer {status}")];
+            return vec![format!(
+                "Griffin's {method} {path} does not answer {status}"
+            )];
         };
         let Some(schema) = response.get("schema") else {
             return match body {
@@ -124,7 +136,9 @@ impl Spec {
             };
         };
         let Some(body) = body else {
-            return vec![format!("Griffin's {method} {path} {status} has a body; got none")];
+            return vec![format!(
+                "Griffin's {method} {path} {status} has a body; got none"
+            )];
         };
         let mut errors = Vec::new();
         self.validate(schema, body, "", &mut errors);
@@ -136,7 +150,10 @@ impl Spec {
             return;
         };
         if value.is_null() {
-            if schema.get("x-nullable") != Some(&Value::Bool(true)) && !schema.is_empty() && schema.contains_key("type") {
+            if schema.get("x-nullable") != Some(&Value::Bool(true))
+                && !schema.is_empty()
+                && schema.contains_key("type")
+            {
                 errors.push(format!("{at}: null is not allowed"));
             }
             return;
@@ -308,23 +325,54 @@ mod tests {
         let key = json!({"api-key-url": "/v0/api-keys/ak.x", "api-key-name": "a",
             "api-key-live?": false, "organization-url": "/v0/organizations/og.x",
             "user-url": "/v0/users/ur.x", "created-at": "2024-01-01T00:00:00.000Z"});
-        assert!(spec.check("GET", "/v0/api-keys/ak.x", 200, Some(&key)).is_empty());
+        assert!(
+            spec.check("GET", "/v0/api-keys/ak.x", 200, Some(&key))
+                .is_empty()
+        );
         let mut missing = key.clone();
         missing.as_object_mut().map(|o| o.remove("user-url"));
-        assert!(!spec.check("GET", "/v0/api-keys/ak.x", 200, Some(&missing)).is_empty());
+        assert!(
+            !spec
+                .check("GET", "/v0/api-keys/ak.x", 200, Some(&missing))
+                .is_empty()
+        );
         let mut wrong_type = key.clone();
         wrong_type["api-key-live?"] = json!("no");
-        assert!(!spec.check("GET", "/v0/api-keys/ak.x", 200, Some(&wrong_type)).is_empty());
+        assert!(
+            !spec
+                .check("GET", "/v0/api-keys/ak.x", 200, Some(&wrong_type))
+                .is_empty()
+        );
         let mut bad_time = key.clone();
         bad_time["created-at"] = json!("yesterday");
-        assert!(!spec.check("GET", "/v0/api-keys/ak.x", 200, Some(&bad_time)).is_empty());
+        assert!(
+            !spec
+                .check("GET", "/v0/api-keys/ak.x", 200, Some(&bad_time))
+                .is_empty()
+        );
         let mut bad_name = key;
         bad_name["api-key-name"] = json!("");
-        assert!(!spec.check("GET", "/v0/api-keys/ak.x", 200, Some(&bad_name)).is_empty());
+        assert!(
+            !spec
+                .check("GET", "/v0/api-keys/ak.x", 200, Some(&bad_name))
+                .is_empty()
+        );
         // The organization schema is closed.
-        let errors = spec.check("GET", "/v0/organizations/og.x", 200, Some(&json!({"surprise": 1})));
-        assert!(errors.iter().any(|e| e.contains("closed object")), "{errors:?}");
+        let errors = spec.check(
+            "GET",
+            "/v0/organizations/og.x",
+            200,
+            Some(&json!({"surprise": 1})),
+        );
+        assert!(
+            errors.iter().any(|e| e.contains("closed object")),
+            "{errors:?}"
+        );
         // Undeclared statuses.
-        assert!(!spec.check("GET", "/v0/organizations/og.x", 201, Some(&json!({}))).is_empty());
+        assert!(
+            !spec
+                .check("GET", "/v0/organizations/og.x", 201, Some(&json!({})))
+                .is_empty()
+        );
     }
 }

@@ -57,7 +57,11 @@ async fn malformed_bodies_are_400_with_a_pointer() {
         ("{\"api-key-name\": \"a\"} trailing", "Bad request", ""),
         ("{}", "Missing field", "/api-key-name"),
         ("{\"api-key-name\": 42}", "Incorrect type", "/api-key-name"),
-        ("{\"api-key-name\": null}", "Incorrect type", "/api-key-name"),
+        (
+            "{\"api-key-name\": null}",
+            "Incorrect type",
+            "/api-key-name",
+        ),
         ("[\"api-key-name\"]", "Incorrect type", ""),
     ];
     for (body, title, pointer) in cases {
@@ -80,7 +84,11 @@ async fn malformed_bodies_are_400_with_a_pointer() {
 async fn wrong_content_types_are_415_and_unacceptable_accepts_406() {
     let app = TestApp::new().await;
     let url = format!("{}/api-keys", app.organization_url);
-    for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
         let mut request = TestRequest::post()
             .uri(&url)
             .insert_header(("Authorization", app.auth()))
@@ -89,7 +97,11 @@ async fn wrong_content_types_are_415_and_unacceptable_accepts_406() {
             request = request.insert_header(("Content-Type", value));
         }
         let response = app.send(request).await;
-        assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
+        assert_eq!(
+            response.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}"
+        );
     }
     let with_charset = app
         .send(
@@ -113,7 +125,12 @@ async fn wrong_content_types_are_415_and_unacceptable_accepts_406() {
             .await;
         assert_eq!(response.status, StatusCode::NOT_ACCEPTABLE, "{accept}");
     }
-    for accept in ["application/json", "*/*", "text/html, application/json;q=0.5", "application/*"] {
+    for accept in [
+        "application/json",
+        "*/*",
+        "text/html, application/json;q=0.5",
+        "application/*",
+    ] {
         let response = app
             .send(
                 TestRequest::get()
@@ -131,7 +148,10 @@ async fn oversize_bodies_are_413() {
     let app = TestApp::new().await;
     let name = "x".repeat(300 * 1024);
     let response = app
-        .post(&format!("{}/api-keys", app.organization_url), json!({"api-key-name": name}))
+        .post(
+            &format!("{}/api-keys", app.organization_url),
+            json!({"api-key-name": name}),
+        )
         .await;
     assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(response.error_title(), "payload-too-large");
@@ -143,11 +163,16 @@ async fn wrong_methods_are_405_with_allow() {
     let cases = [
         (TestRequest::delete().uri("/v0/index"), "GET"),
         (TestRequest::post().uri("/v0/ping"), "GET"),
-        (TestRequest::put().uri(&format!("{}/api-keys", app.organization_url)), "GET, POST"),
+        (
+            TestRequest::put().uri(&format!("{}/api-keys", app.organization_url)),
+            "GET, POST",
+        ),
         (TestRequest::patch().uri(&app.api_key_url), "GET, DELETE"),
     ];
     for (request, allow) in cases {
-        let response = app.send(request.insert_header(("Authorization", app.auth()))).await;
+        let response = app
+            .send(request.insert_header(("Authorization", app.auth())))
+            .await;
         assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(response.header("allow"), Some(allow));
         assert_eq!(response.error_title(), "method-not-allowed");
@@ -157,7 +182,13 @@ async fn wrong_methods_are_405_with_allow() {
 #[actix_web::test]
 async fn unknown_routes_are_404_json() {
     let app = TestApp::new().await;
-    for path in ["/", "/v0", "/v0/nowhere", "/v1/index", &format!("{}/nowhere", app.organization_url)] {
+    for path in [
+        "/",
+        "/v0",
+        "/v0/nowhere",
+        "/v1/index",
+        &format!("{}/nowhere", app.organization_url),
+    ] {
         let response = app.get(path).await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(response.error_title(), "not-found");

@@ -9,7 +9,13 @@ use crate::support::{TestApp, id_of};
 /// state change would, to exercise the outbox and its endpoints.
 async fn record(app: &TestApp, organization_url: &str, event_type: &'static str, n: i64) {
     let mut tx = app.db.write().await.unwrap_or_else(|e| panic!("{e}"));
-    let result = events::record(&mut tx.conn(), id_of(organization_url), event_type, &json!({"n": n})).await;
+    let result = events::record(
+        &mut tx.conn(),
+        id_of(organization_url),
+        event_type,
+        &json!({"n": n}),
+    )
+    .await;
     tx.finish(result).await.unwrap_or_else(|e| panic!("{e}"));
 }
 
@@ -30,7 +36,9 @@ async fn events_list_filter_and_get() {
     assert_eq!(list[0]["event-type"], "transaction-created");
     assert_eq!(list[0]["event-payload"], json!({"n": 3}));
 
-    let payments = app.get(&format!("{url}?filter[event-type][eq]=payment-created")).await;
+    let payments = app
+        .get(&format!("{url}?filter[event-type][eq]=payment-created"))
+        .await;
     assert_eq!(payments.body["events"].as_array().map(Vec::len), Some(3));
 
     let one_url = list[1]["event-url"].as_str().unwrap_or_default();
@@ -41,16 +49,36 @@ async fn events_list_filter_and_get() {
 
     // Time windows: from the second event's instant on.
     let second_at = list[2]["created-at"].as_str().unwrap_or_default();
-    let since = app.get(&format!("{url}?filter[created-at][gte]={second_at}&sort=created-at")).await;
-    let payloads: Vec<_> = since.body["events"].as_array().map(|e| e.iter().map(|x| x["event-payload"]["n"].clone()).collect()).unwrap_or_default();
+    let since = app
+        .get(&format!(
+            "{url}?filter[created-at][gte]={second_at}&sort=created-at"
+        ))
+        .await;
+    let payloads: Vec<_> = since.body["events"]
+        .as_array()
+        .map(|e| e.iter().map(|x| x["event-payload"]["n"].clone()).collect())
+        .unwrap_or_default();
     assert_eq!(payloads, [json!(1), json!(2), json!(3)]);
-    let before = app.get(&format!("{url}?filter[created-at][lt]=2000-01-01T00:00:00Z")).await;
+    let before = app
+        .get(&format!(
+            "{url}?filter[created-at][lt]=2000-01-01T00:00:00Z"
+        ))
+        .await;
     assert_eq!(before.body["events"], json!([]));
     assert!(before.body["links"]["next"].is_null() && before.body["links"]["prev"].is_null());
     // Filters are repeated in the page links.
-    let paged = app.get(&format!("{url}?filter[event-type][eq]=payment-created&page[size]=2")).await;
+    let paged = app
+        .get(&format!(
+            "{url}?filter[event-type][eq]=payment-created&page[size]=2"
+        ))
+        .await;
     let next = paged.body["links"]["next"].as_str().unwrap_or_default();
-    assert!(next.starts_with(&format!("{url}?filter[event-type][eq]=payment-created&page[size]=2&page[after]=")), "{next}");
+    assert!(
+        next.starts_with(&format!(
+            "{url}?filter[event-type][eq]=payment-created&page[size]=2&page[after]="
+        )),
+        "{next}"
+    );
     let rest = app.get(next).await;
     assert_eq!(rest.body["events"].as_array().map(Vec::len), Some(1));
 }
@@ -61,8 +89,14 @@ async fn bad_event_filters_are_400() {
     let url = format!("{}/events", app.organization_url);
     for (query, parameter) in [
         ("filter[event-type][eq]=nonsense", "filter[event-type][eq]"),
-        ("filter[created-at][gte]=yesterday", "filter[created-at][gte]"),
-        ("filter[created-at][gte]=2024-01-01T00:00:00Z&filter[created-at][gt]=2024-01-01T00:00:00Z", "filter[created-at][gt]"),
+        (
+            "filter[created-at][gte]=yesterday",
+            "filter[created-at][gte]",
+        ),
+        (
+            "filter[created-at][gte]=2024-01-01T00:00:00Z&filter[created-at][gt]=2024-01-01T00:00:00Z",
+            "filter[created-at][gt]",
+        ),
         ("filter[nope][eq]=1", "filter[nope][eq]"),
         ("include=everything", "include"),
     ] {
@@ -75,12 +109,22 @@ async fn bad_event_filters_are_400() {
 #[actix_web::test]
 async fn other_organizations_events_are_404() {
     let app = TestApp::new().await;
-    let other = app.other_organization("Other Ltd", "other@example.com").await;
+    let other = app
+        .other_organization("Other Ltd", "other@example.com")
+        .await;
     let other_url = other.report().organization_url;
     record(&app, &other_url, "payment-created", 1).await;
-    assert_eq!(app.get(&format!("{other_url}/events")).await.status, StatusCode::NOT_FOUND);
-    let theirs = app.get_as(other.secret.as_str(), &format!("{other_url}/events")).await;
-    let event_url = theirs.body["events"][0]["event-url"].as_str().unwrap_or_default().to_string();
+    assert_eq!(
+        app.get(&format!("{other_url}/events")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let theirs = app
+        .get_as(other.secret.as_str(), &format!("{other_url}/events"))
+        .await;
+    let event_url = theirs.body["events"][0]["event-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert_eq!(app.get(&event_url).await.status, StatusCode::NOT_FOUND);
     let ours = app.get(&format!("{}/events", app.organization_url)).await;
     assert_eq!(ours.body["events"], json!([]));

@@ -20,7 +20,10 @@ async fn index_links_to_the_key_and_its_organization() {
     assert_eq!(index.body["users-url"], "/v0/users");
     assert_eq!(index.body["roles-url"], "/v0/roles");
     assert_eq!(index.body["api-key-url"], app.api_key_url.as_str());
-    assert_eq!(index.body["organization-url"], app.organization_url.as_str());
+    assert_eq!(
+        index.body["organization-url"],
+        app.organization_url.as_str()
+    );
 }
 
 /// The README's walk: index → api-key-url → organization-url → memberships, following links
@@ -29,7 +32,9 @@ async fn index_links_to_the_key_and_its_organization() {
 async fn a_client_can_walk_from_the_index_by_links_alone() {
     let app = TestApp::new().await;
     let index = app.get("/v0/index").await;
-    let key = app.get(index.body["api-key-url"].as_str().unwrap_or_default()).await;
+    let key = app
+        .get(index.body["api-key-url"].as_str().unwrap_or_default())
+        .await;
     assert_eq!(key.status, StatusCode::OK);
     assert_eq!(key.body["api-key-name"], "bootstrap");
     let organization_url = key.body["organization-url"].as_str().unwrap_or_default();
@@ -38,14 +43,23 @@ async fn a_client_can_walk_from_the_index_by_links_alone() {
     assert_eq!(organization.status, StatusCode::OK);
     assert_eq!(organization.body["display-name"], "Sandbox");
     let memberships = app
-        .get(organization.body["organization-memberships-url"].as_str().unwrap_or_default())
+        .get(
+            organization.body["organization-memberships-url"]
+                .as_str()
+                .unwrap_or_default(),
+        )
         .await;
     assert_eq!(memberships.status, StatusCode::OK);
-    let list = memberships.body["memberships"].as_array().cloned().unwrap_or_default();
+    let list = memberships.body["memberships"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["user"]["user-email"], "sandbox@example.com");
     assert_eq!(list[0]["user"]["user-url"], key.body["user-url"]);
-    let user = app.get(key.body["user-url"].as_str().unwrap_or_default()).await;
+    let user = app
+        .get(key.body["user-url"].as_str().unwrap_or_default())
+        .await;
     assert_eq!(user.status, StatusCode::OK);
     assert!(id_of(&app.user_url).starts_with("ur."));
 }

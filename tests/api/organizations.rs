@@ -14,16 +14,26 @@ async fn get_organization_shows_every_link_and_the_roles() {
     assert_eq!(body["organization-url"], app.organization_url.as_str());
     assert_eq!(body["organization-mode"], "test-mode");
     assert_eq!(body["can-decide-on-verifications?"], true);
-    assert!(body["own-legal-person-url"].as_str().is_some_and(|u| u.starts_with("/v0/legal-persons/lp.")));
+    assert!(
+        body["own-legal-person-url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("/v0/legal-persons/lp."))
+    );
     for (field, tail) in [
         ("organization-memberships-url", "memberships"),
         ("organization-invitations-url", "invitations"),
         ("organization-payments-url", "payments"),
         ("organization-payments-search-url", "payments/search"),
         ("organization-bank-accounts-url", "bank/accounts"),
-        ("organization-bank-accounts-search-url", "bank/accounts/search"),
+        (
+            "organization-bank-accounts-search-url",
+            "bank/accounts/search",
+        ),
         ("organization-bank-account-products-url", "bank/products"),
-        ("organization-onboarding-applications-url", "onboarding/applications"),
+        (
+            "organization-onboarding-applications-url",
+            "onboarding/applications",
+        ),
         ("organization-api-keys-url", "api-keys"),
         ("organization-live-access-url", "live-access"),
         ("organization-webhooks-url", "webhooks"),
@@ -31,13 +41,26 @@ async fn get_organization_shows_every_link_and_the_roles() {
         ("organization-individuals-url", "individuals"),
         ("organization-corporations-url", "corporations"),
         ("organization-legal-persons-url", "legal-persons"),
-        ("organization-legal-persons-search-url", "legal-persons/search"),
+        (
+            "organization-legal-persons-search-url",
+            "legal-persons/search",
+        ),
         ("organization-events-url", "events"),
     ] {
-        assert_eq!(body[field], format!("{}/{tail}", app.organization_url), "{field}");
+        assert_eq!(
+            body[field],
+            format!("{}/{tail}", app.organization_url),
+            "{field}"
+        );
     }
-    let roles = body["available-roles"].as_array().cloned().unwrap_or_default();
-    let names: Vec<_> = roles.iter().filter_map(|r| r["display-name"].as_str()).collect();
+    let roles = body["available-roles"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let names: Vec<_> = roles
+        .iter()
+        .filter_map(|r| r["display-name"].as_str())
+        .collect();
     assert_eq!(
         names,
         [
@@ -62,7 +85,9 @@ async fn get_organization_shows_every_link_and_the_roles() {
 #[actix_web::test]
 async fn another_organization_is_not_found_never_forbidden() {
     let app = TestApp::new().await;
-    let other = app.other_organization("Other Ltd", "other@example.com").await;
+    let other = app
+        .other_organization("Other Ltd", "other@example.com")
+        .await;
     let other_url = other.report().organization_url;
     let response = app.get(&other_url).await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
@@ -71,7 +96,9 @@ async fn another_organization_is_not_found_never_forbidden() {
     let theirs = app.get_as(other.secret.as_str(), &other_url).await;
     assert_eq!(theirs.status, StatusCode::OK);
     assert_eq!(theirs.body["display-name"], "Other Ltd");
-    let ours = app.get_as(other.secret.as_str(), &app.organization_url).await;
+    let ours = app
+        .get_as(other.secret.as_str(), &app.organization_url)
+        .await;
     assert_eq!(ours.status, StatusCode::NOT_FOUND);
 }
 
@@ -80,11 +107,11 @@ async fn malformed_and_unknown_organization_ids_are_404() {
     let app = TestApp::new().await;
     let id = id_of(&app.organization_url).to_string();
     for bad in [
-        format!("lp.{}", &id[3..]),               // another kind's prefix
-        format!("{id}x"),                          // too long
-        id[..id.len() - 1].to_string(),            // too short
-        "og.AAAAAAAAAAAAAAAAAAAAAA".to_string(),   // well formed, unknown
-        "og.!!!!!!!!!!!!!!!!!!!!!!".to_string(),   // not base64
+        format!("lp.{}", &id[3..]),              // another kind's prefix
+        format!("{id}x"),                        // too long
+        id[..id.len() - 1].to_string(),          // too short
+        "og.AAAAAAAAAAAAAAAAAAAAAA".to_string(), // well formed, unknown
+        "og.!!!!!!!!!!!!!!!!!!!!!!".to_string(), // not base64
         "nothing".to_string(),
     ] {
         let response = app.get(&format!("/v0/organizations/{bad}")).await;

@@ -23,7 +23,11 @@ async fn roles_are_public_and_resolvable() {
 #[actix_web::test]
 async fn unknown_and_malformed_roles_are_404() {
     let app = TestApp::new().await;
-    for path in ["/v0/roles/re.AAAAAAAAAAAAAAAAAAAAAA", "/v0/roles/og.AAAAAAAAAAAAAAAAAAAAAA", "/v0/roles/re.x"] {
+    for path in [
+        "/v0/roles/re.AAAAAAAAAAAAAAAAAAAAAA",
+        "/v0/roles/og.AAAAAAAAAAAAAAAAAAAAAA",
+        "/v0/roles/re.x",
+    ] {
         let response = app.send(TestRequest::get().uri(path)).await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
     }

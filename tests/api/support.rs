@@ -25,7 +25,11 @@ type BoxedService = Box<
             Response = ServiceResponse<BoxBody>,
             Error = actix_web::Error,
             Future = std::pin::Pin<
-                Box<dyn std::future::Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>>>,
+                Box<
+                    dyn std::future::Future<
+                            Output = Result<ServiceResponse<BoxBody>, actix_web::Error>,
+                        >,
+                >,
             >,
         >,
 >;
@@ -42,7 +46,9 @@ impl Drop for DbGuard {
             let (base_url, schema) = (base_url.clone(), schema.clone());
             // Drop runs inside the test's runtime; use a thread with its own.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
                 if let Ok(runtime) = runtime {
                     runtime.block_on(async {
                         if let Ok(mut conn) = AsyncPgConnection::establish(&base_url).await {
@@ -108,7 +114,10 @@ pub async fn fresh_database() -> (Backend, DbGuard) {
                 .unwrap_or_else(|e| panic!("cannot create schema {schema}: {e}"));
             let separator = if base_url.contains('?') { '&' } else { '?' };
             let url = format!("{base_url}{separator}options=-c%20search_path%3D{schema}");
-            (Backend::Postgres(url), DbGuard::Postgres { base_url, schema })
+            (
+                Backend::Postgres(url),
+                DbGuard::Postgres { base_url, schema },
+            )
         }
         _ => {
             let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
@@ -171,8 +180,12 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.send(TestRequest::get().uri(path).insert_header((header::AUTHORIZATION, self.auth())))
-            .await
+        self.send(
+            TestRequest::get()
+                .uri(path)
+                .insert_header((header::AUTHORIZATION, self.auth())),
+        )
+        .await
     }
 
     pub async fn get_as(&self, key: &str, path: &str) -> Response {
@@ -221,7 +234,10 @@ impl TestApp {
             Value::Null
         } else {
             serde_json::from_slice(&raw).unwrap_or_else(|e| {
-                panic!("{method} {path}: body is not JSON ({e}): {}", String::from_utf8_lossy(&raw))
+                panic!(
+                    "{method} {path}: body is not JSON ({e}): {}",
+                    String::from_utf8_lossy(&raw)
+                )
             })
         };
         assert!(
@@ -232,7 +248,9 @@ impl TestApp {
             check_error_body(&method, &path, status, &body);
         } else if !raw.is_empty() {
             assert_eq!(
-                headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+                headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok()),
                 Some("application/json"),
                 "{method} {path}"
             );
@@ -264,8 +282,14 @@ fn check_error_body(method: &Method, path: &str, status: StatusCode, body: &Valu
     assert_eq!(errors.len(), 1, "{body}");
     let error = &errors[0];
     assert_eq!(error["status"], status.as_u16().to_string(), "{body}");
-    assert!(error["title"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
-    assert!(error["detail"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert!(
+        error["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+    assert!(
+        error["detail"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
     if let Some(source) = error.get("source") {
         assert!(
             source.get("pointer").is_some() || source.get("parameter").is_some(),
