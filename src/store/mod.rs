@@ -13,10 +13,7 @@
 pub mod migrations;
 pub mod schema;
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex};
-use std::task::{Context, Poll};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::SqliteConnection;
@@ -29,18 +26,20 @@ use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, TransactionManager};
 use futures_util::FutureExt;
 
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, WaitOnDropBlocking>;
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, InlineSqlite>;
 
-/// How SQLite's blocking calls run: on the current tokio runtime's blocking pool.
+/// How SQLite calls run: inline, on the calling thread.
 ///
-/// When a query's future is dropped before it finishes (a client disconnects, or another
-/// extractor of the same handler fails first), the query must still finish before the
-/// connection is used again. diesel-async's default waits with `block_in_place`, which panics
-/// on actix's single-threaded worker runtimes; this one waits on a condition variable, which
-/// blocks the worker only for the rest of that one query.
-pub struct WaitOnDropBlocking;
+/// An embedded SQLite query on an indexed key takes microseconds, less than handing it to a
+/// blocking-pool thread and back (two context switches on a 2-core machine), so reads run in
+/// place. The one call that can wait long — taking the write lock — never waits on another
+/// writer of this process, because writers first queue on the asynchronous [`Db`] write gate;
+/// SQLite's `busy_timeout` only covers other processes (such as `hyperbank bootstrap`).
+/// A call's future is complete by the time it is returned, so dropping it (a client
+/// disconnects) can never leave a query running behind the connection's back.
+pub struct InlineSqlite;
 
-impl diesel_async::sync_connection_wrapper::SpawnBlocking for WaitOnDropBlocking {
+impl diesel_async::sync_connection_wrapper::SpawnBlocking for InlineSqlite {
     fn spawn_blocking<'a, R>(
         &mut self,
         task: impl FnOnce() -> R + Send + 'static,
@@ -51,66 +50,11 @@ impl diesel_async::sync_connection_wrapper::SpawnBlocking for WaitOnDropBlocking
     where
         R: Send + 'static,
     {
-        let handle = match tokio::runtime::Handle::try_current() {
-            Ok(handle) => handle,
-            Err(error) => return futures_util::future::ready(Err(error.into())).boxed(),
-        };
-        let finished = Arc::new(Finished::default());
-        // Moved into the task: dropped when it ends, panics, or is never run at all.
-        let signal_when_dropped = FinishedGuard(finished.clone());
-        let join = handle.spawn_blocking(move || {
-            let _signal = signal_when_dropped;
-            task()
-        });
-        WaitOnDrop { join, finished }
-            .map(|joined| joined.map_err(Into::into))
-            .boxed()
+        futures_util::future::ready(Ok(task())).boxed()
     }
 
     fn get_runtime() -> Self {
-        WaitOnDropBlocking
-    }
-}
-
-#[derive(Default)]
-struct Finished {
-    done: Mutex<bool>,
-    signal: Condvar,
-}
-
-struct FinishedGuard(Arc<Finished>);
-
-impl Drop for FinishedGuard {
-    fn drop(&mut self) {
-        let mut done = self.0.done.lock().unwrap_or_else(|e| e.into_inner());
-        *done = true;
-        self.0.signal.notify_all();
-    }
-}
-
-struct WaitOnDrop<R> {
-    join: tokio::task::JoinHandle<R>,
-    finished: Arc<Finished>,
-}
-
-impl<R> Future for WaitOnDrop<R> {
-    type Output = Result<R, tokio::task::JoinError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.join).poll(cx)
-    }
-}
-
-impl<R> Drop for WaitOnDrop<R> {
-    fn drop(&mut self) {
-        let mut done = self.finished.done.lock().unwrap_or_else(|e| e.into_inner());
-        while !*done {
-            done = self
-                .finished
-                .signal
-                .wait(done)
-                .unwrap_or_else(|e| e.into_inner());
-        }
+        InlineSqlite
     }
 }
 
@@ -169,6 +113,10 @@ enum Pools {
 #[derive(Clone)]
 pub struct Db {
     pools: Pools,
+    /// SQLite allows one writer at a time: writers of this process queue here, fairly and
+    /// without blocking a thread, instead of in SQLite's busy handler. `None` on PostgreSQL,
+    /// whose row locks let unrelated writes run side by side.
+    write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// A borrowed connection of either backend. Query functions take `&mut Conn<'_>` so that they
@@ -227,11 +175,15 @@ impl Pooled {
 }
 
 /// An open write transaction. Finish it with [`WriteTx::finish`].
-pub struct WriteTx(Pooled);
+pub struct WriteTx {
+    pooled: Pooled,
+    /// Held until the transaction ends (SQLite only).
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
 
 impl WriteTx {
     pub fn conn(&mut self) -> Conn<'_> {
-        self.0.conn()
+        self.pooled.conn()
     }
 
     /// Commits when `result` is `Ok`, rolls back when it is `Err`, and hands `result` back.
@@ -255,7 +207,7 @@ impl WriteTx {
     }
 
     async fn commit(&mut self) -> Result<(), diesel::result::Error> {
-        match &mut self.0 {
+        match &mut self.pooled {
             Pooled::Postgres(c) => {
                 <AsyncPgConnection as AsyncConnection>::TransactionManager::commit_transaction(
                     &mut **c,
@@ -270,7 +222,7 @@ impl WriteTx {
     }
 
     async fn rollback(&mut self) -> Result<(), diesel::result::Error> {
-        match &mut self.0 {
+        match &mut self.pooled {
             Pooled::Postgres(c) => {
                 <AsyncPgConnection as AsyncConnection>::TransactionManager::rollback_transaction(
                     &mut **c,
@@ -331,7 +283,9 @@ impl Db {
                 Pools::Sqlite(build_pool!(manager, options))
             }
         };
-        Ok(Db { pools })
+        let write_gate =
+            matches!(pools, Pools::Sqlite(_)).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Db { pools, write_gate })
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -348,6 +302,10 @@ impl Db {
 
     /// A connection with an open write transaction.
     pub async fn write(&self) -> Result<WriteTx, StoreError> {
+        let gate = match &self.write_gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        };
         let mut pooled = self.checkout().await?;
         match &mut pooled {
             Pooled::Postgres(c) => {
@@ -363,7 +321,10 @@ impl Db {
                 .await?
             }
         }
-        Ok(WriteTx(pooled))
+        Ok(WriteTx {
+            pooled,
+            _gate: gate,
+        })
     }
 
     async fn checkout(&self) -> Result<Pooled, StoreError> {
@@ -412,6 +373,7 @@ async fn open_sqlite(path: &str, busy_ms: u128) -> diesel::ConnectionResult<Sqli
     conn.batch_execute(&pragmas)
         .await
         .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+    tracing::debug!(path, "opened a SQLite connection");
     Ok(conn)
 }
 
