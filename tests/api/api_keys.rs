@@ -54,6 +54,53 @@ async fn create_shows_the_secret_once_and_stores_only_its_hash() {
     assert_eq!(row.name, "buildserver");
     let row_text = format!("{row:?}");
     assert!(!row_text.contains(&secret[secret.len() - 43..]));
+    // On SQLite, not a byte of it anywhere in the database files either.
+    for file in app.sqlite_files() {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        let random = &secret.as_bytes()[secret.len() - 43..];
+        assert!(
+            !bytes.windows(random.len()).any(|w| w == random),
+            "the secret is in {}",
+            file.display()
+        );
+    }
+}
+
+/// Keyset pages do not shift when rows are added between two requests.
+#[actix_web::test]
+async fn pages_are_stable_under_concurrent_inserts() {
+    let app = TestApp::new().await;
+    for i in 0..4 {
+        app.post(&keys_url(&app), json!({"api-key-name": format!("old{i}")}))
+            .await;
+    }
+    let first = app.get(&format!("{}?page[size]=3", keys_url(&app))).await;
+    let mut seen: Vec<String> = first.body["api-keys"]
+        .as_array()
+        .map(|k| {
+            k.iter()
+                .filter_map(|x| x["api-key-name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    for i in 0..3 {
+        app.post(&keys_url(&app), json!({"api-key-name": format!("new{i}")}))
+            .await;
+    }
+    let second = app
+        .get(first.body["links"]["next"].as_str().unwrap_or_default())
+        .await;
+    seen.extend(
+        second.body["api-keys"]
+            .as_array()
+            .map(|k| {
+                k.iter()
+                    .filter_map(|x| x["api-key-name"].as_str().map(str::to_string))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
+    );
+    assert_eq!(seen, ["old3", "old2", "old1", "old0", "bootstrap"]);
 }
 
 #[actix_web::test]

@@ -175,6 +175,16 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("bootstrap: {e}"))
     }
 
+    /// The SQLite database file and its WAL, when the suite runs on SQLite.
+    pub fn sqlite_files(&self) -> Vec<std::path::PathBuf> {
+        match &self._guard {
+            DbGuard::Sqlite(dir) => std::fs::read_dir(dir.path())
+                .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default(),
+            DbGuard::Postgres { .. } => Vec::new(),
+        }
+    }
+
     pub fn auth(&self) -> String {
         format!("GriffinAPIKey {}", self.key)
     }
