@@ -2,13 +2,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::secret::{self, ApiKeySecret};
-use super::{ApiKeyView, CreateError, Scope};
+use super::{ApiKeyRow, ApiKeyView, CreateError, Scope};
 use crate::AppState;
 use crate::http::{
-    ApiError, ApiResult, Caller, Json, Links, ListBody, PageRequest, QueryParams, created,
-    no_content, ok, path_id,
+    ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, list_request, no_content,
+    ok, path_id,
 };
 use crate::ids::{ApiKeyKind, OrganizationKind, UserKind};
+use crate::store::Conn;
 use crate::users;
 
 #[derive(Deserialize)]
@@ -34,15 +35,15 @@ pub async fn create(
         ));
     }
     let secret = ApiKeySecret::generate(&body.api_key_name);
-    let mut conn = state.db.read().await?;
-    let row = super::insert(
-        &mut conn.conn(),
+    let mut tx = state.db.write().await?;
+    let inserted = super::insert(
+        &mut tx.conn(),
         organization_id.as_str(),
         caller.user_id.as_str(),
         &secret,
     )
-    .await
-    .map_err(|e| match e {
+    .await;
+    let row = tx.finish(inserted).await.map_err(|e| match e {
         CreateError::NameTaken(name) => ApiError::conflict(
             "api-key-name-taken",
             format!("This organization already has an API key named {name:?}."),
@@ -101,17 +102,21 @@ async fn list(
     request: &HttpRequest,
     query: &QueryParams,
 ) -> ApiResult<HttpResponse> {
-    query.check_known(&[])?;
-    query.check_includes(&[])?;
-    let page_request = PageRequest::parse(query)?;
+    let page_request = list_request(query, &[], &[])?;
     let mut conn = state.db.read().await?;
     let page = super::list(&mut conn.conn(), scope, &page_request).await?;
-    let links = Links::new(&page, request.path(), query);
-    Ok(ok(&ListBody {
-        key: "api-keys",
-        items: page.items.into_iter().map(ApiKeyView::new).collect(),
-        links,
-    }))
+    let page = page.map(ApiKeyView::new);
+    Ok(ok(&ListBody::new("api-keys", page, request.path(), query)))
+}
+
+/// A key of the caller's organization, or 404.
+async fn visible(conn: &mut Conn<'_>, caller: &Caller, id: &str) -> ApiResult<ApiKeyRow> {
+    let id = path_id::<ApiKeyKind>(id)?;
+    let row = super::find(conn, id.as_str())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    caller.require_organization(&row.organization_id)?;
+    Ok(row)
 }
 
 /// `GET /v0/api-keys/{api-key-id}`
@@ -120,12 +125,8 @@ pub async fn get(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = path_id::<ApiKeyKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = super::find(&mut conn.conn(), id.as_str())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    caller.require_organization(&row.organization_id)?;
+    let row = visible(&mut conn.conn(), &caller, &path).await?;
     Ok(ok(&ApiKeyView::new(row)))
 }
 
@@ -136,18 +137,19 @@ pub async fn delete(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = path_id::<ApiKeyKind>(&path)?;
-    let mut conn = state.db.read().await?;
-    let row = super::find(&mut conn.conn(), id.as_str())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    caller.require_organization(&row.organization_id)?;
-    if caller.api_key_id == id {
-        return Err(ApiError::unprocessable(
-            "api-key-in-use",
-            "An API key cannot delete itself; delete it with another key.",
-        ));
+    let mut tx = state.db.write().await?;
+    let result = async {
+        let row = visible(&mut tx.conn(), &caller, &path).await?;
+        if caller.api_key_id == *row.id.as_str() {
+            return Err(ApiError::unprocessable(
+                "api-key-in-use",
+                "An API key cannot delete itself; delete it with another key.",
+            ));
+        }
+        super::delete(&mut tx.conn(), &row.id).await?;
+        Ok(())
     }
-    super::delete(&mut conn.conn(), id.as_str()).await?;
+    .await;
+    tx.finish(result).await?;
     Ok(no_content())
 }

@@ -2,9 +2,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{EVENT_TYPES, EventView, Filter};
 use crate::AppState;
-use crate::http::{
-    ApiError, ApiResult, Caller, Links, ListBody, PageRequest, QueryParams, ok, path_id,
-};
+use crate::http::{ApiError, ApiResult, Caller, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::{EventKind, OrganizationKind};
 use crate::time;
 
@@ -26,10 +24,8 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
     caller.require_organization(organization_id.as_str())?;
-    query.check_known(&FILTERS)?;
-    query.check_includes(&[])?;
+    let page_request = list_request(&query, &FILTERS, &[])?;
     let filter = parse_filter(&query)?;
-    let page_request = PageRequest::parse(&query)?;
     let mut conn = state.db.read().await?;
     let page = super::list(
         &mut conn.conn(),
@@ -38,12 +34,8 @@ pub async fn list(
         &page_request,
     )
     .await?;
-    let links = Links::new(&page, request.path(), &query);
-    Ok(ok(&ListBody {
-        key: "events",
-        items: page.items.into_iter().map(EventView::new).collect(),
-        links,
-    }))
+    let page = page.map(EventView::new);
+    Ok(ok(&ListBody::new("events", page, request.path(), &query)))
 }
 
 fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {

@@ -17,7 +17,7 @@ use serde::Serialize;
 pub use auth::Caller;
 pub use error::{ApiError, ApiResult};
 pub use json::Json;
-pub use pagination::{Links, ListBody, Page, PageRequest};
+pub use pagination::{ListBody, Page, PageRequest, list_request};
 pub use query::QueryParams;
 
 /// 200 with a JSON body.

@@ -204,6 +204,15 @@ impl<T> Page<T> {
         }
     }
 
+    /// The same page with its items replaced (by views built from them elsewhere).
+    pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
+        Page {
+            items,
+            prev: self.prev,
+            next: self.next,
+        }
+    }
+
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(f).collect(),
@@ -250,11 +259,35 @@ impl Links {
     }
 }
 
+/// Checks the query of a list endpoint — only `known_filters` and `known_includes` may
+/// appear — and reads its page request.
+pub fn list_request(
+    query: &QueryParams,
+    known_filters: &[&str],
+    known_includes: &[&str],
+) -> ApiResult<PageRequest> {
+    query.check_known(known_filters)?;
+    query.check_includes(known_includes)?;
+    PageRequest::parse(query)
+}
+
 /// A list response: `{"<key>": [...], "links": {...}}`.
 pub struct ListBody<T> {
     pub key: &'static str,
     pub items: Vec<T>,
     pub links: Links,
+}
+
+impl<T> ListBody<T> {
+    /// The body of one page of a list served at `path` (whose links repeat `query`).
+    pub fn new(key: &'static str, page: Page<T>, path: &str, query: &QueryParams) -> Self {
+        let links = Links::new(&page, path, query);
+        ListBody {
+            key,
+            items: page.items,
+            links,
+        }
+    }
 }
 
 impl<T: Serialize> Serialize for ListBody<T> {

@@ -3,9 +3,7 @@ use serde::Serialize;
 
 use super::{MembershipRow, Scope};
 use crate::AppState;
-use crate::http::{
-    ApiError, ApiResult, Caller, Links, ListBody, PageRequest, QueryParams, ok, path_id,
-};
+use crate::http::{ApiError, ApiResult, Caller, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::{MembershipKind, OrganizationKind, UserKind};
 use crate::roles::{self, RoleView};
 use crate::store::Conn;
@@ -111,17 +109,16 @@ async fn list(
     request: &HttpRequest,
     query: &QueryParams,
 ) -> ApiResult<HttpResponse> {
-    query.check_known(&[])?;
-    query.check_includes(&[])?;
-    let page_request = PageRequest::parse(query)?;
+    let page_request = list_request(query, &[], &[])?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let page = super::list(&mut conn, scope, &page_request).await?;
-    let links = Links::new(&page, request.path(), query);
-    let items = super::views(&mut conn, page.items).await?;
-    Ok(ok(&ListBody {
-        key: "memberships",
-        items,
-        links,
-    }))
+    let mut page = super::list(&mut conn, scope, &page_request).await?;
+    let views = super::views(&mut conn, std::mem::take(&mut page.items)).await?;
+    let page = page.with_items(views);
+    Ok(ok(&ListBody::new(
+        "memberships",
+        page,
+        request.path(),
+        query,
+    )))
 }
