@@ -10,11 +10,6 @@ use hyperbank::config::{BootstrapArgs, Cli, Command, DatabaseArgs, ServeArgs};
 use hyperbank::store::{Backend, Db, PoolOptions, migrations};
 use hyperbank::{AppState, bootstrap};
 
-/// glibc's malloc spends a measurable share of each request in arena locks on a busy
-/// multi-threaded server; mimalloc does not (see the README's figures).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // One log line per request when its span closes (method, route, status, request id,
