@@ -65,9 +65,17 @@ for _ in $(seq 1 "$runs"); do
 done
 rss_after_kib=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 
+# Reference in the same sitting: GET /v0/ping, no key and no database, the HTTP stack alone.
+ping=()
+for _ in $(seq 1 "$runs"); do
+    ping+=($(wrk -t2 -c32 -d"${seconds}s" "http://127.0.0.1:$port/v0/ping" | awk '/Requests\/sec/ {print $2}'))
+done
+
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 echo "backend:                 $backend ($runs runs of ${seconds}s, wrk -t2 -c32)"
 echo "GET organization req/s:  ${rps[*]}  median $(median "${rps[@]}")"
 echo "GET organization p99:    ${p99[*]}"
+echo "reference GET /v0/ping:  ${ping[*]}  median $(median "${ping[@]}")"
+echo "organization / ping:     $(awk -v a="$(median "${rps[@]}")" -v b="$(median "${ping[@]}")" 'BEGIN {printf "%.2f", a / b}')"
 echo "start-up (ms):           ${startups[*]}  median $(median "${startups[@]}")"
 echo "idle RSS:                $((rss_kib / 1024)) MiB (after the load: $((rss_after_kib / 1024)) MiB)"
