@@ -7,10 +7,9 @@ use crate::api_keys::secret::ApiKeySecret;
 use crate::api_keys::{self, ApiKeyRow, CreateError};
 use crate::ids::{ApiKeyId, OrganizationId, UserId};
 use crate::organizations::{self, OrganizationRow};
-use crate::roles;
 use crate::store::{Db, StoreError};
 use crate::urls;
-use crate::users::{self, UserRow};
+use crate::users::{self, UserRow, password};
 
 pub const SANDBOX_ORGANIZATION: &str = "Sandbox";
 pub const SANDBOX_EMAIL: &str = "sandbox@example.com";
@@ -22,6 +21,10 @@ pub enum BootstrapError {
     OrganizationName,
     #[error("{0:?} is not an email address")]
     Email(String),
+    #[error("the password must be 8 to 256 characters")]
+    Password,
+    #[error("cannot hash the password: {0}")]
+    PasswordHash(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -65,12 +68,14 @@ impl Bootstrapped {
 }
 
 /// Creates a test-mode organization whose first user (found or created by email) holds the
-/// founder roles, and an API key for that user. `secret` fixes the key's secret (and name).
+/// founder roles, and an API key for that user. `secret` fixes the key's secret (and name);
+/// `password`, when given, becomes the user's password.
 pub async fn create_organization(
     db: &Db,
     organization_name: &str,
     email: &str,
     secret: Option<ApiKeySecret>,
+    password: Option<&str>,
 ) -> Result<Bootstrapped, BootstrapError> {
     if !organizations::valid_display_name(organization_name) {
         return Err(BootstrapError::OrganizationName);
@@ -78,9 +83,23 @@ pub async fn create_organization(
     if !users::valid_email(email) {
         return Err(BootstrapError::Email(email.to_string()));
     }
+    let password_hash = match password {
+        Some(text) if !password::valid(text) => return Err(BootstrapError::Password),
+        Some(text) => {
+            Some(password::hash(text).map_err(|e| BootstrapError::PasswordHash(e.to_string()))?)
+        }
+        None => None,
+    };
     let secret = secret.unwrap_or_else(|| ApiKeySecret::generate(DEFAULT_KEY_NAME));
     let mut tx = db.write().await?;
-    let result = provision(&mut tx.conn(), organization_name, email, &secret).await;
+    let result = provision(
+        &mut tx.conn(),
+        organization_name,
+        email,
+        &secret,
+        password_hash.as_deref(),
+    )
+    .await;
     let (organization, user, api_key) = tx.finish(result).await?;
     Ok(Bootstrapped {
         organization,
@@ -95,15 +114,14 @@ async fn provision(
     organization_name: &str,
     email: &str,
     secret: &ApiKeySecret,
+    password_hash: Option<&str>,
 ) -> Result<(OrganizationRow, UserRow, ApiKeyRow), BootstrapError> {
-    let organization = organizations::insert(conn, organization_name).await?;
-    let user = users::find_or_create(conn, email).await?;
-    let founder_roles: Vec<String> = roles::FOUNDER_ROLES
-        .iter()
-        .filter_map(|key| roles::builtin_id(key))
-        .map(|id| id.into_string())
-        .collect();
-    crate::memberships::insert(conn, &organization.id, &user.id, &founder_roles).await?;
+    let mut user = users::find_or_create(conn, email).await?;
+    if let Some(hash) = password_hash {
+        users::set_password(conn, &user.id, hash).await?;
+        user.password_hash = Some(hash.to_string());
+    }
+    let (organization, _) = organizations::provision(conn, organization_name, &user.id).await?;
     let api_key = api_keys::insert(conn, &organization.id, &user.id, secret).await?;
     Ok((organization, user, api_key))
 }
@@ -118,7 +136,7 @@ pub async fn sandbox_if_empty(
         return Ok(None);
     }
     drop(conn);
-    create_organization(db, SANDBOX_ORGANIZATION, SANDBOX_EMAIL, secret)
+    create_organization(db, SANDBOX_ORGANIZATION, SANDBOX_EMAIL, secret, None)
         .await
         .map(Some)
 }

@@ -1,6 +1,7 @@
 //! Settings. Every flag is also an environment variable (see the README's table).
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -55,6 +56,9 @@ pub struct ServeArgs {
     /// (`g-test-NAME-SECRET`) instead of a random one.
     #[arg(long, env = "HYPERBANK_BOOTSTRAP_API_KEY", hide_env_values = true)]
     pub bootstrap_api_key: Option<String>,
+
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 }
 
 impl Default for ServeArgs {
@@ -63,6 +67,10 @@ impl Default for ServeArgs {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             workers: None,
             bootstrap_api_key: None,
+            settings: SettingsArgs {
+                session_ttl: Settings::default().session_ttl.as_secs(),
+                invitation_ttl: Settings::default().invitation_ttl.as_secs(),
+            },
         }
     }
 }
@@ -80,4 +88,47 @@ pub struct BootstrapArgs {
     /// Print one JSON object instead of lines.
     #[arg(long)]
     pub json: bool,
+
+    /// A password for the user, to log in with `POST /v0/session` (8 to 256 characters).
+    /// Prefer the environment variable: command lines are visible to other local users.
+    #[arg(long, env = "HYPERBANK_BOOTSTRAP_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+}
+
+/// Settings the running application reads.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a login session lasts.
+    pub session_ttl: Duration,
+    /// How long an invitation can be accepted.
+    pub invitation_ttl: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_ttl: Duration::from_secs(24 * 3600),
+            invitation_ttl: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SettingsArgs {
+    /// Lifetime of a login session, in seconds.
+    #[arg(long, env = "HYPERBANK_SESSION_TTL", default_value_t = 24 * 3600)]
+    pub session_ttl: u64,
+
+    /// Lifetime of an invitation, in seconds.
+    #[arg(long, env = "HYPERBANK_INVITATION_TTL", default_value_t = 7 * 24 * 3600)]
+    pub invitation_ttl: u64,
+}
+
+impl SettingsArgs {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            session_ttl: Duration::from_secs(self.session_ttl),
+            invitation_ttl: Duration::from_secs(self.invitation_ttl),
+        }
+    }
 }

@@ -134,6 +134,8 @@ id_kinds! {
     RoleKind => RoleId, "re";
     LegalPersonKind => LegalPersonId, "lp";
     EventKind => EventId, "ev";
+    InvitationKind => InvitationId, "iv";
+    SessionKind => SessionId, "ss";
 }
 
 #[cfg(test)]

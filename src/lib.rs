@@ -9,12 +9,14 @@ pub mod config;
 pub mod events;
 pub mod http;
 pub mod ids;
+pub mod invitations;
 pub mod memberships;
 pub mod money;
 pub mod navigation;
 pub mod organizations;
 pub mod roles;
 pub mod routes;
+pub mod sessions;
 pub mod store;
 pub mod time;
 pub mod urls;
@@ -33,6 +35,18 @@ use crate::store::Db;
 /// What every handler can reach.
 pub struct AppState {
     pub db: Db,
+    pub clock: time::Clock,
+    pub settings: config::Settings,
+}
+
+impl AppState {
+    pub fn new(db: Db, settings: config::Settings) -> Self {
+        AppState {
+            db,
+            clock: time::Clock::default(),
+            settings,
+        }
+    }
 }
 
 /// The application: routes, our error bodies for unknown paths and methods, content

@@ -119,7 +119,7 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> Result<(), String> {
             args.bind,
         );
     }
-    let state = web::Data::new(AppState { db: db.clone() });
+    let state = web::Data::new(AppState::new(db.clone(), args.settings.settings()));
     let mut server = HttpServer::new(move || hyperbank::app(state.clone()));
     if let Some(workers) = args.workers {
         server = server.workers(workers);
@@ -136,9 +136,15 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> Result<(), String> {
 
 async fn bootstrap_command(database: &DatabaseArgs, args: BootstrapArgs) -> Result<(), String> {
     let db = migrate(database).await?;
-    let created = bootstrap::create_organization(&db, &args.organization_name, &args.email, None)
-        .await
-        .map_err(|e| e.to_string())?;
+    let created = bootstrap::create_organization(
+        &db,
+        &args.organization_name,
+        &args.email,
+        None,
+        args.password.as_deref(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let report = created.report();
     if args.json {
         println!(

@@ -5,31 +5,72 @@ use actix_web::http::Method;
 use actix_web::web::{self, to};
 
 use crate::http::Endpoint;
-use crate::{api_keys, events, memberships, navigation, organizations, roles, users};
+use crate::{
+    api_keys, events, invitations, memberships, navigation, organizations, roles, sessions, users,
+};
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
+        // Navigation
         Endpoint::new("/v0/ping").get(to(navigation::ping)),
         Endpoint::new("/v0/index").get(to(navigation::index)),
-        Endpoint::new("/v0/roles").get(to(roles::handlers::list)),
-        Endpoint::new("/v0/roles/{role-id}").get(to(roles::handlers::get)),
-        Endpoint::new("/v0/organizations/{organization-id}").get(to(organizations::handlers::get)),
+        // Sessions
+        Endpoint::new("/v0/session")
+            .get(to(sessions::handlers::get))
+            .post(to(sessions::handlers::create))
+            .delete(to(sessions::handlers::delete)),
+        // Organizations
+        Endpoint::new("/v0/organizations")
+            .get(to(organizations::handlers::list))
+            .post(to(organizations::handlers::create)),
+        Endpoint::new("/v0/organizations/{organization-id}")
+            .get(to(organizations::handlers::get)),
         Endpoint::new("/v0/organizations/{organization-id}/api-keys")
             .get(to(api_keys::handlers::list_for_organization))
             .post(to(api_keys::handlers::create)),
         Endpoint::new("/v0/organizations/{organization-id}/memberships")
             .get(to(memberships::handlers::list_for_organization)),
-        Endpoint::new("/v0/organizations/{organization-id}/events").get(to(events::handlers::list)),
+        Endpoint::new("/v0/organizations/{organization-id}/roles")
+            .get(to(roles::handlers::list_for_organization))
+            .post(to(roles::handlers::create)),
+        Endpoint::new("/v0/organizations/{organization-id}/invitations")
+            .get(to(invitations::handlers::list))
+            .post(to(invitations::handlers::create)),
+        Endpoint::new("/v0/organizations/{organization-id}/events")
+            .get(to(events::handlers::list)),
+        // Users
         Endpoint::new("/v0/users/{user-id}").get(to(users::handlers::get)),
         Endpoint::new("/v0/users/{user-id}/api-keys").get(to(api_keys::handlers::list_for_user)),
         Endpoint::new("/v0/users/{user-id}/memberships")
             .get(to(memberships::handlers::list_for_user)),
+        // API keys
         Endpoint::new("/v0/api-keys/{api-key-id}")
             .get(to(api_keys::handlers::get))
             .delete(to(api_keys::handlers::delete)),
-        Endpoint::new("/v0/memberships/{membership-id}").get(to(memberships::handlers::get)),
+        // Roles
+        Endpoint::new("/v0/roles").get(to(roles::handlers::list)),
+        Endpoint::new("/v0/roles/{role-id}")
+            .get(to(roles::handlers::get))
+            .patch(to(roles::handlers::update))
+            .delete(to(roles::handlers::delete)),
+        // Memberships
+        Endpoint::new("/v0/memberships/{membership-id}")
+            .get(to(memberships::handlers::get))
+            .patch(to(memberships::handlers::update))
+            .delete(to(memberships::handlers::delete)),
         Endpoint::new("/v0/memberships/{membership-id}/roles")
-            .get(to(memberships::handlers::roles)),
+            .get(to(memberships::handlers::roles))
+            .put(to(memberships::handlers::set_roles)),
+        Endpoint::new("/v0/memberships/{membership-id}/permissions")
+            .get(to(memberships::handlers::permissions)),
+        // Invitations (the literal `actions/accept` before `{invitation-id}`)
+        Endpoint::new("/v0/invitations/actions/accept").post(to(invitations::handlers::accept)),
+        Endpoint::new("/v0/invitations/{invitation-id}").get(to(invitations::handlers::get)),
+        Endpoint::new("/v0/invitations/{invitation-id}/actions/cancel")
+            .post(to(invitations::handlers::cancel)),
+        Endpoint::new("/v0/invitations/{invitation-id}/actions/resend")
+            .post(to(invitations::handlers::resend)),
+        // Events
         Endpoint::new("/v0/events/{event-id}").get(to(events::handlers::get)),
     ]
 }

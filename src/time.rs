@@ -67,3 +67,24 @@ mod tests {
         assert_eq!(parse(&format(t)), Some(t));
     }
 }
+
+/// The clock requests read: real time plus an offset that tests move forward to expire
+/// invitations and sessions without sleeping. Cheap to clone; clones share the offset.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset: std::sync::Arc<AtomicI64>,
+}
+
+impl Clock {
+    pub fn now(&self) -> Micros {
+        now() + self.offset.load(Ordering::Relaxed)
+    }
+
+    /// Moves this clock (and its clones) forward.
+    pub fn advance(&self, by: std::time::Duration) {
+        let micros = i64::try_from(by.as_micros()).unwrap_or(i64::MAX);
+        self.offset.fetch_add(micros, Ordering::Relaxed);
+    }
+}
+
+pub const MICROS_PER_SECOND: i64 = 1_000_000;

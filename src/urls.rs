@@ -5,7 +5,8 @@
 //! into a typed id.
 
 use crate::ids::{
-    ApiKeyId, EventId, Id, IdKind, LegalPersonId, MembershipId, OrganizationId, RoleId, UserId,
+    ApiKeyId, EventId, Id, IdKind, InvitationId, LegalPersonId, MembershipId, OrganizationId, RoleId,
+    UserId,
 };
 
 pub const INDEX: &str = "/v0/index";
@@ -46,6 +47,16 @@ pub fn membership(id: &MembershipId) -> String {
 pub fn membership_roles(id: &MembershipId) -> String {
     format!("/v0/memberships/{id}/roles")
 }
+
+pub fn membership_permissions(id: &MembershipId) -> String {
+    format!("/v0/memberships/{id}/permissions")
+}
+
+pub fn invitation(id: &InvitationId) -> String {
+    format!("/v0/invitations/{id}")
+}
+
+pub const INVITATION_ACCEPT: &str = "/v0/invitations/actions/accept";
 
 pub fn role(id: &RoleId) -> String {
     format!("/v0/roles/{id}")

@@ -2,13 +2,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::secret::{self, ApiKeySecret};
-use super::{ApiKeyRow, ApiKeyView, CreateError, Scope};
+use super::{ApiKeyRow, ApiKeyView, CreateError};
 use crate::AppState;
 use crate::http::{
     ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, list_request, no_content,
     ok, path_id,
 };
 use crate::ids::{ApiKeyKind, OrganizationKind, UserKind};
+use crate::roles::Permission;
 use crate::store::Conn;
 use crate::users;
 
@@ -26,7 +27,6 @@ pub async fn create(
     Json(body): Json<CreateApiKey>,
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
-    caller.require_organization(organization_id.as_str())?;
     if !secret::valid_name(&body.api_key_name) {
         return Err(ApiError::invalid_body(
             "Invalid value",
@@ -36,20 +36,27 @@ pub async fn create(
     }
     let secret = ApiKeySecret::generate(&body.api_key_name);
     let mut tx = state.db.write().await?;
-    let inserted = super::insert(
-        &mut tx.conn(),
-        organization_id.as_str(),
-        caller.user_id.as_str(),
-        &secret,
-    )
+    let result = async {
+        caller
+            .access(&mut tx.conn(), organization_id.as_str(), Permission::ApiKeysManage)
+            .await?;
+        super::insert(
+            &mut tx.conn(),
+            organization_id.as_str(),
+            caller.user_id.as_str(),
+            &secret,
+        )
+        .await
+        .map_err(|e| match e {
+            CreateError::NameTaken(name) => ApiError::conflict(
+                "api-key-name-taken",
+                format!("This organization already has an API key named {name:?}."),
+            ),
+            CreateError::Database(e) => e.into(),
+        })
+    }
     .await;
-    let row = tx.finish(inserted).await.map_err(|e| match e {
-        CreateError::NameTaken(name) => ApiError::conflict(
-            "api-key-name-taken",
-            format!("This organization already has an API key named {name:?}."),
-        ),
-        CreateError::Database(e) => e.into(),
-    })?;
+    let row = tx.finish(result).await?;
     let view = ApiKeyView::with_secret(row, &secret);
     Ok(created(&view.api_key_url.clone(), &view))
 }
@@ -63,17 +70,20 @@ pub async fn list_for_organization(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
-    caller.require_organization(organization_id.as_str())?;
-    list(
-        &state,
-        Scope::Organization(organization_id.as_str()),
-        &request,
-        &query,
-    )
-    .await
+    let page_request = list_request(&query, &[], &[])?;
+    let mut conn = state.db.read().await?;
+    let mut conn = conn.conn();
+    caller
+        .access(&mut conn, organization_id.as_str(), Permission::Read)
+        .await?;
+    let organizations = [organization_id.to_string()];
+    let page = super::list(&mut conn, &organizations, None, &page_request).await?;
+    let page = page.map(ApiKeyView::new);
+    Ok(ok(&ListBody::new("api-keys", page, request.path(), &query)))
 }
 
-/// `GET /v0/users/{user-id}/api-keys`: that user's keys in the caller's organization.
+/// `GET /v0/users/{user-id}/api-keys`: that user's keys in the organizations the caller can
+/// see.
 pub async fn list_for_user(
     state: web::Data<AppState>,
     caller: Caller,
@@ -82,40 +92,30 @@ pub async fn list_for_user(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let user_id = path_id::<UserKind>(&path)?;
-    let organization_id = caller.organization_id.as_str();
-    {
-        let mut conn = state.db.read().await?;
-        users::find_in_organization(&mut conn.conn(), user_id.as_str(), organization_id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-    }
-    let scope = Scope::UserInOrganization {
-        user_id: user_id.as_str(),
-        organization_id,
-    };
-    list(&state, scope, &request, &query).await
-}
-
-async fn list(
-    state: &AppState,
-    scope: Scope<'_>,
-    request: &HttpRequest,
-    query: &QueryParams,
-) -> ApiResult<HttpResponse> {
-    let page_request = list_request(query, &[], &[])?;
+    let page_request = list_request(&query, &[], &[])?;
     let mut conn = state.db.read().await?;
-    let page = super::list(&mut conn.conn(), scope, &page_request).await?;
+    let mut conn = conn.conn();
+    let visible = caller.visible_organizations(&mut conn).await?;
+    users::find_visible(&mut conn, user_id.as_str(), caller.user_id.as_str(), &visible)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let page = super::list(&mut conn, &visible, Some(user_id.as_str()), &page_request).await?;
     let page = page.map(ApiKeyView::new);
-    Ok(ok(&ListBody::new("api-keys", page, request.path(), query)))
+    Ok(ok(&ListBody::new("api-keys", page, request.path(), &query)))
 }
 
-/// A key of the caller's organization, or 404.
-async fn visible(conn: &mut Conn<'_>, caller: &Caller, id: &str) -> ApiResult<ApiKeyRow> {
+/// A key of an organization where the caller has `permission`, or 404.
+async fn visible(
+    conn: &mut Conn<'_>,
+    caller: &Caller,
+    id: &str,
+    permission: Permission,
+) -> ApiResult<ApiKeyRow> {
     let id = path_id::<ApiKeyKind>(id)?;
     let row = super::find(conn, id.as_str())
         .await?
         .ok_or_else(ApiError::not_found)?;
-    caller.require_organization(&row.organization_id)?;
+    caller.access(conn, &row.organization_id, permission).await?;
     Ok(row)
 }
 
@@ -126,7 +126,7 @@ pub async fn get(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.db.read().await?;
-    let row = visible(&mut conn.conn(), &caller, &path).await?;
+    let row = visible(&mut conn.conn(), &caller, &path, Permission::Read).await?;
     Ok(ok(&ApiKeyView::new(row)))
 }
 
@@ -139,8 +139,8 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     let mut tx = state.db.write().await?;
     let result = async {
-        let row = visible(&mut tx.conn(), &caller, &path).await?;
-        if caller.api_key_id == *row.id.as_str() {
+        let row = visible(&mut tx.conn(), &caller, &path, Permission::ApiKeysManage).await?;
+        if caller.api_key_id().is_some_and(|own| *own == *row.id.as_str()) {
             return Err(ApiError::unprocessable(
                 "api-key-in-use",
                 "An API key cannot delete itself; delete it with another key.",

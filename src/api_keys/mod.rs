@@ -103,30 +103,21 @@ pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<usize> {
     dispatch!(conn, c => diesel::delete(api_keys::table.find(id)).execute(c).await)
 }
 
-/// Which keys a list shows.
-pub enum Scope<'a> {
-    Organization(&'a str),
-    UserInOrganization {
-        user_id: &'a str,
-        organization_id: &'a str,
-    },
-}
-
+/// Keys of the given organizations, only those of `user_id` when given.
 pub async fn list(
     conn: &mut Conn<'_>,
-    scope: Scope<'_>,
+    organization_ids: &[String],
+    user_id: Option<&str>,
     page: &PageRequest,
 ) -> QueryResult<Page<ApiKeyRow>> {
     let rows = dispatch!(conn, c => {
-        let mut query = api_keys::table.select(ApiKeyRow::as_select()).into_boxed();
-        query = match scope {
-            Scope::Organization(organization_id) => {
-                query.filter(api_keys::organization_id.eq(organization_id))
-            }
-            Scope::UserInOrganization { user_id, organization_id } => query
-                .filter(api_keys::organization_id.eq(organization_id))
-                .filter(api_keys::user_id.eq(user_id)),
-        };
+        let mut query = api_keys::table
+            .select(ApiKeyRow::as_select())
+            .filter(api_keys::organization_id.eq_any(organization_ids))
+            .into_boxed();
+        if let Some(user_id) = user_id {
+            query = query.filter(api_keys::user_id.eq(user_id));
+        }
         paginate!(query, api_keys::created_at, api_keys::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, ApiKeyRow::cursor))

@@ -4,6 +4,7 @@ use super::{EVENT_TYPES, EventView, Filter};
 use crate::AppState;
 use crate::http::{ApiError, ApiResult, Caller, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::{EventKind, OrganizationKind};
+use crate::roles::Permission;
 use crate::time;
 
 const FILTERS: [&str; 5] = [
@@ -23,17 +24,14 @@ pub async fn list(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
-    caller.require_organization(organization_id.as_str())?;
     let page_request = list_request(&query, &FILTERS, &[])?;
     let filter = parse_filter(&query)?;
     let mut conn = state.db.read().await?;
-    let page = super::list(
-        &mut conn.conn(),
-        organization_id.as_str(),
-        &filter,
-        &page_request,
-    )
-    .await?;
+    let mut conn = conn.conn();
+    caller
+        .access(&mut conn, organization_id.as_str(), Permission::Read)
+        .await?;
+    let page = super::list(&mut conn, organization_id.as_str(), &filter, &page_request).await?;
     let page = page.map(EventView::new);
     Ok(ok(&ListBody::new("events", page, request.path(), &query)))
 }
@@ -87,9 +85,12 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let id = path_id::<EventKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = super::find(&mut conn.conn(), id.as_str())
+    let mut conn = conn.conn();
+    let row = super::find(&mut conn, id.as_str())
         .await?
         .ok_or_else(ApiError::not_found)?;
-    caller.require_organization(&row.organization_id)?;
+    caller
+        .access(&mut conn, &row.organization_id, Permission::Read)
+        .await?;
     Ok(ok(&EventView::new(row)))
 }

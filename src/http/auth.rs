@@ -1,9 +1,18 @@
-//! Authentication: `Authorization: GriffinAPIKey g-test-<name>-<secret>`.
+//! Authentication and authorization.
 //!
-//! A key belongs to one organization and acts for the user who made it, through that user's
-//! membership; a key whose user is no longer a member authenticates nothing. Only the SHA-256
-//! of a secret is stored (secrets carry 256 random bits, so a fast hash is enough) and a secret
-//! is never logged or echoed.
+//! Two credentials are accepted on every endpoint:
+//! - `Authorization: GriffinAPIKey g-test-<name>-<secret>`: a key belongs to one organization
+//!   and acts for the user who made it, with that user's current roles there;
+//! - `Authorization: GriffinSession <token>`: a user's login session; the organization named
+//!   by the URL decides which of the user's memberships (and so which roles) apply.
+//!
+//! Either way, a membership must be active: a removed member's key, or a deactivated member's
+//! key or session, is refused with 401 at once. Only SHA-256 hashes of secrets and tokens are
+//! stored (both carry 256 random bits, so a fast hash is enough), and neither is ever logged.
+//!
+//! Handlers ask [`Caller::access`] for the permission they need in an organization: another
+//! organization's resources are 404, a missing permission is 403 naming the roles that grant
+//! it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,28 +28,126 @@ use super::error::{ApiError, ApiResult};
 use crate::AppState;
 use crate::api_keys::secret::ApiKeySecret;
 use crate::dispatch;
-use crate::ids::{ApiKeyId, MembershipId, OrganizationId, UserId};
+use crate::ids::{ApiKeyId, MembershipId, OrganizationId, SessionId, UserId};
+use crate::memberships;
+use crate::roles::custom::available;
+use crate::roles::{Permission, PermissionSet, builtin_role};
+use crate::sessions::{self, SessionToken};
 use crate::store::Conn;
-use crate::store::schema::{api_keys, memberships};
+use crate::store::schema::{api_keys, membership_roles, memberships as memberships_table, roles};
+use crate::time::Micros;
 
-/// Who is calling: an API key, its organization, and the user and membership it acts for.
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    ApiKey {
+        id: ApiKeyId,
+        organization_id: OrganizationId,
+    },
+    Session {
+        id: SessionId,
+        expires_at: Micros,
+    },
+}
+
+/// What a caller may do in one organization.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub organization_id: OrganizationId,
+    pub membership_id: MembershipId,
+    pub permissions: PermissionSet,
+}
+
+/// An authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub organization_id: OrganizationId,
     pub user_id: UserId,
-    pub membership_id: MembershipId,
-    pub api_key_id: ApiKeyId,
+    pub credential: Credential,
+    /// For an API key, its access in its own organization, resolved with the key.
+    key_access: Option<Access>,
 }
 
 impl Caller {
-    /// Resources of other organizations are reported as missing, never as forbidden.
-    pub fn require_organization(&self, organization_id: &str) -> ApiResult<()> {
-        if self.organization_id == *organization_id {
-            Ok(())
-        } else {
-            Err(ApiError::not_found())
+    pub fn api_key_id(&self) -> Option<&ApiKeyId> {
+        match &self.credential {
+            Credential::ApiKey { id, .. } => Some(id),
+            Credential::Session { .. } => None,
         }
     }
+
+    pub fn session_id(&self) -> Option<&SessionId> {
+        match &self.credential {
+            Credential::Session { id, .. } => Some(id),
+            Credential::ApiKey { .. } => None,
+        }
+    }
+
+    /// The organization an API key belongs to; `None` for sessions.
+    pub fn key_organization(&self) -> Option<&OrganizationId> {
+        match &self.credential {
+            Credential::ApiKey {
+                organization_id, ..
+            } => Some(organization_id),
+            Credential::Session { .. } => None,
+        }
+    }
+
+    /// The caller's access in `organization_id`, which must include `permission`.
+    /// Not a member (or another organization's key): 404. Deactivated: 401. Lacking the
+    /// permission: 403 naming the roles that grant it.
+    pub async fn access(
+        &self,
+        conn: &mut Conn<'_>,
+        organization_id: &str,
+        permission: Permission,
+    ) -> ApiResult<Access> {
+        let access = match (&self.credential, &self.key_access) {
+            (Credential::ApiKey { .. }, Some(access)) => {
+                if access.organization_id != *organization_id {
+                    return Err(ApiError::not_found());
+                }
+                access.clone()
+            }
+            _ => {
+                let grant = membership_grant(conn, self.user_id.as_str(), organization_id)
+                    .await?
+                    .ok_or_else(ApiError::not_found)?;
+                if grant.status != memberships::ACTIVE {
+                    return Err(deactivated());
+                }
+                Access {
+                    organization_id: OrganizationId::from_db(organization_id.to_string()),
+                    membership_id: MembershipId::from_db(grant.membership_id),
+                    permissions: grant.permissions,
+                }
+            }
+        };
+        if !access.permissions.contains(permission) {
+            return Err(forbidden(conn, organization_id, permission).await);
+        }
+        Ok(access)
+    }
+}
+
+fn deactivated() -> ApiError {
+    ApiError::unauthorized("Your membership of this organization is deactivated.")
+}
+
+/// 403 whose detail names the roles of the organization that grant `permission`.
+async fn forbidden(conn: &mut Conn<'_>, organization_id: &str, permission: Permission) -> ApiError {
+    let granting: Vec<String> = match available(conn, organization_id).await {
+        Ok(roles) => roles
+            .into_iter()
+            .filter(|role| role.permissions.contains(permission))
+            .map(|role| role.display_name)
+            .collect(),
+        Err(error) => return error.into(),
+    };
+    ApiError::forbidden(format!(
+        "This needs the `{}` permission, which these roles grant: {}.",
+        permission.name(),
+        granting.join(", ")
+    ))
 }
 
 impl FromRequest for Caller {
@@ -48,37 +155,70 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let credentials = credentials(request);
+        let presented = credentials(request);
         let state = request.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let secret = credentials?;
+            let presented = presented?;
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let mut conn = state.db.read().await?;
-            find_caller(&mut conn.conn(), &hash_secret(secret.as_str()))
-                .await?
-                .ok_or_else(|| ApiError::unauthorized("The API key is not valid."))
+            let mut conn = conn.conn();
+            match presented {
+                Presented::ApiKey(secret) => {
+                    authenticate_key(&mut conn, &hash_secret(secret.as_str())).await
+                }
+                Presented::Session(token) => {
+                    let session = sessions::find_active(
+                        &mut conn,
+                        &hash_secret(token.as_str()),
+                        state.clock.now(),
+                    )
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::unauthorized("The session is not valid or has expired.")
+                    })?;
+                    Ok(Caller {
+                        user_id: UserId::from_db(session.user_id),
+                        credential: Credential::Session {
+                            id: SessionId::from_db(session.id),
+                            expires_at: session.expires_at,
+                        },
+                        key_access: None,
+                    })
+                }
+            }
         })
     }
 }
 
+enum Presented {
+    ApiKey(ApiKeySecret),
+    Session(SessionToken),
+}
+
 /// Reads and checks the shape of the `Authorization` header.
-fn credentials(request: &HttpRequest) -> ApiResult<ApiKeySecret> {
+fn credentials(request: &HttpRequest) -> ApiResult<Presented> {
     let value = request
         .headers()
         .get(header::AUTHORIZATION)
         .ok_or_else(|| {
-            ApiError::unauthorized("Send `Authorization: GriffinAPIKey <api-key-secret>`.")
+            ApiError::unauthorized(
+                "Send `Authorization: GriffinAPIKey <api-key-secret>` or `GriffinSession <token>`.",
+            )
         })?
         .to_str()
         .map_err(|_| ApiError::unauthorized("The Authorization header is not valid."))?;
     let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
-    if scheme != "GriffinAPIKey" {
-        return Err(ApiError::unauthorized(
-            "Unsupported authorization scheme: use `GriffinAPIKey <api-key-secret>`.",
-        ));
+    match scheme {
+        "GriffinAPIKey" => ApiKeySecret::parse(token.trim())
+            .map(Presented::ApiKey)
+            .ok_or_else(|| ApiError::unauthorized("The API key is not valid.")),
+        "GriffinSession" => SessionToken::parse(token.trim())
+            .map(Presented::Session)
+            .ok_or_else(|| ApiError::unauthorized("The session is not valid or has expired.")),
+        _ => Err(ApiError::unauthorized(
+            "Unsupported authorization scheme: use `GriffinAPIKey` or `GriffinSession`.",
+        )),
     }
-    ApiKeySecret::parse(token.trim())
-        .ok_or_else(|| ApiError::unauthorized("The API key is not valid."))
 }
 
 pub fn hash_secret(secret: &str) -> String {
@@ -90,30 +230,120 @@ pub fn hash_secret(secret: &str) -> String {
     hex
 }
 
-/// One query: the key, joined to the membership its user holds in the key's organization.
-async fn find_caller(conn: &mut Conn<'_>, secret_hash: &str) -> ApiResult<Option<Caller>> {
-    let row: Option<(String, String, String, String)> = dispatch!(conn, c => {
-        api_keys::table
+/// One row per role the membership holds (or one with no role): membership id, status,
+/// role id, and the permissions of a custom role.
+type GrantRow = (String, String, Option<String>, Option<String>);
+
+struct Grant {
+    membership_id: String,
+    status: String,
+    permissions: PermissionSet,
+}
+
+fn fold_grant(rows: impl IntoIterator<Item = GrantRow>) -> Option<Grant> {
+    let mut grant: Option<Grant> = None;
+    for (membership_id, status, role_id, custom_permissions) in rows {
+        let granted = match (&role_id, &custom_permissions) {
+            (_, Some(stored)) => PermissionSet::from_stored(stored),
+            (Some(id), None) => builtin_role(id).map(|r| r.permissions).unwrap_or_default(),
+            (None, None) => PermissionSet::default(),
+        };
+        let entry = grant.get_or_insert_with(|| Grant {
+            membership_id,
+            status,
+            permissions: PermissionSet::default(),
+        });
+        entry.permissions = entry.permissions.union(granted);
+    }
+    grant
+}
+
+/// The user's membership of the organization with the permissions of all its roles, in one
+/// query.
+async fn membership_grant(
+    conn: &mut Conn<'_>,
+    user_id: &str,
+    organization_id: &str,
+) -> ApiResult<Option<Grant>> {
+    let rows: Vec<GrantRow> = dispatch!(conn, c => memberships_table::table
+        .left_join(membership_roles::table.on(membership_roles::membership_id.eq(memberships_table::id)))
+        .left_join(roles::table.on(roles::id.nullable().eq(membership_roles::role_id.nullable())))
+        .filter(memberships_table::user_id.eq(user_id))
+        .filter(memberships_table::organization_id.eq(organization_id))
+        .select((
+            memberships_table::id,
+            memberships_table::membership_status,
+            membership_roles::role_id.nullable(),
+            roles::permissions.nullable(),
+        ))
+        .load(c)
+        .await)?;
+    Ok(fold_grant(rows))
+}
+
+/// One query: the key, the membership its user holds in the key's organization, and the
+/// permissions of that membership's roles.
+async fn authenticate_key(conn: &mut Conn<'_>, secret_hash: &str) -> ApiResult<Caller> {
+    let rows: Vec<(String, String, String, String, String, Option<String>, Option<String>)> =
+        dispatch!(conn, c => api_keys::table
             .inner_join(
-                memberships::table.on(memberships::organization_id
+                memberships_table::table.on(memberships_table::organization_id
                     .eq(api_keys::organization_id)
-                    .and(memberships::user_id.eq(api_keys::user_id))),
+                    .and(memberships_table::user_id.eq(api_keys::user_id))),
             )
+            .left_join(membership_roles::table.on(membership_roles::membership_id.eq(memberships_table::id)))
+            .left_join(roles::table.on(roles::id.nullable().eq(membership_roles::role_id.nullable())))
             .filter(api_keys::secret_hash.eq(secret_hash))
             .select((
                 api_keys::id,
                 api_keys::organization_id,
                 api_keys::user_id,
-                memberships::id,
+                memberships_table::id,
+                memberships_table::membership_status,
+                membership_roles::role_id.nullable(),
+                roles::permissions.nullable(),
             ))
-            .first(c)
-            .await
-            .optional()
-    })?;
-    Ok(row.map(|(key, organization, user, membership)| Caller {
-        api_key_id: ApiKeyId::from_db(key),
-        organization_id: OrganizationId::from_db(organization),
-        user_id: UserId::from_db(user),
-        membership_id: MembershipId::from_db(membership),
-    }))
+            .load(c)
+            .await)?;
+    let Some((key_id, organization_id, user_id, ..)) = <[_]>::first(&rows).cloned() else {
+        return Err(ApiError::unauthorized("The API key is not valid."));
+    };
+    let grant = fold_grant(rows.into_iter().map(|(_, _, _, m, s, r, p)| (m, s, r, p)))
+        .ok_or_else(|| ApiError::unauthorized("The API key is not valid."))?;
+    if grant.status != memberships::ACTIVE {
+        return Err(deactivated());
+    }
+    let organization_id = OrganizationId::from_db(organization_id);
+    Ok(Caller {
+        user_id: UserId::from_db(user_id),
+        credential: Credential::ApiKey {
+            id: ApiKeyId::from_db(key_id),
+            organization_id: organization_id.clone(),
+        },
+        key_access: Some(Access {
+            organization_id,
+            membership_id: MembershipId::from_db(grant.membership_id),
+            permissions: grant.permissions,
+        }),
+    })
+}
+
+impl Caller {
+    /// Organizations whose members and resources this caller can see at all: an API key's own
+    /// organization, or every organization where the session's user is an active member.
+    pub async fn visible_organizations(&self, conn: &mut Conn<'_>) -> ApiResult<Vec<String>> {
+        match &self.credential {
+            Credential::ApiKey {
+                organization_id, ..
+            } => Ok(vec![organization_id.to_string()]),
+            Credential::Session { .. } => {
+                let rows = memberships::all_of_user(conn, self.user_id.as_str()).await?;
+                Ok(rows
+                    .into_iter()
+                    .filter(|m| m.membership_status == memberships::ACTIVE)
+                    .map(|m| m.organization_id)
+                    .collect())
+            }
+        }
+    }
 }

@@ -14,6 +14,7 @@ use crate::http::{Page, PageRequest};
 use crate::ids::MembershipId;
 use crate::organizations::{self, OrganizationView};
 use crate::paginate;
+use crate::roles::custom;
 use crate::roles::{self, RoleView};
 use crate::store::Conn;
 use crate::store::schema::{membership_roles, memberships};
@@ -28,7 +29,11 @@ pub struct MembershipRow {
     pub organization_id: String,
     pub user_id: String,
     pub created_at: Micros,
+    pub membership_status: String,
 }
+
+pub const ACTIVE: &str = "active";
+pub const DEACTIVATED: &str = "deactivated";
 
 impl MembershipRow {
     pub fn cursor(&self) -> Cursor {
@@ -48,6 +53,7 @@ pub async fn insert(
         organization_id: organization_id.to_string(),
         user_id: user_id.to_string(),
         created_at: time::now(),
+        membership_status: ACTIVE.to_string(),
     };
     dispatch!(conn, c => diesel::insert_into(memberships::table).values(&row).execute(c).await)?;
     // One row at a time: SQLite's diesel backend has no multi-row insert of this shape, and
@@ -94,34 +100,131 @@ pub async fn role_ids(
     Ok(by_membership)
 }
 
+/// All of a user's memberships, oldest first.
+pub async fn all_of_user(conn: &mut Conn<'_>, user_id: &str) -> QueryResult<Vec<MembershipRow>> {
+    dispatch!(conn, c => memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .order((memberships::created_at.asc(), memberships::id.asc()))
+        .select(MembershipRow::as_select())
+        .load(c)
+        .await)
+}
+
+/// The membership of `user_id` in `organization_id`, if any.
+pub async fn find_of_user(
+    conn: &mut Conn<'_>,
+    organization_id: &str,
+    user_id: &str,
+) -> QueryResult<Option<MembershipRow>> {
+    dispatch!(conn, c => memberships::table
+        .filter(memberships::organization_id.eq(organization_id))
+        .filter(memberships::user_id.eq(user_id))
+        .select(MembershipRow::as_select())
+        .first(c)
+        .await
+        .optional())
+}
+
+/// Replaces the membership's roles.
+pub async fn set_roles(conn: &mut Conn<'_>, id: &str, role_ids: &[String]) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::delete(membership_roles::table.filter(membership_roles::membership_id.eq(id)))
+        .execute(c)
+        .await)?;
+    for role_id in role_ids {
+        let values = (
+            membership_roles::membership_id.eq(id),
+            membership_roles::role_id.eq(role_id),
+        );
+        dispatch!(conn, c => diesel::insert_into(membership_roles::table)
+            .values(values)
+            .execute(c)
+            .await)?;
+    }
+    Ok(())
+}
+
+pub async fn set_status(conn: &mut Conn<'_>, id: &str, status: &str) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::update(memberships::table.find(id))
+        .set(memberships::membership_status.eq(status))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// Removes the membership and its roles.
+pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
+    dispatch!(conn, c => {
+        diesel::delete(membership_roles::table.filter(membership_roles::membership_id.eq(id)))
+            .execute(c)
+            .await?;
+        diesel::delete(memberships::table.find(id)).execute(c).await
+    })?;
+    Ok(())
+}
+
+/// Ids of the organization's active memberships that hold the Team admin role.
+pub async fn active_team_admins(
+    conn: &mut Conn<'_>,
+    organization_id: &str,
+) -> QueryResult<Vec<String>> {
+    let team_admin = roles::builtin_id(roles::TEAM_ADMIN)
+        .map(|id| id.into_string())
+        .unwrap_or_default();
+    dispatch!(conn, c => memberships::table
+        .inner_join(membership_roles::table)
+        .filter(memberships::organization_id.eq(organization_id))
+        .filter(memberships::membership_status.eq(ACTIVE))
+        .filter(membership_roles::role_id.eq(&team_admin))
+        .select(memberships::id)
+        .load(c)
+        .await)
+}
+
 /// Which memberships a list shows.
 pub enum Scope<'a> {
-    Organization(&'a str),
-    /// One user's memberships; `visible_to` limits them to one organization unless the
-    /// caller is that user.
+    Organizations(Vec<String>),
+    /// One user's memberships, limited to some organizations unless the caller is that user.
     User {
         user_id: &'a str,
-        only_organization: Option<&'a str>,
+        only_organizations: Option<Vec<String>>,
     },
+}
+
+/// List filters.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub role_id: Option<String>,
+    pub status: Option<String>,
 }
 
 pub async fn list(
     conn: &mut Conn<'_>,
     scope: Scope<'_>,
+    filter: &Filter,
     page: &PageRequest,
 ) -> QueryResult<Page<MembershipRow>> {
     let rows = dispatch!(conn, c => {
         let mut query = memberships::table.select(MembershipRow::as_select()).into_boxed();
         match scope {
-            Scope::Organization(organization_id) => {
-                query = query.filter(memberships::organization_id.eq(organization_id));
+            Scope::Organizations(organization_ids) => {
+                query = query.filter(memberships::organization_id.eq_any(organization_ids.clone()));
             }
-            Scope::User { user_id, only_organization } => {
+            Scope::User { user_id, only_organizations } => {
                 query = query.filter(memberships::user_id.eq(user_id));
-                if let Some(organization_id) = only_organization {
-                    query = query.filter(memberships::organization_id.eq(organization_id));
+                if let Some(organization_ids) = only_organizations {
+                    query = query.filter(memberships::organization_id.eq_any(organization_ids.clone()));
                 }
             }
+        }
+        if let Some(status) = &filter.status {
+            query = query.filter(memberships::membership_status.eq(status.clone()));
+        }
+        if let Some(role_id) = &filter.role_id {
+            query = query.filter(memberships::id.eq_any(
+                membership_roles::table
+                    .filter(membership_roles::role_id.eq(role_id.clone()))
+                    .select(membership_roles::membership_id),
+            ));
         }
         paginate!(query, memberships::created_at, memberships::id, page).load(c).await
     })?;
@@ -133,22 +236,22 @@ pub async fn list(
 pub struct MembershipView {
     pub membership_url: String,
     pub membership_roles_url: String,
+    pub membership_permissions_url: String,
+    pub membership_status: String,
     pub organization: OrganizationView,
     pub roles: Vec<RoleView>,
     pub user: UserView,
     pub created_at: String,
 }
 
-/// Loads everything the views of `rows` embed (organizations, users, roles) in three
-/// queries, whatever the number of rows.
-pub async fn views(
-    conn: &mut Conn<'_>,
-    rows: Vec<MembershipRow>,
-) -> QueryResult<Vec<MembershipView>> {
+/// Loads everything the views of `rows` embed (organizations with their available roles,
+/// users, the memberships' roles) in a fixed number of queries, whatever the number of rows.
+pub async fn views(conn: &mut Conn<'_>, rows: Vec<MembershipRow>) -> QueryResult<Vec<MembershipView>> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let organization_ids: Vec<String> = rows.iter().map(|r| r.organization_id.clone()).collect();
     let user_ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
-    let mut roles_of = role_ids(conn, &ids).await?;
+    let mut role_ids_of = role_ids(conn, &ids).await?;
+    let mut available = custom::available_for_many(conn, &organization_ids).await?;
     let organizations: HashMap<String, _> = organizations::find_many(conn, &organization_ids)
         .await?
         .into_iter()
@@ -168,12 +271,22 @@ pub async fn views(
         ) else {
             return Err(diesel::result::Error::NotFound);
         };
+        let organization_roles = available.remove(&row.organization_id).unwrap_or_default();
+        let held = role_ids_of.remove(&row.id).unwrap_or_default();
+        let roles: Vec<RoleView> = organization_roles
+            .iter()
+            .filter(|role| held.contains(&role.id))
+            .map(RoleView::new)
+            .collect();
+        available.insert(row.organization_id.clone(), organization_roles.clone());
         let id = MembershipId::from_db(row.id);
         views.push(MembershipView {
             membership_url: urls::membership(&id),
             membership_roles_url: urls::membership_roles(&id),
-            organization: OrganizationView::new(organization),
-            roles: roles::views_of(&roles_of.remove(id.as_str()).unwrap_or_default()),
+            membership_permissions_url: urls::membership_permissions(&id),
+            membership_status: row.membership_status,
+            organization: OrganizationView::new(organization, &organization_roles),
+            roles,
             user: UserView::new(user),
             created_at: time::format(row.created_at),
         });

@@ -13,8 +13,12 @@ struct Index {
     users_url: &'static str,
     roles_url: &'static str,
     session_url: &'static str,
-    api_key_url: String,
-    organization_url: String,
+    /// For API keys: the key and its organization. Sessions span organizations: they find
+    /// theirs at `GET /v0/session` and `GET /v0/organizations`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organization_url: Option<String>,
 }
 
 /// `GET /v0/index`: the global links and, for the calling key, its own and its
@@ -25,8 +29,8 @@ pub async fn index(caller: Caller) -> HttpResponse {
         users_url: urls::USERS,
         roles_url: urls::ROLES,
         session_url: urls::SESSION,
-        api_key_url: urls::api_key(&caller.api_key_id),
-        organization_url: urls::organization(&caller.organization_id),
+        api_key_url: caller.api_key_id().map(urls::api_key),
+        organization_url: caller.key_organization().map(urls::organization),
     })
 }
 

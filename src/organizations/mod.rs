@@ -7,8 +7,12 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
 use crate::dispatch;
+use crate::http::pagination::Cursor;
+use crate::http::{Page, PageRequest};
+use crate::paginate;
 use crate::ids::{LegalPersonId, OrganizationId};
-use crate::roles::{self, RoleView};
+use crate::memberships::{self, MembershipRow};
+use crate::roles::{self, Role, RoleView};
 use crate::store::Conn;
 use crate::store::schema::organizations;
 use crate::time::{self, Micros};
@@ -50,6 +54,33 @@ pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<O
         .await)
 }
 
+/// Takes the organization's row lock until the transaction ends (PostgreSQL; SQLite's writers
+/// are already one at a time), so that rules spanning several rows — such as "at least one
+/// active Team admin" — are checked and changed by one transaction at a time.
+pub async fn lock(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::update(organizations::table.find(id))
+        .set(organizations::id.eq(organizations::id))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// A page of the given organizations.
+pub async fn list(
+    conn: &mut Conn<'_>,
+    ids: &[String],
+    page: &PageRequest,
+) -> QueryResult<Page<OrganizationRow>> {
+    let rows = dispatch!(conn, c => {
+        let query = organizations::table
+            .filter(organizations::id.eq_any(ids))
+            .select(OrganizationRow::as_select())
+            .into_boxed();
+        paginate!(query, organizations::created_at, organizations::id, page).load(c).await
+    })?;
+    Ok(Page::from_rows(rows, page, |o| Cursor::new(o.created_at, &o.id)))
+}
+
 pub async fn any_exist(conn: &mut Conn<'_>) -> QueryResult<bool> {
     let found: Option<String> = dispatch!(conn, c => organizations::table
         .select(organizations::id)
@@ -59,9 +90,28 @@ pub async fn any_exist(conn: &mut Conn<'_>) -> QueryResult<bool> {
     Ok(found.is_some())
 }
 
-/// Creates a test-mode organization. Its first member is added by the caller in the same
-/// transaction (see [`crate::bootstrap`]).
-pub async fn insert(conn: &mut Conn<'_>, display_name: &str) -> QueryResult<OrganizationRow> {
+/// Creates a test-mode organization whose creator becomes its first member, with the founder
+/// roles (Team admin, Compliance, Approve own payments). This is the one path every new
+/// organization takes; each area that provisions something per organization (its own legal
+/// person, primary account, workflows, products) adds it here, inside the caller's
+/// transaction.
+pub async fn provision(
+    conn: &mut Conn<'_>,
+    display_name: &str,
+    creator_user_id: &str,
+) -> QueryResult<(OrganizationRow, MembershipRow)> {
+    let organization = insert(conn, display_name).await?;
+    let founder_roles: Vec<String> = roles::FOUNDER_ROLES
+        .iter()
+        .filter_map(|key| roles::builtin_id(key))
+        .map(|id| id.into_string())
+        .collect();
+    let membership =
+        memberships::insert(conn, &organization.id, creator_user_id, &founder_roles).await?;
+    Ok((organization, membership))
+}
+
+async fn insert(conn: &mut Conn<'_>, display_name: &str) -> QueryResult<OrganizationRow> {
     let row = OrganizationRow {
         id: OrganizationId::generate().into_string(),
         display_name: display_name.to_string(),
@@ -108,7 +158,8 @@ pub struct OrganizationView {
 }
 
 impl OrganizationView {
-    pub fn new(row: OrganizationRow) -> Self {
+    /// `available_roles`: the built-in roles and the organization's own.
+    pub fn new(row: OrganizationRow, available_roles: &[Role]) -> Self {
         let id = OrganizationId::from_db(row.id);
         let sub = |tail: &str| urls::organization_sub(&id, tail);
         OrganizationView {
@@ -136,7 +187,7 @@ impl OrganizationView {
             own_legal_person_url: urls::legal_person(&LegalPersonId::from_db(
                 row.own_legal_person_id,
             )),
-            available_roles: roles::builtin_views(),
+            available_roles: roles::views(available_roles),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! organization and never change); each is a named set of permissions from one catalogue.
 //! Their ids are derived from their names, so they are stable across installations.
 
+pub mod custom;
 pub mod handlers;
 
 use std::sync::OnceLock;
@@ -163,14 +164,106 @@ pub fn builtin_id(key: &str) -> Option<RoleId> {
         .map(|(id, _)| id.clone())
 }
 
-pub fn builtin(id: &RoleId) -> Option<&'static BuiltinRole> {
-    builtin_ids()
-        .iter()
-        .find(|(candidate, _)| candidate == id)
-        .map(|(_, role)| *role)
+
+/// A set of permissions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PermissionSet(u16);
+
+impl PermissionSet {
+    pub fn of(permissions: &[Permission]) -> Self {
+        let mut set = PermissionSet::default();
+        for p in permissions {
+            set.insert(*p);
+        }
+        set
+    }
+
+    fn bit(permission: Permission) -> u16 {
+        1 << (Permission::ALL.iter().position(|p| *p == permission).unwrap_or(0) as u16)
+    }
+
+    pub fn insert(&mut self, permission: Permission) {
+        self.0 |= Self::bit(permission);
+    }
+
+    pub fn union(self, other: PermissionSet) -> Self {
+        PermissionSet(self.0 | other.0)
+    }
+
+    pub fn contains(self, permission: Permission) -> bool {
+        self.0 & Self::bit(permission) != 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Permission> {
+        Permission::ALL.into_iter().filter(move |p| self.contains(*p))
+    }
+
+    pub fn names(self) -> Vec<&'static str> {
+        self.iter().map(Permission::name).collect()
+    }
+
+    /// The stored form of a custom role's permissions: names, comma-separated.
+    pub fn to_stored(self) -> String {
+        self.names().join(",")
+    }
+
+    /// Reads the stored form; names this build does not know are skipped.
+    pub fn from_stored(text: &str) -> Self {
+        let mut set = PermissionSet::default();
+        for name in text.split(',') {
+            if let Some(p) = Permission::from_name(name.trim()) {
+                set.insert(p);
+            }
+        }
+        set
+    }
 }
 
-/// A role as Griffin shows it.
+/// A role of either kind, resolved: what it is called and what it allows.
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub id: String,
+    pub display_name: String,
+    pub description: String,
+    pub category: String,
+    pub permissions: PermissionSet,
+    /// `None` for built-in roles.
+    pub organization_id: Option<String>,
+}
+
+impl Role {
+    fn from_builtin(id: &RoleId, role: &BuiltinRole) -> Self {
+        Role {
+            id: id.to_string(),
+            display_name: role.display_name.to_string(),
+            description: role.description.to_string(),
+            category: role.category.to_string(),
+            permissions: PermissionSet::of(role.permissions),
+            organization_id: None,
+        }
+    }
+
+    pub fn is_builtin(&self) -> bool {
+        self.organization_id.is_none()
+    }
+}
+
+/// Every built-in role, in catalogue order.
+pub fn builtin_roles() -> Vec<Role> {
+    builtin_ids()
+        .iter()
+        .map(|(id, role)| Role::from_builtin(id, role))
+        .collect()
+}
+
+pub fn builtin_role(id: &str) -> Option<Role> {
+    builtin_ids()
+        .iter()
+        .find(|(candidate, _)| *candidate == *id)
+        .map(|(id, role)| Role::from_builtin(id, role))
+}
+
+/// A role as Griffin shows it, plus the permissions it grants.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct RoleView {
@@ -178,34 +271,23 @@ pub struct RoleView {
     pub description: String,
     pub role_url: String,
     pub role_category: String,
+    pub permissions: Vec<&'static str>,
 }
 
 impl RoleView {
-    pub fn builtin(id: &RoleId, role: &BuiltinRole) -> Self {
+    pub fn new(role: &Role) -> Self {
         RoleView {
-            display_name: role.display_name.to_string(),
-            description: role.description.to_string(),
-            role_url: urls::role(id),
-            role_category: role.category.to_string(),
+            display_name: role.display_name.clone(),
+            description: role.description.clone(),
+            role_url: urls::role(&RoleId::from_db(role.id.clone())),
+            role_category: role.category.clone(),
+            permissions: role.permissions.names(),
         }
     }
 }
 
-/// Every built-in role, in catalogue order.
-pub fn builtin_views() -> Vec<RoleView> {
-    builtin_ids()
-        .iter()
-        .map(|(id, role)| RoleView::builtin(id, role))
-        .collect()
-}
-
-/// The views of the given role ids, in catalogue order; unknown ids are skipped.
-pub fn views_of(ids: &[String]) -> Vec<RoleView> {
-    builtin_ids()
-        .iter()
-        .filter(|(id, _)| ids.iter().any(|candidate| id == candidate.as_str()))
-        .map(|(id, role)| RoleView::builtin(id, role))
-        .collect()
+pub fn views(roles: &[Role]) -> Vec<RoleView> {
+    roles.iter().map(RoleView::new).collect()
 }
 
 #[cfg(test)]
@@ -224,6 +306,16 @@ mod tests {
             assert_eq!(RoleId::parse(id.as_str()).as_ref(), Some(id));
             assert!(ids[i + 1..].iter().all(|other| other != id));
         }
+    }
+
+    #[test]
+    fn permission_sets() {
+        let set = PermissionSet::of(&[Permission::Read, Permission::PaymentsApprove]);
+        assert!(set.contains(Permission::Read));
+        assert!(!set.contains(Permission::TeamManage));
+        assert_eq!(set.names(), ["read", "payments:approve"]);
+        assert_eq!(PermissionSet::from_stored(&set.to_stored()), set);
+        assert_eq!(PermissionSet::from_stored(""), PermissionSet::default());
     }
 
     #[test]

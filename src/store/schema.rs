@@ -19,6 +19,7 @@ diesel::table! {
         given_name -> Nullable<Text>,
         surname -> Nullable<Text>,
         created_at -> BigInt,
+        password_hash -> Nullable<Text>,
     }
 }
 
@@ -28,6 +29,7 @@ diesel::table! {
         organization_id -> Text,
         user_id -> Text,
         created_at -> BigInt,
+        membership_status -> Text,
     }
 }
 
@@ -60,7 +62,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    roles (id) {
+        id -> Text,
+        organization_id -> Text,
+        display_name -> Text,
+        description -> Text,
+        permissions -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        expires_at -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        organization_id -> Text,
+        email -> Text,
+        role_ids -> Text,
+        invitation_status -> Text,
+        invited_by_user_id -> Text,
+        membership_id -> Nullable<Text>,
+        expires_at -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    invitation_tokens (token_hash) {
+        token_hash -> Text,
+        invitation_id -> Text,
+        superseded -> Bool,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (organization_id));
+diesel::joinable!(roles -> organizations (organization_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(invitations -> organizations (organization_id));
+diesel::joinable!(invitation_tokens -> invitations (invitation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(membership_roles -> memberships (membership_id));
 diesel::joinable!(api_keys -> organizations (organization_id));
@@ -74,4 +126,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     membership_roles,
     api_keys,
     events,
+    roles,
+    sessions,
+    invitations,
+    invitation_tokens,
 );

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::http::{ApiError, ApiResult, Caller, ok, path_id};
 use crate::ids::UserKind;
 
-/// `GET /v0/users/{user-id}`: users who are members of the caller's organization.
+/// `GET /v0/users/{user-id}`: the caller, or members of organizations the caller belongs to.
 pub async fn get(
     state: web::Data<AppState>,
     caller: Caller,
@@ -13,12 +13,10 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let id = path_id::<UserKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = super::find_in_organization(
-        &mut conn.conn(),
-        id.as_str(),
-        caller.organization_id.as_str(),
-    )
-    .await?
-    .ok_or_else(ApiError::not_found)?;
+    let mut conn = conn.conn();
+    let visible = caller.visible_organizations(&mut conn).await?;
+    let row = super::find_visible(&mut conn, id.as_str(), caller.user_id.as_str(), &visible)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok(ok(&UserView::new(row)))
 }

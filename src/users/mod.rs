@@ -1,6 +1,7 @@
 //! Users: people who belong to organizations through memberships.
 
 pub mod handlers;
+pub mod password;
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -22,6 +23,7 @@ pub struct UserRow {
     pub given_name: Option<String>,
     pub surname: Option<String>,
     pub created_at: Micros,
+    pub password_hash: Option<String>,
 }
 
 /// Emails are compared case-insensitively: they are stored lower-cased.
@@ -70,6 +72,7 @@ pub async fn find_or_create(conn: &mut Conn<'_>, email: &str) -> QueryResult<Use
         given_name: None,
         surname: None,
         created_at: time::now(),
+        password_hash: None,
     };
     dispatch!(conn, c => diesel::insert_into(users::table)
         .values(&row)
@@ -78,16 +81,52 @@ pub async fn find_or_create(conn: &mut Conn<'_>, email: &str) -> QueryResult<Use
     Ok(row)
 }
 
-/// The user, if they are a member of `organization_id` (users are visible only there).
-pub async fn find_in_organization(
+pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<UserRow>> {
+    dispatch!(conn, c => users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(c)
+        .await
+        .optional())
+}
+
+pub async fn set_password(conn: &mut Conn<'_>, id: &str, hash: &str) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(hash))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// Sets the names of a user who has none yet (an invitee signing up).
+pub async fn set_names_if_unset(
+    conn: &mut Conn<'_>,
+    id: &str,
+    given_name: &str,
+    surname: &str,
+) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::update(users::table.find(id).filter(users::given_name.is_null()))
+        .set((users::given_name.eq(given_name), users::surname.eq(surname)))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// The user, if the caller (`caller_user_id`, who can see `visible_organizations`) may see
+/// them: themself, or a member of one of those organizations.
+pub async fn find_visible(
     conn: &mut Conn<'_>,
     user_id: &str,
-    organization_id: &str,
+    caller_user_id: &str,
+    visible_organizations: &[String],
 ) -> QueryResult<Option<UserRow>> {
+    if user_id == caller_user_id {
+        return find(conn, user_id).await;
+    }
     dispatch!(conn, c => users::table
         .inner_join(memberships::table)
         .filter(users::id.eq(user_id))
-        .filter(memberships::organization_id.eq(organization_id))
+        .filter(memberships::organization_id.eq_any(visible_organizations))
         .select(UserRow::as_select())
         .first(c)
         .await

@@ -93,6 +93,8 @@ impl Response {
 pub struct TestApp {
     service: BoxedService,
     pub db: Db,
+    /// The app's clock: tests move it forward instead of sleeping.
+    pub clock: hyperbank::time::Clock,
     /// The bootstrapped organization: its key, and URLs.
     pub key: String,
     pub organization_url: String,
@@ -154,11 +156,13 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("bootstrap: {e}"))
             .unwrap_or_else(|| panic!("a fresh database is empty"));
         let report = created.report();
-        let state = web::Data::new(AppState { db: db.clone() });
+        let state = web::Data::new(AppState::new(db.clone(), Default::default()));
+        let clock = state.clock.clone();
         let service = test::init_service(hyperbank::app(state)).await;
         let service: BoxedService = Box::new(BoxService { inner: service });
         TestApp {
             service,
+            clock,
             db,
             key: report.api_key_secret,
             organization_url: report.organization_url,
@@ -170,7 +174,7 @@ impl TestApp {
 
     /// Another organization on the same database, with its own first user and key.
     pub async fn other_organization(&self, name: &str, email: &str) -> Bootstrapped {
-        bootstrap::create_organization(&self.db, name, email, None)
+        bootstrap::create_organization(&self.db, name, email, None, None)
             .await
             .unwrap_or_else(|e| panic!("bootstrap: {e}"))
     }

@@ -1,0 +1,159 @@
+//! An organization's own roles, stored in the database, and the queries that combine them
+//! with the built-in ones.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::{PermissionSet, Role, builtin_role, builtin_roles};
+use crate::dispatch;
+use crate::store::Conn;
+use crate::store::schema::{membership_roles, roles};
+use crate::time::Micros;
+
+pub const CATEGORY: &str = "custom";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = roles)]
+pub struct CustomRoleRow {
+    pub id: String,
+    pub organization_id: String,
+    pub display_name: String,
+    pub description: String,
+    pub permissions: String,
+    pub created_at: Micros,
+    pub updated_at: Micros,
+}
+
+impl CustomRoleRow {
+    pub fn to_role(&self) -> Role {
+        Role {
+            id: self.id.clone(),
+            display_name: self.display_name.clone(),
+            description: self.description.clone(),
+            category: CATEGORY.to_string(),
+            permissions: PermissionSet::from_stored(&self.permissions),
+            organization_id: Some(self.organization_id.clone()),
+        }
+    }
+}
+
+pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<CustomRoleRow>> {
+    dispatch!(conn, c => roles::table
+        .find(id)
+        .select(CustomRoleRow::as_select())
+        .first(c)
+        .await
+        .optional())
+}
+
+pub async fn insert(conn: &mut Conn<'_>, row: &CustomRoleRow) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::insert_into(roles::table).values(row).execute(c).await)?;
+    Ok(())
+}
+
+pub async fn update(conn: &mut Conn<'_>, row: &CustomRoleRow) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::update(roles::table.find(&row.id)).set(row).execute(c).await)?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::delete(roles::table.find(id)).execute(c).await)?;
+    Ok(())
+}
+
+/// Whether any membership holds the role.
+pub async fn in_use(conn: &mut Conn<'_>, id: &str) -> QueryResult<bool> {
+    let holder: Option<String> = dispatch!(conn, c => membership_roles::table
+        .filter(membership_roles::role_id.eq(id))
+        .select(membership_roles::membership_id)
+        .first(c)
+        .await
+        .optional())?;
+    Ok(holder.is_some())
+}
+
+/// Whether the organization has a role (of either kind) of this display name.
+pub async fn name_taken(
+    conn: &mut Conn<'_>,
+    organization_id: &str,
+    display_name: &str,
+    except_id: Option<&str>,
+) -> QueryResult<bool> {
+    if builtin_roles()
+        .iter()
+        .any(|r| r.display_name.eq_ignore_ascii_case(display_name))
+    {
+        return Ok(true);
+    }
+    let others: Vec<(String, String)> = dispatch!(conn, c => roles::table
+        .filter(roles::organization_id.eq(organization_id))
+        .select((roles::id, roles::display_name))
+        .load(c)
+        .await)?;
+    Ok(others.iter().any(|(id, name)| {
+        Some(id.as_str()) != except_id && name.eq_ignore_ascii_case(display_name)
+    }))
+}
+
+/// The custom roles of each of the given organizations, oldest first.
+async fn custom_roles_of(
+    conn: &mut Conn<'_>,
+    organization_ids: &[String],
+) -> QueryResult<Vec<CustomRoleRow>> {
+    dispatch!(conn, c => roles::table
+        .filter(roles::organization_id.eq_any(organization_ids))
+        .order((roles::created_at.asc(), roles::id.asc()))
+        .select(CustomRoleRow::as_select())
+        .load(c)
+        .await)
+}
+
+/// The roles an organization's members can hold: the built-in ones, then its own.
+pub async fn available(conn: &mut Conn<'_>, organization_id: &str) -> QueryResult<Vec<Role>> {
+    let mut by_organization = available_for_many(conn, &[organization_id.to_string()]).await?;
+    Ok(by_organization.remove(organization_id).unwrap_or_else(builtin_roles))
+}
+
+/// [`available`] for several organizations in one query.
+pub async fn available_for_many(
+    conn: &mut Conn<'_>,
+    organization_ids: &[String],
+) -> QueryResult<HashMap<String, Vec<Role>>> {
+    let custom = custom_roles_of(conn, organization_ids).await?;
+    let mut by_organization: HashMap<String, Vec<Role>> = organization_ids
+        .iter()
+        .map(|id| (id.clone(), builtin_roles()))
+        .collect();
+    for row in custom {
+        by_organization
+            .entry(row.organization_id.clone())
+            .or_insert_with(builtin_roles)
+            .push(row.to_role());
+    }
+    Ok(by_organization)
+}
+
+/// The roles with these ids, built-in ones first in catalogue order, then custom ones.
+pub async fn resolve(conn: &mut Conn<'_>, role_ids: &[String]) -> QueryResult<Vec<Role>> {
+    let mut found: Vec<Role> = builtin_roles()
+        .into_iter()
+        .filter(|role| role_ids.contains(&role.id))
+        .collect();
+    let unknown: Vec<String> = role_ids
+        .iter()
+        .filter(|id| builtin_role(id).is_none())
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        let rows: Vec<CustomRoleRow> = dispatch!(conn, c => roles::table
+            .filter(roles::id.eq_any(&unknown))
+            .order((roles::created_at.asc(), roles::id.asc()))
+            .select(CustomRoleRow::as_select())
+            .load(c)
+            .await)?;
+        found.extend(rows.iter().map(CustomRoleRow::to_role));
+    }
+    Ok(found)
+}
