@@ -23,8 +23,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/organizations")
             .get(to(organizations::handlers::list))
             .post(to(organizations::handlers::create)),
-        Endpoint::new("/v0/organizations/{organization-id}")
-            .get(to(organizations::handlers::get)),
+        Endpoint::new("/v0/organizations/{organization-id}").get(to(organizations::handlers::get)),
         Endpoint::new("/v0/organizations/{organization-id}/api-keys")
             .get(to(api_keys::handlers::list_for_organization))
             .post(to(api_keys::handlers::create)),
@@ -36,8 +35,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/organizations/{organization-id}/invitations")
             .get(to(invitations::handlers::list))
             .post(to(invitations::handlers::create)),
-        Endpoint::new("/v0/organizations/{organization-id}/events")
-            .get(to(events::handlers::list)),
+        Endpoint::new("/v0/organizations/{organization-id}/events").get(to(events::handlers::list)),
         // Users
         Endpoint::new("/v0/users/{user-id}").get(to(users::handlers::get)),
         Endpoint::new("/v0/users/{user-id}/api-keys").get(to(api_keys::handlers::list_for_user)),

@@ -5,8 +5,8 @@
 //! into a typed id.
 
 use crate::ids::{
-    ApiKeyId, EventId, Id, IdKind, InvitationId, LegalPersonId, MembershipId, OrganizationId, RoleId,
-    UserId,
+    ApiKeyId, EventId, Id, IdKind, InvitationId, LegalPersonId, MembershipId, OrganizationId,
+    RoleId, UserId,
 };
 
 pub const INDEX: &str = "/v0/index";

@@ -38,7 +38,11 @@ pub async fn create(
     let mut tx = state.db.write().await?;
     let result = async {
         caller
-            .access(&mut tx.conn(), organization_id.as_str(), Permission::ApiKeysManage)
+            .access(
+                &mut tx.conn(),
+                organization_id.as_str(),
+                Permission::ApiKeysManage,
+            )
             .await?;
         super::insert(
             &mut tx.conn(),
@@ -96,9 +100,14 @@ pub async fn list_for_user(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let visible = caller.visible_organizations(&mut conn).await?;
-    users::find_visible(&mut conn, user_id.as_str(), caller.user_id.as_str(), &visible)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    users::find_visible(
+        &mut conn,
+        user_id.as_str(),
+        caller.user_id.as_str(),
+        &visible,
+    )
+    .await?
+    .ok_or_else(ApiError::not_found)?;
     let page = super::list(&mut conn, &visible, Some(user_id.as_str()), &page_request).await?;
     let page = page.map(ApiKeyView::new);
     Ok(ok(&ListBody::new("api-keys", page, request.path(), &query)))
@@ -115,7 +124,9 @@ async fn visible(
     let row = super::find(conn, id.as_str())
         .await?
         .ok_or_else(ApiError::not_found)?;
-    caller.access(conn, &row.organization_id, permission).await?;
+    caller
+        .access(conn, &row.organization_id, permission)
+        .await?;
     Ok(row)
 }
 
@@ -140,7 +151,10 @@ pub async fn delete(
     let mut tx = state.db.write().await?;
     let result = async {
         let row = visible(&mut tx.conn(), &caller, &path, Permission::ApiKeysManage).await?;
-        if caller.api_key_id().is_some_and(|own| *own == *row.id.as_str()) {
+        if caller
+            .api_key_id()
+            .is_some_and(|own| *own == *row.id.as_str())
+        {
             return Err(ApiError::unprocessable(
                 "api-key-in-use",
                 "An API key cannot delete itself; delete it with another key.",

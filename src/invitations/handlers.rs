@@ -7,7 +7,9 @@ use crate::http::auth::hash_secret;
 use crate::http::{
     ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, list_request, ok, path_id,
 };
-use crate::ids::{InvitationId, InvitationKind, MembershipId, OrganizationId, OrganizationKind, UserId};
+use crate::ids::{
+    InvitationId, InvitationKind, MembershipId, OrganizationId, OrganizationKind, UserId,
+};
 use crate::memberships::handlers::available_role_ids;
 use crate::roles::{self, Permission, RoleView, custom};
 use crate::sessions::handlers::start as start_session;
@@ -171,7 +173,9 @@ pub async fn list(
         Some(other) => {
             return Err(ApiError::invalid_parameter(
                 "filter[invitation-status][eq]",
-                format!("Unknown status `{other}`: expected pending, accepted, expired or cancelled."),
+                format!(
+                    "Unknown status `{other}`: expected pending, accepted, expired or cancelled."
+                ),
             ));
         }
     };
@@ -181,13 +185,25 @@ pub async fn list(
     caller
         .access(&mut conn, organization_id.as_str(), Permission::Read)
         .await?;
-    let page = super::list(&mut conn, organization_id.as_str(), status, now, &page_request).await?;
+    let page = super::list(
+        &mut conn,
+        organization_id.as_str(),
+        status,
+        now,
+        &page_request,
+    )
+    .await?;
     let mut views = Vec::with_capacity(page.items.len());
     for row in page.items.iter().cloned() {
         views.push(view(&mut conn, row, now, None).await?);
     }
     let page = page.with_items(views);
-    Ok(ok(&ListBody::new("invitations", page, request.path(), &query)))
+    Ok(ok(&ListBody::new(
+        "invitations",
+        page,
+        request.path(),
+        &query,
+    )))
 }
 
 /// An invitation of an organization where the caller has `permission`, or 404.
@@ -201,7 +217,9 @@ async fn visible(
     let row = super::find(conn, id.as_str())
         .await?
         .ok_or_else(ApiError::not_found)?;
-    caller.access(conn, &row.organization_id, permission).await?;
+    caller
+        .access(conn, &row.organization_id, permission)
+        .await?;
     Ok(row)
 }
 
@@ -237,7 +255,8 @@ pub async fn cancel(
         let mut conn = tx.conn();
         let mut row = visible(&mut conn, &caller, &path, Permission::TeamManage).await?;
         let status = row.status_at(now).to_string();
-        if status != PENDING || !super::transition(&mut conn, &row.id, CANCELLED, None, now).await? {
+        if status != PENDING || !super::transition(&mut conn, &row.id, CANCELLED, None, now).await?
+        {
             return Err(not_pending(&status));
         }
         row.invitation_status = CANCELLED.to_string();
@@ -334,7 +353,10 @@ pub async fn accept(
             ApiError::unprocessable(title, detail.to_string()).with_pointer("/invitation-token")
         };
         let Some((row, superseded)) = super::find_by_token(&mut conn, &token_hash).await? else {
-            return Err(refused("invitation-token-invalid", "No invitation has this token."));
+            return Err(refused(
+                "invitation-token-invalid",
+                "No invitation has this token.",
+            ));
         };
         if superseded {
             return Err(refused(
@@ -344,28 +366,62 @@ pub async fn accept(
         }
         // One accept at a time per organization; a racing second one sees `accepted` below.
         organizations::lock(&mut conn, &row.organization_id).await?;
-        let row = super::find(&mut conn, &row.id).await?.ok_or_else(ApiError::not_found)?;
+        let row = super::find(&mut conn, &row.id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
         match row.status_at(now) {
             PENDING => {}
-            ACCEPTED => return Err(refused("invitation-already-accepted", "The invitation was already accepted.")),
-            CANCELLED => return Err(refused("invitation-cancelled", "The invitation was cancelled.")),
-            _ => return Err(refused("invitation-expired", "The invitation has expired; ask for it to be sent again.")),
+            ACCEPTED => {
+                return Err(refused(
+                    "invitation-already-accepted",
+                    "The invitation was already accepted.",
+                ));
+            }
+            CANCELLED => {
+                return Err(refused(
+                    "invitation-cancelled",
+                    "The invitation was cancelled.",
+                ));
+            }
+            _ => {
+                return Err(refused(
+                    "invitation-expired",
+                    "The invitation has expired; ask for it to be sent again.",
+                ));
+            }
         }
         let user = users::find_or_create(&mut conn, &row.email).await?;
         if user.password_hash.is_none() {
             users::set_password(&mut conn, &user.id, &password_hash).await?;
         }
-        users::set_names_if_unset(&mut conn, &user.id, body.given_name.trim(), body.surname.trim()).await?;
-        if memberships::find_of_user(&mut conn, &row.organization_id, &user.id).await?.is_some() {
+        users::set_names_if_unset(
+            &mut conn,
+            &user.id,
+            body.given_name.trim(),
+            body.surname.trim(),
+        )
+        .await?;
+        if memberships::find_of_user(&mut conn, &row.organization_id, &user.id)
+            .await?
+            .is_some()
+        {
             return Err(ApiError::conflict(
                 "already-a-member",
                 "This user is already a member of the organization.",
             ));
         }
-        let membership =
-            memberships::insert(&mut conn, &row.organization_id, &user.id, &row.role_id_list()).await?;
+        let membership = memberships::insert(
+            &mut conn,
+            &row.organization_id,
+            &user.id,
+            &row.role_id_list(),
+        )
+        .await?;
         if !super::transition(&mut conn, &row.id, ACCEPTED, Some(&membership.id), now).await? {
-            return Err(refused("invitation-already-accepted", "The invitation was already accepted."));
+            return Err(refused(
+                "invitation-already-accepted",
+                "The invitation was already accepted.",
+            ));
         }
         Ok((membership.id, row.organization_id, user.id))
     }

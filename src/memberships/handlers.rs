@@ -4,8 +4,7 @@ use serde::{Deserialize, Serialize};
 use super::{ACTIVE, DEACTIVATED, Filter, MembershipRow, Scope};
 use crate::AppState;
 use crate::http::{
-    ApiError, ApiResult, Caller, Json, ListBody, QueryParams, list_request, no_content, ok,
-    path_id,
+    ApiError, ApiResult, Caller, Json, ListBody, QueryParams, list_request, no_content, ok, path_id,
 };
 use crate::ids::{MembershipKind, OrganizationKind, RoleKind, UserKind};
 use crate::roles::{self, Permission, RoleView, custom};
@@ -23,7 +22,9 @@ async fn visible(
     let row = super::find(conn, id.as_str())
         .await?
         .ok_or_else(ApiError::not_found)?;
-    caller.access(conn, &row.organization_id, permission).await?;
+    caller
+        .access(conn, &row.organization_id, permission)
+        .await?;
     Ok(row)
 }
 
@@ -137,7 +138,10 @@ pub async fn available_role_ids(
 /// Refuses a change (still uncommitted) that leaves the organization without an active
 /// Team admin.
 async fn keeps_a_team_admin(conn: &mut Conn<'_>, organization_id: &str) -> ApiResult<()> {
-    if super::active_team_admins(conn, organization_id).await?.is_empty() {
+    if super::active_team_admins(conn, organization_id)
+        .await?
+        .is_empty()
+    {
         return Err(ApiError::unprocessable(
             "last-team-admin",
             "The organization must keep at least one active Team admin.",
@@ -225,7 +229,9 @@ pub async fn permissions(
     let roles = custom::resolve(&mut conn, &held.remove(&row.id).unwrap_or_default()).await?;
     let granted = roles
         .iter()
-        .fold(roles::PermissionSet::default(), |set, role| set.union(role.permissions));
+        .fold(roles::PermissionSet::default(), |set, role| {
+            set.union(role.permissions)
+        });
     Ok(ok(&PermissionsBody {
         membership_url: urls::membership(&crate::ids::MembershipId::from_db(row.id)),
         permissions: granted.names(),
@@ -296,9 +302,14 @@ pub async fn list_for_user(
         None
     } else {
         let visible = caller.visible_organizations(&mut conn).await?;
-        users::find_visible(&mut conn, user_id.as_str(), caller.user_id.as_str(), &visible)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
+        users::find_visible(
+            &mut conn,
+            user_id.as_str(),
+            caller.user_id.as_str(),
+            &visible,
+        )
+        .await?
+        .ok_or_else(ApiError::not_found)?;
         Some(visible)
     };
     let scope = Scope::User {
@@ -319,5 +330,10 @@ async fn list(
     let mut page = super::list(conn, scope, filter, page_request).await?;
     let views = super::views(conn, std::mem::take(&mut page.items)).await?;
     let page = page.with_items(views);
-    Ok(ok(&ListBody::new("memberships", page, request.path(), query)))
+    Ok(ok(&ListBody::new(
+        "memberships",
+        page,
+        request.path(),
+        query,
+    )))
 }

@@ -246,7 +246,10 @@ pub struct MembershipView {
 
 /// Loads everything the views of `rows` embed (organizations with their available roles,
 /// users, the memberships' roles) in a fixed number of queries, whatever the number of rows.
-pub async fn views(conn: &mut Conn<'_>, rows: Vec<MembershipRow>) -> QueryResult<Vec<MembershipView>> {
+pub async fn views(
+    conn: &mut Conn<'_>,
+    rows: Vec<MembershipRow>,
+) -> QueryResult<Vec<MembershipView>> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let organization_ids: Vec<String> = rows.iter().map(|r| r.organization_id.clone()).collect();
     let user_ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();

@@ -18,7 +18,9 @@ pub async fn get(
     let id = path_id::<OrganizationKind>(&path)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    caller.access(&mut conn, id.as_str(), Permission::Read).await?;
+    caller
+        .access(&mut conn, id.as_str(), Permission::Read)
+        .await?;
     let row = super::find(&mut conn, id.as_str())
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -44,7 +46,12 @@ pub async fn list(
         let roles = available.remove(&row.id).unwrap_or_default();
         OrganizationView::new(row, &roles)
     });
-    Ok(ok(&ListBody::new("organizations", page, request.path(), &query)))
+    Ok(ok(&ListBody::new(
+        "organizations",
+        page,
+        request.path(),
+        &query,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -76,7 +83,8 @@ pub async fn create(
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
-        let (row, _) = super::provision(&mut conn, &body.display_name, caller.user_id.as_str()).await?;
+        let (row, _) =
+            super::provision(&mut conn, &body.display_name, caller.user_id.as_str()).await?;
         let roles = custom::available(&mut conn, &row.id).await?;
         Ok::<_, ApiError>(OrganizationView::new(row, &roles))
     }

@@ -9,9 +9,9 @@ use serde::Serialize;
 use crate::dispatch;
 use crate::http::pagination::Cursor;
 use crate::http::{Page, PageRequest};
-use crate::paginate;
 use crate::ids::{LegalPersonId, OrganizationId};
 use crate::memberships::{self, MembershipRow};
+use crate::paginate;
 use crate::roles::{self, Role, RoleView};
 use crate::store::Conn;
 use crate::store::schema::organizations;
@@ -78,7 +78,9 @@ pub async fn list(
             .into_boxed();
         paginate!(query, organizations::created_at, organizations::id, page).load(c).await
     })?;
-    Ok(Page::from_rows(rows, page, |o| Cursor::new(o.created_at, &o.id)))
+    Ok(Page::from_rows(rows, page, |o| {
+        Cursor::new(o.created_at, &o.id)
+    }))
 }
 
 pub async fn any_exist(conn: &mut Conn<'_>) -> QueryResult<bool> {

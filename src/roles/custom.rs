@@ -113,7 +113,9 @@ async fn custom_roles_of(
 /// The roles an organization's members can hold: the built-in ones, then its own.
 pub async fn available(conn: &mut Conn<'_>, organization_id: &str) -> QueryResult<Vec<Role>> {
     let mut by_organization = available_for_many(conn, &[organization_id.to_string()]).await?;
-    Ok(by_organization.remove(organization_id).unwrap_or_else(builtin_roles))
+    Ok(by_organization
+        .remove(organization_id)
+        .unwrap_or_else(builtin_roles))
 }
 
 /// [`available`] for several organizations in one query.

@@ -4,9 +4,7 @@ use serde::{Deserialize, Serialize};
 use super::custom::{self, CustomRoleRow};
 use super::{Permission, PermissionSet, Role, RoleView, builtin_role, builtin_roles, views};
 use crate::AppState;
-use crate::http::{
-    ApiError, ApiResult, Caller, Json, created, no_content, ok, path_id,
-};
+use crate::http::{ApiError, ApiResult, Caller, Json, created, no_content, ok, path_id};
 use crate::ids::{OrganizationKind, RoleId, RoleKind};
 use crate::store::Conn;
 use crate::time;
@@ -33,7 +31,9 @@ async fn visible_custom(
     let row = custom::find(conn, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    caller.access(conn, &row.organization_id, permission).await?;
+    caller
+        .access(conn, &row.organization_id, permission)
+        .await?;
     Ok(row)
 }
 
@@ -122,7 +122,10 @@ fn parse_permissions(names: &[String]) -> ApiResult<PermissionSet> {
             let known: Vec<&str> = Permission::ALL.iter().map(|p| p.name()).collect();
             ApiError::invalid_body(
                 "Invalid enum value",
-                format!("Unknown permission {name:?}: expected one of {}.", known.join(", ")),
+                format!(
+                    "Unknown permission {name:?}: expected one of {}.",
+                    known.join(", ")
+                ),
                 format!("/permissions/{i}"),
             )
         })?;
@@ -163,7 +166,13 @@ pub async fn create(
         caller
             .access(&mut conn, organization_id.as_str(), Permission::TeamManage)
             .await?;
-        name_free(&mut conn, organization_id.as_str(), &body.display_name, None).await?;
+        name_free(
+            &mut conn,
+            organization_id.as_str(),
+            &body.display_name,
+            None,
+        )
+        .await?;
         let now = time::now();
         let row = CustomRoleRow {
             id: RoleId::generate().into_string(),
@@ -205,14 +214,19 @@ pub async fn update(
     if let Some(description) = &body.description {
         check_description(description)?;
     }
-    let permissions = body.permissions.as_deref().map(parse_permissions).transpose()?;
+    let permissions = body
+        .permissions
+        .as_deref()
+        .map(parse_permissions)
+        .transpose()?;
     if builtin_role(id.as_str()).is_some() {
         return Err(builtin_refusal());
     }
     let mut tx = state.db.write().await?;
     let result: ApiResult<Role> = async {
         let mut conn = tx.conn();
-        let mut row = visible_custom(&mut conn, &caller, id.as_str(), Permission::TeamManage).await?;
+        let mut row =
+            visible_custom(&mut conn, &caller, id.as_str(), Permission::TeamManage).await?;
         if let Some(name) = &body.display_name {
             name_free(&mut conn, &row.organization_id, name, Some(&row.id)).await?;
             row.display_name = name.clone();
@@ -254,7 +268,8 @@ pub async fn delete(
                 "Members still hold this role; give them other roles first.",
             ));
         }
-        custom::delete(&mut conn, &row.id).await
+        custom::delete(&mut conn, &row.id)
+            .await
             .map_err(ApiError::from)
     }
     .await;

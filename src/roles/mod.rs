@@ -164,7 +164,6 @@ pub fn builtin_id(key: &str) -> Option<RoleId> {
         .map(|(id, _)| id.clone())
 }
 
-
 /// A set of permissions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PermissionSet(u16);
@@ -179,7 +178,10 @@ impl PermissionSet {
     }
 
     fn bit(permission: Permission) -> u16 {
-        1 << (Permission::ALL.iter().position(|p| *p == permission).unwrap_or(0) as u16)
+        1 << (Permission::ALL
+            .iter()
+            .position(|p| *p == permission)
+            .unwrap_or(0) as u16)
     }
 
     pub fn insert(&mut self, permission: Permission) {
@@ -195,7 +197,9 @@ impl PermissionSet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Permission> {
-        Permission::ALL.into_iter().filter(move |p| self.contains(*p))
+        Permission::ALL
+            .into_iter()
+            .filter(move |p| self.contains(*p))
     }
 
     pub fn names(self) -> Vec<&'static str> {

@@ -56,7 +56,8 @@ pub async fn create(
 /// Starts a session for a user (after a login or an accepted invitation).
 pub async fn start(state: &AppState, user_id: &str) -> ApiResult<SessionCreated> {
     let now = state.clock.now();
-    let ttl = i64::try_from(state.settings.session_ttl.as_secs()).unwrap_or(i64::MAX / MICROS_PER_SECOND);
+    let ttl =
+        i64::try_from(state.settings.session_ttl.as_secs()).unwrap_or(i64::MAX / MICROS_PER_SECOND);
     let expires_at = now.saturating_add(ttl.saturating_mul(MICROS_PER_SECOND));
     let mut tx = state.db.write().await?;
     let result = super::create(&mut tx.conn(), user_id, now, expires_at).await;

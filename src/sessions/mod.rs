@@ -108,7 +108,12 @@ mod tests {
         let token = SessionToken::generate();
         assert_eq!(SessionToken::parse(token.as_str()), Some(token.clone()));
         assert!(!format!("{token:?}").contains(&token.as_str()[PREFIX.len()..]));
-        for bad in ["", "g-session-", "g-session-abc", "g-test-x-RrUZ5fUG4pSKwYVVG1C3Ft1xrMRxy1T7KUIyTva5bTk"] {
+        for bad in [
+            "",
+            "g-session-",
+            "g-session-abc",
+            "g-test-x-RrUZ5fUG4pSKwYVVG1C3Ft1xrMRxy1T7KUIyTva5bTk",
+        ] {
             assert_eq!(SessionToken::parse(bad), None, "{bad}");
         }
     }

@@ -1,7 +1,7 @@
 //! Passwords: argon2id with a random salt, stored as a PHC string.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 pub const MIN_LENGTH: usize = 8;
 pub const MAX_LENGTH: usize = 256;

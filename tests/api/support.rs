@@ -349,3 +349,131 @@ pub fn database_url(backend: &Backend) -> String {
         Backend::Sqlite(path) => format!("sqlite://{path}"),
     }
 }
+
+/// A member added through an invitation: their session, an API key, and URLs.
+pub struct Member {
+    pub email: String,
+    pub session: String,
+    pub key: String,
+    pub membership_url: String,
+    pub user_url: String,
+}
+
+impl Member {
+    pub fn session_auth(&self) -> String {
+        format!("GriffinSession {}", self.session)
+    }
+
+    pub fn key_auth(&self) -> String {
+        format!("GriffinAPIKey {}", self.key)
+    }
+}
+
+impl TestApp {
+    /// Sends `method path` with an `Authorization` header value (or none) and a JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        authorization: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = TestRequest::default().method(method).uri(path);
+        if let Some(value) = authorization {
+            request = request.insert_header((header::AUTHORIZATION, value));
+        }
+        if let Some(body) = body {
+            request = request.set_json(body);
+        }
+        self.send(request).await
+    }
+
+    /// `call` with the bootstrapped admin's key.
+    pub async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Response {
+        self.call(method, path, Some(&self.auth()), body).await
+    }
+
+    /// The URL of the built-in role with this display name.
+    pub async fn role_url(&self, display_name: &str) -> String {
+        let roles = self.send(TestRequest::get().uri("/v0/roles")).await;
+        roles.body["roles"]
+            .as_array()
+            .and_then(|all| all.iter().find(|r| r["display-name"] == display_name))
+            .and_then(|r| r["role-url"].as_str())
+            .unwrap_or_else(|| panic!("no built-in role {display_name}"))
+            .to_string()
+    }
+
+    /// Invites `email` to the bootstrapped organization with the given role URLs, accepts
+    /// the invitation, and gives the new member an API key (made through the store: members
+    /// without `api-keys:manage` cannot make one over HTTP).
+    pub async fn member(&self, email: &str, role_urls: &[String]) -> Member {
+        let invited = self
+            .admin(
+                Method::POST,
+                &format!("{}/invitations", self.organization_url),
+                Some(serde_json::json!({"email-address": email, "role-urls": role_urls})),
+            )
+            .await;
+        assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
+        let token = invited.body["invitation-token"]
+            .as_str()
+            .unwrap_or_default();
+        let accepted = self
+            .call(
+                Method::POST,
+                "/v0/invitations/actions/accept",
+                None,
+                Some(
+                    serde_json::json!({"invitation-token": token, "given-name": "Ada",
+                    "surname": "Lovelace", "password": "correct horse battery"}),
+                ),
+            )
+            .await;
+        assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
+        let user_url = accepted.body["user-url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let secret =
+            hyperbank::api_keys::secret::ApiKeySecret::generate(&format!("member{}", hex_suffix()));
+        let mut tx = self.db.write().await.unwrap_or_else(|e| panic!("{e}"));
+        let inserted = hyperbank::api_keys::insert(
+            &mut tx.conn(),
+            id_of(&self.organization_url),
+            id_of(&user_url),
+            &secret,
+        )
+        .await;
+        tx.finish(inserted).await.unwrap_or_else(|e| panic!("{e}"));
+        Member {
+            email: email.to_string(),
+            session: accepted.body["session-token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            key: secret.as_str().to_string(),
+            membership_url: accepted.body["membership-url"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            user_url,
+        }
+    }
+
+    /// The bootstrapped admin's membership URL.
+    pub async fn admin_membership_url(&self) -> String {
+        let list = self
+            .get(&format!("{}/memberships", self.organization_url))
+            .await;
+        list.body["memberships"]
+            .as_array()
+            .and_then(|all| {
+                all.iter()
+                    .find(|m| m["user"]["user-url"] == self.user_url.as_str())
+            })
+            .and_then(|m| m["membership-url"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    }
+}
