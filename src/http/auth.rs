@@ -281,18 +281,21 @@ async fn membership_grant(
     Ok(fold_grant(rows))
 }
 
+/// A [`GrantRow`] preceded by the key's id, organization and user.
+type KeyGrantRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
 /// One query: the key, the membership its user holds in the key's organization, and the
 /// permissions of that membership's roles.
 async fn authenticate_key(conn: &mut Conn<'_>, secret_hash: &str) -> ApiResult<Caller> {
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-    )> = dispatch!(conn, c => api_keys::table
+    let rows: Vec<KeyGrantRow> = dispatch!(conn, c => api_keys::table
             .inner_join(
                 memberships_table::table.on(memberships_table::organization_id
                     .eq(api_keys::organization_id)

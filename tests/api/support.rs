@@ -352,11 +352,9 @@ pub fn database_url(backend: &Backend) -> String {
 
 /// A member added through an invitation: their session, an API key, and URLs.
 pub struct Member {
-    pub email: String,
     pub session: String,
     pub key: String,
     pub membership_url: String,
-    pub user_url: String,
 }
 
 impl Member {
@@ -447,7 +445,6 @@ impl TestApp {
         .await;
         tx.finish(inserted).await.unwrap_or_else(|e| panic!("{e}"));
         Member {
-            email: email.to_string(),
             session: accepted.body["session-token"]
                 .as_str()
                 .unwrap_or_default()
@@ -457,7 +454,6 @@ impl TestApp {
                 .as_str()
                 .unwrap_or_default()
                 .to_string(),
-            user_url,
         }
     }
 
