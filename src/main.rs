@@ -15,13 +15,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // One log line per request when its span closes (method, route, status, request id,
     // time), from tracing-actix-web's root span. Headers, and so secrets, are never logged.
+    // Lines go to stderr through a background writer, so a request never waits on a write;
+    // `_log_flush` flushes what is queued when main returns.
+    let (log_writer, _log_flush) = tracing_appender::non_blocking(std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_span_events(FmtSpan::CLOSE)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
+        .with_writer(log_writer)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

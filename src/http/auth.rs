@@ -221,11 +221,14 @@ fn credentials(request: &HttpRequest) -> ApiResult<Presented> {
     }
 }
 
+/// SHA-256 of a secret or token, as lower-case hex: what the database stores and looks up.
 pub fn hash_secret(secret: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(secret.as_bytes());
     let mut hex = String::with_capacity(64);
     for byte in digest {
-        hex.push_str(&format!("{byte:02x}"));
+        hex.push(HEX[usize::from(byte >> 4)] as char);
+        hex.push(HEX[usize::from(byte & 0x0f)] as char);
     }
     hex
 }
@@ -355,5 +358,18 @@ impl Caller {
                     .collect())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hash_secret;
+
+    #[test]
+    fn hashes_as_lower_hex_sha256() {
+        assert_eq!(
+            hash_secret("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -21,10 +21,9 @@ pub async fn get(
     caller
         .access(&mut conn, id.as_str(), Permission::Read)
         .await?;
-    let row = super::find(&mut conn, id.as_str())
+    let (row, roles) = super::find_with_roles(&mut conn, id.as_str())
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let roles = custom::available(&mut conn, id.as_str()).await?;
     Ok(ok(&OrganizationView::new(row, &roles)))
 }
 

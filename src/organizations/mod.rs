@@ -12,9 +12,10 @@ use crate::http::{Page, PageRequest};
 use crate::ids::{LegalPersonId, OrganizationId};
 use crate::memberships::{self, MembershipRow};
 use crate::paginate;
+use crate::roles::custom::CustomRoleRow;
 use crate::roles::{self, Role, RoleView};
 use crate::store::Conn;
-use crate::store::schema::organizations;
+use crate::store::schema::{organizations, roles as roles_table};
 use crate::time::{self, Micros};
 use crate::urls;
 
@@ -44,6 +45,33 @@ pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Organizat
         .first(c)
         .await
         .optional())
+}
+
+/// The organization and the roles its members can hold (built-in, then its own), in one
+/// query: this is the most read resource of all.
+pub async fn find_with_roles(
+    conn: &mut Conn<'_>,
+    id: &str,
+) -> QueryResult<Option<(OrganizationRow, Vec<Role>)>> {
+    let rows: Vec<(OrganizationRow, Option<CustomRoleRow>)> = dispatch!(conn, c => organizations::table
+        .left_join(roles_table::table.on(roles_table::organization_id.eq(organizations::id)))
+        .filter(organizations::id.eq(id))
+        .order((roles_table::created_at.asc(), roles_table::id.asc()))
+        .select((OrganizationRow::as_select(), Option::<CustomRoleRow>::as_select()))
+        .load(c)
+        .await)?;
+    let mut rows = rows.into_iter();
+    let Some((organization, first_custom)) = rows.next() else {
+        return Ok(None);
+    };
+    let mut roles = roles::builtin_roles();
+    roles.extend(
+        first_custom
+            .into_iter()
+            .chain(rows.filter_map(|(_, custom)| custom))
+            .map(|custom| custom.to_role()),
+    );
+    Ok(Some((organization, roles)))
 }
 
 pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<OrganizationRow>> {

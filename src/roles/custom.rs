@@ -112,10 +112,17 @@ async fn custom_roles_of(
 
 /// The roles an organization's members can hold: the built-in ones, then its own.
 pub async fn available(conn: &mut Conn<'_>, organization_id: &str) -> QueryResult<Vec<Role>> {
-    let mut by_organization = available_for_many(conn, &[organization_id.to_string()]).await?;
-    Ok(by_organization
-        .remove(organization_id)
-        .unwrap_or_else(builtin_roles))
+    // `=` rather than `IN (…)`: diesel does not cache a statement whose IN list can vary, so
+    // the IN form would be parsed and planned again on every read of an organization.
+    let custom: Vec<CustomRoleRow> = dispatch!(conn, c => roles::table
+        .filter(roles::organization_id.eq(organization_id))
+        .order((roles::created_at.asc(), roles::id.asc()))
+        .select(CustomRoleRow::as_select())
+        .load(c)
+        .await)?;
+    let mut all = builtin_roles();
+    all.extend(custom.iter().map(CustomRoleRow::to_role));
+    Ok(all)
 }
 
 /// [`available`] for several organizations in one query.
