@@ -205,6 +205,7 @@ async fn bootstrap_and_migrate_commands() {
             "--json",
         ])
         .env("DATABASE_URL", &url)
+        .env("HYPERBANK_BOOTSTRAP_PASSWORD", "founder password")
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(
@@ -256,6 +257,16 @@ async fn bootstrap_and_migrate_commands() {
     );
     assert_eq!(status, 200);
     assert!(user.contains("founder@acme.test"));
+    // `--password` (here through its environment variable) lets the founder log in.
+    let (status, session) = http(
+        server.port,
+        "POST",
+        "/v0/session",
+        None,
+        Some(r#"{"user-email": "founder@acme.test", "password": "founder password"}"#),
+    );
+    assert_eq!(status, 201, "{session}");
+    assert!(session.contains("g-session-"));
     let (clean_exit, stdout, _) = server.stop();
     assert!(clean_exit);
     assert!(
