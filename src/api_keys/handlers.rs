@@ -8,9 +8,8 @@ use crate::http::{
     ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, list_request, no_content,
     ok, path_id,
 };
-use crate::ids::{ApiKeyKind, OrganizationKind, UserKind};
+use crate::ids::{OrganizationKind, UserKind};
 use crate::roles::Permission;
-use crate::store::Conn;
 use crate::users;
 
 #[derive(Deserialize)]
@@ -113,23 +112,6 @@ pub async fn list_for_user(
     Ok(ok(&ListBody::new("api-keys", page, request.path(), &query)))
 }
 
-/// A key of an organization where the caller has `permission`, or 404.
-async fn visible(
-    conn: &mut Conn<'_>,
-    caller: &Caller,
-    id: &str,
-    permission: Permission,
-) -> ApiResult<ApiKeyRow> {
-    let id = path_id::<ApiKeyKind>(id)?;
-    let row = super::find(conn, id.as_str())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    caller
-        .access(conn, &row.organization_id, permission)
-        .await?;
-    Ok(row)
-}
-
 /// `GET /v0/api-keys/{api-key-id}`
 pub async fn get(
     state: web::Data<AppState>,
@@ -137,7 +119,9 @@ pub async fn get(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.db.read().await?;
-    let row = visible(&mut conn.conn(), &caller, &path, Permission::Read).await?;
+    let row = caller
+        .visible::<ApiKeyRow>(&mut conn.conn(), &path, Permission::Read)
+        .await?;
     Ok(ok(&ApiKeyView::new(row)))
 }
 
@@ -150,7 +134,9 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     let mut tx = state.db.write().await?;
     let result = async {
-        let row = visible(&mut tx.conn(), &caller, &path, Permission::ApiKeysManage).await?;
+        let row = caller
+            .visible::<ApiKeyRow>(&mut tx.conn(), &path, Permission::ApiKeysManage)
+            .await?;
         if caller
             .api_key_id()
             .is_some_and(|own| *own == *row.id.as_str())

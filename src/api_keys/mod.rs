@@ -31,6 +31,18 @@ pub struct ApiKeyRow {
     pub created_at: Micros,
 }
 
+impl crate::http::auth::OrganizationResource for ApiKeyRow {
+    type Kind = crate::ids::ApiKeyKind;
+
+    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+        find(conn, id).await
+    }
+
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+}
+
 impl ApiKeyRow {
     pub fn cursor(&self) -> Cursor {
         Cursor::new(self.created_at, &self.id)

@@ -361,6 +361,35 @@ impl Caller {
     }
 }
 
+/// A resource that belongs to one organization and can be found by id: what
+/// [`Caller::visible`] needs to apply the access rules uniformly.
+pub trait OrganizationResource: Sized {
+    type Kind: crate::ids::IdKind;
+
+    fn find(conn: &mut Conn<'_>, id: &str) -> impl Future<Output = QueryResult<Option<Self>>>;
+
+    fn organization_id(&self) -> &str;
+}
+
+impl Caller {
+    /// The resource named by a path id, if it belongs to an organization where the caller has
+    /// `permission`: malformed, unknown and other organizations' ids are all 404.
+    pub async fn visible<R: OrganizationResource>(
+        &self,
+        conn: &mut Conn<'_>,
+        id: &str,
+        permission: Permission,
+    ) -> ApiResult<R> {
+        let id = super::path_id::<R::Kind>(id)?;
+        let resource = R::find(conn, id.as_str())
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        self.access(conn, resource.organization_id(), permission)
+            .await?;
+        Ok(resource)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::hash_secret;

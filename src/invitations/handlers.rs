@@ -7,9 +7,7 @@ use crate::http::auth::hash_secret;
 use crate::http::{
     ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, list_request, ok, path_id,
 };
-use crate::ids::{
-    InvitationId, InvitationKind, MembershipId, OrganizationId, OrganizationKind, UserId,
-};
+use crate::ids::{InvitationId, MembershipId, OrganizationId, OrganizationKind, UserId};
 use crate::memberships::handlers::available_role_ids;
 use crate::roles::{self, Permission, RoleView, custom};
 use crate::sessions::handlers::start as start_session;
@@ -206,23 +204,6 @@ pub async fn list(
     )))
 }
 
-/// An invitation of an organization where the caller has `permission`, or 404.
-async fn visible(
-    conn: &mut Conn<'_>,
-    caller: &Caller,
-    id: &str,
-    permission: Permission,
-) -> ApiResult<InvitationRow> {
-    let id = path_id::<InvitationKind>(id)?;
-    let row = super::find(conn, id.as_str())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    caller
-        .access(conn, &row.organization_id, permission)
-        .await?;
-    Ok(row)
-}
-
 /// `GET /v0/invitations/{invitation-id}`
 pub async fn get(
     state: web::Data<AppState>,
@@ -232,7 +213,9 @@ pub async fn get(
     let now = state.clock.now();
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let row = visible(&mut conn, &caller, &path, Permission::Read).await?;
+    let row = caller
+        .visible::<InvitationRow>(&mut conn, &path, Permission::Read)
+        .await?;
     Ok(ok(&view(&mut conn, row, now, None).await?))
 }
 
@@ -253,7 +236,9 @@ pub async fn cancel(
     let mut tx = state.db.write().await?;
     let result: ApiResult<InvitationView> = async {
         let mut conn = tx.conn();
-        let mut row = visible(&mut conn, &caller, &path, Permission::TeamManage).await?;
+        let mut row = caller
+            .visible::<InvitationRow>(&mut conn, &path, Permission::TeamManage)
+            .await?;
         let status = row.status_at(now).to_string();
         if status != PENDING || !super::transition(&mut conn, &row.id, CANCELLED, None, now).await?
         {
@@ -278,7 +263,9 @@ pub async fn resend(
     let mut tx = state.db.write().await?;
     let result: ApiResult<InvitationView> = async {
         let mut conn = tx.conn();
-        let mut row = visible(&mut conn, &caller, &path, Permission::TeamManage).await?;
+        let mut row = caller
+            .visible::<InvitationRow>(&mut conn, &path, Permission::TeamManage)
+            .await?;
         if row.invitation_status != PENDING {
             return Err(not_pending(&row.invitation_status));
         }

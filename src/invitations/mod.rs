@@ -73,6 +73,18 @@ pub struct InvitationRow {
     pub updated_at: Micros,
 }
 
+impl crate::http::auth::OrganizationResource for InvitationRow {
+    type Kind = crate::ids::InvitationKind;
+
+    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+        find(conn, id).await
+    }
+
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+}
+
 impl InvitationRow {
     /// The status a client sees: `expired` once a pending invitation is past its expiry.
     pub fn status_at(&self, now: Micros) -> &str {

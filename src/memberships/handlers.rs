@@ -6,27 +6,10 @@ use crate::AppState;
 use crate::http::{
     ApiError, ApiResult, Caller, Json, ListBody, QueryParams, list_request, no_content, ok, path_id,
 };
-use crate::ids::{MembershipKind, OrganizationKind, RoleKind, UserKind};
+use crate::ids::{OrganizationKind, RoleKind, UserKind};
 use crate::roles::{self, Permission, RoleView, custom};
 use crate::store::Conn;
 use crate::{organizations, urls, users};
-
-/// A membership of an organization where the caller has `permission`, or 404.
-async fn visible(
-    conn: &mut Conn<'_>,
-    caller: &Caller,
-    id: &str,
-    permission: Permission,
-) -> ApiResult<MembershipRow> {
-    let id = path_id::<MembershipKind>(id)?;
-    let row = super::find(conn, id.as_str())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    caller
-        .access(conn, &row.organization_id, permission)
-        .await?;
-    Ok(row)
-}
 
 async fn view(conn: &mut Conn<'_>, row: MembershipRow) -> ApiResult<HttpResponse> {
     let view = super::views(conn, vec![row])
@@ -44,7 +27,9 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let row = visible(&mut conn, &caller, &path, Permission::Read).await?;
+    let row = caller
+        .visible::<MembershipRow>(&mut conn, &path, Permission::Read)
+        .await?;
     view(&mut conn, row).await
 }
 
@@ -69,7 +54,9 @@ pub async fn roles(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let row = visible(&mut conn, &caller, &path, Permission::Read).await?;
+    let row = caller
+        .visible::<MembershipRow>(&mut conn, &path, Permission::Read)
+        .await?;
     roles_body(&mut conn, &row).await
 }
 
@@ -91,7 +78,9 @@ pub async fn set_roles(
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
-        let row = visible(&mut conn, &caller, &path, Permission::TeamManage).await?;
+        let row = caller
+            .visible::<MembershipRow>(&mut conn, &path, Permission::TeamManage)
+            .await?;
         let role_ids = available_role_ids(&mut conn, &row.organization_id, &body.role_urls).await?;
         organizations::lock(&mut conn, &row.organization_id).await?;
         super::set_roles(&mut conn, &row.id, &role_ids).await?;
@@ -178,7 +167,9 @@ pub async fn update(
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
-        let mut row = visible(&mut conn, &caller, &path, Permission::TeamManage).await?;
+        let mut row = caller
+            .visible::<MembershipRow>(&mut conn, &path, Permission::TeamManage)
+            .await?;
         organizations::lock(&mut conn, &row.organization_id).await?;
         super::set_status(&mut conn, &row.id, status).await?;
         keeps_a_team_admin(&mut conn, &row.organization_id).await?;
@@ -199,7 +190,9 @@ pub async fn delete(
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
-        let row = visible(&mut conn, &caller, &path, Permission::TeamManage).await?;
+        let row = caller
+            .visible::<MembershipRow>(&mut conn, &path, Permission::TeamManage)
+            .await?;
         organizations::lock(&mut conn, &row.organization_id).await?;
         super::delete(&mut conn, &row.id).await?;
         keeps_a_team_admin(&mut conn, &row.organization_id).await
@@ -224,7 +217,9 @@ pub async fn permissions(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let row = visible(&mut conn, &caller, &path, Permission::Read).await?;
+    let row = caller
+        .visible::<MembershipRow>(&mut conn, &path, Permission::Read)
+        .await?;
     let mut held = super::role_ids(&mut conn, std::slice::from_ref(&row.id)).await?;
     let roles = custom::resolve(&mut conn, &held.remove(&row.id).unwrap_or_default()).await?;
     let granted = roles

@@ -35,6 +35,18 @@ pub struct MembershipRow {
 pub const ACTIVE: &str = "active";
 pub const DEACTIVATED: &str = "deactivated";
 
+impl crate::http::auth::OrganizationResource for MembershipRow {
+    type Kind = crate::ids::MembershipKind;
+
+    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+        find(conn, id).await
+    }
+
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+}
+
 impl MembershipRow {
     pub fn cursor(&self) -> Cursor {
         Cursor::new(self.created_at, &self.id)

@@ -26,6 +26,18 @@ pub struct CustomRoleRow {
     pub updated_at: Micros,
 }
 
+impl crate::http::auth::OrganizationResource for CustomRoleRow {
+    type Kind = crate::ids::RoleKind;
+
+    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+        find(conn, id).await
+    }
+
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+}
+
 impl CustomRoleRow {
     pub fn to_role(&self) -> Role {
         Role {

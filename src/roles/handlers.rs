@@ -21,22 +21,6 @@ pub async fn list() -> HttpResponse {
     })
 }
 
-/// A custom role of an organization where the caller has `permission`, or 404.
-async fn visible_custom(
-    conn: &mut Conn<'_>,
-    caller: &Caller,
-    id: &str,
-    permission: Permission,
-) -> ApiResult<CustomRoleRow> {
-    let row = custom::find(conn, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    caller
-        .access(conn, &row.organization_id, permission)
-        .await?;
-    Ok(row)
-}
-
 /// `GET /v0/roles/{role-id}`: built-in roles need no authentication; an organization's own
 /// roles are visible to its members.
 pub async fn get(
@@ -50,7 +34,9 @@ pub async fn get(
     }
     let caller = caller.ok_or_else(ApiError::not_found)?;
     let mut conn = state.db.read().await?;
-    let row = visible_custom(&mut conn.conn(), &caller, id.as_str(), Permission::Read).await?;
+    let row = caller
+        .visible::<CustomRoleRow>(&mut conn.conn(), id.as_str(), Permission::Read)
+        .await?;
     Ok(ok(&RoleView::new(&row.to_role())))
 }
 
@@ -225,8 +211,9 @@ pub async fn update(
     let mut tx = state.db.write().await?;
     let result: ApiResult<Role> = async {
         let mut conn = tx.conn();
-        let mut row =
-            visible_custom(&mut conn, &caller, id.as_str(), Permission::TeamManage).await?;
+        let mut row = caller
+            .visible::<CustomRoleRow>(&mut conn, id.as_str(), Permission::TeamManage)
+            .await?;
         if let Some(name) = &body.display_name {
             name_free(&mut conn, &row.organization_id, name, Some(&row.id)).await?;
             row.display_name = name.clone();
@@ -260,7 +247,9 @@ pub async fn delete(
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
-        let row = visible_custom(&mut conn, &caller, id.as_str(), Permission::TeamManage).await?;
+        let row = caller
+            .visible::<CustomRoleRow>(&mut conn, id.as_str(), Permission::TeamManage)
+            .await?;
         crate::organizations::lock(&mut conn, &row.organization_id).await?;
         if custom::in_use(&mut conn, &row.id).await? {
             return Err(ApiError::unprocessable(
