@@ -1,9 +1,9 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{EVENT_TYPES, EventView, Filter};
+use super::{EVENT_TYPES, EventRow, EventView, Filter};
 use crate::AppState;
 use crate::http::{ApiError, ApiResult, Caller, ListBody, QueryParams, list_request, ok, path_id};
-use crate::ids::{EventKind, OrganizationKind};
+use crate::ids::OrganizationKind;
 use crate::roles::Permission;
 use crate::time;
 
@@ -83,14 +83,9 @@ pub async fn get(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = path_id::<EventKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let mut conn = conn.conn();
-    let row = super::find(&mut conn, id.as_str())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    caller
-        .access(&mut conn, &row.organization_id, Permission::Read)
+    let row = caller
+        .visible::<EventRow>(&mut conn.conn(), &path, Permission::Read)
         .await?;
     Ok(ok(&EventView::new(row)))
 }

@@ -48,6 +48,18 @@ pub struct EventRow {
     pub created_at: Micros,
 }
 
+impl crate::http::auth::OrganizationResource for EventRow {
+    type Kind = crate::ids::EventKind;
+
+    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+        find(conn, id).await
+    }
+
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+}
+
 impl EventRow {
     pub fn cursor(&self) -> Cursor {
         Cursor::new(self.created_at, &self.id)
