@@ -37,7 +37,7 @@ pub async fn create(
     let mut tx = state.db.write().await?;
     let result = async {
         caller
-            .access(
+            .write_access(
                 &mut tx.conn(),
                 organization_id.as_str(),
                 Permission::ApiKeysManage,
@@ -134,8 +134,8 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     let mut tx = state.db.write().await?;
     let result = async {
-        let row = caller
-            .visible::<ApiKeyRow>(&mut tx.conn(), &path, Permission::ApiKeysManage)
+        let (row, _) = caller
+            .visible_for_write::<ApiKeyRow>(&mut tx.conn(), &path, Permission::ApiKeysManage)
             .await?;
         if caller
             .api_key_id()

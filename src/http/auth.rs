@@ -29,13 +29,13 @@ use crate::AppState;
 use crate::api_keys::secret::ApiKeySecret;
 use crate::dispatch;
 use crate::ids::{ApiKeyId, MembershipId, OrganizationId, SessionId, UserId};
-use crate::memberships;
 use crate::roles::custom::available;
 use crate::roles::{Permission, PermissionSet, builtin_role};
 use crate::sessions::{self, SessionToken};
 use crate::store::Conn;
 use crate::store::schema::{api_keys, membership_roles, memberships as memberships_table, roles};
 use crate::time::Micros;
+use crate::{memberships, organizations};
 
 /// How the caller proved who they are.
 #[derive(Debug, Clone)]
@@ -108,24 +108,59 @@ impl Caller {
                 }
                 access.clone()
             }
-            _ => {
-                let grant = membership_grant(conn, self.user_id.as_str(), organization_id)
-                    .await?
-                    .ok_or_else(ApiError::not_found)?;
-                if grant.status != memberships::ACTIVE {
-                    return Err(deactivated());
-                }
-                Access {
-                    organization_id: OrganizationId::from_db(organization_id.to_string()),
-                    membership_id: MembershipId::from_db(grant.membership_id),
-                    permissions: grant.permissions,
-                }
-            }
+            _ => self.current_access(conn, organization_id).await?,
         };
         if !access.permissions.contains(permission) {
             return Err(forbidden(conn, organization_id, permission).await);
         }
         Ok(access)
+    }
+
+    /// [`Caller::access`] for a change: called inside the write transaction, it first takes
+    /// the organization's lock, then reads the caller's membership afresh. A member
+    /// deactivated or removed while this request waited is refused, and the check and the
+    /// change see the same state.
+    pub async fn write_access(
+        &self,
+        conn: &mut Conn<'_>,
+        organization_id: &str,
+        permission: Permission,
+    ) -> ApiResult<Access> {
+        if self
+            .key_organization()
+            .is_some_and(|own| *own != *organization_id)
+        {
+            return Err(ApiError::not_found());
+        }
+        organizations::lock(conn, organization_id).await?;
+        let access = self.current_access(conn, organization_id).await?;
+        if !access.permissions.contains(permission) {
+            return Err(forbidden(conn, organization_id, permission).await);
+        }
+        Ok(access)
+    }
+
+    /// The caller's membership of the organization as the database has it now.
+    async fn current_access(
+        &self,
+        conn: &mut Conn<'_>,
+        organization_id: &str,
+    ) -> ApiResult<Access> {
+        let grant = membership_grant(conn, self.user_id.as_str(), organization_id)
+            .await?
+            .ok_or_else(|| match self.credential {
+                // A key whose user has left answers as an unknown key.
+                Credential::ApiKey { .. } => ApiError::unauthorized("The API key is not valid."),
+                Credential::Session { .. } => ApiError::not_found(),
+            })?;
+        if grant.status != memberships::ACTIVE {
+            return Err(deactivated());
+        }
+        Ok(Access {
+            organization_id: OrganizationId::from_db(organization_id.to_string()),
+            membership_id: MembershipId::from_db(grant.membership_id),
+            permissions: grant.permissions,
+        })
     }
 }
 
@@ -343,19 +378,31 @@ async fn authenticate_key(conn: &mut Conn<'_>, secret_hash: &str) -> ApiResult<C
 
 impl Caller {
     /// Organizations whose members and resources this caller can see at all: an API key's own
-    /// organization, or every organization where the session's user is an active member.
+    /// organization, or every organization where the session's user is an active member —
+    /// in both cases only where the caller's roles grant `read`.
     pub async fn visible_organizations(&self, conn: &mut Conn<'_>) -> ApiResult<Vec<String>> {
         match &self.credential {
-            Credential::ApiKey {
-                organization_id, ..
-            } => Ok(vec![organization_id.to_string()]),
+            Credential::ApiKey { .. } => Ok(self
+                .key_access
+                .iter()
+                .filter(|access| access.permissions.contains(Permission::Read))
+                .map(|access| access.organization_id.to_string())
+                .collect()),
             Credential::Session { .. } => {
                 let rows = memberships::all_of_user(conn, self.user_id.as_str()).await?;
-                Ok(rows
-                    .into_iter()
-                    .filter(|m| m.membership_status == memberships::ACTIVE)
-                    .map(|m| m.organization_id)
-                    .collect())
+                let mut readable = Vec::new();
+                for membership in rows {
+                    if membership.membership_status != memberships::ACTIVE {
+                        continue;
+                    }
+                    let grant =
+                        membership_grant(conn, self.user_id.as_str(), &membership.organization_id)
+                            .await?;
+                    if grant.is_some_and(|g| g.permissions.contains(Permission::Read)) {
+                        readable.push(membership.organization_id);
+                    }
+                }
+                Ok(readable)
             }
         }
     }
@@ -387,6 +434,28 @@ impl Caller {
         self.access(conn, resource.organization_id(), permission)
             .await?;
         Ok(resource)
+    }
+
+    /// [`Caller::visible`] for a change, inside the write transaction: the access check takes
+    /// the organization's lock ([`Caller::write_access`]) and the resource is read again
+    /// behind it, so the change applies to its current state.
+    pub async fn visible_for_write<R: OrganizationResource>(
+        &self,
+        conn: &mut Conn<'_>,
+        id: &str,
+        permission: Permission,
+    ) -> ApiResult<(R, Access)> {
+        let id = super::path_id::<R::Kind>(id)?;
+        let found = R::find(conn, id.as_str())
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        let access = self
+            .write_access(conn, found.organization_id(), permission)
+            .await?;
+        let current = R::find(conn, id.as_str())
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        Ok((current, access))
     }
 }
 

@@ -105,7 +105,7 @@ pub async fn create(
     let result: ApiResult<InvitationView> = async {
         let mut conn = tx.conn();
         caller
-            .access(&mut conn, organization_id.as_str(), Permission::TeamManage)
+            .write_access(&mut conn, organization_id.as_str(), Permission::TeamManage)
             .await?;
         let role_ids = match &body.role_urls {
             Some(urls) => available_role_ids(&mut conn, organization_id.as_str(), urls).await?,
@@ -113,7 +113,6 @@ pub async fn create(
                 .map(|id| vec![id.into_string()])
                 .unwrap_or_default(),
         };
-        organizations::lock(&mut conn, organization_id.as_str()).await?;
         if let Some(user) = users::find_by_email(&mut conn, &email).await?
             && memberships::find_of_user(&mut conn, organization_id.as_str(), &user.id)
                 .await?
@@ -236,8 +235,8 @@ pub async fn cancel(
     let mut tx = state.db.write().await?;
     let result: ApiResult<InvitationView> = async {
         let mut conn = tx.conn();
-        let mut row = caller
-            .visible::<InvitationRow>(&mut conn, &path, Permission::TeamManage)
+        let (mut row, _) = caller
+            .visible_for_write::<InvitationRow>(&mut conn, &path, Permission::TeamManage)
             .await?;
         let status = row.status_at(now).to_string();
         if status != PENDING || !super::transition(&mut conn, &row.id, CANCELLED, None, now).await?
@@ -263,8 +262,8 @@ pub async fn resend(
     let mut tx = state.db.write().await?;
     let result: ApiResult<InvitationView> = async {
         let mut conn = tx.conn();
-        let mut row = caller
-            .visible::<InvitationRow>(&mut conn, &path, Permission::TeamManage)
+        let (mut row, _) = caller
+            .visible_for_write::<InvitationRow>(&mut conn, &path, Permission::TeamManage)
             .await?;
         if row.invitation_status != PENDING {
             return Err(not_pending(&row.invitation_status));
@@ -327,35 +326,64 @@ pub async fn accept(
         ));
     }
     let token_hash = hash_secret(body.invitation_token.trim());
+    let refused = |title: &'static str, detail: &str| {
+        ApiError::unprocessable(title, detail.to_string()).with_pointer("/invitation-token")
+    };
+    let invalid = || refused("invitation-token-invalid", "No invitation has this token.");
+    // Before the transaction, since password hashing is slow on purpose: which invitation,
+    // and whether its address already has an account — whose password must then be given,
+    // or an invitation token would be a way into someone else's account.
+    let (organization_id, existing_hash) = {
+        let mut conn = state.db.read().await?;
+        let mut conn = conn.conn();
+        let (invitation, _) = super::find_by_token(&mut conn, &token_hash)
+            .await?
+            .ok_or_else(invalid)?;
+        let user = users::find_by_email(&mut conn, &invitation.email).await?;
+        (
+            invitation.organization_id,
+            user.and_then(|u| u.password_hash),
+        )
+    };
     let password_text = body.password.clone();
-    let password_hash = web::block(move || password::hash(&password_text))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let new_password_hash = match existing_hash {
+        Some(stored) => {
+            let matches = web::block(move || password::verify(&password_text, Some(&stored)))
+                .await
+                .map_err(ApiError::internal)?;
+            if !matches {
+                return Err(ApiError::unprocessable(
+                    "password-incorrect",
+                    "This address already has an account: give its password to accept.",
+                )
+                .with_pointer("/password"));
+            }
+            None
+        }
+        None => Some(
+            web::block(move || password::hash(&password_text))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)?,
+        ),
+    };
     let now = state.clock.now();
     let mut tx = state.db.write().await?;
     let result: ApiResult<(String, String, String)> = async {
         let mut conn = tx.conn();
-        let refused = |title: &'static str, detail: &str| {
-            ApiError::unprocessable(title, detail.to_string()).with_pointer("/invitation-token")
-        };
-        let Some((row, superseded)) = super::find_by_token(&mut conn, &token_hash).await? else {
-            return Err(refused(
-                "invitation-token-invalid",
-                "No invitation has this token.",
-            ));
-        };
+        // One accept (or resend, or cancel) at a time per organization: the token and the
+        // invitation are read behind the lock, so a racing second accept sees `accepted` and
+        // a token superseded meanwhile is refused.
+        organizations::lock(&mut conn, &organization_id).await?;
+        let (row, superseded) = super::find_by_token(&mut conn, &token_hash)
+            .await?
+            .ok_or_else(invalid)?;
         if superseded {
             return Err(refused(
                 "invitation-token-superseded",
                 "The invitation was sent again with a new token; use the newest one.",
             ));
         }
-        // One accept at a time per organization; a racing second one sees `accepted` below.
-        organizations::lock(&mut conn, &row.organization_id).await?;
-        let row = super::find(&mut conn, &row.id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
         match row.status_at(now) {
             PENDING => {}
             ACCEPTED => {
@@ -379,7 +407,14 @@ pub async fn accept(
         }
         let user = users::find_or_create(&mut conn, &row.email).await?;
         if user.password_hash.is_none() {
-            users::set_password(&mut conn, &user.id, &password_hash).await?;
+            let Some(hash) = &new_password_hash else {
+                // The account got a password between the check above and now.
+                return Err(ApiError::conflict(
+                    "account-changed",
+                    "The account changed while accepting; try again.",
+                ));
+            };
+            users::set_password(&mut conn, &user.id, hash).await?;
         }
         users::set_names_if_unset(
             &mut conn,

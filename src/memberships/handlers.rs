@@ -9,7 +9,7 @@ use crate::http::{
 use crate::ids::{OrganizationKind, RoleKind, UserKind};
 use crate::roles::{self, Permission, RoleView, custom};
 use crate::store::Conn;
-use crate::{organizations, urls, users};
+use crate::{urls, users};
 
 async fn view(conn: &mut Conn<'_>, row: MembershipRow) -> ApiResult<HttpResponse> {
     let view = super::views(conn, vec![row])
@@ -78,17 +78,47 @@ pub async fn set_roles(
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
-        let row = caller
-            .visible::<MembershipRow>(&mut conn, &path, Permission::TeamManage)
+        let (row, access) = caller
+            .visible_for_write::<MembershipRow>(&mut conn, &path, Permission::TeamManage)
             .await?;
         let role_ids = available_role_ids(&mut conn, &row.organization_id, &body.role_urls).await?;
-        organizations::lock(&mut conn, &row.organization_id).await?;
+        if row.user_id == caller.user_id.as_str() {
+            no_self_escalation(&mut conn, &access, &role_ids).await?;
+        }
         super::set_roles(&mut conn, &row.id, &role_ids).await?;
         keeps_a_team_admin(&mut conn, &row.organization_id).await?;
         roles_body(&mut conn, &row).await
     }
     .await;
     tx.finish(result).await
+}
+
+/// Nobody widens their own permissions: a caller changing their own roles may only keep or
+/// narrow what they hold (another Team admin can grant them more).
+pub async fn no_self_escalation(
+    conn: &mut Conn<'_>,
+    access: &crate::http::auth::Access,
+    role_ids: &[String],
+) -> ApiResult<()> {
+    let roles = custom::resolve(conn, role_ids).await?;
+    let wanted = roles
+        .iter()
+        .fold(roles::PermissionSet::default(), |set, role| {
+            set.union(role.permissions)
+        });
+    let added: Vec<&str> = wanted
+        .iter()
+        .filter(|p| !access.permissions.contains(*p))
+        .map(Permission::name)
+        .collect();
+    if added.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!(
+            "You cannot give yourself permissions you do not hold ({}); ask another Team admin.",
+            added.join(", ")
+        )))
+    }
 }
 
 /// Reads role URLs from a request body (`/role-urls`): each must name a role the
@@ -167,10 +197,9 @@ pub async fn update(
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
-        let mut row = caller
-            .visible::<MembershipRow>(&mut conn, &path, Permission::TeamManage)
+        let (mut row, _) = caller
+            .visible_for_write::<MembershipRow>(&mut conn, &path, Permission::TeamManage)
             .await?;
-        organizations::lock(&mut conn, &row.organization_id).await?;
         super::set_status(&mut conn, &row.id, status).await?;
         keeps_a_team_admin(&mut conn, &row.organization_id).await?;
         row.membership_status = status.to_string();
@@ -190,11 +219,10 @@ pub async fn delete(
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
-        let row = caller
-            .visible::<MembershipRow>(&mut conn, &path, Permission::TeamManage)
+        let (row, _) = caller
+            .visible_for_write::<MembershipRow>(&mut conn, &path, Permission::TeamManage)
             .await?;
-        organizations::lock(&mut conn, &row.organization_id).await?;
-        super::delete(&mut conn, &row.id).await?;
+        super::delete(&mut conn, &row).await?;
         keeps_a_team_admin(&mut conn, &row.organization_id).await
     }
     .await;
@@ -279,8 +307,8 @@ pub async fn list_for_organization(
     list(&mut conn, scope, &filter, &page_request, &request, &query).await
 }
 
-/// `GET /v0/users/{user-id}/memberships`: all of the caller's own memberships; another user's
-/// only in the organizations the caller can see.
+/// `GET /v0/users/{user-id}/memberships`: with a session, all of its user's own memberships;
+/// otherwise only those in the organizations the caller can see.
 pub async fn list_for_user(
     state: web::Data<AppState>,
     caller: Caller,
@@ -293,7 +321,9 @@ pub async fn list_for_user(
     let filter = parse_filter(&query)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let only_organizations = if caller.user_id == user_id {
+    // A session sees all of its own user's memberships; an API key, bound to one
+    // organization, never sees past it.
+    let only_organizations = if caller.user_id == user_id && caller.session_id().is_some() {
         None
     } else {
         let visible = caller.visible_organizations(&mut conn).await?;

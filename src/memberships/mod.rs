@@ -17,7 +17,7 @@ use crate::paginate;
 use crate::roles::custom;
 use crate::roles::{self, RoleView};
 use crate::store::Conn;
-use crate::store::schema::{membership_roles, memberships};
+use crate::store::schema::{api_keys, membership_roles, memberships};
 use crate::time::{self, Micros};
 use crate::urls;
 use crate::users::{self, UserView};
@@ -163,13 +163,21 @@ pub async fn set_status(conn: &mut Conn<'_>, id: &str, status: &str) -> QueryRes
     Ok(())
 }
 
-/// Removes the membership and its roles.
-pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
+/// Removes the membership, its roles, and the user's API keys in that organization: keys act
+/// for their user's membership, and must not come back to life if the user is invited again.
+pub async fn delete(conn: &mut Conn<'_>, row: &MembershipRow) -> QueryResult<()> {
     dispatch!(conn, c => {
-        diesel::delete(membership_roles::table.filter(membership_roles::membership_id.eq(id)))
+        diesel::delete(membership_roles::table.filter(membership_roles::membership_id.eq(&row.id)))
             .execute(c)
             .await?;
-        diesel::delete(memberships::table.find(id)).execute(c).await
+        diesel::delete(
+            api_keys::table
+                .filter(api_keys::organization_id.eq(&row.organization_id))
+                .filter(api_keys::user_id.eq(&row.user_id)),
+        )
+        .execute(c)
+        .await?;
+        diesel::delete(memberships::table.find(&row.id)).execute(c).await
     })?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use diesel_async::RunQueryDsl;
 use super::{PermissionSet, Role, builtin_role, builtin_roles};
 use crate::dispatch;
 use crate::store::Conn;
-use crate::store::schema::{membership_roles, roles};
+use crate::store::schema::{invitations, membership_roles, roles};
 use crate::time::Micros;
 
 pub const CATEGORY: &str = "custom";
@@ -75,7 +75,7 @@ pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
     Ok(())
 }
 
-/// Whether any membership holds the role.
+/// Whether any membership, or any pending invitation, holds the role.
 pub async fn in_use(conn: &mut Conn<'_>, id: &str) -> QueryResult<bool> {
     let holder: Option<String> = dispatch!(conn, c => membership_roles::table
         .filter(membership_roles::role_id.eq(id))
@@ -83,7 +83,20 @@ pub async fn in_use(conn: &mut Conn<'_>, id: &str) -> QueryResult<bool> {
         .first(c)
         .await
         .optional())?;
-    Ok(holder.is_some())
+    if holder.is_some() {
+        return Ok(true);
+    }
+    // Role ids are stored comma-separated; ids are base64url, so no id contains a comma,
+    // but `_` is a LIKE wildcard and is escaped.
+    let pattern = format!("%{}%", id.replace('_', "\\_"));
+    let invited: Option<String> = dispatch!(conn, c => invitations::table
+        .filter(invitations::invitation_status.eq(crate::invitations::PENDING))
+        .filter(invitations::role_ids.like(&pattern).escape('\\'))
+        .select(invitations::id)
+        .first(c)
+        .await
+        .optional())?;
+    Ok(invited.is_some())
 }
 
 /// Whether the organization has a role (of either kind) of this display name.

@@ -6,6 +6,7 @@ use super::{Permission, PermissionSet, Role, RoleView, builtin_role, builtin_rol
 use crate::AppState;
 use crate::http::{ApiError, ApiResult, Caller, Json, created, no_content, ok, path_id};
 use crate::ids::{OrganizationKind, RoleId, RoleKind};
+use crate::memberships;
 use crate::store::Conn;
 use crate::time;
 
@@ -150,7 +151,7 @@ pub async fn create(
     let result: ApiResult<Role> = async {
         let mut conn = tx.conn();
         caller
-            .access(&mut conn, organization_id.as_str(), Permission::TeamManage)
+            .write_access(&mut conn, organization_id.as_str(), Permission::TeamManage)
             .await?;
         name_free(
             &mut conn,
@@ -211,9 +212,29 @@ pub async fn update(
     let mut tx = state.db.write().await?;
     let result: ApiResult<Role> = async {
         let mut conn = tx.conn();
-        let mut row = caller
-            .visible::<CustomRoleRow>(&mut conn, id.as_str(), Permission::TeamManage)
+        let (mut row, access) = caller
+            .visible_for_write::<CustomRoleRow>(&mut conn, id.as_str(), Permission::TeamManage)
             .await?;
+        if let Some(permissions) = permissions {
+            let held = memberships::role_ids(&mut conn, std::slice::from_ref(&access.membership_id.to_string()))
+                .await?
+                .remove(access.membership_id.as_str())
+                .unwrap_or_default();
+            // Widening a role one holds is widening one's own permissions.
+            if held.contains(&row.id) {
+                let added: Vec<&str> = permissions
+                    .iter()
+                    .filter(|p| !access.permissions.contains(*p))
+                    .map(Permission::name)
+                    .collect();
+                if !added.is_empty() {
+                    return Err(ApiError::forbidden(format!(
+                        "You hold this role and cannot add permissions you do not have ({}); ask another Team admin.",
+                        added.join(", ")
+                    )));
+                }
+            }
+        }
         if let Some(name) = &body.display_name {
             name_free(&mut conn, &row.organization_id, name, Some(&row.id)).await?;
             row.display_name = name.clone();
@@ -247,14 +268,13 @@ pub async fn delete(
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
-        let row = caller
-            .visible::<CustomRoleRow>(&mut conn, id.as_str(), Permission::TeamManage)
+        let (row, _) = caller
+            .visible_for_write::<CustomRoleRow>(&mut conn, id.as_str(), Permission::TeamManage)
             .await?;
-        crate::organizations::lock(&mut conn, &row.organization_id).await?;
         if custom::in_use(&mut conn, &row.id).await? {
             return Err(ApiError::unprocessable(
                 "role-in-use",
-                "Members still hold this role; give them other roles first.",
+                "Members or pending invitations still hold this role; change them first.",
             ));
         }
         custom::delete(&mut conn, &row.id)

@@ -176,14 +176,20 @@ impl Pooled {
 
 /// An open write transaction. Finish it with [`WriteTx::finish`].
 pub struct WriteTx {
-    pooled: Pooled,
+    /// `Some` for the whole life of the value; taken only by `Drop`.
+    pooled: Option<Pooled>,
+    /// Whether the transaction is still open (not committed or rolled back).
+    open: bool,
     /// Held until the transaction ends (SQLite only).
     _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl WriteTx {
     pub fn conn(&mut self) -> Conn<'_> {
-        self.pooled.conn()
+        match self.pooled.as_mut() {
+            Some(pooled) => pooled.conn(),
+            None => unreachable!("a WriteTx keeps its connection until it is dropped"),
+        }
     }
 
     /// Commits when `result` is `Ok`, rolls back when it is `Err`, and hands `result` back.
@@ -195,26 +201,30 @@ impl WriteTx {
         match result {
             Ok(value) => {
                 self.commit().await?;
+                self.open = false;
                 Ok(value)
             }
             Err(error) => {
-                // If even the rollback fails, the connection stays marked as in-transaction
-                // and the pool discards it; the caller's error is what matters.
-                let _ = self.rollback().await;
+                // If even the rollback fails, the connection is closed on drop; the caller's
+                // error is what matters.
+                if self.rollback().await.is_ok() {
+                    self.open = false;
+                }
                 Err(error)
             }
         }
     }
 
     async fn commit(&mut self) -> Result<(), diesel::result::Error> {
-        match &mut self.pooled {
-            Pooled::Postgres(c) => {
+        match self.pooled.as_mut() {
+            None => Ok(()),
+            Some(Pooled::Postgres(c)) => {
                 <AsyncPgConnection as AsyncConnection>::TransactionManager::commit_transaction(
                     &mut **c,
                 )
                 .await
             }
-            Pooled::Sqlite(c) => {
+            Some(Pooled::Sqlite(c)) => {
                 <SqliteConn as AsyncConnection>::TransactionManager::commit_transaction(&mut **c)
                     .await
             }
@@ -222,17 +232,34 @@ impl WriteTx {
     }
 
     async fn rollback(&mut self) -> Result<(), diesel::result::Error> {
-        match &mut self.pooled {
-            Pooled::Postgres(c) => {
+        match self.pooled.as_mut() {
+            None => Ok(()),
+            Some(Pooled::Postgres(c)) => {
                 <AsyncPgConnection as AsyncConnection>::TransactionManager::rollback_transaction(
                     &mut **c,
                 )
                 .await
             }
-            Pooled::Sqlite(c) => {
+            Some(Pooled::Sqlite(c)) => {
                 <SqliteConn as AsyncConnection>::TransactionManager::rollback_transaction(&mut **c)
                     .await
             }
+        }
+    }
+}
+
+impl Drop for WriteTx {
+    /// A transaction dropped while open (its request was cancelled, or a commit or rollback
+    /// failed) takes its connection out of the pool and closes it: the database rolls back
+    /// and releases its locks now, not when someone next checks the connection out.
+    fn drop(&mut self) {
+        if !self.open {
+            return;
+        }
+        match self.pooled.take() {
+            Some(Pooled::Postgres(object)) => drop(Object::take(object)),
+            Some(Pooled::Sqlite(object)) => drop(Object::take(object)),
+            None => {}
         }
     }
 }
@@ -322,7 +349,8 @@ impl Db {
             }
         }
         Ok(WriteTx {
-            pooled,
+            pooled: Some(pooled),
+            open: true,
             _gate: gate,
         })
     }

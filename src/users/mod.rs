@@ -74,11 +74,16 @@ pub async fn find_or_create(conn: &mut Conn<'_>, email: &str) -> QueryResult<Use
         created_at: time::now(),
         password_hash: None,
     };
+    // Two requests may create the same address at once (accepting invitations of two
+    // organizations): the loser of the race reads the winner's row instead of failing.
     dispatch!(conn, c => diesel::insert_into(users::table)
         .values(&row)
+        .on_conflict_do_nothing()
         .execute(c)
         .await)?;
-    Ok(row)
+    find_by_email(conn, &row.email)
+        .await?
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<UserRow>> {

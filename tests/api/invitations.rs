@@ -278,3 +278,40 @@ async fn two_concurrent_accepts_make_one_membership() {
         1
     );
 }
+
+/// An invitation is not a way into someone else's account: a known address with a password
+/// accepts only with that password.
+#[actix_web::test]
+async fn accepting_for_an_existing_account_needs_its_password() {
+    let app = TestApp::new().await;
+    let victim = app
+        .member("victim@example.com", &[app.role_url("Team member").await])
+        .await;
+    let other = app
+        .other_organization("Attacker Ltd", "attacker@example.com")
+        .await;
+    let attacker_key = format!("GriffinAPIKey {}", other.secret.as_str());
+    let invited = app
+        .call(
+            Method::POST,
+            &format!("{}/invitations", other.report().organization_url),
+            Some(&attacker_key),
+            Some(json!({"email-address": "victim@example.com"})),
+        )
+        .await;
+    let token = invited.body["invitation-token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let takeover = accept(&app, &token).await;
+    assert_eq!(takeover.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(takeover.error_title(), "password-incorrect");
+    assert!(takeover.body.get("session-token").is_none());
+    // The owner, who knows the password, can accept.
+    let owner = app
+        .call(Method::POST, "/v0/invitations/actions/accept", None,
+            Some(json!({"invitation-token": token, "given-name": "V", "surname": "W", "password": "correct horse battery"})))
+        .await;
+    assert_eq!(owner.status, StatusCode::CREATED);
+    assert!(!victim.session.is_empty());
+}

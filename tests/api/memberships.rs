@@ -49,8 +49,57 @@ async fn a_user_sees_all_their_memberships_others_see_only_theirs() {
         app.user_url,
         "emails match case-insensitively"
     );
-    let mine = app.get(&format!("{}/memberships", app.user_url)).await;
-    assert_eq!(mine.body["memberships"].as_array().map(Vec::len), Some(2));
+    // An API key is bound to its organization: even its own user's other memberships are out
+    // of its sight. A session of the same user sees both.
+    let by_key = app.get(&format!("{}/memberships", app.user_url)).await;
+    let orgs: Vec<_> = by_key.body["memberships"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .map(|x| x["organization"]["organization-url"].clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(orgs, [serde_json::json!(app.organization_url)]);
+    let second_key = format!("GriffinAPIKey {}", second.secret.as_str());
+    let from_second = app
+        .call(
+            actix_web::http::Method::GET,
+            &format!("{}/memberships", app.user_url),
+            Some(&second_key),
+            None,
+        )
+        .await;
+    assert_eq!(
+        from_second.body["memberships"][0]["organization"]["organization-url"],
+        second.report().organization_url.as_str()
+    );
+    let mut tx = app.db.write().await.unwrap_or_else(|e| panic!("{e}"));
+    let hash = hyperbank::users::password::hash("sandbox password").unwrap_or_default();
+    let set =
+        hyperbank::users::set_password(&mut tx.conn(), crate::support::id_of(&app.user_url), &hash)
+            .await;
+    tx.finish(set).await.unwrap_or_else(|e| panic!("{e}"));
+    let login = app
+        .call(actix_web::http::Method::POST, "/v0/session", None,
+            Some(serde_json::json!({"user-email": "sandbox@example.com", "password": "sandbox password"})))
+        .await;
+    let session = format!(
+        "GriffinSession {}",
+        login.body["session-token"].as_str().unwrap_or_default()
+    );
+    let by_session = app
+        .call(
+            actix_web::http::Method::GET,
+            &format!("{}/memberships", app.user_url),
+            Some(&session),
+            None,
+        )
+        .await;
+    assert_eq!(
+        by_session.body["memberships"].as_array().map(Vec::len),
+        Some(2)
+    );
 
     // A colleague in the second organization sees only the membership there.
     let colleague = app

@@ -450,3 +450,95 @@ async fn custom_roles_lifecycle() {
         "builtin-role-immutable"
     );
 }
+
+#[actix_web::test]
+async fn nobody_widens_their_own_permissions() {
+    let app = TestApp::new().await;
+    let me = app.admin_membership_url().await;
+    let approve = app.role_url("Approve payments").await;
+    let admin = app.role_url("Team admin").await;
+    let widen = app
+        .admin(
+            Method::PUT,
+            &format!("{me}/roles"),
+            Some(json!({"role-urls": [admin.clone(), approve.clone()]})),
+        )
+        .await;
+    assert_eq!(widen.status, StatusCode::FORBIDDEN);
+    assert!(
+        widen.body["errors"][0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("payments:approve"))
+    );
+    // Narrowing is fine, and another Team admin may grant it.
+    let second = app
+        .member("second@example.com", &[admin.clone(), approve.clone()])
+        .await;
+    let granted = app
+        .call(
+            Method::PUT,
+            &format!("{me}/roles"),
+            Some(&second.key_auth()),
+            Some(json!({"role-urls": [admin.clone(), approve]})),
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::OK);
+
+    // A custom role one holds cannot be widened by oneself either.
+    let org = &app.organization_url;
+    let custom = app
+        .admin(
+            Method::POST,
+            &format!("{org}/roles"),
+            Some(json!({"display-name": "Mine", "permissions": ["read"]})),
+        )
+        .await;
+    let custom_url = custom.body["role-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let third = app
+        .member("third@example.com", &[admin, custom_url.clone()])
+        .await;
+    let self_widen = app
+        .call(
+            Method::PATCH,
+            &custom_url,
+            Some(&third.key_auth()),
+            Some(json!({"permissions": ["read", "payments:approve"]})),
+        )
+        .await;
+    assert_eq!(self_widen.status, StatusCode::FORBIDDEN);
+}
+
+#[actix_web::test]
+async fn a_removed_members_key_stays_dead_when_they_rejoin() {
+    let app = TestApp::new().await;
+    let member_role = app.role_url("Team member").await;
+    let member = app
+        .member("back@example.com", std::slice::from_ref(&member_role))
+        .await;
+    assert_eq!(
+        app.admin(Method::DELETE, &member.membership_url, None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let again = app
+        .admin(
+            Method::POST,
+            &format!("{}/invitations", app.organization_url),
+            Some(json!({"email-address": "back@example.com"})),
+        )
+        .await;
+    let token = again.body["invitation-token"].as_str().unwrap_or_default();
+    let accepted = app
+        .call(Method::POST, "/v0/invitations/actions/accept", None,
+            Some(json!({"invitation-token": token, "given-name": "A", "surname": "B", "password": "correct horse battery"})))
+        .await;
+    assert_eq!(accepted.status, StatusCode::CREATED);
+    let old_key = app
+        .call(Method::GET, "/v0/index", Some(&member.key_auth()), None)
+        .await;
+    assert_eq!(old_key.status, StatusCode::UNAUTHORIZED);
+}
