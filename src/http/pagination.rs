@@ -1,7 +1,8 @@
-//! The one pagination mechanism of every list: keyset pages over `(created_at, id)`.
+//! The one pagination mechanism of every list: keyset pages over `(sort key, id)`.
 //!
 //! `page[size]` is 1..=200 (default 25); `page[after]` / `page[before]` are opaque cursors
-//! naming the boundary row; `sort` is `created-at` or `-created-at` (the default). A page is
+//! naming the boundary row; `sort` is `created-at` or `-created-at` (the default), or another
+//! instant a list offers (`status-changed-at`), ascending or with `-` descending. A page is
 //! fetched with one more row than asked for, to know whether another page follows. Because a
 //! cursor holds the boundary's own sort key, rows inserted meanwhile never shift a page: no
 //! row is repeated or skipped.
@@ -18,29 +19,34 @@ use crate::time::Micros;
 pub const DEFAULT_PAGE_SIZE: i64 = 25;
 pub const MAX_PAGE_SIZE: i64 = 200;
 
-/// The position of a row in a list: its creation instant, then its id to break ties.
+/// The position of a row in a list: its sort key (an instant), then its id to break ties.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
-    pub created_at: Micros,
+    pub key: Micros,
     pub id: String,
 }
 
 impl Cursor {
-    pub fn new(created_at: Micros, id: &str) -> Self {
+    pub fn new(key: Micros, id: &str) -> Self {
         Cursor {
-            created_at,
+            key,
             id: id.to_string(),
         }
     }
 
-    pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("v1:{}:{}", self.created_at, self.id))
+    /// The cursor names the sort it belongs to, so that it is refused under another one.
+    pub fn encode(&self, sort: &str) -> String {
+        URL_SAFE_NO_PAD.encode(format!("v1:{sort}:{}:{}", self.key, self.id))
     }
 
-    pub fn decode(text: &str) -> Option<Cursor> {
+    pub fn decode(text: &str, sort: &str) -> Option<Cursor> {
         let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
         let text = std::str::from_utf8(&bytes).ok()?;
-        let (created_at, id) = text.strip_prefix("v1:")?.split_once(':')?;
+        let rest = text
+            .strip_prefix("v1:")?
+            .strip_prefix(sort)?
+            .strip_prefix(':')?;
+        let (created_at, id) = rest.split_once(':')?;
         let id_ok = !id.is_empty()
             && id.len() <= 64
             && id
@@ -50,7 +56,7 @@ impl Cursor {
             return None;
         }
         Some(Cursor {
-            created_at: created_at.parse().ok()?,
+            key: created_at.parse().ok()?,
             id: id.to_string(),
         })
     }
@@ -67,12 +73,23 @@ pub enum Order {
 pub struct PageRequest {
     pub size: i64,
     pub order: Order,
+    /// The sort key, without its `-` (`created-at`, `status-changed-at`, …).
+    pub sort: &'static str,
     after: Option<Cursor>,
     before: Option<Cursor>,
 }
 
+pub const CREATED_AT: &str = "created-at";
+
 impl PageRequest {
+    /// A page of a list sorted by `created-at`.
     pub fn parse(query: &QueryParams) -> ApiResult<Self> {
+        Self::parse_sorted(query, &[CREATED_AT])
+    }
+
+    /// A page of a list that may be sorted by any of `sorts` (instants, ascending or with `-`
+    /// descending); the default is `-created-at`.
+    pub fn parse_sorted(query: &QueryParams, sorts: &[&'static str]) -> ApiResult<Self> {
         let size = match query.single("page[size]")? {
             None => DEFAULT_PAGE_SIZE,
             Some(text) => text
@@ -86,21 +103,34 @@ impl PageRequest {
                     )
                 })?,
         };
-        let order = match query.single("sort")? {
-            None | Some("-created-at") => Order::Descending,
-            Some("created-at") => Order::Ascending,
-            Some(other) => {
-                return Err(ApiError::invalid_parameter(
-                    "sort",
-                    format!("Cannot sort by `{other}`: expected `created-at` or `-created-at`."),
-                ));
+        let (sort, order) = match query.single("sort")? {
+            None => (CREATED_AT, Order::Descending),
+            Some(text) => {
+                let (name, order) = match text.strip_prefix('-') {
+                    Some(name) => (name, Order::Descending),
+                    None => (text, Order::Ascending),
+                };
+                let known = sorts.iter().find(|s| **s == name).ok_or_else(|| {
+                    let allowed: Vec<String> = sorts
+                        .iter()
+                        .flat_map(|s| [s.to_string(), format!("-{s}")])
+                        .collect();
+                    ApiError::invalid_parameter(
+                        "sort",
+                        format!(
+                            "Cannot sort by `{text}`: expected one of {}.",
+                            allowed.join(", ")
+                        ),
+                    )
+                })?;
+                (*known, order)
             }
         };
         let cursor = |key: &str| -> ApiResult<Option<Cursor>> {
             query
                 .single(key)?
                 .map(|text| {
-                    Cursor::decode(text).ok_or_else(|| {
+                    Cursor::decode(text, sort).ok_or_else(|| {
                         ApiError::invalid_parameter(
                             key,
                             format!("`{key}` is not a cursor this server issued."),
@@ -120,6 +150,7 @@ impl PageRequest {
         Ok(PageRequest {
             size,
             order,
+            sort,
             after,
             before,
         })
@@ -143,7 +174,7 @@ impl PageRequest {
 }
 
 /// Applies a [`PageRequest`] to a boxed diesel query: the keyset condition, the order and the
-/// limit. `$created_at` and `$id` are the table's columns.
+/// limit. `$created_at` is the column of the page's sort key (an instant), `$id` the id.
 #[macro_export]
 macro_rules! paginate {
     ($query:expr, $created_at:expr, $id:expr, $page:expr) => {{
@@ -152,7 +183,7 @@ macro_rules! paginate {
         let mut query = $query;
         let ascending = page.scan_ascending();
         if let Some(cursor) = page.boundary() {
-            let at = cursor.created_at;
+            let at = cursor.key;
             let id = cursor.id.clone();
             query = if ascending {
                 query.filter($created_at.gt(at).or($created_at.eq(at).and($id.gt(id))))
@@ -175,6 +206,8 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub prev: Option<Cursor>,
     pub next: Option<Cursor>,
+    /// The sort the cursors belong to.
+    pub sort: &'static str,
 }
 
 impl<T> Page<T> {
@@ -201,6 +234,7 @@ impl<T> Page<T> {
             items: rows,
             prev,
             next,
+            sort: request.sort,
         }
     }
 
@@ -210,6 +244,7 @@ impl<T> Page<T> {
             items,
             prev: self.prev,
             next: self.next,
+            sort: self.sort,
         }
     }
 
@@ -218,6 +253,7 @@ impl<T> Page<T> {
             items: self.items.into_iter().map(f).collect(),
             prev: self.prev,
             next: self.next,
+            sort: self.sort,
         }
     }
 }
@@ -230,7 +266,7 @@ pub struct Links {
 }
 
 impl Links {
-    pub fn new<T>(page: &Page<T>, path: &str, query: &QueryParams) -> Self {
+    pub fn new<T>(page: &Page<T>, sort: &str, path: &str, query: &QueryParams) -> Self {
         let link = |key: &str, cursor: &Option<Cursor>| {
             cursor.as_ref().map(|cursor| {
                 let mut url = String::from(path);
@@ -248,7 +284,7 @@ impl Links {
                 url.push(separator);
                 url.push_str(key);
                 url.push('=');
-                url.push_str(&cursor.encode());
+                url.push_str(&cursor.encode(sort));
                 url
             })
         };
@@ -266,9 +302,19 @@ pub fn list_request(
     known_filters: &[&str],
     known_includes: &[&str],
 ) -> ApiResult<PageRequest> {
+    list_request_sorted(query, known_filters, known_includes, &[CREATED_AT])
+}
+
+/// [`list_request`] for a list with more sort keys than `created-at`.
+pub fn list_request_sorted(
+    query: &QueryParams,
+    known_filters: &[&str],
+    known_includes: &[&str],
+    sorts: &[&'static str],
+) -> ApiResult<PageRequest> {
     query.check_known(known_filters)?;
     query.check_includes(known_includes)?;
-    PageRequest::parse(query)
+    PageRequest::parse_sorted(query, sorts)
 }
 
 /// A list response: `{"<key>": [...], "links": {...}}`.
@@ -281,7 +327,7 @@ pub struct ListBody<T> {
 impl<T> ListBody<T> {
     /// The body of one page of a list served at `path` (whose links repeat `query`).
     pub fn new(key: &'static str, page: Page<T>, path: &str, query: &QueryParams) -> Self {
-        let links = Links::new(&page, path, query);
+        let links = Links::new(&page, page.sort, path, query);
         ListBody {
             key,
             items: page.items,
@@ -310,7 +356,14 @@ mod tests {
     #[test]
     fn cursor_round_trip() {
         let cursor = Cursor::new(1_704_115_800_123_456, "og.2To90xd1QV2IdWh1Ay8Epw");
-        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(
+            Cursor::decode(&cursor.encode("created-at"), "created-at"),
+            Some(cursor.clone())
+        );
+        assert_eq!(
+            Cursor::decode(&cursor.encode("created-at"), "status-changed-at"),
+            None
+        );
     }
 
     #[test]
@@ -318,12 +371,13 @@ mod tests {
         for text in [
             "",
             "!!!",
-            &URL_SAFE_NO_PAD.encode("v2:1:og.x"),
-            &URL_SAFE_NO_PAD.encode("v1:x:og.x"),
-            &URL_SAFE_NO_PAD.encode("v1:1:"),
-            &URL_SAFE_NO_PAD.encode("v1:1:og.x'; drop table"),
+            &URL_SAFE_NO_PAD.encode("v2:created-at:1:og.x"),
+            &URL_SAFE_NO_PAD.encode("v1:created-at:x:og.x"),
+            &URL_SAFE_NO_PAD.encode("v1:created-at:1:"),
+            &URL_SAFE_NO_PAD.encode("v1:created-at:1:og.x'; drop table"),
+            &URL_SAFE_NO_PAD.encode("v1:1:og.x"),
         ] {
-            assert_eq!(Cursor::decode(text), None, "{text}");
+            assert_eq!(Cursor::decode(text, "created-at"), None, "{text}");
         }
     }
 
@@ -343,7 +397,7 @@ mod tests {
         assert!(request("sort=-created-at").is_ok());
         assert!(request("sort=display-name").is_err());
         assert!(request("page[after]=nope").is_err());
-        let c = Cursor::new(1, "og.a").encode();
+        let c = Cursor::new(1, "og.a").encode("created-at");
         assert!(request(&format!("page[after]={c}&page[before]={c}")).is_err());
     }
 
@@ -360,7 +414,7 @@ mod tests {
         assert_eq!(first.prev, None);
         assert_eq!(first.next, Some(Cursor::new(3, "x")));
 
-        let c = Cursor::new(9, "x").encode();
+        let c = Cursor::new(9, "x").encode("created-at");
         let back = Page::from_rows(
             vec![8, 7, 6, 5],
             &request(&format!("page[size]=3&page[before]={c}")).unwrap_or_else(|e| panic!("{e}")),
@@ -380,14 +434,15 @@ mod tests {
             items: vec![1],
             prev: Some(Cursor::new(1, "a")),
             next: None,
+            sort: "created-at",
         };
-        let links = Links::new(&page, "/v0/x", &query);
+        let links = Links::new(&page, page.sort, "/v0/x", &query);
         assert_eq!(
             links.prev.as_deref(),
             Some(
                 format!(
                     "/v0/x?filter[event-type][eq]=payment-created&page[size]=2&page[before]={}",
-                    Cursor::new(1, "a").encode()
+                    Cursor::new(1, "a").encode("created-at")
                 )
                 .as_str()
             )
