@@ -10,6 +10,7 @@ pub mod events;
 pub mod http;
 pub mod ids;
 pub mod invitations;
+pub mod legal_persons;
 pub mod memberships;
 pub mod money;
 pub mod navigation;

@@ -6,7 +6,8 @@ use actix_web::web::{self, to};
 
 use crate::http::Endpoint;
 use crate::{
-    api_keys, events, invitations, memberships, navigation, organizations, roles, sessions, users,
+    api_keys, events, invitations, legal_persons, memberships, navigation, organizations, roles,
+    sessions, users,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -35,7 +36,16 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/organizations/{organization-id}/invitations")
             .get(to(invitations::handlers::list))
             .post(to(invitations::handlers::create)),
+        Endpoint::new("/v0/organizations/{organization-id}/legal-persons")
+            .get(to(legal_persons::handlers::list))
+            .post(to(legal_persons::handlers::create)),
+        Endpoint::new("/v0/organizations/{organization-id}/legal-persons/search")
+            .post(to(legal_persons::handlers::search)),
         Endpoint::new("/v0/organizations/{organization-id}/events").get(to(events::handlers::list)),
+        // Legal persons
+        Endpoint::new("/v0/legal-persons/{legal-person-id}")
+            .get(to(legal_persons::handlers::get))
+            .put(to(legal_persons::handlers::update)),
         // Users
         Endpoint::new("/v0/users/{user-id}").get(to(users::handlers::get)),
         Endpoint::new("/v0/users/{user-id}/api-keys").get(to(api_keys::handlers::list_for_user)),

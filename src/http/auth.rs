@@ -140,6 +140,28 @@ impl Caller {
         Ok(access)
     }
 
+    /// [`Caller::access`] read afresh from the database rather than from the request's
+    /// authentication, without the organization lock: for changes that no rule across rows
+    /// guards (creating a customer, say), so a member deactivated a moment ago is refused.
+    pub async fn fresh_access(
+        &self,
+        conn: &mut Conn<'_>,
+        organization_id: &str,
+        permission: Permission,
+    ) -> ApiResult<Access> {
+        if self
+            .key_organization()
+            .is_some_and(|own| *own != *organization_id)
+        {
+            return Err(ApiError::not_found());
+        }
+        let access = self.current_access(conn, organization_id).await?;
+        if !access.permissions.contains(permission) {
+            return Err(forbidden(conn, organization_id, permission).await);
+        }
+        Ok(access)
+    }
+
     /// The caller's membership of the organization as the database has it now.
     async fn current_access(
         &self,

@@ -10,6 +10,7 @@ use crate::dispatch;
 use crate::http::pagination::Cursor;
 use crate::http::{Page, PageRequest};
 use crate::ids::{LegalPersonId, OrganizationId};
+use crate::legal_persons;
 use crate::memberships::{self, MembershipRow};
 use crate::paginate;
 use crate::roles::custom::CustomRoleRow;
@@ -138,6 +139,17 @@ pub async fn provision(
         .collect();
     let membership =
         memberships::insert(conn, &organization.id, creator_user_id, &founder_roles).await?;
+    // The organization as a customer of the bank: a corporation, already onboarded.
+    let mut own = legal_persons::new_row(
+        organization.own_legal_person_id.clone(),
+        &organization.id,
+        legal_persons::CORPORATION,
+        display_name,
+    );
+    own.legal_name = Some(display_name.to_string());
+    own.application_status = Some("accepted".to_string());
+    own.legal_person_status = Some("onboarded".to_string());
+    legal_persons::insert(conn, &own).await?;
     Ok((organization, membership))
 }
 

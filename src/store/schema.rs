@@ -108,7 +108,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    legal_persons (id) {
+        id -> Text,
+        organization_id -> Text,
+        legal_person_type -> Text,
+        display_name -> Text,
+        legal_name -> Nullable<Text>,
+        application_status -> Nullable<Text>,
+        legal_person_status -> Nullable<Text>,
+        status_changed_at -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (organization_id));
+diesel::joinable!(legal_persons -> organizations (organization_id));
 diesel::joinable!(roles -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(invitations -> organizations (organization_id));
@@ -130,4 +146,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     invitations,
     invitation_tokens,
+    legal_persons,
 );

@@ -10,6 +10,7 @@ mod errors;
 mod events;
 mod invitations;
 mod isolation;
+mod legal_persons;
 mod memberships;
 mod navigation;
 mod openapi;
