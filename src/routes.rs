@@ -6,8 +6,8 @@ use actix_web::web::{self, to};
 
 use crate::http::Endpoint;
 use crate::{
-    api_keys, events, invitations, legal_persons, memberships, navigation, organizations, roles,
-    sessions, users,
+    api_keys, companies_house, events, invitations, legal_persons, memberships, navigation,
+    organizations, roles, sessions, users,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -42,6 +42,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/organizations/{organization-id}/legal-persons/search")
             .post(to(legal_persons::handlers::search)),
         Endpoint::new("/v0/organizations/{organization-id}/events").get(to(events::handlers::list)),
+        // Companies House
+        Endpoint::new("/v0/companies-house/companies/{company-number}")
+            .get(to(companies_house::handlers::get)),
         // Legal persons
         Endpoint::new("/v0/legal-persons/{legal-person-id}")
             .get(to(legal_persons::handlers::get))

@@ -6,6 +6,7 @@ mod support;
 
 mod api_keys;
 mod cli;
+mod companies_house;
 mod errors;
 mod events;
 mod invitations;
