@@ -126,6 +126,7 @@ impl Caller {
         organization_id: &str,
         permission: Permission,
     ) -> ApiResult<Access> {
+        // Another organization's key never takes that organization's lock.
         if self
             .key_organization()
             .is_some_and(|own| *own != *organization_id)
@@ -133,11 +134,7 @@ impl Caller {
             return Err(ApiError::not_found());
         }
         organizations::lock(conn, organization_id).await?;
-        let access = self.current_access(conn, organization_id).await?;
-        if !access.permissions.contains(permission) {
-            return Err(forbidden(conn, organization_id, permission).await);
-        }
-        Ok(access)
+        self.fresh_access(conn, organization_id, permission).await
     }
 
     /// [`Caller::access`] read afresh from the database rather than from the request's

@@ -9,7 +9,6 @@ use crate::AppState;
 use crate::http::pagination::{CREATED_AT, list_request_sorted};
 use crate::http::{ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, ok, path_id};
 use crate::ids::{LegalPersonId, OrganizationKind};
-use crate::organizations::valid_display_name;
 use crate::roles::Permission;
 
 #[derive(Deserialize)]
@@ -28,18 +27,6 @@ pub struct CreateLegalPerson {
     claims: Vec<serde_json::Value>,
 }
 
-fn check_display_name(name: &str) -> ApiResult<()> {
-    if valid_display_name(name) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid_body(
-            "Invalid value",
-            "`display-name` must be 1 to 64 characters.",
-            "/display-name",
-        ))
-    }
-}
-
 /// `POST /v0/organizations/{organization-id}/legal-persons`
 pub async fn create(
     state: web::Data<AppState>,
@@ -48,7 +35,7 @@ pub async fn create(
     Json(body): Json<CreateLegalPerson>,
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
-    check_display_name(&body.display_name)?;
+    crate::organizations::check_display_name(&body.display_name)?;
     if !body.claims.is_empty() {
         // Claims arrive with their own area (issue 4, in progress); refusing them is better
         // than dropping them silently.
@@ -112,7 +99,7 @@ pub async fn update(
     path: web::Path<String>,
     Json(body): Json<Rename>,
 ) -> ApiResult<HttpResponse> {
-    check_display_name(&body.display_name)?;
+    crate::organizations::check_display_name(&body.display_name)?;
     let mut tx = state.db.write().await?;
     let result: ApiResult<LegalPersonRow> = async {
         let mut conn = tx.conn();

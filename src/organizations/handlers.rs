@@ -72,13 +72,7 @@ pub async fn create(
              `Authorization: GriffinSession <token>`.",
         ));
     }
-    if !super::valid_display_name(&body.display_name) {
-        return Err(ApiError::invalid_body(
-            "Invalid value",
-            "`display-name` must be 1 to 64 characters.",
-            "/display-name",
-        ));
-    }
+    super::check_display_name(&body.display_name)?;
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();

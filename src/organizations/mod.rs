@@ -33,10 +33,24 @@ pub struct OrganizationRow {
 
 pub const TEST_MODE: &str = "test-mode";
 
-/// Display names are 1–64 characters, as Griffin's schema says.
+/// Display names (of organizations, roles, legal persons) are 1–64 characters, as Griffin's
+/// schema says, and not only spaces.
 pub fn valid_display_name(name: &str) -> bool {
     let chars = name.chars().count();
     (1..=64).contains(&chars) && !name.trim().is_empty()
+}
+
+/// [`valid_display_name`] for a request body's `display-name`: a 400 pointing at it.
+pub fn check_display_name(name: &str) -> Result<(), crate::http::ApiError> {
+    if valid_display_name(name) {
+        Ok(())
+    } else {
+        Err(crate::http::ApiError::invalid_body(
+            "Invalid value",
+            "`display-name` must be 1 to 64 characters.",
+            "/display-name",
+        ))
+    }
 }
 
 pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<OrganizationRow>> {

@@ -77,18 +77,6 @@ pub struct UpdateRole {
     permissions: Option<Vec<String>>,
 }
 
-fn check_display_name(name: &str) -> ApiResult<()> {
-    if crate::organizations::valid_display_name(name) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid_body(
-            "Invalid value",
-            "`display-name` must be 1 to 64 characters.",
-            "/display-name",
-        ))
-    }
-}
-
 fn check_description(description: &str) -> ApiResult<()> {
     if description.chars().count() <= 500 {
         Ok(())
@@ -144,7 +132,7 @@ pub async fn create(
     Json(body): Json<CreateRole>,
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
-    check_display_name(&body.display_name)?;
+    crate::organizations::check_display_name(&body.display_name)?;
     check_description(&body.description)?;
     let permissions = parse_permissions(&body.permissions)?;
     let mut tx = state.db.write().await?;
@@ -196,7 +184,7 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let id = path_id::<RoleKind>(&path)?;
     if let Some(name) = &body.display_name {
-        check_display_name(name)?;
+        crate::organizations::check_display_name(name)?;
     }
     if let Some(description) = &body.description {
         check_description(description)?;
