@@ -135,6 +135,7 @@ id_kinds! {
     LegalPersonKind => LegalPersonId, "lp";
     EventKind => EventId, "ev";
     InvitationKind => InvitationId, "iv";
+    ClaimKind => ClaimId, "cl";
     SessionKind => SessionId, "ss";
 }
 

@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod bootstrap;
+pub mod claims;
 pub mod companies_house;
 pub mod config;
 pub mod events;

@@ -6,7 +6,7 @@ use actix_web::web::{self, to};
 
 use crate::http::Endpoint;
 use crate::{
-    api_keys, companies_house, events, invitations, legal_persons, memberships, navigation,
+    api_keys, claims, companies_house, events, invitations, legal_persons, memberships, navigation,
     organizations, roles, sessions, users,
 };
 
@@ -49,6 +49,10 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/legal-persons/{legal-person-id}")
             .get(to(legal_persons::handlers::get))
             .put(to(legal_persons::handlers::update)),
+        Endpoint::new("/v0/legal-persons/{legal-person-id}/claims")
+            .get(to(claims::handlers::list))
+            .post(to(claims::handlers::create)),
+        Endpoint::new("/v0/claims/{claim-id}").delete(to(claims::handlers::delete)),
         // Users
         Endpoint::new("/v0/users/{user-id}").get(to(users::handlers::get)),
         Endpoint::new("/v0/users/{user-id}/api-keys").get(to(api_keys::handlers::list_for_user)),

@@ -36,15 +36,7 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
     crate::organizations::check_display_name(&body.display_name)?;
-    if !body.claims.is_empty() {
-        // Claims arrive with their own area (issue 4, in progress); refusing them is better
-        // than dropping them silently.
-        return Err(ApiError::unprocessable(
-            "claims-not-supported-yet",
-            "This server does not take claims yet; create the legal person without them.",
-        )
-        .with_pointer("/claims"));
-    }
+    let claims = crate::claims::handlers::check_all(&body.claims, "/claims")?;
     let legal_person_type = match body.legal_person_type {
         LegalPersonType::Individual => INDIVIDUAL,
         LegalPersonType::Corporation => CORPORATION,
@@ -66,7 +58,14 @@ pub async fn create(
             &body.display_name,
         );
         super::insert(&mut conn, &row).await?;
-        Ok(row)
+        let with_pointers: Vec<_> = claims
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, claim)| (claim, format!("/claims/{i}")))
+            .collect();
+        crate::claims::handlers::add_claims(&mut conn, &row, &with_pointers).await?;
+        Ok(super::find(&mut conn, &row.id).await?.unwrap_or(row))
     }
     .await;
     let view = LegalPersonView::new(tx.finish(result).await?);

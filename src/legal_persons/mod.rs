@@ -108,6 +108,21 @@ pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<LegalPers
         .optional())
 }
 
+pub async fn set_legal_name(
+    conn: &mut Conn<'_>,
+    id: &str,
+    legal_name: Option<&str>,
+) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::update(legal_persons::table.find(id))
+        .set((
+            legal_persons::legal_name.eq(legal_name),
+            legal_persons::updated_at.eq(time::now()),
+        ))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
 pub async fn rename(conn: &mut Conn<'_>, id: &str, display_name: &str) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(legal_persons::table.find(id))
         .set((

@@ -123,7 +123,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    claims (id) {
+        id -> Text,
+        legal_person_id -> Text,
+        organization_id -> Text,
+        claim_type -> Text,
+        body -> Text,
+        verification_status -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (organization_id));
+diesel::joinable!(claims -> legal_persons (legal_person_id));
 diesel::joinable!(legal_persons -> organizations (organization_id));
 diesel::joinable!(roles -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -147,4 +160,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     invitation_tokens,
     legal_persons,
+    claims,
 );

@@ -77,8 +77,7 @@ async fn create_get_rename() {
     let with_claims = app
         .admin(Method::POST, &people_url(&app), Some(json!({"display-name": "C", "legal-person-type": "individual", "claims": [{"claim-type": "mobile-number", "mobile-number": "+447700900000"}]})))
         .await;
-    assert_eq!(with_claims.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(with_claims.error_title(), "claims-not-supported-yet");
+    assert_eq!(with_claims.status, StatusCode::CREATED);
 }
 
 #[actix_web::test]
