@@ -70,6 +70,7 @@ impl Default for ServeArgs {
             settings: SettingsArgs {
                 session_ttl: Settings::default().session_ttl.as_secs(),
                 invitation_ttl: Settings::default().invitation_ttl.as_secs(),
+                verification_ms: 1000,
             },
         }
     }
@@ -102,6 +103,15 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// How long an invitation can be accepted.
     pub invitation_ttl: Duration,
+    /// How long a sandbox verification takes from `pending` to `checks-complete` (two steps
+    /// of half this each); zero completes it at the worker's next pass.
+    pub verification_duration: Duration,
+}
+
+impl Settings {
+    pub fn verification_step_micros(&self) -> i64 {
+        i64::try_from(self.verification_duration.as_micros() / 2).unwrap_or(i64::MAX)
+    }
 }
 
 impl Default for Settings {
@@ -109,6 +119,7 @@ impl Default for Settings {
         Settings {
             session_ttl: Duration::from_secs(24 * 3600),
             invitation_ttl: Duration::from_secs(7 * 24 * 3600),
+            verification_duration: Duration::from_secs(1),
         }
     }
 }
@@ -122,6 +133,10 @@ pub struct SettingsArgs {
     /// Lifetime of an invitation, in seconds.
     #[arg(long, env = "HYPERBANK_INVITATION_TTL", default_value_t = 7 * 24 * 3600)]
     pub invitation_ttl: u64,
+
+    /// How long a sandbox verification takes to reach checks-complete, in milliseconds.
+    #[arg(long, env = "HYPERBANK_VERIFICATION_MS", default_value_t = 1000)]
+    pub verification_ms: u64,
 }
 
 impl SettingsArgs {
@@ -129,6 +144,7 @@ impl SettingsArgs {
         Settings {
             session_ttl: Duration::from_secs(self.session_ttl),
             invitation_ttl: Duration::from_secs(self.invitation_ttl),
+            verification_duration: Duration::from_millis(self.verification_ms),
         }
     }
 }

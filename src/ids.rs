@@ -136,6 +136,9 @@ id_kinds! {
     EventKind => EventId, "ev";
     InvitationKind => InvitationId, "iv";
     ClaimKind => ClaimId, "cl";
+    WorkflowKind => WorkflowId, "wf";
+    VerificationKind => VerificationId, "vn";
+    DecisionKind => DecisionId, "dc";
     SessionKind => SessionId, "ss";
 }
 

@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod claims;
 pub mod companies_house;
 pub mod config;
+pub mod decisions;
 pub mod events;
 pub mod http;
 pub mod ids;
@@ -24,6 +25,9 @@ pub mod store;
 pub mod time;
 pub mod urls;
 pub mod users;
+pub mod verifications;
+pub mod worker;
+pub mod workflows;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};

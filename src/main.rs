@@ -123,6 +123,7 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> Result<(), String> {
         );
     }
     let state = web::Data::new(AppState::new(db.clone(), args.settings.settings()));
+    tokio::spawn(hyperbank::worker::run(state.clone()));
     let mut server = HttpServer::new(move || hyperbank::app(state.clone()));
     if let Some(workers) = args.workers {
         server = server.workers(workers);

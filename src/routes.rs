@@ -6,8 +6,8 @@ use actix_web::web::{self, to};
 
 use crate::http::Endpoint;
 use crate::{
-    api_keys, claims, companies_house, events, invitations, legal_persons, memberships, navigation,
-    organizations, roles, sessions, users,
+    api_keys, claims, companies_house, decisions, events, invitations, legal_persons, memberships,
+    navigation, organizations, roles, sessions, users, verifications, workflows,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -41,10 +41,13 @@ pub fn endpoints() -> Vec<Endpoint> {
             .post(to(legal_persons::handlers::create)),
         Endpoint::new("/v0/organizations/{organization-id}/legal-persons/search")
             .post(to(legal_persons::handlers::search)),
+        Endpoint::new("/v0/organizations/{organization-id}/workflows")
+            .get(to(workflows::handlers::list)),
         Endpoint::new("/v0/organizations/{organization-id}/events").get(to(events::handlers::list)),
         // Companies House
         Endpoint::new("/v0/companies-house/companies/{company-number}")
             .get(to(companies_house::handlers::get)),
+        Endpoint::new("/v0/workflows/{workflow-id}").get(to(workflows::handlers::get)),
         // Legal persons
         Endpoint::new("/v0/legal-persons/{legal-person-id}")
             .get(to(legal_persons::handlers::get))
@@ -53,6 +56,13 @@ pub fn endpoints() -> Vec<Endpoint> {
             .get(to(claims::handlers::list))
             .post(to(claims::handlers::create)),
         Endpoint::new("/v0/claims/{claim-id}").delete(to(claims::handlers::delete)),
+        Endpoint::new("/v0/legal-persons/{legal-person-id}/verifications")
+            .get(to(verifications::handlers::list))
+            .post(to(verifications::handlers::create)),
+        Endpoint::new("/v0/legal-persons/{legal-person-id}/decisions")
+            .get(to(decisions::handlers::list))
+            .post(to(decisions::handlers::create)),
+        Endpoint::new("/v0/verifications/{verification-id}").get(to(verifications::handlers::get)),
         // Users
         Endpoint::new("/v0/users/{user-id}").get(to(users::handlers::get)),
         Endpoint::new("/v0/users/{user-id}/api-keys").get(to(api_keys::handlers::list_for_user)),

@@ -6,7 +6,7 @@
 
 use crate::ids::{
     ApiKeyId, EventId, Id, IdKind, InvitationId, LegalPersonId, MembershipId, OrganizationId,
-    RoleId, UserId,
+    RoleId, UserId, VerificationId, WorkflowId,
 };
 
 pub const INDEX: &str = "/v0/index";
@@ -64,6 +64,14 @@ pub fn role(id: &RoleId) -> String {
 
 pub fn legal_person(id: &LegalPersonId) -> String {
     format!("/v0/legal-persons/{id}")
+}
+
+pub fn workflow(id: &WorkflowId) -> String {
+    format!("/v0/workflows/{id}")
+}
+
+pub fn verification(id: &VerificationId) -> String {
+    format!("/v0/verifications/{id}")
 }
 
 pub fn event(id: &EventId) -> String {

@@ -68,7 +68,7 @@ pub async fn create(
         Ok(super::find(&mut conn, &row.id).await?.unwrap_or(row))
     }
     .await;
-    let view = LegalPersonView::new(tx.finish(result).await?);
+    let view = LegalPersonView::new(tx.finish(result).await?, None);
     Ok(created(&view.legal_person_url.clone(), &view))
 }
 
@@ -82,7 +82,7 @@ pub async fn get(
     let row = caller
         .visible::<LegalPersonRow>(&mut conn.conn(), &path, Permission::Read)
         .await?;
-    Ok(ok(&LegalPersonView::new(row)))
+    Ok(ok(&super::view(&mut conn.conn(), row).await?))
 }
 
 #[derive(Deserialize)]
@@ -110,7 +110,9 @@ pub async fn update(
         Ok(row)
     }
     .await;
-    Ok(ok(&LegalPersonView::new(tx.finish(result).await?)))
+    let row = tx.finish(result).await?;
+    let mut conn = state.db.read().await?;
+    Ok(ok(&super::view(&mut conn.conn(), row).await?))
 }
 
 const FILTERS: [&str; 3] = [
@@ -209,7 +211,9 @@ pub async fn list(
         .access(&mut conn, organization_id.as_str(), Permission::Read)
         .await?;
     let page = super::list(&mut conn, organization_id.as_str(), &filter, &page_request).await?;
-    let page = page.map(LegalPersonView::new);
+    let mut page = page;
+    let views = super::views(&mut conn, std::mem::take(&mut page.items)).await?;
+    let page = page.with_items(views);
     Ok(ok(&LegalPersonList {
         list: ListBody::new("legal-persons", page, request.path(), &query),
         included: included(&query),
@@ -275,7 +279,7 @@ pub async fn search(
     .await?;
     let total = rows.len();
     Ok(ok(&SearchResults {
-        search_results: rows.into_iter().map(LegalPersonView::new).collect(),
+        search_results: super::views(&mut conn, rows).await?,
         meta: serde_json::json!({"page": {"total": total}}),
     }))
 }

@@ -232,10 +232,38 @@ pub struct LegalPersonView {
     pub legal_person_decisions_url: String,
     pub legal_person_documents_url: String,
     pub legal_person_bank_payees_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_decision: Option<crate::decisions::DecisionView>,
+}
+
+/// The views of `rows`, each with its latest decision (one query for all).
+pub async fn views(
+    conn: &mut Conn<'_>,
+    rows: Vec<LegalPersonRow>,
+) -> QueryResult<Vec<LegalPersonView>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut latest = crate::decisions::latest_for(conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let decision = latest.remove(&row.id);
+            LegalPersonView::new(row, decision)
+        })
+        .collect())
+}
+
+pub async fn view(conn: &mut Conn<'_>, row: LegalPersonRow) -> QueryResult<LegalPersonView> {
+    views(conn, vec![row])
+        .await?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 impl LegalPersonView {
-    pub fn new(row: LegalPersonRow) -> Self {
+    pub fn new(
+        row: LegalPersonRow,
+        latest_decision: Option<crate::decisions::DecisionView>,
+    ) -> Self {
         let id = LegalPersonId::from_db(row.id);
         let url = urls::legal_person(&id);
         LegalPersonView {
@@ -252,6 +280,7 @@ impl LegalPersonView {
             legal_person_status: row.legal_person_status,
             status_changed_at: time::format(row.status_changed_at),
             created_at: time::format(row.created_at),
+            latest_decision,
         }
     }
 }

@@ -135,6 +135,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    verifications (id) {
+        id -> Text,
+        organization_id -> Text,
+        legal_person_id -> Text,
+        workflow_id -> Text,
+        verification_status -> Text,
+        risk_rating -> Nullable<Text>,
+        due_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    decisions (id) {
+        id -> Text,
+        organization_id -> Text,
+        legal_person_id -> Text,
+        verification_id -> Text,
+        decision_outcome -> Text,
+        decision_notes -> Text,
+        decision_maker -> Text,
+        user_id -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(claims -> legal_persons (legal_person_id));
 diesel::joinable!(legal_persons -> organizations (organization_id));
@@ -161,4 +189,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitation_tokens,
     legal_persons,
     claims,
+    verifications,
+    decisions,
 );

@@ -21,3 +21,4 @@ mod roles;
 mod sessions;
 mod team;
 mod users;
+mod verifications;

@@ -92,6 +92,7 @@ impl Response {
 
 pub struct TestApp {
     service: BoxedService,
+    worker_state: web::Data<AppState>,
     pub db: Db,
     /// The app's clock: tests move it forward instead of sleeping.
     pub clock: hyperbank::time::Clock,
@@ -156,12 +157,19 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("bootstrap: {e}"))
             .unwrap_or_else(|| panic!("a fresh database is empty"));
         let report = created.report();
-        let state = web::Data::new(AppState::new(db.clone(), Default::default()));
+        // Verifications complete at the worker's next pass, which tests run explicitly.
+        let settings = hyperbank::config::Settings {
+            verification_duration: std::time::Duration::ZERO,
+            ..Default::default()
+        };
+        let state = web::Data::new(AppState::new(db.clone(), settings));
+        let worker_state = state.clone();
         let clock = state.clock.clone();
         let service = test::init_service(hyperbank::app(state)).await;
         let service: BoxedService = Box::new(BoxService { inner: service });
         TestApp {
             service,
+            worker_state,
             clock,
             db,
             key: report.api_key_secret,
@@ -169,6 +177,20 @@ impl TestApp {
             user_url: report.user_url,
             api_key_url: report.api_key_url,
             _guard: guard,
+        }
+    }
+
+    /// Runs the background worker until nothing is due; returns the steps taken.
+    pub async fn run_worker(&self) -> usize {
+        let mut total = 0;
+        loop {
+            let taken = hyperbank::worker::run_once(&self.worker_state)
+                .await
+                .unwrap_or_else(|e| panic!("worker: {e}"));
+            if taken == 0 {
+                return total;
+            }
+            total += taken;
         }
     }
 

@@ -1,0 +1,2 @@
+DROP TABLE decisions;
+DROP TABLE verifications;

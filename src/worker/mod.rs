@@ -1,0 +1,27 @@
+//! Background progression: moves sandbox verifications on when their time comes. Runs in
+//! every `serve` process; the steps are conditional updates in the database, so several
+//! servers sharing one database never take the same step twice.
+
+use std::time::Duration;
+
+use crate::AppState;
+use crate::verifications;
+
+/// How often the worker looks for due work.
+pub const INTERVAL: Duration = Duration::from_millis(100);
+
+/// One pass over everything due now; returns how many steps were taken.
+pub async fn run_once(state: &AppState) -> Result<usize, crate::store::StoreError> {
+    let step = state.settings.verification_step_micros();
+    verifications::advance_due(&state.db, state.clock.now(), step).await
+}
+
+/// Runs passes forever, every [`INTERVAL`]; errors are logged and the next pass retries.
+pub async fn run(state: actix_web::web::Data<AppState>) {
+    loop {
+        if let Err(error) = run_once(&state).await {
+            tracing::warn!(%error, "background worker pass failed");
+        }
+        tokio::time::sleep(INTERVAL).await;
+    }
+}

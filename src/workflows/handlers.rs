@@ -1,0 +1,72 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::{WORKFLOWS, WorkflowView};
+use crate::AppState;
+use crate::http::pagination::Cursor;
+use crate::http::{
+    ApiError, ApiResult, Caller, ListBody, Page, QueryParams, list_request, ok, path_id,
+};
+use crate::ids::{OrganizationKind, WorkflowKind};
+use crate::organizations;
+use crate::roles::Permission;
+
+/// `GET /v0/organizations/{organization-id}/workflows`: six workflows, one page.
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    request: HttpRequest,
+    query: QueryParams,
+) -> ApiResult<HttpResponse> {
+    let organization_id = path_id::<OrganizationKind>(&path)?;
+    let page_request = list_request(&query, &[], &[])?;
+    let mut conn = state.db.read().await?;
+    let mut conn = conn.conn();
+    caller
+        .access(&mut conn, organization_id.as_str(), Permission::Read)
+        .await?;
+    let organization = organizations::find(&mut conn, organization_id.as_str())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let items: Vec<WorkflowView> = WORKFLOWS
+        .iter()
+        .map(|w| WorkflowView::new(w, &organization.id, organization.created_at))
+        .collect();
+    // All six fit any page size above five; a smaller page still gets them all, since they
+    // share one creation instant and have no order a cursor could resume.
+    let _ = page_request;
+    let page = Page {
+        items,
+        prev: None,
+        next: None::<Cursor>,
+        sort: crate::http::pagination::CREATED_AT,
+    };
+    Ok(ok(&ListBody::new(
+        "workflows",
+        page,
+        request.path(),
+        &query,
+    )))
+}
+
+/// `GET /v0/workflows/{workflow-id}`
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id::<WorkflowKind>(&path)?;
+    let mut conn = state.db.read().await?;
+    let mut conn = conn.conn();
+    let visible = caller.visible_organizations(&mut conn).await?;
+    let (workflow, organization_id) =
+        super::find(id.as_str(), &visible).ok_or_else(ApiError::not_found)?;
+    let organization = organizations::find(&mut conn, organization_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(ok(&WorkflowView::new(
+        workflow,
+        &organization.id,
+        organization.created_at,
+    )))
+}

@@ -1,0 +1,210 @@
+//! Workflows: which claims a verification needs. Every organization has the same six —
+//! Griffin's sample corporation, individual and sole-trader workflows and its three reliance
+//! workflows — defined here in code. Each organization's copy has its own id, derived from
+//! the organization's, so nothing needs storing and every organization has them from its
+//! first moment.
+
+pub mod handlers;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::ids::WorkflowId;
+use crate::time;
+use crate::urls;
+
+#[derive(Debug)]
+pub struct Workflow {
+    pub key: &'static str,
+    pub display_name: &'static str,
+    pub description: &'static str,
+    pub legal_person_type: &'static str,
+    /// Claim types the subject needs, by legal person type; for corporations the
+    /// `individual` entry applies to every director and person with significant control.
+    pub required: &'static [(&'static str, &'static [&'static str])],
+    pub rules: &'static [&'static str],
+}
+
+const PERSON: &[&str] = &[
+    "contact-details",
+    "individual-identity",
+    "individual-residence",
+];
+
+pub static WORKFLOWS: [Workflow; 6] = [
+    Workflow {
+        key: "corporation",
+        display_name: "Sample workflow (corporations)",
+        description: "A UK company with its register entry and at least one director; every director and person with significant control is identified.",
+        legal_person_type: "corporation",
+        required: &[
+            ("corporation", &["uk-company-register", "director"]),
+            ("individual", PERSON),
+        ],
+        rules: &[],
+    },
+    Workflow {
+        key: "individual",
+        display_name: "Sample individual workflow",
+        description: "A person with contact details, identity, residence and mobile number.",
+        legal_person_type: "individual",
+        required: &[(
+            "individual",
+            &[
+                "contact-details",
+                "individual-identity",
+                "individual-residence",
+                "mobile-number",
+            ],
+        )],
+        rules: &[],
+    },
+    Workflow {
+        key: "sole-trader",
+        display_name: "Sample sole trader workflow",
+        description: "As the individual workflow, with the sole trader's business.",
+        legal_person_type: "individual",
+        required: &[(
+            "individual",
+            &[
+                "contact-details",
+                "individual-identity",
+                "individual-residence",
+                "mobile-number",
+                "sole-trader",
+            ],
+        )],
+        rules: &[],
+    },
+    Workflow {
+        key: "reliance-ltd-company",
+        display_name: "Reliance: LTD company",
+        description: "A UK company onboarded by you under reliance; its related people likewise.",
+        legal_person_type: "corporation",
+        required: &[
+            (
+                "corporation",
+                &[
+                    "uk-company-register",
+                    "trading-address",
+                    "reliance-verification",
+                ],
+            ),
+            (
+                "individual",
+                &[
+                    "individual-identity",
+                    "individual-residence",
+                    "reliance-verification",
+                ],
+            ),
+        ],
+        rules: &["allow-zero-directors"],
+    },
+    Workflow {
+        key: "reliance-individual",
+        display_name: "Reliance: individual",
+        description: "A person onboarded by you under reliance.",
+        legal_person_type: "individual",
+        required: &[(
+            "individual",
+            &[
+                "individual-identity",
+                "individual-residence",
+                "reliance-verification",
+            ],
+        )],
+        rules: &[],
+    },
+    Workflow {
+        key: "reliance-sole-trader",
+        display_name: "Reliance: sole trader",
+        description: "A sole trader onboarded by you under reliance.",
+        legal_person_type: "individual",
+        required: &[(
+            "individual",
+            &[
+                "business-name",
+                "individual-identity",
+                "individual-residence",
+                "reliance-verification",
+            ],
+        )],
+        rules: &[],
+    },
+];
+
+impl Workflow {
+    /// Claim types the subject itself needs.
+    pub fn subject_requirements(&self) -> &'static [&'static str] {
+        self.requirements(self.legal_person_type)
+    }
+
+    /// Claim types each related individual (director, person with significant control)
+    /// needs, for corporate workflows.
+    pub fn related_requirements(&self) -> &'static [&'static str] {
+        if self.legal_person_type == "corporation" {
+            self.requirements("individual")
+        } else {
+            &[]
+        }
+    }
+
+    fn requirements(&self, legal_person_type: &str) -> &'static [&'static str] {
+        self.required
+            .iter()
+            .find(|(kind, _)| *kind == legal_person_type)
+            .map(|(_, claims)| *claims)
+            .unwrap_or(&[])
+    }
+}
+
+/// The id of the organization's copy of a workflow.
+pub fn id_of(organization_id: &str, key: &str) -> WorkflowId {
+    let digest = Sha256::digest(format!("hyperbank workflow {organization_id} {key}"));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    WorkflowId::from_bytes(bytes)
+}
+
+/// The workflow with this id among the given organizations' workflows, with its organization.
+pub fn find<'a>(id: &str, organization_ids: &'a [String]) -> Option<(&'static Workflow, &'a str)> {
+    organization_ids.iter().find_map(|organization_id| {
+        WORKFLOWS
+            .iter()
+            .find(|workflow| id_of(organization_id, workflow.key) == *id)
+            .map(|workflow| (workflow, organization_id.as_str()))
+    })
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct WorkflowView {
+    pub workflow_url: String,
+    pub display_name: &'static str,
+    pub description: &'static str,
+    pub legal_person_type: &'static str,
+    pub created_at: String,
+    #[serde(rename = "disabled?")]
+    pub disabled: bool,
+    pub required_claim_types: BTreeMap<&'static str, &'static [&'static str]>,
+    pub workflow_rules: &'static [&'static str],
+}
+
+impl WorkflowView {
+    /// `created_at`: the organization's creation, when its workflows came to be.
+    pub fn new(workflow: &Workflow, organization_id: &str, created_at: time::Micros) -> Self {
+        WorkflowView {
+            workflow_url: urls::workflow(&id_of(organization_id, workflow.key)),
+            display_name: workflow.display_name,
+            description: workflow.description,
+            legal_person_type: workflow.legal_person_type,
+            created_at: time::format(created_at),
+            disabled: false,
+            required_claim_types: workflow.required.iter().copied().collect(),
+            workflow_rules: workflow.rules,
+        }
+    }
+}

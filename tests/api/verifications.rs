@@ -1,0 +1,263 @@
+//! The onboarding loop as real clients run it: create a person with claims, start a
+//! verification with a workflow URL, poll it until its checks are complete, then decide.
+
+use actix_web::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+fn individual_claims() -> Value {
+    json!([
+        {"claim-type": "individual-identity", "given-name": "Ada", "surname": "Lovelace", "date-of-birth": "1815-12-10"},
+        {"claim-type": "individual-residence", "building-number": "12", "street-name": "Argyle Street", "city": "London", "postal-code": "EC2V 9AN", "country-code": "GB"},
+        {"claim-type": "contact-details", "email-address": "ada@example.com"},
+        {"claim-type": "mobile-number", "mobile-number": "+447700900000"}
+    ])
+}
+
+async fn workflow_url(app: &TestApp, display_name: &str) -> String {
+    let list = app
+        .get(&format!("{}/workflows", app.organization_url))
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    list.body["workflows"]
+        .as_array()
+        .and_then(|w| w.iter().find(|x| x["display-name"] == display_name))
+        .and_then(|w| w["workflow-url"].as_str())
+        .unwrap_or_else(|| panic!("no workflow {display_name}"))
+        .to_string()
+}
+
+async fn person(app: &TestApp, kind: &str, claims: Value) -> Value {
+    let created = app
+        .admin(
+            Method::POST,
+            &format!("{}/legal-persons", app.organization_url),
+            Some(json!({"display-name": "Customer", "legal-person-type": kind, "claims": claims})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    created.body
+}
+
+#[actix_web::test]
+async fn verify_then_accept() {
+    let app = TestApp::new().await;
+    let workflows = app
+        .get(&format!("{}/workflows", app.organization_url))
+        .await;
+    assert_eq!(
+        workflows.body["workflows"].as_array().map(Vec::len),
+        Some(6)
+    );
+    let individual = workflow_url(&app, "Sample individual workflow").await;
+    let fetched = app.get(&individual).await;
+    assert_eq!(
+        fetched.body["required-claim-types"]["individual"],
+        json!([
+            "contact-details",
+            "individual-identity",
+            "individual-residence",
+            "mobile-number"
+        ])
+    );
+
+    let ada = person(&app, "individual", individual_claims()).await;
+    let ada_url = ada["legal-person-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let started = app
+        .admin(
+            Method::POST,
+            &format!("{ada_url}/verifications"),
+            Some(json!({"workflow-url": individual})),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
+    assert_eq!(started.body["verification-status"], "pending");
+    let verification_url = started.body["verification-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(started.header("location"), Some(verification_url.as_str()));
+    let submitted = app.get(&ada_url).await;
+    assert_eq!(submitted.body["application-status"], "submitted");
+    assert_eq!(submitted.body["legal-person-status"], "onboarding");
+
+    // A second one while the first runs is refused; so is a decision before the checks end.
+    let again = app
+        .admin(
+            Method::POST,
+            &format!("{ada_url}/verifications"),
+            Some(json!({"workflow-url": individual})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let early = app
+        .admin(Method::POST, &format!("{ada_url}/decisions"), Some(json!({"verification-url": verification_url, "decision-outcome": "accepted", "decision-notes": "too soon"})))
+        .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(early.error_title(), "verification-not-complete");
+
+    // The worker moves it on: pending → in-progress → checks-complete.
+    assert_eq!(app.run_worker().await, 2);
+    let polled = app.get(&verification_url).await;
+    assert_eq!(polled.body["verification-status"], "checks-complete");
+    assert_eq!(polled.body["risk-rating"], "low-risk");
+    assert_eq!(
+        app.get(&ada_url).await.body["application-status"],
+        "referred"
+    );
+
+    // A Team member cannot decide.
+    let member = app
+        .member("m@example.com", &[app.role_url("Team member").await])
+        .await;
+    let refused = app
+        .call(Method::POST, &format!("{ada_url}/decisions"), Some(&member.key_auth()), Some(json!({"verification-url": verification_url, "decision-outcome": "accepted", "decision-notes": "x"})))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let decided = app
+        .admin(Method::POST, &format!("{ada_url}/decisions"), Some(json!({"verification-url": verification_url, "decision-outcome": "accepted", "decision-notes": "all good"})))
+        .await;
+    assert_eq!(decided.status, StatusCode::CREATED, "{}", decided.body);
+    assert_eq!(decided.body["decision-maker"], "user");
+    assert_eq!(decided.body["decision-user-url"], app.user_url.as_str());
+    let accepted = app.get(&ada_url).await;
+    assert_eq!(accepted.body["application-status"], "accepted");
+    assert_eq!(accepted.body["legal-person-status"], "onboarded");
+    assert_eq!(
+        accepted.body["latest-decision"]["decision-outcome"],
+        "accepted"
+    );
+    let claims = app
+        .get(&format!(
+            "{ada_url}/claims?filter[verification-status][eq]=verified"
+        ))
+        .await;
+    assert_eq!(claims.body["claims"].as_array().map(Vec::len), Some(4));
+    let decisions = app.get(&format!("{ada_url}/decisions")).await;
+    assert_eq!(
+        decisions.body["decisions"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let verifications = app.get(&format!("{ada_url}/verifications")).await;
+    assert_eq!(
+        verifications.body["verifications"][0]["verification-url"],
+        verification_url.as_str()
+    );
+
+    // Every step left its event.
+    let events = app
+        .get(&format!("{}/events?sort=created-at", app.organization_url))
+        .await;
+    let types: Vec<_> = events.body["events"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|x| x["event-type"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        types,
+        [
+            "verification-created",
+            "verification-updated",
+            "verification-updated",
+            "decision-created"
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn missing_claims_are_all_named() {
+    let app = TestApp::new().await;
+    let individual = workflow_url(&app, "Sample individual workflow").await;
+    let corporate = workflow_url(&app, "Sample workflow (corporations)").await;
+    let bare = person(
+        &app,
+        "individual",
+        json!([{"claim-type": "mobile-number", "mobile-number": "+447700900000"}]),
+    )
+    .await;
+    let bare_url = bare["legal-person-url"].as_str().unwrap_or_default();
+    let refused = app
+        .admin(
+            Method::POST,
+            &format!("{bare_url}/verifications"),
+            Some(json!({"workflow-url": individual})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.error_title(), "missing-claims");
+    let detail = refused.body["errors"][0]["detail"]
+        .as_str()
+        .unwrap_or_default();
+    for claim in [
+        "contact-details",
+        "individual-identity",
+        "individual-residence",
+    ] {
+        assert!(detail.contains(claim), "{detail}");
+    }
+    assert!(!detail.contains("mobile-number"), "{detail}");
+    // A corporation's directors need their own claims.
+    let director = person(&app, "individual", json!([])).await;
+    let director_url = director["legal-person-url"].as_str().unwrap_or_default();
+    let company = person(&app, "corporation", json!([
+        {"claim-type": "uk-company-register", "entity-name": "Money Technology Ltd.", "entity-registration-number": "91824539", "corporation-type": "private-limited-company", "country-code": "GB", "building-number": "12", "street-name": "Argyle Street", "city": "London", "postal-code": "EC2V 9AN"},
+        {"claim-type": "director", "legal-person-url": director_url}])).await;
+    let company_url = company["legal-person-url"].as_str().unwrap_or_default();
+    let refused = app
+        .admin(
+            Method::POST,
+            &format!("{company_url}/verifications"),
+            Some(json!({"workflow-url": corporate})),
+        )
+        .await;
+    assert_eq!(refused.error_title(), "missing-claims");
+    let detail = refused.body["errors"][0]["detail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        detail.contains(crate::support::id_of(director_url))
+            && detail.contains("individual-identity"),
+        "{detail}"
+    );
+    // The wrong kind of workflow.
+    let mismatch = app
+        .admin(
+            Method::POST,
+            &format!("{company_url}/verifications"),
+            Some(json!({"workflow-url": individual})),
+        )
+        .await;
+    assert_eq!(
+        mismatch.error_title(),
+        "workflow-legal-person-type-mismatch"
+    );
+    // Another organization's workflow is unknown here.
+    let other = app
+        .other_organization("Other Ltd", "other@example.com")
+        .await;
+    let theirs = app
+        .call(
+            Method::GET,
+            &format!("{}/workflows", other.report().organization_url),
+            Some(&format!("GriffinAPIKey {}", other.secret.as_str())),
+            None,
+        )
+        .await;
+    let their_workflow = theirs.body["workflows"][0]["workflow-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(app.get(&their_workflow).await.status, StatusCode::NOT_FOUND);
+    let foreign = app
+        .admin(
+            Method::POST,
+            &format!("{bare_url}/verifications"),
+            Some(json!({"workflow-url": their_workflow})),
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+}
