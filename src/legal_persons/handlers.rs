@@ -10,6 +10,7 @@ use crate::http::pagination::{CREATED_AT, list_request_sorted};
 use crate::http::{ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, ok, path_id};
 use crate::ids::{LegalPersonId, OrganizationKind};
 use crate::roles::Permission;
+use crate::verifications::VerificationView;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -159,26 +160,55 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
     })
 }
 
-/// What `include=` side-loads. Verifications and risk ratings arrive with the verification
-/// area; until then there are none to include.
+/// What `include=` side-loads for the listed legal persons: their latest verification, and
+/// the risk rating their latest rated verification gave.
 #[derive(Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 struct Included {
     #[serde(skip_serializing_if = "Option::is_none")]
-    verifications: Option<Vec<serde_json::Value>>,
+    verifications: Option<Vec<VerificationView>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    risk_rating_entries: Option<Vec<serde_json::Value>>,
+    risk_rating_entries: Option<Vec<RiskRatingEntry>>,
 }
 
-fn included(query: &QueryParams) -> Option<Included> {
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct RiskRatingEntry {
+    risk_rating: String,
+    legal_person_url: String,
+    verification_url: String,
+}
+
+async fn included(
+    conn: &mut crate::store::Conn<'_>,
+    query: &QueryParams,
+    legal_person_ids: &[String],
+) -> ApiResult<Option<Included>> {
     let includes = query.includes();
     if includes.is_empty() {
-        return None;
+        return Ok(None);
     }
-    Some(Included {
-        verifications: includes.contains(&"latest-verification").then(Vec::new),
-        risk_rating_entries: includes.contains(&"latest-risk-rating").then(Vec::new),
-    })
+    let latest = crate::verifications::latest_for(conn, legal_person_ids).await?;
+    let verifications = includes
+        .contains(&"latest-verification")
+        .then(|| latest.iter().map(VerificationView::new).collect());
+    let risk_rating_entries = includes.contains(&"latest-risk-rating").then(|| {
+        latest
+            .iter()
+            .filter_map(|v| {
+                let view = VerificationView::new(v);
+                v.risk_rating.clone().map(|risk_rating| RiskRatingEntry {
+                    risk_rating,
+                    legal_person_url: view.legal_person_url,
+                    verification_url: view.verification_url,
+                })
+            })
+            .collect()
+    });
+    Ok(Some(Included {
+        verifications,
+        risk_rating_entries,
+    }))
 }
 
 #[derive(Serialize)]
@@ -212,11 +242,13 @@ pub async fn list(
         .await?;
     let page = super::list(&mut conn, organization_id.as_str(), &filter, &page_request).await?;
     let mut page = page;
+    let ids: Vec<String> = page.items.iter().map(|p| p.id.clone()).collect();
+    let included = included(&mut conn, &query, &ids).await?;
     let views = super::views(&mut conn, std::mem::take(&mut page.items)).await?;
     let page = page.with_items(views);
     Ok(ok(&LegalPersonList {
         list: ListBody::new("legal-persons", page, request.path(), &query),
-        included: included(&query),
+        included,
     }))
 }
 

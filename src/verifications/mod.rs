@@ -207,6 +207,24 @@ async fn advance(
     Ok(true)
 }
 
+/// The latest verification of each of the given legal persons that has one.
+pub async fn latest_for(
+    conn: &mut Conn<'_>,
+    legal_person_ids: &[String],
+) -> QueryResult<Vec<VerificationRow>> {
+    let rows: Vec<VerificationRow> = dispatch!(conn, c => verifications::table
+        .filter(verifications::legal_person_id.eq_any(legal_person_ids))
+        .order((verifications::created_at.asc(), verifications::id.asc()))
+        .select(VerificationRow::as_select())
+        .load(c)
+        .await)?;
+    let mut latest: std::collections::BTreeMap<String, VerificationRow> = Default::default();
+    for row in rows {
+        latest.insert(row.legal_person_id.clone(), row);
+    }
+    Ok(latest.into_values().collect())
+}
+
 pub async fn list(
     conn: &mut Conn<'_>,
     legal_person_id: &str,

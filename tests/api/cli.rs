@@ -284,38 +284,65 @@ async fn the_served_worker_completes_verifications() {
     let server = Server::start(&url, Some(KNOWN_KEY));
     let (_, index) = http(server.port, "GET", "/v0/index", Some(KNOWN_KEY), None);
     let index: Value = serde_json::from_str(&index).unwrap_or_default();
-    let organization_url = index["organization-url"].as_str().unwrap_or_default().to_string();
+    let organization_url = index["organization-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let person = r#"{"display-name": "Ada", "legal-person-type": "individual", "claims": [
         {"claim-type": "individual-identity", "given-name": "Ada", "surname": "Lovelace", "date-of-birth": "1815-12-10"},
         {"claim-type": "individual-residence", "building-number": "12", "street-name": "Argyle Street", "city": "London", "postal-code": "EC2V 9AN", "country-code": "GB"},
         {"claim-type": "contact-details", "email-address": "ada@example.com"},
         {"claim-type": "mobile-number", "mobile-number": "+447700900000"}]}"#;
-    let (status, created) = http(server.port, "POST", &format!("{organization_url}/legal-persons"), Some(KNOWN_KEY), Some(person));
+    let (status, created) = http(
+        server.port,
+        "POST",
+        &format!("{organization_url}/legal-persons"),
+        Some(KNOWN_KEY),
+        Some(person),
+    );
     assert_eq!(status, 201, "{created}");
     let created: Value = serde_json::from_str(&created).unwrap_or_default();
-    let (_, workflows) = http(server.port, "GET", &format!("{organization_url}/workflows"), Some(KNOWN_KEY), None);
+    let (_, workflows) = http(
+        server.port,
+        "GET",
+        &format!("{organization_url}/workflows"),
+        Some(KNOWN_KEY),
+        None,
+    );
     let workflows: Value = serde_json::from_str(&workflows).unwrap_or_default();
     let workflow = workflows["workflows"]
         .as_array()
-        .and_then(|w| w.iter().find(|x| x["display-name"] == "Sample individual workflow"))
+        .and_then(|w| {
+            w.iter()
+                .find(|x| x["display-name"] == "Sample individual workflow")
+        })
         .and_then(|w| w["workflow-url"].as_str())
         .unwrap_or_default()
         .to_string();
     let (status, started) = http(
         server.port,
         "POST",
-        &format!("{}/verifications", created["legal-person-url"].as_str().unwrap_or_default()),
+        &format!(
+            "{}/verifications",
+            created["legal-person-url"].as_str().unwrap_or_default()
+        ),
         Some(KNOWN_KEY),
         Some(&format!(r#"{{"workflow-url": "{workflow}"}}"#)),
     );
     assert_eq!(status, 201, "{started}");
     let started: Value = serde_json::from_str(&started).unwrap_or_default();
-    let verification_url = started["verification-url"].as_str().unwrap_or_default().to_string();
+    let verification_url = started["verification-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
         let (_, polled) = http(server.port, "GET", &verification_url, Some(KNOWN_KEY), None);
         let polled: Value = serde_json::from_str(&polled).unwrap_or_default();
-        let status = polled["verification-status"].as_str().unwrap_or_default().to_string();
+        let status = polled["verification-status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         if status == "checks-complete" || Instant::now() > deadline {
             break status;
         }

@@ -149,6 +149,22 @@ async fn verify_then_accept() {
         verification_url.as_str()
     );
 
+    // Lists side-load the latest verification and its risk rating on request.
+    let listed = app
+        .get(&format!(
+            "{}/legal-persons?include[]=latest-verification&include=latest-risk-rating",
+            app.organization_url
+        ))
+        .await;
+    assert_eq!(
+        listed.body["included"]["verifications"][0]["verification-url"],
+        verification_url.as_str()
+    );
+    assert_eq!(
+        listed.body["included"]["risk-rating-entries"][0]["risk-rating"],
+        "low-risk"
+    );
+
     // Every step left its event.
     let events = app
         .get(&format!("{}/events?sort=created-at", app.organization_url))
