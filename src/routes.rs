@@ -59,10 +59,18 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/legal-persons/{legal-person-id}/verifications")
             .get(to(verifications::handlers::list))
             .post(to(verifications::handlers::create)),
+        Endpoint::new("/v0/legal-persons/{legal-person-id}/history")
+            .get(to(verifications::handlers::history)),
         Endpoint::new("/v0/legal-persons/{legal-person-id}/decisions")
             .get(to(decisions::handlers::list))
             .post(to(decisions::handlers::create)),
         Endpoint::new("/v0/verifications/{verification-id}").get(to(verifications::handlers::get)),
+        Endpoint::new("/v0/verifications/{verification-id}/checks")
+            .get(to(verifications::handlers::checks)),
+        Endpoint::new("/v0/verifications/{verification-id}/profiles")
+            .get(to(verifications::handlers::profiles)),
+        Endpoint::new("/v0/verifications/{verification-id}/resources")
+            .get(to(verifications::handlers::resources)),
         // Users
         Endpoint::new("/v0/users/{user-id}").get(to(users::handlers::get)),
         Endpoint::new("/v0/users/{user-id}/api-keys").get(to(api_keys::handlers::list_for_user)),

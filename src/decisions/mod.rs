@@ -40,6 +40,16 @@ pub async fn insert(conn: &mut Conn<'_>, row: &DecisionRow) -> QueryResult<()> {
     Ok(())
 }
 
+/// All of a legal person's decisions, oldest first.
+pub async fn all_of(conn: &mut Conn<'_>, legal_person_id: &str) -> QueryResult<Vec<DecisionRow>> {
+    dispatch!(conn, c => decisions::table
+        .filter(decisions::legal_person_id.eq(legal_person_id))
+        .order((decisions::created_at.asc(), decisions::id.asc()))
+        .select(DecisionRow::as_select())
+        .load(c)
+        .await)
+}
+
 pub async fn list(
     conn: &mut Conn<'_>,
     legal_person_id: &str,

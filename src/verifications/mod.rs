@@ -207,6 +207,19 @@ async fn advance(
     Ok(true)
 }
 
+/// All of a legal person's verifications, oldest first.
+pub async fn all_of(
+    conn: &mut Conn<'_>,
+    legal_person_id: &str,
+) -> QueryResult<Vec<VerificationRow>> {
+    dispatch!(conn, c => verifications::table
+        .filter(verifications::legal_person_id.eq(legal_person_id))
+        .order((verifications::created_at.asc(), verifications::id.asc()))
+        .select(VerificationRow::as_select())
+        .load(c)
+        .await)
+}
+
 /// The latest verification of each of the given legal persons that has one.
 pub async fn latest_for(
     conn: &mut Conn<'_>,
@@ -254,6 +267,8 @@ pub struct VerificationView {
     pub created_at: String,
     pub updated_at: String,
     pub verification_checks_url: String,
+    pub verification_profiles_url: String,
+    pub verification_resources_url: String,
 }
 
 impl VerificationView {
@@ -261,6 +276,8 @@ impl VerificationView {
         let url = urls::verification(&VerificationId::from_db(row.id.clone()));
         VerificationView {
             verification_checks_url: format!("{url}/checks"),
+            verification_profiles_url: format!("{url}/profiles"),
+            verification_resources_url: format!("{url}/resources"),
             verification_url: url,
             verification_status: row.verification_status.clone(),
             legal_person_url: urls::legal_person(&LegalPersonId::from_db(

@@ -149,6 +149,62 @@ async fn verify_then_accept() {
         verification_url.as_str()
     );
 
+    // Its checks, profiles and resources.
+    let checks = app.get(&format!("{verification_url}/checks")).await;
+    assert_eq!(checks.status, StatusCode::OK);
+    assert_eq!(
+        checks.body["verification-checks"].as_array().map(Vec::len),
+        Some(4)
+    );
+    assert_eq!(
+        checks.body["verification-checks"][0]["check-status"],
+        "passed"
+    );
+    let profiles = app.get(&format!("{verification_url}/profiles")).await;
+    assert_eq!(
+        profiles.body["verification-subject-profile"]["legal-person-url"],
+        ada_url.as_str()
+    );
+    assert_eq!(
+        profiles.body["verification-subject-profile"]["current-claims"]
+            .as_array()
+            .map(Vec::len),
+        Some(4)
+    );
+    assert_eq!(
+        profiles.body["verification-related-party-profiles"],
+        json!([])
+    );
+    let resources = app.get(&format!("{verification_url}/resources")).await;
+    assert_eq!(resources.status, StatusCode::OK);
+    assert_eq!(resources.body["verification-resources"], json!([]));
+
+    // The history, newest first, two at a time.
+    let history = app.get(&format!("{ada_url}/history?page[size]=2")).await;
+    let kinds = |body: &Value| -> Vec<String> {
+        body["legal-person-history"]
+            .as_array()
+            .map(|h| {
+                h.iter()
+                    .filter_map(|x| {
+                        x["legal-person-history-event-type"]
+                            .as_str()
+                            .map(str::to_string)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        kinds(&history.body),
+        ["decision-created", "risk-rating-registered"]
+    );
+    let rest = app
+        .get(history.body["links"]["next"].as_str().unwrap_or_default())
+        .await;
+    assert_eq!(kinds(&rest.body), ["verification-created"]);
+    assert!(rest.body["links"]["next"].is_null());
+
     // Lists side-load the latest verification and its risk rating on request.
     let listed = app
         .get(&format!(
