@@ -139,6 +139,7 @@ id_kinds! {
     WorkflowKind => WorkflowId, "wf";
     VerificationKind => VerificationId, "vn";
     DecisionKind => DecisionId, "dc";
+    OnboardingApplicationKind => OnboardingApplicationId, "oa";
     SessionKind => SessionId, "ss";
 }
 

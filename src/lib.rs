@@ -17,6 +17,7 @@ pub mod legal_persons;
 pub mod memberships;
 pub mod money;
 pub mod navigation;
+pub mod onboarding;
 pub mod organizations;
 pub mod roles;
 pub mod routes;

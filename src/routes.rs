@@ -7,7 +7,7 @@ use actix_web::web::{self, to};
 use crate::http::Endpoint;
 use crate::{
     api_keys, claims, companies_house, decisions, events, invitations, legal_persons, memberships,
-    navigation, organizations, roles, sessions, users, verifications, workflows,
+    navigation, onboarding, organizations, roles, sessions, users, verifications, workflows,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -43,10 +43,14 @@ pub fn endpoints() -> Vec<Endpoint> {
             .post(to(legal_persons::handlers::search)),
         Endpoint::new("/v0/organizations/{organization-id}/workflows")
             .get(to(workflows::handlers::list)),
+        Endpoint::new("/v0/organizations/{organization-id}/onboarding/applications")
+            .post(to(onboarding::handlers::create)),
         Endpoint::new("/v0/organizations/{organization-id}/events").get(to(events::handlers::list)),
         // Companies House
         Endpoint::new("/v0/companies-house/companies/{company-number}")
             .get(to(companies_house::handlers::get)),
+        Endpoint::new("/v0/onboarding/applications/{onboarding-application-id}")
+            .get(to(onboarding::handlers::get)),
         Endpoint::new("/v0/workflows/{workflow-id}").get(to(workflows::handlers::get)),
         // Legal persons
         Endpoint::new("/v0/legal-persons/{legal-person-id}")

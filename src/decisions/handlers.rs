@@ -1,19 +1,16 @@
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::Deserialize;
 
-use super::{DecisionRow, DecisionView};
+use super::DecisionView;
 use crate::AppState;
 use crate::http::{
     ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, list_request, ok,
 };
-use crate::ids::{DecisionId, VerificationKind};
+use crate::ids::VerificationKind;
 use crate::legal_persons::LegalPersonRow;
 use crate::roles::Permission;
-use crate::store::schema::claims;
 use crate::verifications::{self, CHECKS_COMPLETE};
-use crate::{dispatch, events, urls, users};
+use crate::{urls, users};
 
 #[derive(Deserialize, Clone, Copy)]
 #[serde(rename_all = "kebab-case")]
@@ -59,42 +56,43 @@ pub async fn create(
             .await?
             .filter(|v| v.legal_person_id == person.id)
             .ok_or_else(|| {
-                ApiError::unprocessable("verification-not-found", "The legal person has no such verification.")
-                    .with_pointer("/verification-url")
+                ApiError::unprocessable(
+                    "verification-not-found",
+                    "The legal person has no such verification.",
+                )
+                .with_pointer("/verification-url")
             })?;
         if verification.verification_status != CHECKS_COMPLETE {
             return Err(ApiError::unprocessable(
                 "verification-not-complete",
-                format!("The verification is {}; decide once its checks are complete.", verification.verification_status),
+                format!(
+                    "The verification is {}; decide once its checks are complete.",
+                    verification.verification_status
+                ),
             )
             .with_pointer("/verification-url"));
         }
-        let (application, status) = match body.decision_outcome {
-            Outcome::Accepted => ("accepted", "onboarded"),
-            Outcome::Declined => ("declined", "onboarding-declined"),
+        let outcome = match body.decision_outcome {
+            Outcome::Accepted => super::ACCEPTED,
+            Outcome::Declined => super::DECLINED,
         };
-        let row = DecisionRow {
-            id: DecisionId::generate().into_string(),
-            organization_id: person.organization_id.clone(),
-            legal_person_id: person.id.clone(),
-            verification_id: verification.id.clone(),
-            decision_outcome: application.to_string(),
-            decision_notes: body.decision_notes.clone(),
-            decision_maker: "user".to_string(),
-            user_id: Some(caller.user_id.to_string()),
-            created_at: now,
-        };
-        super::insert(&mut conn, &row).await?;
-        verifications::set_person_status(&mut conn, &person.id, application, status, now).await?;
-        if matches!(body.decision_outcome, Outcome::Accepted) {
-            dispatch!(&mut conn, c => diesel::update(claims::table.filter(claims::legal_person_id.eq(&person.id)))
-                .set(claims::verification_status.eq(crate::claims::VERIFIED))
-                .execute(c)
-                .await)?;
-        }
-        let username = users::find(&mut conn, caller.user_id.as_str()).await?.map(|u| u.username);
-        let view = DecisionView::new(row, username);
-        events::record(&mut conn, &person.organization_id, "decision-created", &view).await?;
+        let username = users::find(&mut conn, caller.user_id.as_str())
+            .await?
+            .map(|u| u.username);
+        let view = super::record(
+            &mut conn,
+            &super::Decided {
+                organization_id: &person.organization_id,
+                legal_person_id: &person.id,
+                verification_id: &verification.id,
+                outcome,
+                notes: &body.decision_notes,
+                maker: "user",
+                user: Some((caller.user_id.as_str(), username)),
+            },
+            now,
+        )
+        .await?;
         Ok(view)
     }
     .await;

@@ -14,10 +14,10 @@ use serde::Serialize;
 use crate::dispatch;
 use crate::http::pagination::Cursor;
 use crate::http::{Page, PageRequest};
-use crate::ids::{LegalPersonId, UserId, VerificationId};
+use crate::ids::{DecisionId, LegalPersonId, UserId, VerificationId};
 use crate::paginate;
 use crate::store::Conn;
-use crate::store::schema::{decisions, users};
+use crate::store::schema::{claims, decisions, users};
 use crate::time::{self, Micros};
 use crate::urls;
 
@@ -33,6 +33,70 @@ pub struct DecisionRow {
     pub decision_maker: String,
     pub user_id: Option<String>,
     pub created_at: Micros,
+}
+
+pub const ACCEPTED: &str = "accepted";
+pub const DECLINED: &str = "declined";
+
+/// A decision about to be taken.
+pub struct Decided<'a> {
+    pub organization_id: &'a str,
+    pub legal_person_id: &'a str,
+    pub verification_id: &'a str,
+    /// [`ACCEPTED`] or [`DECLINED`].
+    pub outcome: &'static str,
+    pub notes: &'a str,
+    /// `user` (an API caller) or `system` (automatic, as for reliance onboarding).
+    pub maker: &'static str,
+    /// The deciding user and their username.
+    pub user: Option<(&'a str, Option<String>)>,
+}
+
+/// Takes a decision inside the caller's transaction: the decision, the legal person's new
+/// statuses (accepted → onboarded, declined → onboarding-declined), on acceptance its claims
+/// marked verified, and the `decision-created` event.
+pub async fn record(
+    conn: &mut Conn<'_>,
+    decided: &Decided<'_>,
+    now: Micros,
+) -> QueryResult<DecisionView> {
+    let row = DecisionRow {
+        id: DecisionId::generate().into_string(),
+        organization_id: decided.organization_id.to_string(),
+        legal_person_id: decided.legal_person_id.to_string(),
+        verification_id: decided.verification_id.to_string(),
+        decision_outcome: decided.outcome.to_string(),
+        decision_notes: decided.notes.to_string(),
+        decision_maker: decided.maker.to_string(),
+        user_id: decided.user.as_ref().map(|(id, _)| id.to_string()),
+        created_at: now,
+    };
+    insert(conn, &row).await?;
+    let status = if decided.outcome == ACCEPTED {
+        "onboarded"
+    } else {
+        "onboarding-declined"
+    };
+    crate::verifications::set_person_status(
+        conn,
+        decided.legal_person_id,
+        decided.outcome,
+        status,
+        now,
+    )
+    .await?;
+    if decided.outcome == ACCEPTED {
+        dispatch!(conn, c => diesel::update(claims::table.filter(claims::legal_person_id.eq(decided.legal_person_id)))
+            .set(claims::verification_status.eq(crate::claims::VERIFIED))
+            .execute(c)
+            .await)?;
+    }
+    let view = DecisionView::new(
+        row,
+        decided.user.as_ref().and_then(|(_, name)| name.clone()),
+    );
+    crate::events::record(conn, decided.organization_id, "decision-created", &view).await?;
+    Ok(view)
 }
 
 pub async fn insert(conn: &mut Conn<'_>, row: &DecisionRow) -> QueryResult<()> {

@@ -163,6 +163,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    onboarding_applications (id) {
+        id -> Text,
+        organization_id -> Text,
+        workflow_id -> Text,
+        onboarding_application_status -> Text,
+        legal_person_id -> Text,
+        verification_id -> Text,
+        decision_outcome -> Nullable<Text>,
+        due_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(claims -> legal_persons (legal_person_id));
 diesel::joinable!(legal_persons -> organizations (organization_id));
@@ -191,4 +206,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     claims,
     verifications,
     decisions,
+    onboarding_applications,
 );

@@ -58,7 +58,7 @@ fn related_people(claims: &[ClaimRow]) -> Vec<String> {
 
 /// Every claim the workflow needs and the subject (and, for a corporation, each of its
 /// directors and persons with significant control) lacks, as `who: types` lines.
-async fn missing_claims(
+pub async fn missing_claims(
     conn: &mut Conn<'_>,
     person: &LegalPersonRow,
     workflow: &workflows::Workflow,

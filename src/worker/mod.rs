@@ -1,11 +1,12 @@
-//! Background progression: moves sandbox verifications on when their time comes. Runs in
+//! Background progression: moves sandbox verifications and reliance onboarding
+//! applications on when their time comes. Runs in
 //! every `serve` process; the steps are conditional updates in the database, so several
 //! servers sharing one database never take the same step twice.
 
 use std::time::Duration;
 
 use crate::AppState;
-use crate::verifications;
+use crate::{onboarding, verifications};
 
 /// How often the worker looks for due work.
 pub const INTERVAL: Duration = Duration::from_millis(100);
@@ -13,7 +14,10 @@ pub const INTERVAL: Duration = Duration::from_millis(100);
 /// One pass over everything due now; returns how many steps were taken.
 pub async fn run_once(state: &AppState) -> Result<usize, crate::store::StoreError> {
     let step = state.settings.verification_step_micros();
-    verifications::advance_due(&state.db, state.clock.now(), step).await
+    let now = state.clock.now();
+    let verified = verifications::advance_due(&state.db, now, step).await?;
+    let onboarded = onboarding::advance_due(&state.db, now).await?;
+    Ok(verified + onboarded)
 }
 
 /// Runs passes forever, every [`INTERVAL`]; errors are logged and the next pass retries.

@@ -15,6 +15,7 @@ mod isolation;
 mod legal_persons;
 mod memberships;
 mod navigation;
+mod onboarding;
 mod openapi;
 mod organizations;
 mod roles;
