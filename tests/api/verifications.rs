@@ -333,3 +333,90 @@ async fn missing_claims_are_all_named() {
         .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
 }
+
+#[actix_web::test]
+async fn a_corporation_with_a_director_is_verified_then_declined() {
+    let app = TestApp::new().await;
+    let corporate = workflow_url(&app, "Sample workflow (corporations)").await;
+    let director = person(&app, "individual", json!([
+        {"claim-type": "individual-identity", "given-name": "Alan", "surname": "Turing", "date-of-birth": "1912-06-23"},
+        {"claim-type": "individual-residence", "building-number": "2", "street-name": "Adlington Road", "city": "Wilmslow", "postal-code": "SK9 1LZ", "country-code": "GB"},
+        {"claim-type": "contact-details", "email-address": "alan@example.com"}])).await;
+    let director_url = director["legal-person-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let company = person(&app, "corporation", json!([
+        {"claim-type": "uk-company-register", "entity-name": "Money Technology Ltd.", "entity-registration-number": "91824539", "corporation-type": "private-limited-company", "country-code": "GB", "building-number": "12", "street-name": "Argyle Street", "city": "London", "postal-code": "EC2V 9AN"},
+        {"claim-type": "director", "legal-person-url": director_url}])).await;
+    let company_url = company["legal-person-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let started = app
+        .admin(
+            Method::POST,
+            &format!("{company_url}/verifications"),
+            Some(json!({"workflow-url": corporate})),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
+    let verification_url = started.body["verification-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    app.run_worker().await;
+    assert_eq!(
+        app.get(&verification_url).await.body["verification-status"],
+        "checks-complete"
+    );
+    let profiles = app.get(&format!("{verification_url}/profiles")).await;
+    assert_eq!(
+        profiles.body["verification-related-party-profiles"][0]["legal-person-url"],
+        director_url.as_str()
+    );
+
+    // Another organization sees none of it.
+    let other = app
+        .other_organization("Other Ltd", "other@example.com")
+        .await;
+    let other_key = format!("GriffinAPIKey {}", other.secret.as_str());
+    for path in [
+        verification_url.clone(),
+        format!("{verification_url}/profiles"),
+        format!("{company_url}/verifications"),
+        format!("{company_url}/decisions"),
+        format!("{company_url}/history"),
+    ] {
+        assert_eq!(
+            app.call(Method::GET, &path, Some(&other_key), None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let foreign_decision = app
+        .call(Method::POST, &format!("{company_url}/decisions"), Some(&other_key), Some(json!({"verification-url": verification_url, "decision-outcome": "accepted", "decision-notes": "mine"})))
+        .await;
+    assert_eq!(foreign_decision.status, StatusCode::NOT_FOUND);
+
+    let declined = app
+        .admin(Method::POST, &format!("{company_url}/decisions"), Some(json!({"verification-url": verification_url, "decision-outcome": "declined", "decision-notes": "risk appetite"})))
+        .await;
+    assert_eq!(declined.status, StatusCode::CREATED);
+    let after = app.get(&company_url).await;
+    assert_eq!(after.body["application-status"], "declined");
+    assert_eq!(after.body["legal-person-status"], "onboarding-declined");
+    assert_eq!(
+        after.body["latest-decision"]["decision-notes"],
+        "risk appetite"
+    );
+    // Declining verifies nothing.
+    let verified = app
+        .get(&format!(
+            "{company_url}/claims?filter[verification-status][eq]=verified"
+        ))
+        .await;
+    assert_eq!(verified.body["claims"], json!([]));
+}
