@@ -130,6 +130,10 @@ fn validate_object(
     Ok(())
 }
 
+/// Lists in claims are short (countries, purposes, titles); a bound keeps a hostile request
+/// from costing much.
+pub const MAX_ITEMS: usize = 1000;
+
 fn validate_array(
     schema: &Map<String, Value>,
     value: &Value,
@@ -138,14 +142,22 @@ fn validate_array(
     let Some(items) = value.as_array() else {
         return Err(problem("Incorrect type", "Expected a list.", pointer));
     };
+    if items.len() > MAX_ITEMS {
+        return Err(problem(
+            "Invalid value",
+            format!("At most {MAX_ITEMS} items."),
+            pointer,
+        ));
+    }
     if let Some(item_schema) = schema.get("items") {
         for (i, item) in items.iter().enumerate() {
             validate(item_schema, item, &format!("{pointer}/{i}"))?;
         }
     }
     if schema.get("uniqueItems") == Some(&Value::Bool(true)) {
+        let mut seen = std::collections::HashSet::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            if items[..i].contains(item) {
+            if !seen.insert(item.to_string()) {
                 return Err(problem(
                     "Invalid value",
                     "Items must not repeat.",

@@ -62,6 +62,25 @@ pub async fn create(
                 )
                 .with_pointer("/verification-url")
             })?;
+        // Only the person's current verification, and only once: an older one was
+        // superseded by a new application, and a decision is final.
+        let latest = verifications::latest_for(&mut conn, std::slice::from_ref(&person.id)).await?;
+        if latest.first().is_some_and(|l| l.id != verification.id) {
+            return Err(ApiError::unprocessable(
+                "verification-superseded",
+                "A newer verification of this legal person exists; decide on that one.",
+            )
+            .with_pointer("/verification-url"));
+        }
+        if super::exists_for(&mut conn, &verification.id)
+            .await?
+            .is_some()
+        {
+            return Err(ApiError::conflict(
+                "verification-already-decided",
+                "This verification has been decided on already.",
+            ));
+        }
         if verification.verification_status != CHECKS_COMPLETE {
             return Err(ApiError::unprocessable(
                 "verification-not-complete",
@@ -85,6 +104,7 @@ pub async fn create(
                 organization_id: &person.organization_id,
                 legal_person_id: &person.id,
                 verification_id: &verification.id,
+                verified_from: verification.created_at,
                 outcome,
                 notes: &body.decision_notes,
                 maker: "user",

@@ -43,6 +43,8 @@ pub struct Decided<'a> {
     pub organization_id: &'a str,
     pub legal_person_id: &'a str,
     pub verification_id: &'a str,
+    /// When the verification started: only claims made by then were checked.
+    pub verified_from: Micros,
     /// [`ACCEPTED`] or [`DECLINED`].
     pub outcome: &'static str,
     pub notes: &'a str,
@@ -54,7 +56,7 @@ pub struct Decided<'a> {
 
 /// Takes a decision inside the caller's transaction: the decision, the legal person's new
 /// statuses (accepted → onboarded, declined → onboarding-declined), on acceptance its claims
-/// marked verified, and the `decision-created` event.
+/// made before the verification started marked verified, and the `decision-created` event.
 pub async fn record(
     conn: &mut Conn<'_>,
     decided: &Decided<'_>,
@@ -86,7 +88,11 @@ pub async fn record(
     )
     .await?;
     if decided.outcome == ACCEPTED {
-        dispatch!(conn, c => diesel::update(claims::table.filter(claims::legal_person_id.eq(decided.legal_person_id)))
+        dispatch!(conn, c => diesel::update(
+                claims::table
+                    .filter(claims::legal_person_id.eq(decided.legal_person_id))
+                    .filter(claims::created_at.le(decided.verified_from)),
+            )
             .set(claims::verification_status.eq(crate::claims::VERIFIED))
             .execute(c)
             .await)?;
@@ -102,6 +108,16 @@ pub async fn record(
 pub async fn insert(conn: &mut Conn<'_>, row: &DecisionRow) -> QueryResult<()> {
     dispatch!(conn, c => diesel::insert_into(decisions::table).values(row).execute(c).await)?;
     Ok(())
+}
+
+/// Whether the verification has been decided on.
+pub async fn exists_for(conn: &mut Conn<'_>, verification_id: &str) -> QueryResult<Option<String>> {
+    dispatch!(conn, c => decisions::table
+        .filter(decisions::verification_id.eq(verification_id))
+        .select(decisions::decision_outcome)
+        .first(c)
+        .await
+        .optional())
 }
 
 /// All of a legal person's decisions, oldest first.

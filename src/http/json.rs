@@ -85,7 +85,37 @@ fn is_json_content_type(request: &HttpRequest) -> bool {
 }
 
 /// Deserializes `body`, turning serde's errors into 400s with a JSON pointer.
+/// Whether a JSON text holds a NUL character (raw or as `\u0000`): PostgreSQL's text cannot
+/// store one, and no field of this API has a use for it.
+fn contains_nul(body: &[u8]) -> bool {
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            0 => return true,
+            b'\\' => {
+                if body.get(i + 1) == Some(&b'u')
+                    && body.get(i + 2..i + 6).is_some_and(|hex| hex == b"0000")
+                {
+                    return true;
+                }
+                i += 2;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if contains_nul(body) {
+        return Err(ApiError::invalid_body(
+            "Invalid value",
+            "Text must not contain NUL characters.",
+            "",
+        ));
+    }
     // serde's derived structs also accept arrays (fields by position); a request body is an
     // object, so anything else is refused up front.
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
@@ -262,6 +292,21 @@ mod tests {
         let error = error_of("[]");
         assert_eq!(error.title, "Incorrect type");
         assert_eq!(pointer_of(&error), Some(""));
+    }
+
+    #[test]
+    fn nul_characters_are_refused() {
+        assert!(contains_nul(br#"{"a": "x\u0000y"}"#));
+        assert!(contains_nul(b"{\"a\": \"x\0\"}"));
+        assert!(
+            !contains_nul(br#"{"a": "x\\u0000"}"#),
+            "an escaped backslash, then text"
+        );
+        assert!(!contains_nul(br#"{"a": "\u0001"}"#));
+        assert_eq!(
+            error_of(r#"{"api-key-name": "a\u0000"}"#).title,
+            "Invalid value"
+        );
     }
 
     #[test]

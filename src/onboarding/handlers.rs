@@ -87,6 +87,10 @@ fn with_pointers(claims: Vec<ValidClaim>, base: &str) -> Vec<(ValidClaim, String
         .collect()
 }
 
+/// Directors, persons with significant control and the like of one company: a bound keeps
+/// one request's transaction short.
+const MAX_RELATED: usize = 100;
+
 /// `POST /v0/organizations/{organization-id}/onboarding/applications` (`legal-persons:write`):
 /// one of the reliance workflows; everything the workflow needs must be in the request.
 pub async fn create(
@@ -102,6 +106,13 @@ pub async fn create(
         })?;
     crate::organizations::check_display_name(&body.subject_profile.display_name)
         .map_err(|e| e.with_pointer("/subject-profile/display-name"))?;
+    if body.related_profiles.len() > MAX_RELATED {
+        return Err(ApiError::invalid_body(
+            "Invalid value",
+            format!("At most {MAX_RELATED} related profiles."),
+            "/related-profiles",
+        ));
+    }
     let subject_claims = check_all(&body.subject_profile.claims, "/subject-profile/claims")?;
     let mut related_claims = Vec::new();
     for (i, related) in body.related_profiles.iter().enumerate() {

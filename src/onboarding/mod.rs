@@ -74,7 +74,14 @@ pub async fn advance_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
         let mut conn = db.read().await?;
         let mut conn = conn.conn();
         dispatch!(&mut conn, c => applications::table
-            .filter(applications::onboarding_application_status.eq_any([SUBMITTED, PROCESSING]))
+            .filter(
+                applications::onboarding_application_status.eq(PROCESSING).or(
+                    applications::onboarding_application_status
+                        .eq(SUBMITTED)
+                        .and(applications::due_at.le(now)),
+                ),
+            )
+            .order(applications::updated_at.asc())
             .select(ApplicationRow::as_select())
             .limit(100)
             .load(c)
@@ -92,16 +99,33 @@ pub async fn advance_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
 }
 
 async fn advance(conn: &mut Conn<'_>, row: &ApplicationRow, now: Micros) -> QueryResult<bool> {
+    let mut decide_for_system: Option<Micros> = None;
     let (next, outcome) = match row.onboarding_application_status.as_str() {
         SUBMITTED if row.due_at.is_some_and(|due| due <= now) => (PROCESSING, None),
         PROCESSING => {
-            let checked = verifications::find(conn, &row.verification_id)
-                .await?
-                .is_some_and(|v| v.verification_status == verifications::CHECKS_COMPLETE);
-            if !checked {
+            let Some(verification) = verifications::find(conn, &row.verification_id).await? else {
+                return Ok(false);
+            };
+            if verification.verification_status != verifications::CHECKS_COMPLETE {
                 return Ok(false);
             }
-            (COMPLETE, Some(decisions::ACCEPTED))
+            // Behind the organization's lock, as user decisions are: if the organization
+            // decided first, the application completes with its decision, not the system's.
+            crate::organizations::lock(conn, &row.organization_id).await?;
+            match decisions::exists_for(conn, &verification.id).await? {
+                Some(outcome) => (
+                    COMPLETE,
+                    Some(if outcome == decisions::ACCEPTED {
+                        decisions::ACCEPTED
+                    } else {
+                        decisions::DECLINED
+                    }),
+                ),
+                None => {
+                    decide_for_system = Some(verification.created_at);
+                    (COMPLETE, Some(decisions::ACCEPTED))
+                }
+            }
         }
         _ => return Ok(false),
     };
@@ -121,13 +145,14 @@ async fn advance(conn: &mut Conn<'_>, row: &ApplicationRow, now: Micros) -> Quer
     if changed == 0 {
         return Ok(false);
     }
-    if let Some(outcome) = outcome {
+    if let (Some(outcome), Some(verified_from)) = (outcome, decide_for_system) {
         decisions::record(
             conn,
             &Decided {
                 organization_id: &row.organization_id,
                 legal_person_id: &row.legal_person_id,
                 verification_id: &row.verification_id,
+                verified_from,
                 outcome,
                 notes: "auto-accepted: onboarded under reliance",
                 maker: "system",

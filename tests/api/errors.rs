@@ -144,6 +144,21 @@ async fn wrong_content_types_are_415_and_unacceptable_accepts_406() {
 }
 
 #[actix_web::test]
+async fn nul_characters_are_400() {
+    let app = TestApp::new().await;
+    let response = app
+        .send(
+            TestRequest::post()
+                .uri(&format!("{}/legal-persons", app.organization_url))
+                .insert_header(("Authorization", app.auth()))
+                .insert_header(("Content-Type", "application/json"))
+                .set_payload(r#"{"display-name": "A\u0000", "legal-person-type": "individual"}"#),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+}
+
+#[actix_web::test]
 async fn oversize_bodies_are_413() {
     let app = TestApp::new().await;
     let name = "x".repeat(300 * 1024);

@@ -141,3 +141,53 @@ async fn applications_are_refused_when_incomplete_or_not_reliance() {
         .await;
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
 }
+
+/// If the organization decides before the worker completes the application, its decision
+/// stands: the system never overrides it.
+#[actix_web::test]
+async fn an_organizations_own_decision_wins_over_the_automatic_one() {
+    let app = TestApp::new().await;
+    let created = app
+        .admin(Method::POST, &format!("{}/onboarding/applications", app.organization_url),
+            Some(json!({"workflow-url": workflow(&app, "Reliance: individual").await, "subject-profile": {"display-name": "Ada", "claims": person_claims()}})))
+        .await;
+    let url = created.body["onboarding-application-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    // Only the verification moves on, twice, to checks-complete.
+    for _ in 0..2 {
+        hyperbank::verifications::advance_due(&app.db, app.clock.now(), 0)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let legal_persons = app
+        .get(&format!("{}/legal-persons", app.organization_url))
+        .await;
+    let ada_url = legal_persons.body["legal-persons"][0]["legal-person-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let verifications = app.get(&format!("{ada_url}/verifications")).await;
+    let verification_url = verifications.body["verifications"][0]["verification-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let declined = app
+        .admin(Method::POST, &format!("{ada_url}/decisions"), Some(json!({"verification-url": verification_url, "decision-outcome": "declined", "decision-notes": "no"})))
+        .await;
+    assert_eq!(declined.status, StatusCode::CREATED);
+    app.run_worker().await;
+    let done = app.get(&url).await;
+    assert_eq!(done.body["onboarding-application-status"], "complete");
+    assert_eq!(done.body["decision-outcome"], "declined");
+    assert_eq!(
+        app.get(&ada_url).await.body["legal-person-status"],
+        "onboarding-declined"
+    );
+    let decisions = app.get(&format!("{ada_url}/decisions")).await;
+    assert_eq!(
+        decisions.body["decisions"].as_array().map(Vec::len),
+        Some(1)
+    );
+}

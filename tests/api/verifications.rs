@@ -420,3 +420,62 @@ async fn a_corporation_with_a_director_is_verified_then_declined() {
         .await;
     assert_eq!(verified.body["claims"], json!([]));
 }
+
+#[actix_web::test]
+async fn decisions_are_final_and_only_on_the_current_verification() {
+    let app = TestApp::new().await;
+    let individual = workflow_url(&app, "Sample individual workflow").await;
+    let ada = person(&app, "individual", individual_claims()).await;
+    let ada_url = ada["legal-person-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let verifications_url = format!("{ada_url}/verifications");
+    let start = || {
+        app.admin(
+            Method::POST,
+            &verifications_url,
+            Some(json!({"workflow-url": individual})),
+        )
+    };
+    let first = start().await.body["verification-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    app.run_worker().await;
+    // A claim made after the verification started was not checked by it.
+    let late = app
+        .admin(
+            Method::POST,
+            &format!("{ada_url}/claims"),
+            Some(json!({"claim-type": "nationality", "nationality": "GB"})),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CREATED);
+    let decide = |verification: String| {
+        let app = &app;
+        let url = format!("{ada_url}/decisions");
+        async move {
+            app.admin(Method::POST, &url, Some(json!({"verification-url": verification, "decision-outcome": "accepted", "decision-notes": "ok"}))).await
+        }
+    };
+    assert_eq!(decide(first.clone()).await.status, StatusCode::CREATED);
+    let claims = app.get(&format!("{ada_url}/claims")).await;
+    let unverified: Vec<_> = claims.body["claims"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .filter(|x| x["verification-status"] == "unverified")
+                .filter_map(|x| x["claim-type"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(unverified, ["nationality"]);
+    let twice = decide(first.clone()).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    assert_eq!(twice.error_title(), "verification-already-decided");
+    // A newer verification supersedes the old one.
+    assert_eq!(start().await.status, StatusCode::CREATED);
+    let stale = decide(first).await;
+    assert_eq!(stale.error_title(), "verification-superseded");
+}
