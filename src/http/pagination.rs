@@ -238,6 +238,37 @@ impl<T> Page<T> {
         }
     }
 
+    /// The page of a list held in memory (a handful of items assembled from several
+    /// tables, or defined in code), cut exactly as [`paginate!`] cuts a query.
+    pub fn from_memory(
+        mut items: Vec<T>,
+        request: &PageRequest,
+        key: impl Fn(&T) -> Cursor,
+    ) -> Self {
+        let ascending = request.scan_ascending();
+        items.sort_by(|a, b| {
+            let (a, b) = (key(a), key(b));
+            (a.key, a.id).cmp(&(b.key, b.id))
+        });
+        if !ascending {
+            items.reverse();
+        }
+        let limit = usize::try_from(request.fetch_limit()).unwrap_or(usize::MAX);
+        let rows: Vec<T> = items
+            .into_iter()
+            .filter(|item| {
+                let at = key(item);
+                match request.boundary() {
+                    None => true,
+                    Some(c) if ascending => (at.key, at.id.as_str()) > (c.key, c.id.as_str()),
+                    Some(c) => (at.key, at.id.as_str()) < (c.key, c.id.as_str()),
+                }
+            })
+            .take(limit)
+            .collect();
+        Page::from_rows(rows, request, key)
+    }
+
     /// The same page with its items replaced (by views built from them elsewhere).
     pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
         Page {

@@ -397,22 +397,7 @@ pub async fn history(
         }
         entries.push(HistoryEntry { at, key, body });
     }
-    // Keyset paging over the few entries a person has, as the database would do it.
-    let ascending = page_request.scan_ascending();
-    entries.sort_by(|a, b| (a.at, &a.key).cmp(&(b.at, &b.key)));
-    if !ascending {
-        entries.reverse();
-    }
-    let rows: Vec<HistoryEntry> = entries
-        .into_iter()
-        .filter(|e| match page_request.boundary() {
-            None => true,
-            Some(c) if ascending => (e.at, e.key.as_str()) > (c.key, c.id.as_str()),
-            Some(c) => (e.at, e.key.as_str()) < (c.key, c.id.as_str()),
-        })
-        .take(usize::try_from(page_request.fetch_limit()).unwrap_or(usize::MAX))
-        .collect();
-    let page = crate::http::Page::from_rows(rows, &page_request, |e| {
+    let page = crate::http::Page::from_memory(entries, &page_request, |e| {
         crate::http::pagination::Cursor::new(e.at, &e.key)
     });
     let page = page.map(|e| e.body);

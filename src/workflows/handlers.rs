@@ -10,7 +10,7 @@ use crate::ids::{OrganizationKind, WorkflowKind};
 use crate::organizations;
 use crate::roles::Permission;
 
-/// `GET /v0/organizations/{organization-id}/workflows`: six workflows, one page.
+/// `GET /v0/organizations/{organization-id}/workflows`: the organization's six workflows.
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
@@ -28,19 +28,13 @@ pub async fn list(
     let organization = organizations::find(&mut conn, organization_id.as_str())
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let items: Vec<WorkflowView> = WORKFLOWS
-        .iter()
-        .map(|w| WorkflowView::new(w, &organization.id, organization.created_at))
-        .collect();
-    // All six fit any page size above five; a smaller page still gets them all, since they
-    // share one creation instant and have no order a cursor could resume.
-    let _ = page_request;
-    let page = Page {
-        items,
-        prev: None,
-        next: None::<Cursor>,
-        sort: crate::http::pagination::CREATED_AT,
-    };
+    let page = Page::from_memory(WORKFLOWS.iter().collect(), &page_request, |w| {
+        Cursor::new(
+            organization.created_at,
+            super::id_of(&organization.id, w.key).as_str(),
+        )
+    })
+    .map(|w| WorkflowView::new(w, &organization.id, organization.created_at));
     Ok(ok(&ListBody::new(
         "workflows",
         page,

@@ -50,6 +50,31 @@ async fn verify_then_accept() {
         workflows.body["workflows"].as_array().map(Vec::len),
         Some(6)
     );
+    // Paged, every workflow comes once.
+    let first = app
+        .get(&format!("{}/workflows?page[size]=4", app.organization_url))
+        .await;
+    assert_eq!(first.body["workflows"].as_array().map(Vec::len), Some(4));
+    let rest = app
+        .get(first.body["links"]["next"].as_str().unwrap_or_default())
+        .await;
+    assert_eq!(rest.body["workflows"].as_array().map(Vec::len), Some(2));
+    let mut seen: Vec<String> = first.body["workflows"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .chain(
+            rest.body["workflows"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        )
+        .map(|w| w["workflow-url"].to_string())
+        .collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 6);
     let individual = workflow_url(&app, "Sample individual workflow").await;
     let fetched = app.get(&individual).await;
     assert_eq!(
