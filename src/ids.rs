@@ -137,6 +137,7 @@ id_kinds! {
     InvitationKind => InvitationId, "iv";
     ClaimKind => ClaimId, "cl";
     WorkflowKind => WorkflowId, "wf";
+    BankProductKind => BankProductId, "bp";
     VerificationKind => VerificationId, "vn";
     DecisionKind => DecisionId, "dc";
     OnboardingApplicationKind => OnboardingApplicationId, "oa";

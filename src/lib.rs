@@ -4,6 +4,7 @@
 //! it, so the tests exercise exactly what is served.
 
 pub mod api_keys;
+pub mod bank_products;
 pub mod bootstrap;
 pub mod claims;
 pub mod companies_house;

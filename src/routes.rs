@@ -6,8 +6,9 @@ use actix_web::web::{self, to};
 
 use crate::http::Endpoint;
 use crate::{
-    api_keys, claims, companies_house, decisions, events, invitations, legal_persons, memberships,
-    navigation, onboarding, organizations, roles, sessions, users, verifications, workflows,
+    api_keys, bank_products, claims, companies_house, decisions, events, invitations,
+    legal_persons, memberships, navigation, onboarding, organizations, roles, sessions, users,
+    verifications, workflows,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -45,7 +46,11 @@ pub fn endpoints() -> Vec<Endpoint> {
             .get(to(workflows::handlers::list)),
         Endpoint::new("/v0/organizations/{organization-id}/onboarding/applications")
             .post(to(onboarding::handlers::create)),
+        Endpoint::new("/v0/organizations/{organization-id}/bank/products")
+            .get(to(bank_products::handlers::list)),
         Endpoint::new("/v0/organizations/{organization-id}/events").get(to(events::handlers::list)),
+        // Bank products
+        Endpoint::new("/v0/bank/products/{bank-product-id}").get(to(bank_products::handlers::get)),
         // Companies House
         Endpoint::new("/v0/companies-house/companies/{company-number}")
             .get(to(companies_house::handlers::get)),
