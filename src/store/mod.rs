@@ -364,15 +364,6 @@ impl Db {
             Pools::Sqlite(pool) => Pooled::Sqlite(pool.get().await.map_err(pool_error)?),
         })
     }
-
-    /// Connections currently open and idle in the pool (for diagnostics and benchmarks).
-    pub fn pool_status(&self) -> (usize, usize) {
-        let status = match &self.pools {
-            Pools::Postgres(pool) => pool.status(),
-            Pools::Sqlite(pool) => pool.status(),
-        };
-        (status.size, status.available)
-    }
 }
 
 /// Builds a deadpool pool of either connection type (a macro: the two managers share no
