@@ -9,6 +9,7 @@ use std::marker::PhantomData;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
 
 /// Length of the encoded random part: 16 bytes → 22 base64url characters.
 const ENCODED_LEN: usize = 22;
@@ -40,6 +41,16 @@ impl<K: IdKind> Id<K> {
             text,
             kind: PhantomData,
         }
+    }
+
+    /// A fixed id derived from a name: the first 16 bytes of the name's SHA-256. For things
+    /// defined in code (built-in roles, each organization's workflows and bank products) whose
+    /// ids must stay the same without being stored.
+    pub fn derived(name: &str) -> Self {
+        let digest = Sha256::digest(name.as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Self::from_bytes(bytes)
     }
 
     /// Parses the text form; `None` for anything that is not an id of this kind.

@@ -6,7 +6,6 @@ pub mod handlers;
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::ids::{BankProductId, OrganizationId};
 use crate::time;
@@ -57,10 +56,7 @@ pub static BANK_PRODUCTS: [BankProduct; 5] = [
 
 /// The id of the organization's copy of a product.
 pub fn id_of(organization_id: &str, class: &str) -> BankProductId {
-    let digest = Sha256::digest(format!("hyperbank bank product {organization_id} {class}"));
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    BankProductId::from_bytes(bytes)
+    BankProductId::derived(&format!("hyperbank bank product {organization_id} {class}"))
 }
 
 /// The product with this id among the given organizations' products, with its organization.
@@ -68,12 +64,12 @@ pub fn find<'a>(
     id: &str,
     organization_ids: &'a [String],
 ) -> Option<(&'static BankProduct, &'a str)> {
-    organization_ids.iter().find_map(|organization_id| {
-        BANK_PRODUCTS
-            .iter()
-            .find(|product| id_of(organization_id, product.class) == *id)
-            .map(|product| (product, organization_id.as_str()))
-    })
+    crate::organizations::find_in_catalogue(
+        &BANK_PRODUCTS,
+        id,
+        organization_ids,
+        |organization, p| id_of(organization, p.class),
+    )
 }
 
 #[derive(Debug, Serialize)]

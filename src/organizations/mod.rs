@@ -33,6 +33,22 @@ pub struct OrganizationRow {
 
 pub const TEST_MODE: &str = "test-mode";
 
+/// The item of a per-organization catalogue defined in code (workflows, bank products) whose
+/// id, as derived for one of `organization_ids` by `id_of`, is `id`; with that organization.
+pub fn find_in_catalogue<'a, T, K: crate::ids::IdKind>(
+    items: &'static [T],
+    id: &str,
+    organization_ids: &'a [String],
+    id_of: impl Fn(&str, &T) -> crate::ids::Id<K>,
+) -> Option<(&'static T, &'a str)> {
+    organization_ids.iter().find_map(|organization_id| {
+        items
+            .iter()
+            .find(|item| id_of(organization_id, item) == *id)
+            .map(|item| (item, organization_id.as_str()))
+    })
+}
+
 /// Display names (of organizations, roles, legal persons) are 1–64 characters, as Griffin's
 /// schema says, and not only spaces.
 pub fn valid_display_name(name: &str) -> bool {

@@ -8,7 +8,6 @@ pub mod handlers;
 use std::sync::OnceLock;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::ids::RoleId;
 use crate::urls;
@@ -147,10 +146,8 @@ fn builtin_ids() -> &'static [(RoleId, &'static BuiltinRole)] {
         BUILTIN_ROLES
             .iter()
             .map(|role| {
-                let digest = Sha256::digest(format!("hyperbank built-in role {}", role.key));
-                let mut bytes = [0u8; 16];
-                bytes.copy_from_slice(&digest[..16]);
-                (RoleId::from_bytes(bytes), role)
+                let id = RoleId::derived(&format!("hyperbank built-in role {}", role.key));
+                (id, role)
             })
             .collect()
     })

@@ -9,7 +9,6 @@ pub mod handlers;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::ids::WorkflowId;
 use crate::time;
@@ -163,19 +162,13 @@ impl Workflow {
 
 /// The id of the organization's copy of a workflow.
 pub fn id_of(organization_id: &str, key: &str) -> WorkflowId {
-    let digest = Sha256::digest(format!("hyperbank workflow {organization_id} {key}"));
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    WorkflowId::from_bytes(bytes)
+    WorkflowId::derived(&format!("hyperbank workflow {organization_id} {key}"))
 }
 
 /// The workflow with this id among the given organizations' workflows, with its organization.
 pub fn find<'a>(id: &str, organization_ids: &'a [String]) -> Option<(&'static Workflow, &'a str)> {
-    organization_ids.iter().find_map(|organization_id| {
-        WORKFLOWS
-            .iter()
-            .find(|workflow| id_of(organization_id, workflow.key) == *id)
-            .map(|workflow| (workflow, organization_id.as_str()))
+    crate::organizations::find_in_catalogue(&WORKFLOWS, id, organization_ids, |organization, w| {
+        id_of(organization, w.key)
     })
 }
 
