@@ -187,17 +187,7 @@ pub async fn create(
                 .collect();
             add_claims(&mut conn, &subject, &ties).await?;
         }
-        let lacking =
-            verifications::handlers::missing_claims(&mut conn, &subject, workflow).await?;
-        if !lacking.is_empty() {
-            return Err(ApiError::unprocessable(
-                "missing-claims",
-                format!(
-                    "The workflow needs claims that are missing — {}.",
-                    lacking.join("; ")
-                ),
-            ));
-        }
+        verifications::require_claims(&mut conn, &subject, workflow).await?;
         let verification = verifications::start(
             &mut conn,
             organization_id.as_str(),

@@ -1,16 +1,14 @@
-use std::collections::BTreeSet;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::{VerificationRow, VerificationView};
 use crate::AppState;
-use crate::claims::{self, ClaimRow};
+use crate::claims::{self};
 use crate::http::{
     ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, list_request, ok,
 };
-use crate::ids::{LegalPersonKind, WorkflowKind};
+use crate::ids::WorkflowKind;
 use crate::legal_persons::LegalPersonRow;
 use crate::roles::Permission;
 use crate::store::Conn;
@@ -20,63 +18,6 @@ use crate::{urls, workflows};
 #[serde(rename_all = "kebab-case")]
 pub struct StartVerification {
     workflow_url: String,
-}
-
-/// Claim types among `required` that `claims` lack.
-fn missing(required: &[&str], claims: &[ClaimRow]) -> Vec<String> {
-    let present: BTreeSet<&str> = claims.iter().map(|c| c.claim_type.as_str()).collect();
-    required
-        .iter()
-        .filter(|t| !present.contains(**t))
-        .map(|t| t.to_string())
-        .collect()
-}
-
-/// The legal persons a corporation's `director` and `person-with-significant-control`
-/// claims name.
-fn related_people(claims: &[ClaimRow]) -> Vec<String> {
-    let mut ids = Vec::new();
-    for claim in claims {
-        if claim.claim_type != "director" && claim.claim_type != "person-with-significant-control" {
-            continue;
-        }
-        let url = serde_json::from_str::<Value>(&claim.body)
-            .ok()
-            .and_then(|b| {
-                b.get("legal-person-url")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            });
-        if let Some(id) = url.and_then(|u| urls::parse::<LegalPersonKind>(&u, "/v0/legal-persons"))
-            && !ids.contains(&id.to_string())
-        {
-            ids.push(id.to_string());
-        }
-    }
-    ids
-}
-
-/// Every claim the workflow needs and the subject (and, for a corporation, each of its
-/// directors and persons with significant control) lacks, as `who: types` lines.
-pub async fn missing_claims(
-    conn: &mut Conn<'_>,
-    person: &LegalPersonRow,
-    workflow: &workflows::Workflow,
-) -> ApiResult<Vec<String>> {
-    let own = claims::all_of(conn, &person.id).await?;
-    let mut report = Vec::new();
-    let subject = missing(workflow.subject_requirements(), &own);
-    if !subject.is_empty() {
-        report.push(format!("{}: {}", person.id, subject.join(", ")));
-    }
-    for related in related_people(&own) {
-        let theirs = claims::all_of(conn, &related).await?;
-        let lacking = missing(workflow.related_requirements(), &theirs);
-        if !lacking.is_empty() {
-            report.push(format!("{related}: {}", lacking.join(", ")));
-        }
-    }
-    Ok(report)
 }
 
 /// `POST /v0/legal-persons/{legal-person-id}/verifications`
@@ -119,16 +60,7 @@ pub async fn create(
                 "A verification of this legal person is already in progress.",
             ));
         }
-        let lacking = missing_claims(&mut conn, &person, workflow).await?;
-        if !lacking.is_empty() {
-            return Err(ApiError::unprocessable(
-                "missing-claims",
-                format!(
-                    "The workflow needs claims that are missing — {}.",
-                    lacking.join("; ")
-                ),
-            ));
-        }
+        super::require_claims(&mut conn, &person, workflow).await?;
         super::start(
             &mut conn,
             &person.organization_id,
@@ -226,7 +158,7 @@ pub async fn profiles(
         .ok_or_else(ApiError::not_found)?;
     let own_claims = claims::all_of(&mut conn, &subject.id).await?;
     let mut related = Vec::new();
-    for id in related_people(&own_claims) {
+    for id in super::related_people(&own_claims) {
         if let Some(person) = crate::legal_persons::find(&mut conn, &id).await? {
             related.push(profile(&mut conn, person).await?);
         }

@@ -5,20 +5,27 @@
 
 pub mod handlers;
 
+use std::collections::BTreeSet;
+
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
+use serde_json::Value;
 
+use crate::claims::{self, ClaimRow};
 use crate::dispatch;
 use crate::events;
 use crate::http::pagination::Cursor;
 use crate::http::{Page, PageRequest};
+use crate::ids::LegalPersonKind;
 use crate::ids::{LegalPersonId, VerificationId, WorkflowId};
+use crate::legal_persons::LegalPersonRow;
 use crate::paginate;
 use crate::store::schema::{legal_persons, verifications};
 use crate::store::{Conn, Db};
 use crate::time::{self, Micros};
 use crate::urls;
+use crate::workflows;
 
 pub const PENDING: &str = "pending";
 pub const IN_PROGRESS: &str = "in-progress";
@@ -236,6 +243,83 @@ pub async fn latest_for(
         latest.insert(row.legal_person_id.clone(), row);
     }
     Ok(latest.into_values().collect())
+}
+
+/// Claim types among `required` that `claims` lack.
+fn missing(required: &[&str], claims: &[ClaimRow]) -> Vec<String> {
+    let present: BTreeSet<&str> = claims.iter().map(|c| c.claim_type.as_str()).collect();
+    required
+        .iter()
+        .filter(|t| !present.contains(**t))
+        .map(|t| t.to_string())
+        .collect()
+}
+
+/// The legal persons a corporation's `director` and `person-with-significant-control`
+/// claims name.
+pub fn related_people(claims: &[ClaimRow]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for claim in claims {
+        if claim.claim_type != "director" && claim.claim_type != "person-with-significant-control" {
+            continue;
+        }
+        let url = serde_json::from_str::<Value>(&claim.body)
+            .ok()
+            .and_then(|b| {
+                b.get("legal-person-url")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            });
+        if let Some(id) = url.and_then(|u| urls::parse::<LegalPersonKind>(&u, "/v0/legal-persons"))
+            && !ids.contains(&id.to_string())
+        {
+            ids.push(id.to_string());
+        }
+    }
+    ids
+}
+
+/// Every claim the workflow needs and the subject (and, for a corporation, each of its
+/// directors and persons with significant control) lacks, as `who: types` lines.
+pub async fn missing_claims(
+    conn: &mut Conn<'_>,
+    person: &LegalPersonRow,
+    workflow: &workflows::Workflow,
+) -> QueryResult<Vec<String>> {
+    let own = claims::all_of(conn, &person.id).await?;
+    let mut report = Vec::new();
+    let subject = missing(workflow.subject_requirements(), &own);
+    if !subject.is_empty() {
+        report.push(format!("{}: {}", person.id, subject.join(", ")));
+    }
+    for related in related_people(&own) {
+        let theirs = claims::all_of(conn, &related).await?;
+        let lacking = missing(workflow.related_requirements(), &theirs);
+        if !lacking.is_empty() {
+            report.push(format!("{related}: {}", lacking.join(", ")));
+        }
+    }
+    Ok(report)
+}
+
+/// 422 `missing-claims` naming every claim the workflow needs and lacks, for the subject and
+/// its related people.
+pub async fn require_claims(
+    conn: &mut Conn<'_>,
+    person: &LegalPersonRow,
+    workflow: &workflows::Workflow,
+) -> Result<(), crate::http::ApiError> {
+    let lacking = missing_claims(conn, person, workflow).await?;
+    if lacking.is_empty() {
+        return Ok(());
+    }
+    Err(crate::http::ApiError::unprocessable(
+        "missing-claims",
+        format!(
+            "The workflow needs claims that are missing — {}.",
+            lacking.join("; ")
+        ),
+    ))
 }
 
 pub async fn list(
