@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::api_keys::secret::ApiKeySecret;
 use crate::api_keys::{self, ApiKeyRow, CreateError};
 use crate::ids::{ApiKeyId, OrganizationId, UserId};
+use crate::money::MinorUnits;
 use crate::organizations::{self, OrganizationRow};
 use crate::store::{Db, StoreError};
 use crate::urls;
@@ -76,6 +77,7 @@ pub async fn create_organization(
     email: &str,
     secret: Option<ApiKeySecret>,
     password: Option<&str>,
+    test_money: MinorUnits,
 ) -> Result<Bootstrapped, BootstrapError> {
     if !organizations::valid_display_name(organization_name) {
         return Err(BootstrapError::OrganizationName);
@@ -98,6 +100,7 @@ pub async fn create_organization(
         email,
         &secret,
         password_hash.as_deref(),
+        test_money,
     )
     .await;
     let (organization, user, api_key) = tx.finish(result).await?;
@@ -115,13 +118,14 @@ async fn provision(
     email: &str,
     secret: &ApiKeySecret,
     password_hash: Option<&str>,
+    test_money: MinorUnits,
 ) -> Result<(OrganizationRow, UserRow, ApiKeyRow), BootstrapError> {
     let mut user = users::find_or_create(conn, email).await?;
     if let Some(hash) = password_hash {
         users::set_password(conn, &user.id, hash).await?;
         user.password_hash = Some(hash.to_string());
     }
-    let (organization, _) = organizations::provision(conn, organization_name, &user.id).await?;
+    let (organization, _) = organizations::provision(conn, organization_name, &user.id, test_money).await?;
     let api_key = api_keys::insert(conn, &organization.id, &user.id, secret).await?;
     Ok((organization, user, api_key))
 }
@@ -130,13 +134,14 @@ async fn provision(
 pub async fn sandbox_if_empty(
     db: &Db,
     secret: Option<ApiKeySecret>,
+    test_money: MinorUnits,
 ) -> Result<Option<Bootstrapped>, BootstrapError> {
     let mut conn = db.read().await?;
     if organizations::any_exist(&mut conn.conn()).await? {
         return Ok(None);
     }
     drop(conn);
-    create_organization(db, SANDBOX_ORGANIZATION, SANDBOX_EMAIL, secret, None)
+    create_organization(db, SANDBOX_ORGANIZATION, SANDBOX_EMAIL, secret, None, test_money)
         .await
         .map(Some)
 }

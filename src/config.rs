@@ -5,7 +5,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::money::MinorUnits;
+
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hyperbank.sqlite3";
+/// £1,000.00, as Griffin's sandbox gives.
+pub const DEFAULT_TEST_MONEY: MinorUnits = MinorUnits(100_000);
 
 #[derive(Debug, Parser)]
 #[command(
@@ -16,6 +20,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://hyperbank.sqlite3";
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseArgs,
+
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -32,6 +39,24 @@ pub struct DatabaseArgs {
     pub pool_size: usize,
 }
 
+/// What every new test-mode account receives, for `serve` and `bootstrap` alike.
+#[derive(Debug, Args, Clone)]
+pub struct SandboxArgs {
+    /// Test money credited to every test-mode account when it opens, as a decimal in pounds
+    /// (`0` for none).
+    #[arg(long, env = "HYPERBANK_TEST_MONEY", default_value = "1000.00", global = true,
+          value_parser = parse_test_money)]
+    pub test_money: MinorUnits,
+}
+
+fn parse_test_money(text: &str) -> Result<MinorUnits, String> {
+    match MinorUnits::parse_decimal(text) {
+        Ok(amount) if amount.0 >= 0 => Ok(amount),
+        Ok(_) => Err("must not be negative".to_string()),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run pending migrations, then serve the API (the default).
@@ -40,6 +65,8 @@ pub enum Command {
     Migrate,
     /// Create a test-mode organization, its first user and an API key.
     Bootstrap(BootstrapArgs),
+    /// Check every ledger invariant over the whole database; exits non-zero on a breach.
+    VerifyLedger,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -71,6 +98,7 @@ impl Default for ServeArgs {
                 session_ttl: Settings::default().session_ttl.as_secs(),
                 invitation_ttl: Settings::default().invitation_ttl.as_secs(),
                 verification_ms: 1000,
+                account_opening_ms: 500,
             },
         }
     }
@@ -106,6 +134,10 @@ pub struct Settings {
     /// How long a sandbox verification takes from `pending` to `checks-complete` (two steps
     /// of half this each); zero completes it at the worker's next pass.
     pub verification_duration: Duration,
+    /// How long a new bank account stays `opening`; zero opens it in the request itself.
+    pub account_opening: Duration,
+    /// Credited to every test-mode account when it opens.
+    pub test_money: MinorUnits,
 }
 
 impl Settings {
@@ -120,6 +152,8 @@ impl Default for Settings {
             session_ttl: Duration::from_secs(24 * 3600),
             invitation_ttl: Duration::from_secs(7 * 24 * 3600),
             verification_duration: Duration::from_secs(1),
+            account_opening: Duration::from_millis(500),
+            test_money: DEFAULT_TEST_MONEY,
         }
     }
 }
@@ -137,11 +171,17 @@ pub struct SettingsArgs {
     /// How long a sandbox verification takes to reach checks-complete, in milliseconds.
     #[arg(long, env = "HYPERBANK_VERIFICATION_MS", default_value_t = 1000)]
     pub verification_ms: u64,
+
+    /// How long a new bank account takes to open, in milliseconds (0: at once).
+    #[arg(long, env = "HYPERBANK_ACCOUNT_OPENING_MS", default_value_t = 500)]
+    pub account_opening_ms: u64,
 }
 
 impl SettingsArgs {
-    pub fn settings(&self) -> Settings {
+    pub fn settings(&self, sandbox: &SandboxArgs) -> Settings {
         Settings {
+            account_opening: Duration::from_millis(self.account_opening_ms),
+            test_money: sandbox.test_money,
             session_ttl: Duration::from_secs(self.session_ttl),
             invitation_ttl: Duration::from_secs(self.invitation_ttl),
             verification_duration: Duration::from_millis(self.verification_ms),

@@ -153,6 +153,15 @@ id_kinds! {
     DecisionKind => DecisionId, "dc";
     OnboardingApplicationKind => OnboardingApplicationId, "oa";
     SessionKind => SessionId, "ss";
+    BankAccountKind => BankAccountId, "ba";
+    TransactionKind => TransactionId, "tr";
+    PaymentKind => PaymentId, "pm";
+    AdmissionKind => AdmissionId, "pa";
+    HoldKind => HoldId, "ho";
+    RestrictionKind => RestrictionId, "ri";
+    // Ours: a ledger entry (the postings of one movement) and a restriction's history item.
+    LedgerEntryKind => LedgerEntryId, "le";
+    RestrictionEventKind => RestrictionEventId, "rv";
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! it, so the tests exercise exactly what is served.
 
 pub mod api_keys;
+pub mod bank_accounts;
 pub mod bank_products;
 pub mod bootstrap;
 pub mod claims;
@@ -11,18 +12,23 @@ pub mod companies_house;
 pub mod config;
 pub mod decisions;
 pub mod events;
+pub mod holds;
 pub mod http;
 pub mod ids;
 pub mod invitations;
+pub mod ledger;
 pub mod legal_persons;
 pub mod memberships;
 pub mod money;
 pub mod navigation;
 pub mod onboarding;
 pub mod organizations;
+pub mod payments;
+pub mod restrictions;
 pub mod roles;
 pub mod routes;
 pub mod sessions;
+pub mod simulation;
 pub mod store;
 pub mod time;
 pub mod urls;

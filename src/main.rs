@@ -7,7 +7,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 use hyperbank::api_keys::secret::ApiKeySecret;
-use hyperbank::config::{BootstrapArgs, Cli, Command, DatabaseArgs, ServeArgs};
+use hyperbank::config::{BootstrapArgs, Cli, Command, DatabaseArgs, SandboxArgs, ServeArgs};
 use hyperbank::store::{Backend, Db, PoolOptions, migrations};
 use hyperbank::{AppState, bootstrap};
 
@@ -38,10 +38,13 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            None => serve(&cli.database, ServeArgs::parse_env()).await,
-            Some(Command::Serve(args)) => serve(&cli.database, args).await,
+            None => serve(&cli.database, &cli.sandbox, ServeArgs::parse_env()).await,
+            Some(Command::Serve(args)) => serve(&cli.database, &cli.sandbox, args).await,
             Some(Command::Migrate) => migrate(&cli.database).await.map(|_| ()),
-            Some(Command::Bootstrap(args)) => bootstrap_command(&cli.database, args).await,
+            Some(Command::Bootstrap(args)) => {
+                bootstrap_command(&cli.database, &cli.sandbox, args).await
+            }
+            Some(Command::VerifyLedger) => verify_ledger(&cli.database).await,
         }
     });
     match result {
@@ -86,7 +89,11 @@ async fn migrate(database: &DatabaseArgs) -> Result<Db, String> {
     Db::connect(&backend, &options).map_err(|e| e.to_string())
 }
 
-async fn serve(database: &DatabaseArgs, args: ServeArgs) -> Result<(), String> {
+async fn serve(
+    database: &DatabaseArgs,
+    sandbox: &SandboxArgs,
+    args: ServeArgs,
+) -> Result<(), String> {
     let bootstrap_secret = args
         .bootstrap_api_key
         .as_deref()
@@ -99,7 +106,8 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> Result<(), String> {
         .transpose()?;
     let given_secret = bootstrap_secret.is_some();
     let db = migrate(database).await?;
-    if let Some(created) = bootstrap::sandbox_if_empty(&db, bootstrap_secret)
+    let settings = args.settings.settings(sandbox);
+    if let Some(created) = bootstrap::sandbox_if_empty(&db, bootstrap_secret, settings.test_money)
         .await
         .map_err(|e| e.to_string())?
     {
@@ -122,7 +130,7 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> Result<(), String> {
             args.bind,
         );
     }
-    let state = web::Data::new(AppState::new(db.clone(), args.settings.settings()));
+    let state = web::Data::new(AppState::new(db.clone(), settings));
     tokio::spawn(hyperbank::worker::run(state.clone()));
     let mut server = HttpServer::new(move || hyperbank::app(state.clone()));
     if let Some(workers) = args.workers {
@@ -138,7 +146,11 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn bootstrap_command(database: &DatabaseArgs, args: BootstrapArgs) -> Result<(), String> {
+async fn bootstrap_command(
+    database: &DatabaseArgs,
+    sandbox: &SandboxArgs,
+    args: BootstrapArgs,
+) -> Result<(), String> {
     let db = migrate(database).await?;
     let created = bootstrap::create_organization(
         &db,
@@ -146,6 +158,7 @@ async fn bootstrap_command(database: &DatabaseArgs, args: BootstrapArgs) -> Resu
         &args.email,
         None,
         args.password.as_deref(),
+        sandbox.test_money,
     )
     .await
     .map_err(|e| e.to_string())?;
@@ -162,4 +175,22 @@ async fn bootstrap_command(database: &DatabaseArgs, args: BootstrapArgs) -> Resu
         println!("api-key-secret: {}", report.api_key_secret);
     }
     Ok(())
+}
+
+/// `hyperbank verify-ledger`: every invariant over the whole database; each breach is printed
+/// naming its account or entry, and any breach makes the exit status non-zero.
+async fn verify_ledger(database: &DatabaseArgs) -> Result<(), String> {
+    let db = migrate(database).await?;
+    let report = hyperbank::ledger::verify::run(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    for breach in &report.breaches {
+        println!("BREACH {breach}");
+    }
+    println!("{}", report.summary());
+    if report.breaches.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} ledger breach(es)", report.breaches.len()))
+    }
 }

@@ -6,9 +6,9 @@ use actix_web::web::{self, to};
 
 use crate::http::Endpoint;
 use crate::{
-    api_keys, bank_products, claims, companies_house, decisions, events, invitations,
-    legal_persons, memberships, navigation, onboarding, organizations, roles, sessions, users,
-    verifications, workflows,
+    api_keys, bank_accounts, bank_products, claims, companies_house, decisions, events, holds,
+    invitations, ledger, legal_persons, memberships, navigation, onboarding, organizations,
+    payments, restrictions, roles, sessions, simulation, users, verifications, workflows,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -51,6 +51,60 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/organizations/{organization-id}/events").get(to(events::handlers::list)),
         // Bank products
         Endpoint::new("/v0/bank/products/{bank-product-id}").get(to(bank_products::handlers::get)),
+        Endpoint::new("/v0/bank/products/{bank-product-id}/accounts")
+            .post(to(bank_accounts::handlers::open_with_product)),
+        // Bank accounts
+        Endpoint::new("/v0/organizations/{organization-id}/bank/accounts")
+            .get(to(bank_accounts::handlers::list))
+            .post(to(bank_accounts::handlers::open)),
+        Endpoint::new("/v0/organizations/{organization-id}/bank/accounts/search")
+            .post(to(bank_accounts::handlers::search)),
+        Endpoint::new("/v0/legal-persons/{legal-person-id}/bank/accounts")
+            .get(to(bank_accounts::handlers::list_for_legal_person)),
+        Endpoint::new("/v0/bank/accounts/{bank-account-id}")
+            .get(to(bank_accounts::handlers::get))
+            .patch(to(bank_accounts::handlers::update)),
+        Endpoint::new("/v0/bank/accounts/{bank-account-id}/actions/close")
+            .post(to(bank_accounts::handlers::close)),
+        Endpoint::new("/v0/bank/accounts/{bank-account-id}/membership")
+            .get(to(bank_accounts::pool::members)),
+        Endpoint::new("/v0/bank/accounts/{bank-account-id}/membership-updates")
+            .post(to(bank_accounts::pool::update)),
+        // Transactions
+        Endpoint::new("/v0/bank/accounts/{bank-account-id}/transactions")
+            .get(to(ledger::handlers::list)),
+        Endpoint::new("/v0/bank/transactions/{transaction-id}").get(to(ledger::handlers::get)),
+        // Restrictions
+        Endpoint::new("/v0/bank/accounts/{bank-account-id}/restrictions")
+            .get(to(restrictions::handlers::list))
+            .post(to(restrictions::handlers::apply)),
+        Endpoint::new("/v0/bank/account-restrictions/{bank-account-restriction-id}")
+            .get(to(restrictions::handlers::get)),
+        Endpoint::new("/v0/bank/account-restrictions/{bank-account-restriction-id}/events")
+            .get(to(restrictions::handlers::events)),
+        Endpoint::new("/v0/bank/account-restrictions/{bank-account-restriction-id}/actions/update")
+            .post(to(restrictions::handlers::update)),
+        Endpoint::new("/v0/bank/account-restrictions/{bank-account-restriction-id}/actions/lift")
+            .post(to(restrictions::handlers::lift)),
+        // Holds
+        Endpoint::new("/v0/bank/accounts/{bank-account-id}/holds").get(to(holds::handlers::list)),
+        Endpoint::new("/v0/bank/holds/{hold-id}").get(to(holds::handlers::get)),
+        // Payments and admissions (inbound)
+        Endpoint::new("/v0/bank/accounts/{bank-account-id}/payments")
+            .get(to(payments::handlers::list_for_account)),
+        Endpoint::new("/v0/bank/accounts/{bank-account-id}/admissions")
+            .get(to(payments::handlers::list_for_account_admissions)),
+        Endpoint::new("/v0/payments/{payment-id}").get(to(payments::handlers::get)),
+        Endpoint::new("/v0/payments/{payment-id}/admissions")
+            .get(to(payments::handlers::list_for_payment_admissions)),
+        Endpoint::new("/v0/admissions/{admission-id}").get(to(payments::handlers::get_admission)),
+        // Sandbox simulations
+        Endpoint::new("/v0/simulation/bank/accounts/{bank-account-id}/inbound-payments")
+            .post(to(simulation::inbound_payment)),
+        Endpoint::new("/v0/simulation/bank/accounts/{bank-account-id}/holds")
+            .post(to(simulation::place_hold)),
+        Endpoint::new("/v0/simulation/bank/holds/{hold-id}/actions/release")
+            .post(to(simulation::release_hold)),
         // Companies House
         Endpoint::new("/v0/companies-house/companies/{company-number}")
             .get(to(companies_house::handlers::get)),

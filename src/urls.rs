@@ -5,8 +5,9 @@
 //! into a typed id.
 
 use crate::ids::{
-    ApiKeyId, EventId, Id, IdKind, InvitationId, LegalPersonId, MembershipId, OrganizationId,
-    RoleId, UserId, VerificationId, WorkflowId,
+    AdmissionId, ApiKeyId, BankAccountId, BankProductId, EventId, HoldId, Id, IdKind,
+    InvitationId, LegalPersonId, MembershipId, OrganizationId, PaymentId, RestrictionId, RoleId,
+    TransactionId, UserId, VerificationId, WorkflowId,
 };
 
 pub const INDEX: &str = "/v0/index";
@@ -76,6 +77,50 @@ pub fn verification(id: &VerificationId) -> String {
 
 pub fn event(id: &EventId) -> String {
     format!("/v0/events/{id}")
+}
+
+pub const LEGAL_PERSONS: &str = "/v0/legal-persons";
+pub const BANK_ACCOUNTS: &str = "/v0/bank/accounts";
+
+pub fn bank_product(id: &BankProductId) -> String {
+    format!("/v0/bank/products/{id}")
+}
+
+pub fn bank_account(id: &BankAccountId) -> String {
+    format!("/v0/bank/accounts/{id}")
+}
+
+/// A collection or action below a bank account, e.g. `/v0/bank/accounts/ba.…/transactions`.
+pub fn bank_account_sub(id: &BankAccountId, tail: &str) -> String {
+    format!("/v0/bank/accounts/{id}/{tail}")
+}
+
+pub fn transaction(id: &TransactionId) -> String {
+    format!("/v0/bank/transactions/{id}")
+}
+
+pub fn payment(id: &PaymentId) -> String {
+    format!("/v0/payments/{id}")
+}
+
+pub fn payment_sub(id: &PaymentId, tail: &str) -> String {
+    format!("/v0/payments/{id}/{tail}")
+}
+
+pub fn admission(id: &AdmissionId) -> String {
+    format!("/v0/admissions/{id}")
+}
+
+pub fn hold(id: &HoldId) -> String {
+    format!("/v0/bank/holds/{id}")
+}
+
+pub fn restriction(id: &RestrictionId) -> String {
+    format!("/v0/bank/account-restrictions/{id}")
+}
+
+pub fn restriction_sub(id: &RestrictionId, tail: &str) -> String {
+    format!("/v0/bank/account-restrictions/{id}/{tail}")
 }
 
 /// Reads the id out of a resource URL such as `/v0/roles/re.…`, as clients send them in

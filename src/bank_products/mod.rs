@@ -7,6 +7,7 @@ pub mod handlers;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::bank_accounts;
 use crate::ids::{BankProductId, OrganizationId};
 use crate::time;
 use crate::urls;
@@ -15,6 +16,8 @@ use crate::urls;
 pub struct BankProduct {
     /// `bank-account-product-class`.
     pub class: &'static str,
+    /// The `bank-product-type` of the accounts it opens.
+    pub account_type: &'static str,
     pub display_name: &'static str,
     /// `pooled` (many customers' money in one account) or `dedicated`.
     pub funding_type: &'static str,
@@ -24,30 +27,35 @@ pub struct BankProduct {
 pub static BANK_PRODUCTS: [BankProduct; 5] = [
     BankProduct {
         class: "operational",
+        account_type: bank_accounts::OPERATIONAL,
         display_name: "Operational account",
         funding_type: "dedicated",
         owner_type: "corporation",
     },
     BankProduct {
         class: "safeguarding",
+        account_type: bank_accounts::SAFEGUARDING,
         display_name: "Safeguarding account",
         funding_type: "pooled",
         owner_type: "corporation",
     },
     BankProduct {
         class: "client-money",
+        account_type: bank_accounts::CLIENT_MONEY,
         display_name: "Client money account",
         funding_type: "pooled",
         owner_type: "corporation",
     },
     BankProduct {
         class: "savings",
+        account_type: bank_accounts::SAVINGS,
         display_name: "Easy access savings account",
         funding_type: "dedicated",
         owner_type: "individual",
     },
     BankProduct {
         class: "embedded",
+        account_type: bank_accounts::EMBEDDED,
         display_name: "Embedded account",
         funding_type: "dedicated",
         owner_type: "individual",
@@ -90,10 +98,7 @@ pub struct BankProductView {
 impl BankProductView {
     /// `created_at`: the organization's creation, when its products came to be.
     pub fn new(product: &BankProduct, organization_id: &str, created_at: time::Micros) -> Self {
-        let url = format!(
-            "/v0/bank/products/{}",
-            id_of(organization_id, product.class)
-        );
+        let url = urls::bank_product(&id_of(organization_id, product.class));
         BankProductView {
             bank_account_product_accounts_url: format!("{url}/accounts"),
             bank_account_product_url: url,

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::http::{ApiError, ApiResult, Caller, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::OrganizationKind;
 use crate::roles::Permission;
-use crate::time;
+use crate::http::query::InstantRange;
 
 const FILTERS: [&str; 5] = [
     "filter[event-type][eq]",
@@ -46,34 +46,9 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
         }
         value => value.map(str::to_string),
     };
-    let instant = |key: &str| -> ApiResult<Option<i64>> {
-        query
-            .single(key)?
-            .map(|text| {
-                time::parse(text).ok_or_else(|| {
-                    ApiError::invalid_parameter(
-                        key,
-                        format!("`{key}` must be an RFC 3339 date-time such as 2024-01-01T13:30:00.000Z."),
-                    )
-                })
-            })
-            .transpose()
-    };
-    let bound = |inclusive: &str, exclusive: &str| -> ApiResult<Option<(i64, bool)>> {
-        match (instant(inclusive)?, instant(exclusive)?) {
-            (Some(_), Some(_)) => Err(ApiError::invalid_parameter(
-                exclusive,
-                format!("Give `{inclusive}` or `{exclusive}`, not both."),
-            )),
-            (Some(at), None) => Ok(Some((at, true))),
-            (None, Some(at)) => Ok(Some((at, false))),
-            (None, None) => Ok(None),
-        }
-    };
     Ok(Filter {
         event_type,
-        created_after: bound("filter[created-at][gte]", "filter[created-at][gt]")?,
-        created_before: bound("filter[created-at][lte]", "filter[created-at][lt]")?,
+        created: InstantRange::parse(query, "created-at")?,
     })
 }
 

@@ -104,8 +104,7 @@ pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<EventRow>
 #[derive(Debug, Default)]
 pub struct Filter {
     pub event_type: Option<String>,
-    pub created_after: Option<(Micros, bool)>,
-    pub created_before: Option<(Micros, bool)>,
+    pub created: crate::http::query::InstantRange,
 }
 
 pub async fn list(
@@ -122,16 +121,7 @@ pub async fn list(
         if let Some(event_type) = &filter.event_type {
             query = query.filter(events::event_type.eq(event_type.clone()));
         }
-        query = match filter.created_after {
-            Some((at, true)) => query.filter(events::created_at.ge(at)),
-            Some((at, false)) => query.filter(events::created_at.gt(at)),
-            None => query,
-        };
-        query = match filter.created_before {
-            Some((at, true)) => query.filter(events::created_at.le(at)),
-            Some((at, false)) => query.filter(events::created_at.lt(at)),
-            None => query,
-        };
+        query = crate::filter_range!(query, events::created_at, &filter.created);
         paginate!(query, events::created_at, events::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, EventRow::cursor))

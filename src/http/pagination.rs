@@ -19,11 +19,13 @@ use crate::time::Micros;
 pub const DEFAULT_PAGE_SIZE: i64 = 25;
 pub const MAX_PAGE_SIZE: i64 = 200;
 
-/// The position of a row in a list: its sort key (an instant), then its id to break ties.
+/// The position of a row in a list: its sort key (an instant, or a text such as a display
+/// name for lists sorted by one), then its id to break ties.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
     pub key: Micros,
     pub id: String,
+    pub text: Option<String>,
 }
 
 impl Cursor {
@@ -31,12 +33,27 @@ impl Cursor {
         Cursor {
             key,
             id: id.to_string(),
+            text: None,
+        }
+    }
+
+    /// The position of a row in a list sorted by a text column ([`paginate_by_text!`]).
+    pub fn text(text: &str, id: &str) -> Self {
+        Cursor {
+            key: 0,
+            id: id.to_string(),
+            text: Some(text.to_string()),
         }
     }
 
     /// The cursor names the sort it belongs to, so that it is refused under another one.
     pub fn encode(&self, sort: &str) -> String {
-        URL_SAFE_NO_PAD.encode(format!("v1:{sort}:{}:{}", self.key, self.id))
+        let mut plain = format!("v1:{sort}:{}:{}", self.key, self.id);
+        if let Some(text) = &self.text {
+            plain.push(':');
+            plain.push_str(&URL_SAFE_NO_PAD.encode(text));
+        }
+        URL_SAFE_NO_PAD.encode(plain)
     }
 
     pub fn decode(text: &str, sort: &str) -> Option<Cursor> {
@@ -47,6 +64,13 @@ impl Cursor {
             .strip_prefix(sort)?
             .strip_prefix(':')?;
         let (created_at, id) = rest.split_once(':')?;
+        let (id, text) = match id.split_once(':') {
+            Some((id, encoded)) => {
+                let text = String::from_utf8(URL_SAFE_NO_PAD.decode(encoded).ok()?).ok()?;
+                (id, Some(text))
+            }
+            None => (id, None),
+        };
         let id_ok = !id.is_empty()
             && id.len() <= 64
             && id
@@ -58,6 +82,7 @@ impl Cursor {
         Some(Cursor {
             key: created_at.parse().ok()?,
             id: id.to_string(),
+            text,
         })
     }
 }
@@ -195,6 +220,33 @@ macro_rules! paginate {
             query.order(($created_at.asc(), $id.asc()))
         } else {
             query.order(($created_at.desc(), $id.desc()))
+        };
+        query.limit(page.fetch_limit())
+    }};
+}
+
+/// [`paginate!`] for a list sorted by a text column (`$text`, such as a display name), with
+/// cursors made by [`Cursor::text`].
+#[macro_export]
+macro_rules! paginate_by_text {
+    ($query:expr, $text:expr, $id:expr, $page:expr) => {{
+        use ::diesel::prelude::*;
+        let page: &$crate::http::pagination::PageRequest = $page;
+        let mut query = $query;
+        let ascending = page.scan_ascending();
+        if let Some(cursor) = page.boundary() {
+            let at = cursor.text.clone().unwrap_or_default();
+            let id = cursor.id.clone();
+            query = if ascending {
+                query.filter($text.gt(at.clone()).or($text.eq(at).and($id.gt(id))))
+            } else {
+                query.filter($text.lt(at.clone()).or($text.eq(at).and($id.lt(id))))
+            };
+        }
+        query = if ascending {
+            query.order(($text.asc(), $id.asc()))
+        } else {
+            query.order(($text.desc(), $id.desc()))
         };
         query.limit(page.fetch_limit())
     }};
@@ -394,6 +446,11 @@ mod tests {
         assert_eq!(
             Cursor::decode(&cursor.encode("created-at"), "status-changed-at"),
             None
+        );
+        let named = Cursor::text("Reserve a/c: £ ✓", "ba.2To90xd1QV2IdWh1Ay8Epw");
+        assert_eq!(
+            Cursor::decode(&named.encode("display-name"), "display-name"),
+            Some(named)
         );
     }
 

@@ -115,6 +115,81 @@ impl FromRequest for QueryParams {
     }
 }
 
+/// The value of `key` read as an RFC 3339 instant (`filter[updated-at][gte]=…`).
+pub fn instant(query: &QueryParams, key: &str) -> ApiResult<Option<crate::time::Micros>> {
+    query
+        .single(key)?
+        .map(|text| {
+            crate::time::parse(text).ok_or_else(|| {
+                ApiError::invalid_parameter(
+                    key,
+                    format!(
+                        "`{key}` must be an RFC 3339 date-time such as 2024-01-01T13:30:00.000Z."
+                    ),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// A range filter on an instant: `filter[<field>][gte|gt]` and `filter[<field>][lte|lt]`,
+/// each bound with whether it is inclusive. Apply it with [`filter_range!`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InstantRange {
+    pub after: Option<(crate::time::Micros, bool)>,
+    pub before: Option<(crate::time::Micros, bool)>,
+}
+
+impl InstantRange {
+    /// The query keys of a range on `field` (for the list of known filters).
+    pub fn keys(field: &str) -> [String; 4] {
+        ["gte", "gt", "lte", "lt"].map(|op| format!("filter[{field}][{op}]"))
+    }
+
+    pub fn parse(query: &QueryParams, field: &str) -> ApiResult<Self> {
+        let bound = |inclusive: &str, exclusive: &str| -> ApiResult<Option<(i64, bool)>> {
+            let inclusive_key = format!("filter[{field}][{inclusive}]");
+            let exclusive_key = format!("filter[{field}][{exclusive}]");
+            match (
+                instant(query, &inclusive_key)?,
+                instant(query, &exclusive_key)?,
+            ) {
+                (Some(_), Some(_)) => Err(ApiError::invalid_parameter(
+                    &exclusive_key,
+                    format!("Give `{inclusive_key}` or `{exclusive_key}`, not both."),
+                )),
+                (Some(at), None) => Ok(Some((at, true))),
+                (None, Some(at)) => Ok(Some((at, false))),
+                (None, None) => Ok(None),
+            }
+        };
+        Ok(InstantRange {
+            after: bound("gte", "gt")?,
+            before: bound("lte", "lt")?,
+        })
+    }
+}
+
+/// Narrows a boxed diesel query to the rows whose `$column` lies in an [`InstantRange`].
+#[macro_export]
+macro_rules! filter_range {
+    ($query:expr, $column:expr, $range:expr) => {{
+        use ::diesel::prelude::*;
+        let range: &$crate::http::query::InstantRange = $range;
+        let mut query = $query;
+        query = match range.after {
+            Some((at, true)) => query.filter($column.ge(at)),
+            Some((at, false)) => query.filter($column.gt(at)),
+            None => query,
+        };
+        match range.before {
+            Some((at, true)) => query.filter($column.le(at)),
+            Some((at, false)) => query.filter($column.lt(at)),
+            None => query,
+        }
+    }};
+}
+
 /// Encodes one query component, keeping the brackets of Griffin's keys readable.
 pub fn encode_component(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -108,6 +108,18 @@ pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<LegalPers
         .optional())
 }
 
+pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<LegalPersonRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    dispatch!(conn, c => legal_persons::table
+        .filter(legal_persons::id.eq_any(ids))
+        .order((legal_persons::created_at.asc(), legal_persons::id.asc()))
+        .select(LegalPersonRow::as_select())
+        .load(c)
+        .await)
+}
+
 pub async fn set_legal_name(
     conn: &mut Conn<'_>,
     id: &str,

@@ -77,7 +77,13 @@ pub async fn create(
     let result = async {
         let mut conn = tx.conn();
         let (row, _) =
-            super::provision(&mut conn, &body.display_name, caller.user_id.as_str()).await?;
+            super::provision(
+            &mut conn,
+            &body.display_name,
+            caller.user_id.as_str(),
+            state.settings.test_money,
+        )
+        .await?;
         let roles = custom::available(&mut conn, &row.id).await?;
         Ok::<_, ApiError>(OrganizationView::new(row, &roles))
     }

@@ -10,7 +10,9 @@ use crate::dispatch;
 use crate::http::pagination::Cursor;
 use crate::http::{Page, PageRequest};
 use crate::ids::{LegalPersonId, OrganizationId};
+use crate::bank_accounts;
 use crate::legal_persons;
+use crate::money::MinorUnits;
 use crate::memberships::{self, MembershipRow};
 use crate::paginate;
 use crate::roles::custom::CustomRoleRow;
@@ -160,6 +162,7 @@ pub async fn provision(
     conn: &mut Conn<'_>,
     display_name: &str,
     creator_user_id: &str,
+    test_money: MinorUnits,
 ) -> QueryResult<(OrganizationRow, MembershipRow)> {
     let organization = insert(conn, display_name).await?;
     let founder_roles: Vec<String> = roles::FOUNDER_ROLES
@@ -180,6 +183,7 @@ pub async fn provision(
     own.application_status = Some("accepted".to_string());
     own.legal_person_status = Some("onboarded".to_string());
     legal_persons::insert(conn, &own).await?;
+    bank_accounts::open_primary(conn, &organization, display_name, test_money).await?;
     Ok((organization, membership))
 }
 

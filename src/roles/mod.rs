@@ -33,10 +33,14 @@ pub enum Permission {
     PaymentsSubmit,
     /// Approve (submit or reject) other users' payments.
     PaymentsApprove,
+    /// Apply, update and lift bank account restrictions.
+    AccountRestrictionsWrite,
+    /// Add and remove the members of pooled accounts.
+    PoolMembershipWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 11] = [
         Permission::Read,
         Permission::TeamManage,
         Permission::ApiKeysManage,
@@ -46,6 +50,8 @@ impl Permission {
         Permission::PaymentsCreate,
         Permission::PaymentsSubmit,
         Permission::PaymentsApprove,
+        Permission::AccountRestrictionsWrite,
+        Permission::PoolMembershipWrite,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +65,8 @@ impl Permission {
             Permission::PaymentsCreate => "payments:create",
             Permission::PaymentsSubmit => "payments:submit",
             Permission::PaymentsApprove => "payments:approve",
+            Permission::AccountRestrictionsWrite => "account-restrictions:write",
+            Permission::PoolMembershipWrite => "pool-membership:write",
         }
     }
 
@@ -96,9 +104,15 @@ pub static BUILTIN_ROLES: [BuiltinRole; 7] = [
     BuiltinRole {
         key: COMPLIANCE,
         display_name: "Compliance",
-        description: "Onboards customers: creates legal persons and verifications, decides on applications and manages pooled account members.",
+        description: "Onboards customers: creates legal persons and verifications, decides on applications, restricts bank accounts and manages pooled account members.",
         category: "compliance",
-        permissions: &[Read, LegalPersonsWrite, DecisionsWrite],
+        permissions: &[
+            Read,
+            LegalPersonsWrite,
+            DecisionsWrite,
+            AccountRestrictionsWrite,
+            PoolMembershipWrite,
+        ],
     },
     BuiltinRole {
         key: "compliance-view-only",

@@ -178,6 +178,139 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bank_accounts (id) {
+        id -> Text,
+        organization_id -> Text,
+        bank_product_type -> Text,
+        client_money_type -> Nullable<Text>,
+        savings_type -> Nullable<Text>,
+        pooled_funds -> Bool,
+        primary_account -> Bool,
+        display_name -> Text,
+        account_status -> Text,
+        owner_id -> Text,
+        controller_id -> Text,
+        beneficiary_id -> Nullable<Text>,
+        account_holder -> Text,
+        account_number -> Text,
+        bank_id -> Text,
+        balance -> BigInt,
+        held -> BigInt,
+        transaction_count -> BigInt,
+        active_freezes -> Integer,
+        active_blocks -> Integer,
+        opens_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        opened_at -> Nullable<BigInt>,
+        closed_at -> Nullable<BigInt>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Text,
+        organization_id -> Text,
+        account_id -> Text,
+        payment_direction -> Text,
+        amount -> BigInt,
+        payment_reference -> Nullable<Text>,
+        creditor -> Text,
+        debtor -> Text,
+        created_by_user_id -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    admissions (id) {
+        id -> Text,
+        organization_id -> Text,
+        payment_id -> Text,
+        account_id -> Text,
+        admission_status -> Text,
+        payment_scheme -> Text,
+        end_to_end_identification -> Text,
+        unique_scheme_identifier -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    postings (id) {
+        id -> Text,
+        entry_id -> Text,
+        organization_id -> Text,
+        account_id -> Text,
+        amount -> BigInt,
+        balance_after -> Nullable<BigInt>,
+        account_seq -> Nullable<BigInt>,
+        origin_type -> Text,
+        payment_id -> Nullable<Text>,
+        reference -> Nullable<Text>,
+        description -> Nullable<Text>,
+        processed_at -> BigInt,
+        effective_at -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    holds (id) {
+        id -> Text,
+        organization_id -> Text,
+        account_id -> Text,
+        status -> Text,
+        direction -> Text,
+        amount -> BigInt,
+        origin_type -> Text,
+        origin_metadata -> Nullable<Text>,
+        release_reason -> Nullable<Text>,
+        expires_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    restrictions (id) {
+        id -> Text,
+        organization_id -> Text,
+        account_id -> Text,
+        restriction_status -> Text,
+        restriction_type -> Text,
+        restriction_reason_code -> Text,
+        restriction_legal_status -> Text,
+        applied_by_user_id -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    restriction_events (id) {
+        id -> Text,
+        restriction_id -> Text,
+        restriction_event_type -> Text,
+        restriction_type -> Text,
+        restriction_reason_code -> Text,
+        restriction_legal_status -> Text,
+        notes -> Text,
+        user_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    pool_members (account_id, legal_person_id) {
+        account_id -> Text,
+        legal_person_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(claims -> legal_persons (legal_person_id));
 diesel::joinable!(legal_persons -> organizations (organization_id));
@@ -190,6 +323,8 @@ diesel::joinable!(membership_roles -> memberships (membership_id));
 diesel::joinable!(api_keys -> organizations (organization_id));
 diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(events -> organizations (organization_id));
+diesel::joinable!(pool_members -> legal_persons (legal_person_id));
+diesel::joinable!(admissions -> payments (payment_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -207,4 +342,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     verifications,
     decisions,
     onboarding_applications,
+    bank_accounts,
+    payments,
+    admissions,
+    postings,
+    holds,
+    restrictions,
+    restriction_events,
+    pool_members,
 );

@@ -14,6 +14,7 @@ async fn with_password(app: &TestApp) -> String {
         "pw@example.com",
         None,
         Some("s3cret password"),
+        hyperbank::config::DEFAULT_TEST_MONEY,
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"));

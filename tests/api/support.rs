@@ -142,7 +142,19 @@ fn hex_suffix() -> String {
 
 impl TestApp {
     /// A new app on its own database, with the Sandbox organization bootstrapped.
+    /// Verifications complete at the worker's next pass (which tests run explicitly) and
+    /// bank accounts open at once.
     pub async fn new() -> TestApp {
+        TestApp::with_settings(hyperbank::config::Settings {
+            verification_duration: std::time::Duration::ZERO,
+            account_opening: std::time::Duration::ZERO,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// [`TestApp::new`] with other settings.
+    pub async fn with_settings(settings: hyperbank::config::Settings) -> TestApp {
         let (backend, guard) = fresh_database().await;
         migrations::run_pending(&backend)
             .await
@@ -152,16 +164,11 @@ impl TestApp {
             ..PoolOptions::default()
         };
         let db = Db::connect(&backend, &options).unwrap_or_else(|e| panic!("pool: {e}"));
-        let created = bootstrap::sandbox_if_empty(&db, None)
+        let created = bootstrap::sandbox_if_empty(&db, None, settings.test_money)
             .await
             .unwrap_or_else(|e| panic!("bootstrap: {e}"))
             .unwrap_or_else(|| panic!("a fresh database is empty"));
         let report = created.report();
-        // Verifications complete at the worker's next pass, which tests run explicitly.
-        let settings = hyperbank::config::Settings {
-            verification_duration: std::time::Duration::ZERO,
-            ..Default::default()
-        };
         let state = web::Data::new(AppState::new(db.clone(), settings));
         let worker_state = state.clone();
         let clock = state.clock.clone();
@@ -196,7 +203,8 @@ impl TestApp {
 
     /// Another organization on the same database, with its own first user and key.
     pub async fn other_organization(&self, name: &str, email: &str) -> Bootstrapped {
-        bootstrap::create_organization(&self.db, name, email, None, None)
+        let test_money = self.worker_state.settings.test_money;
+        bootstrap::create_organization(&self.db, name, email, None, None, test_money)
             .await
             .unwrap_or_else(|e| panic!("bootstrap: {e}"))
     }
