@@ -125,7 +125,8 @@ async fn provision(
         users::set_password(conn, &user.id, hash).await?;
         user.password_hash = Some(hash.to_string());
     }
-    let (organization, _) = organizations::provision(conn, organization_name, &user.id, test_money).await?;
+    let (organization, _) =
+        organizations::provision(conn, organization_name, &user.id, test_money).await?;
     let api_key = api_keys::insert(conn, &organization.id, &user.id, secret).await?;
     Ok((organization, user, api_key))
 }
@@ -141,7 +142,14 @@ pub async fn sandbox_if_empty(
         return Ok(None);
     }
     drop(conn);
-    create_organization(db, SANDBOX_ORGANIZATION, SANDBOX_EMAIL, secret, None, test_money)
-        .await
-        .map(Some)
+    create_organization(
+        db,
+        SANDBOX_ORGANIZATION,
+        SANDBOX_EMAIL,
+        secret,
+        None,
+        test_money,
+    )
+    .await
+    .map(Some)
 }

@@ -5,9 +5,9 @@
 //! into a typed id.
 
 use crate::ids::{
-    AdmissionId, ApiKeyId, BankAccountId, BankProductId, EventId, HoldId, Id, IdKind,
-    InvitationId, LegalPersonId, MembershipId, OrganizationId, PaymentId, RestrictionId, RoleId,
-    TransactionId, UserId, VerificationId, WorkflowId,
+    AdmissionId, ApiKeyId, BankAccountId, BankProductId, EventId, HoldId, Id, IdKind, InvitationId,
+    LegalPersonId, MembershipId, OrganizationId, PaymentId, RestrictionId, RoleId, TransactionId,
+    UserId, VerificationId, WorkflowId,
 };
 
 pub const INDEX: &str = "/v0/index";

@@ -7,9 +7,7 @@ use super::{
 };
 use crate::AppState;
 use crate::http::pagination::list_request_sorted;
-use crate::http::{
-    ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, ok, path_id,
-};
+use crate::http::{ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, ok, path_id};
 use crate::ids::{BankProductKind, LegalPersonKind, OrganizationKind};
 use crate::legal_persons::{self, LegalPersonRow};
 use crate::organizations::{self, OrganizationRow};
@@ -73,7 +71,10 @@ impl OpenAccount {
             .ok_or_else(|| {
                 ApiError::invalid_body(
                     "Invalid enum value",
-                    format!("`bank-product-type` must be one of {}.", PRODUCT_TYPES.join(", ")),
+                    format!(
+                        "`bank-product-type` must be one of {}.",
+                        PRODUCT_TYPES.join(", ")
+                    ),
                     "/bank-product-type",
                 )
             })?;
@@ -95,7 +96,10 @@ impl OpenAccount {
         {
             return Err(ApiError::invalid_body(
                 "Invalid enum value",
-                format!("`client-money-type` must be one of {}.", CLIENT_MONEY_TYPES.join(", ")),
+                format!(
+                    "`client-money-type` must be one of {}.",
+                    CLIENT_MONEY_TYPES.join(", ")
+                ),
                 "/client-money-type",
             ));
         }
@@ -104,7 +108,10 @@ impl OpenAccount {
         match product {
             OPERATIONAL => {
                 if self.owner_url.is_some() {
-                    return Err(not_allowed("owner-url", "for an operational account: the organization owns it"));
+                    return Err(not_allowed(
+                        "owner-url",
+                        "for an operational account: the organization owns it",
+                    ));
                 }
                 if self.beneficiary_url.is_some() {
                     return Err(not_allowed("beneficiary-url", &why));
@@ -153,7 +160,10 @@ impl OpenAccount {
                     return Err(not_allowed("beneficiary-url", "for a pooled account"));
                 }
                 if !pooled_funds && self.beneficiary_url.is_none() {
-                    return Err(missing("beneficiary-url", "for a dedicated (not pooled) account"));
+                    return Err(missing(
+                        "beneficiary-url",
+                        "for a dedicated (not pooled) account",
+                    ));
                 }
             }
         }
@@ -209,7 +219,11 @@ async fn open_checked(
             .ok_or_else(ApiError::not_found)?,
     };
     let beneficiary_id = match &request.beneficiary_url {
-        Some(url) => Some(party(conn, &organization.id, url, "/beneficiary-url").await?.id),
+        Some(url) => Some(
+            party(conn, &organization.id, url, "/beneficiary-url")
+                .await?
+                .id,
+        ),
         None => None,
     };
     let new = NewAccount {
@@ -218,7 +232,10 @@ async fn open_checked(
         savings_type: request.savings_type,
         pooled_funds: request.pooled_funds,
         display_name: request.display_name,
-        owner_name: owner.legal_name.clone().unwrap_or(owner.display_name.clone()),
+        owner_name: owner
+            .legal_name
+            .clone()
+            .unwrap_or(owner.display_name.clone()),
         owner_id: owner.id,
         beneficiary_id,
     };
@@ -281,8 +298,8 @@ pub async fn open_with_product(
     let (product, organization_id) = {
         let mut conn = state.db.read().await?;
         let visible = caller.visible_organizations(&mut conn.conn()).await?;
-        let (product, organization_id) = crate::bank_products::find(id.as_str(), &visible)
-            .ok_or_else(ApiError::not_found)?;
+        let (product, organization_id) =
+            crate::bank_products::find(id.as_str(), &visible).ok_or_else(ApiError::not_found)?;
         (product, organization_id.to_string())
     };
     let product_type = product.account_type;
@@ -414,7 +431,10 @@ fn parse_enum_list(query: &QueryParams, key: &str, allowed: &[&str]) -> ApiResul
             } else {
                 Err(ApiError::invalid_parameter(
                     key,
-                    format!("Unknown value `{value}`: expected one of {}.", allowed.join(", ")),
+                    format!(
+                        "Unknown value `{value}`: expected one of {}.",
+                        allowed.join(", ")
+                    ),
                 ))
             }
         })
@@ -528,7 +548,16 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
     let filter = parse_filter(&query)?;
-    list_in(&state, &caller, organization_id.as_str(), filter, None, &request, &query).await
+    list_in(
+        &state,
+        &caller,
+        organization_id.as_str(),
+        filter,
+        None,
+        &request,
+        &query,
+    )
+    .await
 }
 
 /// `GET /v0/legal-persons/{legal-person-id}/bank/accounts` (ours): the accounts a customer

@@ -142,7 +142,9 @@ pub async fn open(
         return Ok(row);
     }
     let money = money_for(organization, test_money);
-    Ok(activate(conn, &row, money, time::now()).await?.unwrap_or(row))
+    Ok(activate(conn, &row, money, time::now())
+        .await?
+        .unwrap_or(row))
 }
 
 /// The organization's primary operational account, open from the start.

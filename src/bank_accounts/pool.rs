@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::BankAccountRow;
 use crate::AppState;
 use crate::dispatch;
-use crate::http::pagination::{Cursor, list_request};
 use crate::http::pagination::Links;
+use crate::http::pagination::{Cursor, list_request};
 use crate::http::{ApiError, ApiResult, Caller, Json, Page, PageRequest, QueryParams, ok};
 use crate::ids::{BankAccountId, LegalPersonId, LegalPersonKind};
 use crate::legal_persons;
@@ -86,7 +86,10 @@ fn pooled(row: BankAccountRow) -> ApiResult<BankAccountRow> {
     } else {
         Err(ApiError::unprocessable(
             "account-not-pooled",
-            format!("{} does not hold pooled funds: it has no members.", row.url()),
+            format!(
+                "{} does not hold pooled funds: it has no members.",
+                row.url()
+            ),
         ))
     }
 }
@@ -114,7 +117,11 @@ pub async fn members(
     let included = if includes.is_empty() {
         None
     } else {
-        let ids: Vec<String> = page.items.iter().map(|m| m.legal_person_id.clone()).collect();
+        let ids: Vec<String> = page
+            .items
+            .iter()
+            .map(|m| m.legal_person_id.clone())
+            .collect();
         let mut included = Included::default();
         if includes.contains(&"legal-person") {
             let rows = legal_persons::find_many(&mut conn, &ids).await?;
@@ -240,7 +247,10 @@ pub async fn update(
         if let Some(i) = additions.iter().position(|id| !known.contains(id)) {
             return Err(ApiError::unprocessable(
                 "legal-person-not-found",
-                format!("{} is not a legal person of this organization.", body.additions[i]),
+                format!(
+                    "{} is not a legal person of this organization.",
+                    body.additions[i]
+                ),
             )
             .with_pointer(format!("/additions/{i}")));
         }

@@ -2,10 +2,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{EVENT_TYPES, EventRow, EventView, Filter};
 use crate::AppState;
+use crate::http::query::InstantRange;
 use crate::http::{ApiError, ApiResult, Caller, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::OrganizationKind;
 use crate::roles::Permission;
-use crate::http::query::InstantRange;
 
 const FILTERS: [&str; 5] = [
     "filter[event-type][eq]",

@@ -162,7 +162,10 @@ async fn check(conn: &mut Conn<'_>) -> QueryResult<Report> {
             .map(|t| (t.total, t.postings, t.numbered))
             .unwrap_or((0, 0, 0));
         if *balance != sum {
-            report.breach(id, format!("balance {balance} but its postings sum to {sum}"));
+            report.breach(
+                id,
+                format!("balance {balance} but its postings sum to {sum}"),
+            );
         }
         if *count != postings || numbered != postings {
             report.breach(
@@ -192,9 +195,15 @@ async fn check(conn: &mut Conn<'_>) -> QueryResult<Report> {
     }
     for (id, total) in by_account {
         if !super::is_internal(&id) {
-            report.breach(&id, "postings to an account that does not exist".to_string());
+            report.breach(
+                &id,
+                "postings to an account that does not exist".to_string(),
+            );
         } else if total.numbered != 0 {
-            report.breach(&id, "internal account postings carry a sequence".to_string());
+            report.breach(
+                &id,
+                "internal account postings carry a sequence".to_string(),
+            );
         }
     }
     if ledger_total != 0 {

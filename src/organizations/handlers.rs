@@ -76,8 +76,7 @@ pub async fn create(
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
-        let (row, _) =
-            super::provision(
+        let (row, _) = super::provision(
             &mut conn,
             &body.display_name,
             caller.user_id.as_str(),

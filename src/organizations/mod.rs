@@ -6,14 +6,14 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
+use crate::bank_accounts;
 use crate::dispatch;
 use crate::http::pagination::Cursor;
 use crate::http::{Page, PageRequest};
 use crate::ids::{LegalPersonId, OrganizationId};
-use crate::bank_accounts;
 use crate::legal_persons;
-use crate::money::MinorUnits;
 use crate::memberships::{self, MembershipRow};
+use crate::money::MinorUnits;
 use crate::paginate;
 use crate::roles::custom::CustomRoleRow;
 use crate::roles::{self, Role, RoleView};

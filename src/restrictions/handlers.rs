@@ -115,7 +115,10 @@ pub async fn apply(
             let url = RestrictionView::new(&existing, "").bank_account_restriction_url;
             return Err(ApiError::conflict(
                 "restriction-already-applied",
-                format!("An active {} for this reason already exists: {url}.", terms.restriction_type),
+                format!(
+                    "An active {} for this reason already exists: {url}.",
+                    terms.restriction_type
+                ),
             ));
         }
         let row = super::apply(
@@ -278,8 +281,14 @@ pub async fn update(
             reason_code: reason_code.unwrap_or(row.restriction_reason_code.clone()),
             legal_status: legal_status.unwrap_or(row.restriction_legal_status.clone()),
         };
-        let updated =
-            super::update(&mut conn, &row, &terms, &body.notes, caller.user_id.as_str()).await?;
+        let updated = super::update(
+            &mut conn,
+            &row,
+            &terms,
+            &body.notes,
+            caller.user_id.as_str(),
+        )
+        .await?;
         let username = super::applied_by_username(&mut conn, &updated).await?;
         Ok::<_, ApiError>(RestrictionView::new(&updated, &username))
     }

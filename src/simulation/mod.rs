@@ -138,7 +138,11 @@ pub async fn inbound_payment(
             .await?
             .ok_or_else(ApiError::not_found)?;
         caller
-            .fresh_access(&mut conn, &account.organization_id, Permission::BankAccountsWrite)
+            .fresh_access(
+                &mut conn,
+                &account.organization_id,
+                Permission::BankAccountsWrite,
+            )
             .await?;
         check_test_mode(&mut conn, &account).await?;
         let admitted = payments::admit(
@@ -203,7 +207,11 @@ pub async fn place_hold(
             })
         })
         .transpose()?;
-    if body.origin_metadata.as_ref().is_some_and(|m| !m.is_object()) {
+    if body
+        .origin_metadata
+        .as_ref()
+        .is_some_and(|m| !m.is_object())
+    {
         return Err(ApiError::invalid_body(
             "Incorrect type",
             "`origin-metadata` must be an object.",

@@ -5,6 +5,7 @@ mod contract;
 mod support;
 
 mod api_keys;
+mod bank_accounts;
 mod bank_products;
 mod claims;
 mod cli;

@@ -503,3 +503,96 @@ impl TestApp {
             .to_string()
     }
 }
+
+/// Bank accounts and money, for the tests of the ledger and what builds on it.
+impl TestApp {
+    /// The organization's primary account, as listed.
+    pub async fn primary_account(&self) -> Value {
+        let list = self
+            .get(&format!(
+                "{}/bank/accounts?sort=created-at",
+                self.organization_url
+            ))
+            .await;
+        list.body["accounts"]
+            .as_array()
+            .and_then(|all| all.iter().find(|a| a["primary-account"] == true))
+            .cloned()
+            .unwrap_or_else(|| panic!("no primary account: {}", list.body))
+    }
+
+    /// Opens an account with this body; panics unless it is created.
+    pub async fn open_account(&self, body: Value) -> Value {
+        let response = self
+            .post(&format!("{}/bank/accounts", self.organization_url), body)
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        response.body
+    }
+
+    /// An operational account's URL.
+    pub async fn operational_account(&self, name: &str) -> String {
+        let account = self
+            .open_account(serde_json::json!({
+                "bank-product-type": "operational-account",
+                "display-name": name,
+            }))
+            .await;
+        account["account-url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// A new individual legal person of the organization; its URL.
+    pub async fn individual(&self, name: &str) -> String {
+        let response = self
+            .post(
+                &format!("{}/legal-persons", self.organization_url),
+                serde_json::json!({"display-name": name, "legal-person-type": "individual"}),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        response.body["legal-person-url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Simulates an inbound payment of `value` (e.g. "10.00") to the account.
+    pub async fn inbound(&self, account_url: &str, value: &str) -> Response {
+        self.post(
+            &format!(
+                "/v0/simulation/bank/accounts/{}/inbound-payments",
+                id_of(account_url)
+            ),
+            serde_json::json!({"payment-amount": {"currency": "GBP", "value": value}}),
+        )
+        .await
+    }
+
+    /// An account's balances, as (account-balance, available-balance) values.
+    pub async fn balances(&self, account_url: &str) -> (String, String) {
+        let account = self.get(account_url).await;
+        assert_eq!(account.status, StatusCode::OK, "{}", account.body);
+        let value = |key: &str| {
+            account.body[key]["value"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        (value("account-balance"), value("available-balance"))
+    }
+
+    /// Runs `verify-ledger`'s checks; panics naming every breach.
+    pub async fn assert_ledger_ok(&self) {
+        let report = hyperbank::ledger::verify::run(&self.db)
+            .await
+            .unwrap_or_else(|e| panic!("verify-ledger: {e}"));
+        assert!(
+            report.breaches.is_empty(),
+            "ledger breaches: {:?}",
+            report.breaches
+        );
+    }
+}

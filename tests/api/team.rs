@@ -285,7 +285,9 @@ async fn roles_must_be_available_and_permissions_are_the_union() {
             "decisions:write",
             "bank-accounts:write",
             "payments:create",
-            "payments:submit"
+            "payments:submit",
+            "account-restrictions:write",
+            "pool-membership:write"
         ])
     );
     for urls in [
@@ -325,7 +327,13 @@ async fn roles_must_be_available_and_permissions_are_the_union() {
         .await;
     assert_eq!(
         permissions.body["permissions"],
-        json!(["read", "legal-persons:write", "decisions:write"])
+        json!([
+            "read",
+            "legal-persons:write",
+            "decisions:write",
+            "account-restrictions:write",
+            "pool-membership:write"
+        ])
     );
     let by_role = app
         .get(&format!(
