@@ -116,32 +116,54 @@ impl Serialize for Money {
 }
 
 /// Input values may be strings (as Griffin documents) or JSON numbers (as some clients
-/// send); numbers are read from their exact text, never through a float.
+/// send); numbers are read from their shortest exact decimal text. A bad value is reported
+/// at `…/value`, where it is.
 #[derive(Deserialize)]
 struct MoneyIn {
     currency: Currency,
-    value: ValueIn,
+    value: AmountIn,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ValueIn {
-    Text(String),
-    Number(serde_json::Number),
+struct AmountIn(MinorUnits);
+
+impl<'de> Deserialize<'de> for AmountIn {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = AmountIn;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal amount such as \"10.00\"")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<AmountIn, E> {
+                MinorUnits::parse_decimal(text)
+                    .map(AmountIn)
+                    .map_err(|e| E::custom(format!("value {e}")))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<AmountIn, E> {
+                self.visit_str(&n.to_string())
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<AmountIn, E> {
+                self.visit_str(&n.to_string())
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<AmountIn, E> {
+                self.visit_str(&n.to_string())
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let input = MoneyIn::deserialize(deserializer)?;
-        let text = match &input.value {
-            ValueIn::Text(text) => text.clone(),
-            ValueIn::Number(number) => number.to_string(),
-        };
-        let amount = MinorUnits::parse_decimal(&text)
-            .map_err(|e| serde::de::Error::custom(format!("value {e}")))?;
         Ok(Money {
             currency: input.currency,
-            amount,
+            amount: input.value.0,
         })
     }
 }

@@ -14,6 +14,7 @@ mod errors;
 mod events;
 mod invitations;
 mod isolation;
+mod ledger;
 mod legal_persons;
 mod memberships;
 mod navigation;
