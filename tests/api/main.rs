@@ -15,6 +15,7 @@ mod events;
 mod invitations;
 mod isolation;
 mod ledger;
+mod ledger_properties;
 mod legal_persons;
 mod memberships;
 mod navigation;

@@ -1,0 +1,284 @@
+//! A property test of the ledger: random sequences of account openings, inbound payments,
+//! holds, restrictions, closes and worker passes, driven through HTTP and checked after every
+//! step against a model of what each account must show, and against `verify-ledger`.
+
+use actix_web::http::StatusCode;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+
+use crate::support::{TestApp, id_of};
+
+#[derive(Debug, Clone, Default)]
+struct Account {
+    url: String,
+    status: &'static str,
+    balance: i64,
+    /// Placed debit holds: (url, amount).
+    holds: Vec<(String, i64)>,
+    /// Active restrictions: (url, type, reason).
+    restrictions: Vec<(String, &'static str, &'static str)>,
+}
+
+impl Account {
+    fn held(&self) -> i64 {
+        self.holds.iter().map(|(_, amount)| amount).sum()
+    }
+
+    fn blocked(&self) -> bool {
+        self.restrictions
+            .iter()
+            .any(|(_, kind, _)| *kind == "block")
+    }
+
+    fn restricted(&self) -> bool {
+        !self.restrictions.is_empty()
+    }
+
+    /// The refusal an inbound payment must get, if any.
+    fn inbound_refusal(&self) -> Option<&'static str> {
+        match self.status {
+            "closed" => Some("bank-account-closed"),
+            "closing" => Some("bank-account-closing"),
+            _ if self.blocked() => Some("account-restricted"),
+            _ => None,
+        }
+    }
+
+    /// The refusal a debit hold of `amount` must get, if any.
+    fn hold_refusal(&self, amount: i64) -> Option<&'static str> {
+        match self.status {
+            "closed" => Some("bank-account-closed"),
+            _ if self.restricted() => Some("account-restricted"),
+            _ if self.balance - self.held() < amount => Some("insufficient-funds"),
+            _ => None,
+        }
+    }
+}
+
+fn pounds(pence: i64) -> String {
+    format!("{}.{:02}", pence / 100, pence % 100)
+}
+
+const REASONS: [&str; 3] = ["other", "fraud-1st-party", "dormant"];
+
+async fn run(seed: u64, steps: usize) {
+    let app = TestApp::with_settings(hyperbank::config::Settings {
+        account_opening: std::time::Duration::ZERO,
+        // No test money, so that accounts can be emptied and closed.
+        test_money: hyperbank::money::MinorUnits(0),
+        ..Default::default()
+    })
+    .await;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut accounts: Vec<Account> = Vec::new();
+    for step in 0..steps {
+        let choice = if accounts.is_empty() {
+            0
+        } else {
+            rng.random_range(0..100)
+        };
+        let context = format!("seed {seed} step {step} choice {choice}");
+        let pick = |rng: &mut StdRng, accounts: &[Account]| rng.random_range(0..accounts.len());
+        match choice {
+            0..=7 if accounts.len() < 8 => {
+                let url = app.operational_account(&format!("Account {step}")).await;
+                accounts.push(Account {
+                    url,
+                    status: "open",
+                    ..Default::default()
+                });
+            }
+            0..=39 => {
+                let i = pick(&mut rng, &accounts);
+                let amount = rng.random_range(1..=50_000);
+                let response = app.inbound(&accounts[i].url, &pounds(amount)).await;
+                match accounts[i].inbound_refusal() {
+                    None => {
+                        assert_eq!(
+                            response.status,
+                            StatusCode::CREATED,
+                            "{context}: {}",
+                            response.body
+                        );
+                        accounts[i].balance += amount;
+                    }
+                    Some(title) => {
+                        assert_eq!(
+                            response.status,
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "{context}"
+                        );
+                        assert_eq!(response.error_title(), title, "{context}");
+                    }
+                }
+            }
+            40..=54 => {
+                let i = pick(&mut rng, &accounts);
+                let amount = rng.random_range(1..=30_000);
+                let response = app
+                    .post(
+                        &format!(
+                            "/v0/simulation/bank/accounts/{}/holds",
+                            id_of(&accounts[i].url)
+                        ),
+                        json!({"amount": {"currency": "GBP", "value": pounds(amount)}}),
+                    )
+                    .await;
+                match accounts[i].hold_refusal(amount) {
+                    None => {
+                        assert_eq!(
+                            response.status,
+                            StatusCode::CREATED,
+                            "{context}: {}",
+                            response.body
+                        );
+                        let url = response.body["hold-url"].as_str().unwrap_or_default();
+                        accounts[i].holds.push((url.to_string(), amount));
+                    }
+                    Some(title) => {
+                        assert_eq!(
+                            response.error_title(),
+                            title,
+                            "{context}: {}",
+                            response.body
+                        );
+                    }
+                }
+            }
+            55..=64 => {
+                let i = pick(&mut rng, &accounts);
+                if accounts[i].holds.is_empty() {
+                    continue;
+                }
+                let h = rng.random_range(0..accounts[i].holds.len());
+                let (url, _) = accounts[i].holds.remove(h);
+                let response = app
+                    .post(
+                        &format!("/v0/simulation/bank/holds/{}/actions/release", id_of(&url)),
+                        json!({}),
+                    )
+                    .await;
+                assert_eq!(
+                    response.status,
+                    StatusCode::OK,
+                    "{context}: {}",
+                    response.body
+                );
+            }
+            65..=74 => {
+                let i = pick(&mut rng, &accounts);
+                let kind = if rng.random_bool(0.5) {
+                    "freeze"
+                } else {
+                    "block"
+                };
+                let reason = REASONS[rng.random_range(0..REASONS.len())];
+                let response = app
+                    .post(
+                        &format!("{}/restrictions", accounts[i].url),
+                        json!({"restriction-type": kind, "restriction-reason-code": reason,
+                               "restriction-legal-status": "not-applicable", "notes": "test"}),
+                    )
+                    .await;
+                let duplicate = accounts[i]
+                    .restrictions
+                    .iter()
+                    .any(|(_, k, r)| *k == kind && *r == reason);
+                if accounts[i].status == "closed" {
+                    assert_eq!(response.error_title(), "bank-account-closed", "{context}");
+                } else if duplicate {
+                    assert_eq!(response.status, StatusCode::CONFLICT, "{context}");
+                } else {
+                    assert_eq!(
+                        response.status,
+                        StatusCode::CREATED,
+                        "{context}: {}",
+                        response.body
+                    );
+                    let url = response.body["bank-account-restriction-url"]
+                        .as_str()
+                        .unwrap_or_default();
+                    accounts[i]
+                        .restrictions
+                        .push((url.to_string(), kind, reason));
+                }
+            }
+            75..=84 => {
+                let i = pick(&mut rng, &accounts);
+                if accounts[i].restrictions.is_empty() {
+                    continue;
+                }
+                let r = rng.random_range(0..accounts[i].restrictions.len());
+                let (url, _, _) = accounts[i].restrictions.remove(r);
+                let response = app
+                    .post(&format!("{url}/actions/lift"), json!({"notes": "lifted"}))
+                    .await;
+                assert_eq!(
+                    response.status,
+                    StatusCode::OK,
+                    "{context}: {}",
+                    response.body
+                );
+            }
+            85..=91 => {
+                let i = pick(&mut rng, &accounts);
+                let response = app
+                    .post(&format!("{}/actions/close", accounts[i].url), json!({}))
+                    .await;
+                match accounts[i].status {
+                    "open" => {
+                        assert_eq!(
+                            response.status,
+                            StatusCode::OK,
+                            "{context}: {}",
+                            response.body
+                        );
+                        accounts[i].status = "closing";
+                    }
+                    "closing" => assert_eq!(response.error_title(), "account-already-closing"),
+                    _ => assert_eq!(response.error_title(), "account-already-closed"),
+                }
+            }
+            _ => {
+                app.run_worker().await;
+                for account in &mut accounts {
+                    if account.status == "closing" && account.balance == 0 && account.held() == 0 {
+                        account.status = "closed";
+                    }
+                }
+            }
+        }
+        for account in &accounts {
+            let shown = app.get(&account.url).await;
+            assert_eq!(shown.body["account-status"], account.status, "{context}");
+            assert_eq!(
+                shown.body["account-balance"]["value"],
+                pounds(account.balance),
+                "{context}"
+            );
+            assert_eq!(
+                shown.body["available-balance"]["value"],
+                pounds(account.balance - account.held()),
+                "{context}"
+            );
+            assert_eq!(
+                shown.body["account-restricted"],
+                account.restricted(),
+                "{context}"
+            );
+        }
+        app.assert_ledger_ok().await;
+    }
+}
+
+#[actix_web::test]
+async fn random_sequences_keep_every_invariant() {
+    let seeds: Vec<u64> = match std::env::var("HYPERBANK_PROPERTY_SEED") {
+        Ok(seed) => seed.parse().map(|s| vec![s]).unwrap_or_default(),
+        Err(_) => vec![1, 2, 3],
+    };
+    for seed in seeds {
+        run(seed, 80).await;
+    }
+}
