@@ -352,3 +352,190 @@ async fn the_served_worker_completes_verifications() {
     let (clean_exit, _, _) = server.stop();
     assert!(clean_exit);
 }
+
+/// Sends inbound payments of 1.00 … to the accounts in turn, each remembered once the
+/// server acknowledged it (201), until the server goes away.
+fn pay_until_gone(port: u16, accounts: Vec<String>, worker: usize) -> Vec<(String, String, i64)> {
+    let mut acknowledged = Vec::new();
+    for n in 0.. {
+        let account = &accounts[n % accounts.len()];
+        let pence = 100 + (worker as i64) * 1000 + n as i64;
+        let body = format!(
+            r#"{{"payment-amount": {{"currency": "GBP", "value": "{}.{:02}"}}}}"#,
+            pence / 100,
+            pence % 100
+        );
+        let path = format!(
+            "/v0/simulation/bank/accounts/{}/inbound-payments",
+            account.rsplit('/').next().unwrap_or_default()
+        );
+        let result =
+            std::panic::catch_unwind(|| http(port, "POST", &path, Some(KNOWN_KEY), Some(&body)));
+        match result {
+            Ok((201, created)) => {
+                let created: Value = serde_json::from_str(&created).unwrap_or_default();
+                let url = created["payment-url"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                acknowledged.push((account.clone(), url, pence));
+            }
+            _ => return acknowledged,
+        }
+    }
+    acknowledged
+}
+
+fn verify_ledger(url: &str) -> (bool, String) {
+    let output = Command::new(BIN)
+        .arg("verify-ledger")
+        .env("DATABASE_URL", url)
+        .output()
+        .unwrap_or_else(|e| panic!("verify-ledger: {e}"));
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[actix_web::test]
+async fn sigkill_under_load_loses_no_acknowledged_payment() {
+    let (backend, _guard) = fresh_database().await;
+    let url = database_url(&backend);
+    let server = Server::start(&url, Some(KNOWN_KEY));
+    let port = server.port;
+    let (_, index) = http(port, "GET", "/v0/index", Some(KNOWN_KEY), None);
+    let index: Value = serde_json::from_str(&index).unwrap_or_default();
+    let organization_url = index["organization-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (_, list) = http(
+        port,
+        "GET",
+        &format!("{organization_url}/bank/accounts"),
+        Some(KNOWN_KEY),
+        None,
+    );
+    let list: Value = serde_json::from_str(&list).unwrap_or_default();
+    let mut accounts = vec![
+        list["accounts"][0]["account-url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    ];
+    for name in ["Second", "Third"] {
+        let (status, opened) = http(
+            port,
+            "POST",
+            &format!("{organization_url}/bank/accounts"),
+            Some(KNOWN_KEY),
+            Some(&format!(
+                r#"{{"bank-product-type": "operational-account", "display-name": "{name}"}}"#
+            )),
+        );
+        assert_eq!(status, 201, "{opened}");
+        let opened: Value = serde_json::from_str(&opened).unwrap_or_default();
+        accounts.push(
+            opened["account-url"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    // Wait for the worker to open them (and credit their test money).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for account in &accounts {
+        loop {
+            let (_, shown) = http(port, "GET", account, Some(KNOWN_KEY), None);
+            let shown: Value = serde_json::from_str(&shown).unwrap_or_default();
+            if shown["account-balance"]["value"] == "1000.00" {
+                break;
+            }
+            assert!(Instant::now() < deadline, "account not opened: {shown}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let payers: Vec<_> = (0..6)
+        .map(|worker| {
+            let accounts = accounts.clone();
+            std::thread::spawn(move || pay_until_gone(port, accounts, worker))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    // SIGKILL: no shutdown, no flushing, whatever was in flight is cut off.
+    let mut child = server.child;
+    child.kill().unwrap_or_else(|e| panic!("kill: {e}"));
+    let _ = child.wait();
+    let acknowledged: Vec<(String, String, i64)> = payers
+        .into_iter()
+        .flat_map(|p| p.join().unwrap_or_default())
+        .collect();
+    assert!(
+        acknowledged.len() > 20,
+        "only {} payments before the kill",
+        acknowledged.len()
+    );
+
+    let (ok, report) = verify_ledger(&url);
+    assert!(ok, "{report}");
+    let server = Server::start(&url, None);
+    for (_, payment_url, pence) in &acknowledged {
+        let (status, payment) = http(server.port, "GET", payment_url, Some(KNOWN_KEY), None);
+        assert_eq!(status, 200, "acknowledged payment lost: {payment_url}");
+        let payment: Value = serde_json::from_str(&payment).unwrap_or_default();
+        assert_eq!(
+            payment["payment-amount"]["value"],
+            format!("{}.{:02}", pence / 100, pence % 100)
+        );
+    }
+    for account in &accounts {
+        let mine: i64 = acknowledged
+            .iter()
+            .filter(|(a, _, _)| a == account)
+            .map(|(_, _, pence)| pence)
+            .sum();
+        let (_, shown) = http(server.port, "GET", account, Some(KNOWN_KEY), None);
+        let shown: Value = serde_json::from_str(&shown).unwrap_or_default();
+        let balance: f64 = shown["account-balance"]["value"]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        let balance = (balance * 100.0).round() as i64;
+        // At least what was acknowledged; at most that and one cut-off payment per payer.
+        assert!(
+            balance >= 100_000 + mine,
+            "{account}: {balance} < {}",
+            100_000 + mine
+        );
+        assert!(
+            balance <= 100_000 + mine + 6 * 10_000,
+            "{account}: {balance}"
+        );
+    }
+    let (stopped, _, _) = server.stop();
+    assert!(stopped);
+
+    // A ledger edited behind its back fails the check, naming the account.
+    let db = hyperbank::store::Db::connect(&backend, &hyperbank::store::PoolOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let id = accounts[1]
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let mut tx = db.write().await.unwrap_or_else(|e| panic!("{e}"));
+    let result = {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use hyperbank::store::schema::bank_accounts;
+        hyperbank::dispatch!(&mut tx.conn(), c => diesel::update(bank_accounts::table.find(&id))
+            .set(bank_accounts::balance.eq(bank_accounts::balance - 1))
+            .execute(c)
+            .await)
+    };
+    tx.finish(result).await.unwrap_or_else(|e| panic!("{e}"));
+    let (ok, report) = verify_ledger(&url);
+    assert!(!ok);
+    assert!(report.contains(&format!("BREACH {id}")), "{report}");
+}
