@@ -238,3 +238,30 @@ impl HoldView {
         }
     }
 }
+
+/// Worker step: placed holds whose `expires-at` has passed are released (reason `expired`).
+pub async fn release_expired(
+    db: &crate::store::Db,
+    now: Micros,
+) -> Result<usize, crate::store::StoreError> {
+    let due: Vec<HoldRow> = {
+        let mut conn = db.read().await?;
+        let mut conn = conn.conn();
+        dispatch!(&mut conn, c => holds::table
+            .filter(holds::status.eq(PLACED))
+            .filter(holds::expires_at.le(now))
+            .limit(100)
+            .select(HoldRow::as_select())
+            .load(c)
+            .await)?
+    };
+    let mut released = 0;
+    for hold in due {
+        let mut tx = db.write().await?;
+        let result = release(&mut tx.conn(), &hold, Some("expired")).await;
+        if tx.finish(result).await?.is_some() {
+            released += 1;
+        }
+    }
+    Ok(released)
+}

@@ -1,12 +1,13 @@
-//! Background progression: moves sandbox verifications, reliance onboarding applications and
-//! bank accounts (opening, and closing once drained) on when their time comes. Runs in
+//! Background progression: moves sandbox verifications, reliance onboarding applications,
+//! bank accounts (opening, and closing once drained) and expiring holds on when their time
+//! comes. Runs in
 //! every `serve` process; the steps are conditional updates in the database, so several
 //! servers sharing one database never take the same step twice.
 
 use std::time::Duration;
 
 use crate::AppState;
-use crate::{bank_accounts, onboarding, verifications};
+use crate::{bank_accounts, holds, onboarding, verifications};
 
 /// How often the worker looks for due work.
 pub const INTERVAL: Duration = Duration::from_millis(100);
@@ -18,8 +19,9 @@ pub async fn run_once(state: &AppState) -> Result<usize, crate::store::StoreErro
     let verified = verifications::advance_due(&state.db, now, step).await?;
     let onboarded = onboarding::advance_due(&state.db, now).await?;
     let opened = bank_accounts::open_due(&state.db, now, state.settings.test_money).await?;
+    let expired = holds::release_expired(&state.db, now).await?;
     let closed = bank_accounts::close_drained(&state.db, now).await?;
-    Ok(verified + onboarded + opened + closed)
+    Ok(verified + onboarded + opened + expired + closed)
 }
 
 /// Runs passes forever, every [`INTERVAL`]; errors are logged and the next pass retries.

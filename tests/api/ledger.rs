@@ -290,8 +290,29 @@ async fn holds_reduce_the_available_balance_until_released() {
     assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(twice.error_title(), "hold-not-placed");
 
+    // A hold with an expiry is released by the worker once it passes.
+    let expiring = app
+        .post(
+            &hold_url(&account),
+            json!({"amount": money("100.00"),
+              "expires-at": "2099-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(expiring.body["expires-at"], "2099-01-01T00:00:00.000Z");
+    assert_eq!(app.balances(&account).await.1, "200.00");
+    assert_eq!(app.run_worker().await, 0);
+    app.clock
+        .advance(std::time::Duration::from_secs(100 * 365 * 24 * 3600));
+    assert_eq!(app.run_worker().await, 1);
+    let expired = app
+        .get(expiring.body["hold-url"].as_str().unwrap_or_default())
+        .await;
+    assert_eq!(expired.body["status"], "released");
+    assert_eq!(expired.body["release-reason"], "expired");
+    assert_eq!(app.balances(&account).await.1, "300.00");
+
     let listed = app.get(&format!("{account}/holds")).await;
-    assert_eq!(listed.body["holds"].as_array().map(Vec::len), Some(3));
+    assert_eq!(listed.body["holds"].as_array().map(Vec::len), Some(4));
     let placed_only = app
         .get(&format!(
             "{account}/holds?filter[status][in][]=placed&filter[origin-type][eq]=card-transaction"

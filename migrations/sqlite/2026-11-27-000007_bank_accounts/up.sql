@@ -119,6 +119,7 @@ CREATE TABLE holds (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX holds_by_account ON holds (account_id, created_at, id);
+CREATE INDEX holds_expiring ON holds (expires_at) WHERE status = 'placed';
 
 CREATE TABLE restrictions (
     id TEXT PRIMARY KEY NOT NULL,
