@@ -99,6 +99,8 @@ impl Default for ServeArgs {
                 invitation_ttl: Settings::default().invitation_ttl.as_secs(),
                 verification_ms: 1000,
                 account_opening_ms: 500,
+                fps_settlement_ms: 200,
+                organization_in_flight: 50,
             },
         }
     }
@@ -138,6 +140,13 @@ pub struct Settings {
     pub account_opening: Duration,
     /// Credited to every test-mode account when it opens.
     pub test_money: MinorUnits,
+    /// How long an fps submission stays `processing` before it is delivered; zero delivers
+    /// it at the worker's next pass.
+    pub fps_settlement: Duration,
+    /// Most requests of one organization in flight at once (API keys); more are 429.
+    pub organization_in_flight: usize,
+    /// Most payment submissions from one bank account in flight at once; more are 429.
+    pub account_submissions_in_flight: usize,
 }
 
 impl Settings {
@@ -154,6 +163,9 @@ impl Default for Settings {
             verification_duration: Duration::from_secs(1),
             account_opening: Duration::from_millis(500),
             test_money: DEFAULT_TEST_MONEY,
+            fps_settlement: Duration::from_millis(200),
+            organization_in_flight: 50,
+            account_submissions_in_flight: 3,
         }
     }
 }
@@ -175,6 +187,14 @@ pub struct SettingsArgs {
     /// How long a new bank account takes to open, in milliseconds (0: at once).
     #[arg(long, env = "HYPERBANK_ACCOUNT_OPENING_MS", default_value_t = 500)]
     pub account_opening_ms: u64,
+
+    /// How long an fps payment stays `processing` before it is delivered, in milliseconds.
+    #[arg(long, env = "HYPERBANK_FPS_SETTLEMENT_MS", default_value_t = 200)]
+    pub fps_settlement_ms: u64,
+
+    /// Most requests of one organization in flight at once; more get 429.
+    #[arg(long, env = "HYPERBANK_ORGANIZATION_IN_FLIGHT", default_value_t = 50)]
+    pub organization_in_flight: usize,
 }
 
 impl SettingsArgs {
@@ -182,6 +202,10 @@ impl SettingsArgs {
         Settings {
             account_opening: Duration::from_millis(self.account_opening_ms),
             test_money: sandbox.test_money,
+            fps_settlement: Duration::from_millis(self.fps_settlement_ms),
+            organization_in_flight: self.organization_in_flight,
+            // Griffin's documented limit.
+            account_submissions_in_flight: 3,
             session_ttl: Duration::from_secs(self.session_ttl),
             invitation_ttl: Duration::from_secs(self.invitation_ttl),
             verification_duration: Duration::from_millis(self.verification_ms),

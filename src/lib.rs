@@ -52,11 +52,16 @@ pub struct AppState {
     pub db: Db,
     pub clock: time::Clock,
     pub settings: config::Settings,
+    pub limits: http::limits::Limits,
 }
 
 impl AppState {
     pub fn new(db: Db, settings: config::Settings) -> Self {
         AppState {
+            limits: http::limits::Limits::new(
+                settings.organization_in_flight,
+                settings.account_submissions_in_flight,
+            ),
             db,
             clock: time::Clock::default(),
             settings,

@@ -65,6 +65,9 @@ pub struct Caller {
     pub credential: Credential,
     /// For an API key, its access in its own organization, resolved with the key.
     key_access: Option<Access>,
+    /// This request's place among its organization's requests in flight (API keys: their
+    /// organization is known before the handler runs); released when the request ends.
+    _in_flight: Option<std::sync::Arc<super::limits::Permit>>,
 }
 
 impl Caller {
@@ -218,7 +221,13 @@ impl FromRequest for Caller {
             let mut conn = conn.conn();
             match presented {
                 Presented::ApiKey(secret) => {
-                    authenticate_key(&mut conn, &hash_secret(secret.as_str())).await
+                    let mut caller =
+                        authenticate_key(&mut conn, &hash_secret(secret.as_str())).await?;
+                    if let Some(access) = &caller.key_access {
+                        let permit = state.limits.organization(access.organization_id.as_str())?;
+                        caller._in_flight = Some(std::sync::Arc::new(permit));
+                    }
+                    Ok(caller)
                 }
                 Presented::Session(token) => {
                     let session = sessions::find_active(
@@ -237,6 +246,7 @@ impl FromRequest for Caller {
                             expires_at: session.expires_at,
                         },
                         key_access: None,
+                        _in_flight: None,
                     })
                 }
             }
@@ -392,6 +402,7 @@ async fn authenticate_key(conn: &mut Conn<'_>, secret_hash: &str) -> ApiResult<C
             membership_id: MembershipId::from_db(grant.membership_id),
             permissions: grant.permissions,
         }),
+        _in_flight: None,
     })
 }
 

@@ -26,36 +26,44 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let content_type_ok = is_json_content_type(request);
-        let declared_length = request
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
-        Box::pin(async move {
-            if !content_type_ok {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported-media-type",
-                    "Send the request body as JSON with `Content-Type: application/json`.",
-                ));
-            }
-            if declared_length.is_some_and(|n| n > BODY_LIMIT) {
+        let body = read_body(request, payload);
+        Box::pin(async move { parse(&body.await?).map(Json) })
+    }
+}
+
+/// Reads a JSON request body (any JSON content type, at most [`BODY_LIMIT`] bytes).
+pub fn read_body(
+    request: &HttpRequest,
+    payload: &mut Payload,
+) -> impl Future<Output = Result<Vec<u8>, ApiError>> + 'static {
+    let content_type_ok = is_json_content_type(request);
+    let declared_length = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut payload = payload.take();
+    async move {
+        if !content_type_ok {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Send the request body as JSON with `Content-Type: application/json`.",
+            ));
+        }
+        if declared_length.is_some_and(|n| n > BODY_LIMIT) {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(declared_length.unwrap_or(1024).min(BODY_LIMIT));
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk
+                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "Bad request", e.to_string()))?;
+            if body.len() + chunk.len() > BODY_LIMIT {
                 return Err(too_large());
             }
-            let mut body = Vec::with_capacity(declared_length.unwrap_or(1024).min(BODY_LIMIT));
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::new(StatusCode::BAD_REQUEST, "Bad request", e.to_string())
-                })?;
-                if body.len() + chunk.len() > BODY_LIMIT {
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&chunk);
-            }
-            parse(&body).map(Json)
-        })
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 }
 

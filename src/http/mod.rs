@@ -3,7 +3,9 @@
 
 pub mod auth;
 pub mod error;
+pub mod idempotency;
 pub mod json;
+pub mod limits;
 pub mod pagination;
 pub mod query;
 

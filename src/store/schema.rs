@@ -220,6 +220,14 @@ diesel::table! {
         debtor -> Text,
         created_by_user_id -> Nullable<Text>,
         created_at -> BigInt,
+        payee_id -> Nullable<Text>,
+        creditor_account_id -> Nullable<Text>,
+        created_via -> Nullable<Text>,
+        latest_submission_id -> Nullable<Text>,
+        latest_submission_status -> Nullable<Text>,
+        rejected_at -> Nullable<BigInt>,
+        rejected_by_user_id -> Nullable<Text>,
+        rejection_reason -> Nullable<Text>,
     }
 }
 
@@ -311,6 +319,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cop_requests (id) {
+        id -> Text,
+        organization_id -> Text,
+        account -> Text,
+        cop_response -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    payees (id) {
+        id -> Text,
+        organization_id -> Text,
+        legal_person_id -> Text,
+        account_holder -> Text,
+        account_number -> Text,
+        bank_id -> Text,
+        payee_status -> Text,
+        cop_request_id -> Nullable<Text>,
+        account_id -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    submissions (id) {
+        id -> Text,
+        organization_id -> Text,
+        payment_id -> Text,
+        account_id -> Text,
+        submission_status -> Text,
+        payment_scheme -> Text,
+        end_to_end_identification -> Text,
+        unique_scheme_identifier -> Text,
+        created_by_user_id -> Nullable<Text>,
+        due_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (organization_id, idempotency_key) {
+        organization_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_location -> Nullable<Text>,
+        response_body -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(claims -> legal_persons (legal_person_id));
 diesel::joinable!(legal_persons -> organizations (organization_id));
@@ -350,4 +413,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     restrictions,
     restriction_events,
     pool_members,
+    cop_requests,
+    payees,
+    submissions,
+    idempotency_keys,
 );

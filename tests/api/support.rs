@@ -571,6 +571,18 @@ impl TestApp {
         .await
     }
 
+    /// [`TestApp::inbound`], retried while the organization has too many requests in flight
+    /// (429), as a client would.
+    pub async fn inbound_retrying(&self, account_url: &str, value: &str) -> Response {
+        loop {
+            let response = self.inbound(account_url, value).await;
+            if response.status != StatusCode::TOO_MANY_REQUESTS {
+                return response;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     /// An account's balances, as (account-balance, available-balance) values.
     pub async fn balances(&self, account_url: &str) -> (String, String) {
         let account = self.get(account_url).await;

@@ -1,0 +1,13 @@
+DROP TABLE idempotency_keys;
+DROP TABLE submissions;
+DROP INDEX payments_by_payee;
+ALTER TABLE payments DROP COLUMN rejection_reason;
+ALTER TABLE payments DROP COLUMN rejected_by_user_id;
+ALTER TABLE payments DROP COLUMN rejected_at;
+ALTER TABLE payments DROP COLUMN latest_submission_status;
+ALTER TABLE payments DROP COLUMN latest_submission_id;
+ALTER TABLE payments DROP COLUMN created_via;
+ALTER TABLE payments DROP COLUMN creditor_account_id;
+ALTER TABLE payments DROP COLUMN payee_id;
+DROP TABLE payees;
+DROP TABLE cop_requests;
