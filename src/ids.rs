@@ -159,6 +159,9 @@ id_kinds! {
     AdmissionKind => AdmissionId, "pa";
     HoldKind => HoldId, "ho";
     RestrictionKind => RestrictionId, "ri";
+    PayeeKind => PayeeId, "pe";
+    SubmissionKind => SubmissionId, "ps";
+    CopRequestKind => CopRequestId, "cp";
     // Ours: a ledger entry (the postings of one movement) and a restriction's history item.
     LedgerEntryKind => LedgerEntryId, "le";
     RestrictionEventKind => RestrictionEventId, "rv";

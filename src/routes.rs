@@ -6,9 +6,10 @@ use actix_web::web::{self, to};
 
 use crate::http::Endpoint;
 use crate::{
-    api_keys, bank_accounts, bank_products, claims, companies_house, decisions, events, holds,
-    invitations, ledger, legal_persons, memberships, navigation, onboarding, organizations,
-    payments, restrictions, roles, sessions, simulation, users, verifications, workflows,
+    api_keys, bank_accounts, bank_products, claims, companies_house, cop, decisions, events, holds,
+    invitations, ledger, legal_persons, memberships, navigation, onboarding, organizations, payees,
+    payments, restrictions, roles, sessions, simulation, submissions, users, verifications,
+    workflows,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -89,12 +90,41 @@ pub fn endpoints() -> Vec<Endpoint> {
         // Holds
         Endpoint::new("/v0/bank/accounts/{bank-account-id}/holds").get(to(holds::handlers::list)),
         Endpoint::new("/v0/bank/holds/{hold-id}").get(to(holds::handlers::get)),
-        // Payments and admissions (inbound)
+        // Payees
+        Endpoint::new("/v0/legal-persons/{legal-person-id}/bank/payees")
+            .get(to(payees::handlers::list))
+            .post(to(payees::handlers::create)),
+        Endpoint::new("/v0/payees/{payee-id}")
+            .get(to(payees::handlers::get))
+            .patch(to(payees::handlers::update)),
+        Endpoint::new("/v0/payees/{payee-id}/payments")
+            .get(to(payments::handlers::list_for_payee)),
+        // Confirmation of payee
+        Endpoint::new("/v0/organizations/{organization-id}/cop-request").post(to(cop::create)),
+        Endpoint::new("/v0/cop-request/{cop-request-id}").get(to(cop::get)),
+        Endpoint::new(
+            "/v0/simulation/organizations/{organization-id}/cop-request/simulate/{cop-simulation-type}",
+        )
+        .post(to(cop::simulate)),
+        // Payments, submissions and admissions
         Endpoint::new("/v0/bank/accounts/{bank-account-id}/payments")
-            .get(to(payments::handlers::list_for_account)),
+            .get(to(payments::handlers::list_for_account))
+            .post(to(payments::handlers::create)),
+        Endpoint::new("/v0/organizations/{organization-id}/payments")
+            .get(to(payments::handlers::list_for_organization)),
+        Endpoint::new("/v0/organizations/{organization-id}/payments/search")
+            .post(to(payments::handlers::search)),
+        Endpoint::new("/v0/payments/{payment-id}/submissions")
+            .get(to(submissions::handlers::list_for_payment))
+            .post(to(submissions::handlers::submit)),
+        Endpoint::new("/v0/submissions/{submission-id}").get(to(submissions::handlers::get)),
+        Endpoint::new("/v0/bank/accounts/{bank-account-id}/submissions")
+            .get(to(submissions::handlers::list_for_account)),
         Endpoint::new("/v0/bank/accounts/{bank-account-id}/admissions")
             .get(to(payments::handlers::list_for_account_admissions)),
-        Endpoint::new("/v0/payments/{payment-id}").get(to(payments::handlers::get)),
+        Endpoint::new("/v0/payments/{payment-id}")
+            .get(to(payments::handlers::get))
+            .patch(to(payments::handlers::reject)),
         Endpoint::new("/v0/payments/{payment-id}/admissions")
             .get(to(payments::handlers::list_for_payment_admissions)),
         Endpoint::new("/v0/admissions/{admission-id}").get(to(payments::handlers::get_admission)),

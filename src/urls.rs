@@ -5,9 +5,9 @@
 //! into a typed id.
 
 use crate::ids::{
-    AdmissionId, ApiKeyId, BankAccountId, BankProductId, EventId, HoldId, Id, IdKind, InvitationId,
-    LegalPersonId, MembershipId, OrganizationId, PaymentId, RestrictionId, RoleId, TransactionId,
-    UserId, VerificationId, WorkflowId,
+    AdmissionId, ApiKeyId, BankAccountId, BankProductId, CopRequestId, EventId, HoldId, Id, IdKind,
+    InvitationId, LegalPersonId, MembershipId, OrganizationId, PayeeId, PaymentId, RestrictionId,
+    RoleId, SubmissionId, TransactionId, UserId, VerificationId, WorkflowId,
 };
 
 pub const INDEX: &str = "/v0/index";
@@ -121,6 +121,21 @@ pub fn restriction(id: &RestrictionId) -> String {
 
 pub fn restriction_sub(id: &RestrictionId, tail: &str) -> String {
     format!("/v0/bank/account-restrictions/{id}/{tail}")
+}
+
+pub const PAYEES: &str = "/v0/payees";
+pub const COP_REQUESTS: &str = "/v0/cop-request";
+
+pub fn payee(id: &PayeeId) -> String {
+    format!("/v0/payees/{id}")
+}
+
+pub fn submission(id: &SubmissionId) -> String {
+    format!("/v0/submissions/{id}")
+}
+
+pub fn cop_request(id: &CopRequestId) -> String {
+    format!("/v0/cop-request/{id}")
 }
 
 /// Reads the id out of a resource URL such as `/v0/roles/re.…`, as clients send them in

@@ -308,14 +308,8 @@ async fn activate(
             reference: None,
             description: Some("Sandbox test money"),
             legs: vec![
-                Leg {
-                    account_id: ledger::SANDBOX_FUNDING,
-                    amount: -test_money,
-                },
-                Leg {
-                    account_id: &row.id,
-                    amount: test_money,
-                },
+                Leg::new(ledger::SANDBOX_FUNDING, -test_money),
+                Leg::new(&row.id, test_money),
             ],
         };
         let transactions = ledger::post(conn, &movement, now).await?;

@@ -92,11 +92,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Idempotent<T> {
                 hash.update(path.as_bytes());
                 hash.update(b"\n");
                 hash.update(&body);
-                let request_hash = hash
-                    .finalize()
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
+                let request_hash = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
                 IdempotencyKey { key, request_hash }
             });
             Ok(Idempotent { body: parsed, key })
@@ -143,8 +139,60 @@ impl Answer {
 pub enum Outcome {
     /// Done now: this answer, stored under the key if there is one.
     Done(Answer),
-    /// Another request with the same key holds it: answer with what it stored.
-    Taken,
+    /// Another request of the organization holds the key: answer with what it stored.
+    Taken { organization_id: String },
+}
+
+/// The HTTP answer to an idempotent request whose transaction has ended.
+pub async fn respond(
+    db: &crate::store::Db,
+    key: Option<&IdempotencyKey>,
+    outcome: Outcome,
+) -> ApiResult<HttpResponse> {
+    match (outcome, key) {
+        (Outcome::Done(answer), _) => Ok(answer.into_response()),
+        (Outcome::Taken { organization_id }, Some(key)) => {
+            let mut conn = db.read().await?;
+            key.replay(&mut conn.conn(), &organization_id)
+                .await?
+                .map(Answer::into_response)
+                .ok_or_else(|| {
+                    ApiError::conflict(
+                        "idempotency-key-in-use",
+                        "Another request with this key has not finished; retry shortly.",
+                    )
+                })
+        }
+        (Outcome::Taken { .. }, None) => Err(ApiError::internal("no idempotency key to replay")),
+    }
+}
+
+/// Claims `key` (if any) for the organization inside the work's transaction: `Some(Taken)`
+/// when another request holds it, and the work must not be done.
+pub async fn claim(
+    conn: &mut Conn<'_>,
+    key: Option<&IdempotencyKey>,
+    organization_id: &str,
+) -> ApiResult<Option<Outcome>> {
+    match key {
+        Some(key) if !key.claim(conn, organization_id).await? => Ok(Some(Outcome::Taken {
+            organization_id: organization_id.to_string(),
+        })),
+        _ => Ok(None),
+    }
+}
+
+/// Stores `answer` under `key` (if any) and makes it the outcome.
+pub async fn done(
+    conn: &mut Conn<'_>,
+    key: Option<&IdempotencyKey>,
+    organization_id: &str,
+    answer: Answer,
+) -> ApiResult<Outcome> {
+    if let Some(key) = key {
+        key.store(conn, organization_id, &answer).await?;
+    }
+    Ok(Outcome::Done(answer))
 }
 
 impl IdempotencyKey {

@@ -56,8 +56,9 @@ pub fn read_body(
         }
         let mut body = Vec::with_capacity(declared_length.unwrap_or(1024).min(BODY_LIMIT));
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk
-                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "Bad request", e.to_string()))?;
+            let chunk = chunk.map_err(|e| {
+                ApiError::new(StatusCode::BAD_REQUEST, "Bad request", e.to_string())
+            })?;
             if body.len() + chunk.len() > BODY_LIMIT {
                 return Err(too_large());
             }

@@ -27,7 +27,10 @@ pub struct Permit {
 impl InFlight {
     /// A permit for `key`, unless `limit` are already in flight.
     pub fn try_acquire(self: &Arc<Self>, key: &str, limit: usize) -> Option<Permit> {
-        let mut counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let count = counts.entry(key.to_string()).or_insert(0);
         if *count >= limit {
             return None;

@@ -80,6 +80,19 @@ pub const PROCESSED_AT: &str = "processed-at";
 pub struct Leg<'a> {
     pub account_id: &'a str,
     pub amount: i64,
+    /// The payment this leg's transaction belongs to, when not the movement's (a book
+    /// transfer: the debtor's outbound payment, the creditor's inbound one).
+    pub payment_id: Option<&'a str>,
+}
+
+impl<'a> Leg<'a> {
+    pub fn new(account_id: &'a str, amount: i64) -> Self {
+        Leg {
+            account_id,
+            amount,
+            payment_id: None,
+        }
+    }
 }
 
 /// A movement of money, described by what caused it.
@@ -209,7 +222,7 @@ pub async fn post(
             balance_after,
             account_seq,
             origin_type: movement.origin_type.to_string(),
-            payment_id: movement.payment_id.map(str::to_string),
+            payment_id: leg.payment_id.or(movement.payment_id).map(str::to_string),
             reference: movement.reference.map(str::to_string),
             description: movement.description.map(str::to_string),
             processed_at: now,

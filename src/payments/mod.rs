@@ -3,6 +3,7 @@
 //! customers) build on the same rows.
 
 pub mod handlers;
+pub mod outbound;
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -13,7 +14,7 @@ use crate::dispatch;
 use crate::events;
 use crate::http::pagination::Cursor;
 use crate::http::{Page, PageRequest};
-use crate::ids::{AdmissionId, BankAccountId, PaymentId};
+use crate::ids::{AdmissionId, BankAccountId, PaymentId, SubmissionId, UserId};
 use crate::ledger::{self, Leg, Movement, PostError, PostingRow};
 use crate::money::Money;
 use crate::paginate;
@@ -38,6 +39,15 @@ pub struct PaymentRow {
     pub debtor: String,
     pub created_by_user_id: Option<String>,
     pub created_at: Micros,
+    pub payee_id: Option<String>,
+    /// The creditor's account when it is one of this bank's.
+    pub creditor_account_id: Option<String>,
+    pub created_via: Option<String>,
+    pub latest_submission_id: Option<String>,
+    pub latest_submission_status: Option<String>,
+    pub rejected_at: Option<Micros>,
+    pub rejected_by_user_id: Option<String>,
+    pub rejection_reason: Option<String>,
 }
 
 impl crate::http::auth::OrganizationResource for PaymentRow {
@@ -100,17 +110,35 @@ pub struct Inbound<'a> {
     pub payment_scheme: &'static str,
 }
 
+/// Where the money of an inbound payment comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// Another bank, through the scheme's settlement account.
+    Scheme,
+    /// An account of this bank, by book transfer: one ledger entry debits it (for its
+    /// outbound payment) and credits the inbound payment's account.
+    Account {
+        account_id: &'a str,
+        outbound_payment_id: &'a str,
+    },
+}
+
 /// What admitting an inbound payment wrote.
 pub struct Admitted {
     pub payment: PaymentRow,
     pub admission: AdmissionRow,
-    pub transaction: PostingRow,
+    /// The entry's transactions: the credit, and for a book transfer the debit.
+    pub transactions: Vec<PostingRow>,
 }
 
 /// Admits an inbound payment in the caller's transaction: the payment, its admission
-/// (`processing`, then `delivered` once credited), the credit transaction against scheme
-/// settlement, and their events in Griffin's order.
-pub async fn admit(conn: &mut Conn<'_>, inbound: Inbound<'_>) -> Result<Admitted, PostError> {
+/// (`processing`, then `delivered` once credited), the ledger entry that moves the money
+/// from `source`, and their events in Griffin's order.
+pub async fn admit(
+    conn: &mut Conn<'_>,
+    inbound: Inbound<'_>,
+    source: Source<'_>,
+) -> Result<Admitted, PostError> {
     let now = time::now();
     let account_url = urls::bank_account(&BankAccountId::from_db(inbound.account_id.to_string()));
     let payment = PaymentRow {
@@ -125,6 +153,14 @@ pub async fn admit(conn: &mut Conn<'_>, inbound: Inbound<'_>) -> Result<Admitted
         debtor: inbound.debtor.to_string(),
         created_by_user_id: None,
         created_at: now,
+        payee_id: None,
+        creditor_account_id: None,
+        created_via: None,
+        latest_submission_id: None,
+        latest_submission_status: None,
+        rejected_at: None,
+        rejected_by_user_id: None,
+        rejection_reason: None,
     };
     dispatch!(conn, c => diesel::insert_into(payments::table)
         .values(&payment)
@@ -161,27 +197,26 @@ pub async fn admit(conn: &mut Conn<'_>, inbound: Inbound<'_>) -> Result<Admitted
         &AdmissionView::new(&admission),
     )
     .await?;
+    let debit = match source {
+        Source::Scheme => Leg::new(ledger::SCHEME_SETTLEMENT, -inbound.amount),
+        Source::Account {
+            account_id,
+            outbound_payment_id,
+        } => Leg {
+            account_id,
+            amount: -inbound.amount,
+            payment_id: Some(outbound_payment_id),
+        },
+    };
     let movement = Movement {
         organization_id: inbound.organization_id,
         origin_type: ledger::PAYMENT,
         payment_id: Some(&payment.id),
         reference: payment.payment_reference.as_deref(),
         description: None,
-        legs: vec![
-            Leg {
-                account_id: ledger::SCHEME_SETTLEMENT,
-                amount: -inbound.amount,
-            },
-            Leg {
-                account_id: inbound.account_id,
-                amount: inbound.amount,
-            },
-        ],
+        legs: vec![debit, Leg::new(inbound.account_id, inbound.amount)],
     };
-    let mut transactions = ledger::post(conn, &movement, now).await?;
-    let transaction = transactions
-        .pop()
-        .ok_or(PostError::Database(diesel::result::Error::NotFound))?;
+    let transactions = ledger::post(conn, &movement, now).await?;
     dispatch!(conn, c => diesel::update(admissions::table.find(&admission.id))
         .set((
             admissions::admission_status.eq("delivered"),
@@ -200,7 +235,7 @@ pub async fn admit(conn: &mut Conn<'_>, inbound: Inbound<'_>) -> Result<Admitted
     Ok(Admitted {
         payment,
         admission,
-        transaction,
+        transactions,
     })
 }
 
@@ -215,41 +250,32 @@ pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<P
         .await)
 }
 
-/// A page of the account's payments.
-pub async fn list_for_account(
-    conn: &mut Conn<'_>,
-    account_id: &str,
-    page: &PageRequest,
-) -> QueryResult<Page<PaymentRow>> {
-    let rows = dispatch!(conn, c => {
-        let query = payments::table
-            .filter(payments::account_id.eq(account_id))
-            .select(PaymentRow::as_select())
-            .into_boxed();
-        paginate!(query, payments::created_at, payments::id, page).load(c).await
-    })?;
-    Ok(Page::from_rows(rows, page, |row| {
-        Cursor::new(row.created_at, &row.id)
-    }))
+/// Which admissions a list shows.
+pub enum AdmissionScope<'a> {
+    Account(&'a str),
+    Payment(&'a str),
 }
 
 /// A page of admissions: the account's, or the payment's.
 pub async fn list_admissions(
     conn: &mut Conn<'_>,
-    account_id: Option<&str>,
-    payment_id: Option<&str>,
+    scope: AdmissionScope<'_>,
+    statuses: &[String],
+    created: &crate::http::query::InstantRange,
     page: &PageRequest,
 ) -> QueryResult<Page<AdmissionRow>> {
     let rows = dispatch!(conn, c => {
         let mut query = admissions::table
             .select(AdmissionRow::as_select())
             .into_boxed();
-        if let Some(account_id) = account_id {
-            query = query.filter(admissions::account_id.eq(account_id));
+        query = match scope {
+            AdmissionScope::Account(id) => query.filter(admissions::account_id.eq(id)),
+            AdmissionScope::Payment(id) => query.filter(admissions::payment_id.eq(id)),
+        };
+        if !statuses.is_empty() {
+            query = query.filter(admissions::admission_status.eq_any(statuses));
         }
-        if let Some(payment_id) = payment_id {
-            query = query.filter(admissions::payment_id.eq(payment_id));
-        }
+        query = crate::filter_range!(query, admissions::created_at, created);
         paginate!(query, admissions::created_at, admissions::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, |row| {
@@ -269,6 +295,18 @@ pub struct PaymentView {
     pub creditor: Value,
     pub debtor: Value,
     pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_via: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_submission_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected_by_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<String>,
     pub payment_admissions_url: String,
     pub payment_submissions_url: String,
 }
@@ -284,6 +322,21 @@ impl PaymentView {
             creditor: serde_json::from_str(&row.creditor).unwrap_or(Value::Null),
             debtor: serde_json::from_str(&row.debtor).unwrap_or(Value::Null),
             created_at: time::format(row.created_at),
+            created_via: row.created_via.clone(),
+            created_by_url: row
+                .created_by_user_id
+                .as_ref()
+                .map(|u| urls::user(&UserId::from_db(u.clone()))),
+            latest_submission_url: row
+                .latest_submission_id
+                .as_ref()
+                .map(|s| urls::submission(&SubmissionId::from_db(s.clone()))),
+            rejected_at: row.rejected_at.map(time::format),
+            rejected_by_url: row
+                .rejected_by_user_id
+                .as_ref()
+                .map(|u| urls::user(&UserId::from_db(u.clone()))),
+            rejection_reason: row.rejection_reason.clone(),
             payment_admissions_url: urls::payment_sub(&id, "admissions"),
             payment_submissions_url: urls::payment_sub(&id, "submissions"),
         }
@@ -318,4 +371,105 @@ impl AdmissionView {
             created_at: time::format(row.created_at),
         }
     }
+}
+
+/// Which payments a list shows.
+pub enum Scope<'a> {
+    Account(&'a str),
+    Organization(&'a str),
+    Payee(&'a str),
+}
+
+/// Payment list filters.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub direction: Option<String>,
+    pub rejected: Option<bool>,
+    /// Latest submission statuses; `None` in the list matches payments never submitted.
+    pub latest_submission_statuses: Vec<Option<String>>,
+    pub created: crate::http::query::InstantRange,
+}
+
+pub async fn list(
+    conn: &mut Conn<'_>,
+    scope: Scope<'_>,
+    filter: &Filter,
+    page: &PageRequest,
+) -> QueryResult<Page<PaymentRow>> {
+    let rows = dispatch!(conn, c => {
+        let mut query = payments::table.select(PaymentRow::as_select()).into_boxed();
+        query = match scope {
+            Scope::Account(id) => query.filter(payments::account_id.eq(id)),
+            Scope::Organization(id) => query.filter(payments::organization_id.eq(id)),
+            Scope::Payee(id) => query.filter(payments::payee_id.eq(id)),
+        };
+        if let Some(direction) = &filter.direction {
+            query = query.filter(payments::payment_direction.eq(direction));
+        }
+        match filter.rejected {
+            Some(true) => query = query.filter(payments::rejected_at.is_not_null()),
+            Some(false) => query = query.filter(payments::rejected_at.is_null()),
+            None => {}
+        }
+        if !filter.latest_submission_statuses.is_empty() {
+            let named: Vec<&String> = filter.latest_submission_statuses.iter().flatten().collect();
+            let unsubmitted = filter.latest_submission_statuses.iter().any(Option::is_none);
+            query = match (named.is_empty(), unsubmitted) {
+                (true, _) => query.filter(payments::latest_submission_status.is_null()),
+                (false, false) => query.filter(payments::latest_submission_status.eq_any(named)),
+                (false, true) => query.filter(
+                    payments::latest_submission_status
+                        .eq_any(named)
+                        .or(payments::latest_submission_status.is_null()),
+                ),
+            };
+        }
+        query = crate::filter_range!(query, payments::created_at, &filter.created);
+        paginate!(query, payments::created_at, payments::id, page).load(c).await
+    })?;
+    Ok(Page::from_rows(rows, page, |row| {
+        Cursor::new(row.created_at, &row.id)
+    }))
+}
+
+/// Payments of the organization whose reference contains `text` (any case), or whose
+/// submission or admission carries it as its scheme identifier; newest first.
+pub async fn search(
+    conn: &mut Conn<'_>,
+    organization_id: &str,
+    text: &str,
+    limit: i64,
+) -> QueryResult<Vec<PaymentRow>> {
+    use crate::store::schema::submissions;
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    let by_scheme_id: Vec<String> = dispatch!(conn, c => submissions::table
+        .filter(submissions::organization_id.eq(organization_id))
+        .filter(submissions::unique_scheme_identifier.eq(text))
+        .select(submissions::payment_id)
+        .union(
+            admissions::table
+                .filter(admissions::organization_id.eq(organization_id))
+                .filter(admissions::unique_scheme_identifier.eq(text))
+                .select(admissions::payment_id),
+        )
+        .load(c)
+        .await)?;
+    dispatch!(conn, c => payments::table
+        .filter(payments::organization_id.eq(organization_id))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("(LOWER(COALESCE(payment_reference, '')) LIKE ")
+                .bind::<diesel::sql_types::Text, _>(pattern.clone())
+                .sql(" ESCAPE '\\')")
+                .or(payments::id.eq_any(by_scheme_id.clone())),
+        )
+        .order((payments::created_at.desc(), payments::id.desc()))
+        .limit(limit)
+        .select(PaymentRow::as_select())
+        .load(c)
+        .await)
 }

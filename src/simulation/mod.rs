@@ -155,6 +155,7 @@ pub async fn inbound_payment(
                 debtor,
                 payment_scheme: "fps",
             },
+            payments::Source::Scheme,
         )
         .await?;
         Ok::<_, ApiError>(admitted.payment)

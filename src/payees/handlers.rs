@@ -1,0 +1,227 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::{ACTIVE, DEACTIVATED, PayeeRow, PayeeView};
+use crate::AppState;
+use crate::http::pagination::list_request;
+use crate::http::{ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, ok};
+use crate::ids::{CopRequestKind, PayeeId};
+use crate::legal_persons::LegalPersonRow;
+use crate::roles::Permission;
+use crate::store::Conn;
+use crate::time;
+use crate::urls;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct CreatePayee {
+    account_holder: String,
+    account_number: String,
+    bank_id: String,
+    cop_request_url: Option<String>,
+}
+
+fn digits(text: &str, len: usize) -> bool {
+    text.len() == len && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The CoP request a body names, which must be one of the organization's.
+async fn cop_request(conn: &mut Conn<'_>, organization_id: &str, url: &str) -> ApiResult<String> {
+    let id = urls::parse::<CopRequestKind>(url, urls::COP_REQUESTS).ok_or_else(|| {
+        ApiError::invalid_body(
+            "Invalid value",
+            "Expected a CoP request URL such as /v0/cop-request/cp.….",
+            "/cop-request-url",
+        )
+    })?;
+    let found = <crate::cop::CopRequestRow as crate::http::auth::OrganizationResource>::find(
+        conn,
+        id.as_str(),
+    )
+    .await?
+    .filter(|row| row.organization_id == organization_id);
+    found.map(|row| row.id).ok_or_else(|| {
+        ApiError::unprocessable(
+            "cop-request-not-found",
+            format!("{url} is not a CoP request of this organization."),
+        )
+        .with_pointer("/cop-request-url")
+    })
+}
+
+/// `POST /v0/legal-persons/{legal-person-id}/bank/payees`: 409 when the legal person
+/// already has an active payee with these account details.
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    Json(body): Json<CreatePayee>,
+) -> ApiResult<HttpResponse> {
+    if body.account_holder.trim().is_empty() || body.account_holder.chars().count() > 140 {
+        return Err(ApiError::invalid_body(
+            "Invalid value",
+            "`account-holder` must be 1 to 140 characters.",
+            "/account-holder",
+        ));
+    }
+    if !digits(&body.account_number, 8) {
+        return Err(ApiError::invalid_body(
+            "Invalid value",
+            "`account-number` must be 8 digits.",
+            "/account-number",
+        ));
+    }
+    if !digits(&body.bank_id, 6) {
+        return Err(ApiError::invalid_body(
+            "Invalid value",
+            "`bank-id` must be a sort code of 6 digits, without dashes.",
+            "/bank-id",
+        ));
+    }
+    let mut tx = state.db.write().await?;
+    let result = async {
+        let mut conn = tx.conn();
+        let person = caller
+            .visible::<LegalPersonRow>(&mut conn, &path, Permission::Read)
+            .await?;
+        caller
+            .fresh_access(
+                &mut conn,
+                &person.organization_id,
+                Permission::PaymentsCreate,
+            )
+            .await?;
+        let cop_request_id = match &body.cop_request_url {
+            Some(url) => Some(cop_request(&mut conn, &person.organization_id, url).await?),
+            None => None,
+        };
+        if let Some(existing) =
+            super::find_active_like(&mut conn, &person.id, &body.account_number, &body.bank_id)
+                .await?
+        {
+            return Err(ApiError::conflict(
+                "payee-already-exists",
+                format!(
+                    "{} already has an active payee with these details: {}.",
+                    urls::legal_person(&crate::ids::LegalPersonId::from_db(person.id.clone())),
+                    urls::payee(&PayeeId::from_db(existing.id))
+                ),
+            ));
+        }
+        let account_id = super::own_account(
+            &mut conn,
+            &person.organization_id,
+            &body.account_number,
+            &body.bank_id,
+        )
+        .await?;
+        let now = time::now();
+        let row = PayeeRow {
+            id: PayeeId::generate().into_string(),
+            organization_id: person.organization_id.clone(),
+            legal_person_id: person.id.clone(),
+            account_holder: body.account_holder.trim().to_string(),
+            account_number: body.account_number.clone(),
+            bank_id: body.bank_id.clone(),
+            payee_status: ACTIVE.to_string(),
+            cop_request_id,
+            account_id,
+            created_at: now,
+            updated_at: now,
+        };
+        super::insert(&mut conn, &row).await?;
+        Ok::<_, ApiError>(PayeeView::new(&row))
+    }
+    .await;
+    let view = tx.finish(result).await?;
+    Ok(created(&view.payee_url.clone(), &view))
+}
+
+/// `GET /v0/legal-persons/{legal-person-id}/bank/payees`
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    request: HttpRequest,
+    query: QueryParams,
+) -> ApiResult<HttpResponse> {
+    let page_request = list_request(&query, &[], &[])?;
+    let mut conn = state.db.read().await?;
+    let mut conn = conn.conn();
+    let person = caller
+        .visible::<LegalPersonRow>(&mut conn, &path, Permission::Read)
+        .await?;
+    let page = super::list(&mut conn, &person.id, &page_request).await?;
+    Ok(ok(&ListBody::new(
+        "payees",
+        page.map(|row| PayeeView::new(&row)),
+        request.path(),
+        &query,
+    )))
+}
+
+/// `GET /v0/payees/{payee-id}`
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.db.read().await?;
+    let row = caller
+        .visible::<PayeeRow>(&mut conn.conn(), &path, Permission::Read)
+        .await?;
+    Ok(ok(&PayeeView::new(&row)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct UpdatePayee {
+    payee_status: Option<String>,
+    cop_request_url: Option<String>,
+}
+
+/// `PATCH /v0/payees/{payee-id}`: deactivate (one way: 422 `payee-already-deactivated`
+/// the second time) and/or attach a CoP request.
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    Json(body): Json<UpdatePayee>,
+) -> ApiResult<HttpResponse> {
+    if let Some(status) = &body.payee_status
+        && status != DEACTIVATED
+    {
+        return Err(ApiError::invalid_body(
+            "Invalid enum value",
+            "`payee-status` can only be set to deactivated.",
+            "/payee-status",
+        ));
+    }
+    let mut tx = state.db.write().await?;
+    let result = async {
+        let mut conn = tx.conn();
+        let (row, _) = caller
+            .visible_for_write::<PayeeRow>(&mut conn, &path, Permission::PaymentsCreate)
+            .await?;
+        if body.payee_status.is_some() && row.payee_status == DEACTIVATED {
+            return Err(ApiError::unprocessable(
+                "payee-already-deactivated",
+                "The payee is already deactivated.",
+            ));
+        }
+        let cop_request_id = match &body.cop_request_url {
+            Some(url) => Some(cop_request(&mut conn, &row.organization_id, url).await?),
+            None => None,
+        };
+        let updated = super::update(
+            &mut conn,
+            &row,
+            body.payee_status.as_deref(),
+            cop_request_id.as_deref(),
+        )
+        .await?;
+        Ok::<_, ApiError>(PayeeView::new(&updated))
+    }
+    .await;
+    Ok(ok(&tx.finish(result).await?))
+}

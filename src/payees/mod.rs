@@ -1,0 +1,187 @@
+//! Payees: the people and businesses a customer pays, under the customer's legal person.
+//! `active → deactivated`, one way; payments to a deactivated payee are refused.
+
+pub mod handlers;
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+
+use crate::bank_accounts::SANDBOX_BANK_ID;
+use crate::dispatch;
+use crate::http::pagination::Cursor;
+use crate::http::{Page, PageRequest};
+use crate::ids::{BankAccountId, CopRequestId, LegalPersonId, PayeeId};
+use crate::paginate;
+use crate::store::Conn;
+use crate::store::schema::{bank_accounts, payees};
+use crate::time::{self, Micros};
+use crate::urls;
+
+pub const ACTIVE: &str = "active";
+pub const DEACTIVATED: &str = "deactivated";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = payees)]
+pub struct PayeeRow {
+    pub id: String,
+    pub organization_id: String,
+    pub legal_person_id: String,
+    pub account_holder: String,
+    pub account_number: String,
+    pub bank_id: String,
+    pub payee_status: String,
+    pub cop_request_id: Option<String>,
+    pub account_id: Option<String>,
+    pub created_at: Micros,
+    pub updated_at: Micros,
+}
+
+impl crate::http::auth::OrganizationResource for PayeeRow {
+    type Kind = crate::ids::PayeeKind;
+
+    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+        find(conn, id).await
+    }
+
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+}
+
+pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<PayeeRow>> {
+    dispatch!(conn, c => payees::table
+        .find(id)
+        .select(PayeeRow::as_select())
+        .first(c)
+        .await
+        .optional())
+}
+
+/// The organization's account with these details, if they are one of its accounts.
+pub async fn own_account(
+    conn: &mut Conn<'_>,
+    organization_id: &str,
+    account_number: &str,
+    bank_id: &str,
+) -> QueryResult<Option<String>> {
+    if bank_id != SANDBOX_BANK_ID {
+        return Ok(None);
+    }
+    dispatch!(conn, c => bank_accounts::table
+        .filter(bank_accounts::account_number.eq(account_number))
+        .filter(bank_accounts::organization_id.eq(organization_id))
+        .select(bank_accounts::id)
+        .first(c)
+        .await
+        .optional())
+}
+
+/// An active payee of the legal person with the same details, if there is one.
+pub async fn find_active_like(
+    conn: &mut Conn<'_>,
+    legal_person_id: &str,
+    account_number: &str,
+    bank_id: &str,
+) -> QueryResult<Option<PayeeRow>> {
+    dispatch!(conn, c => payees::table
+        .filter(payees::legal_person_id.eq(legal_person_id))
+        .filter(payees::account_number.eq(account_number))
+        .filter(payees::bank_id.eq(bank_id))
+        .filter(payees::payee_status.eq(ACTIVE))
+        .select(PayeeRow::as_select())
+        .first(c)
+        .await
+        .optional())
+}
+
+pub async fn insert(conn: &mut Conn<'_>, row: &PayeeRow) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::insert_into(payees::table).values(row).execute(c).await)?;
+    Ok(())
+}
+
+/// Sets the status and CoP request; `None` leaves a field as it is.
+pub async fn update(
+    conn: &mut Conn<'_>,
+    row: &PayeeRow,
+    status: Option<&str>,
+    cop_request_id: Option<&str>,
+) -> QueryResult<PayeeRow> {
+    let mut updated = row.clone();
+    if let Some(status) = status {
+        updated.payee_status = status.to_string();
+    }
+    if let Some(cop) = cop_request_id {
+        updated.cop_request_id = Some(cop.to_string());
+    }
+    updated.updated_at = time::now();
+    dispatch!(conn, c => diesel::update(payees::table.find(&row.id))
+        .set((
+            payees::payee_status.eq(&updated.payee_status),
+            payees::cop_request_id.eq(&updated.cop_request_id),
+            payees::updated_at.eq(updated.updated_at),
+        ))
+        .execute(c)
+        .await)?;
+    Ok(updated)
+}
+
+pub async fn list(
+    conn: &mut Conn<'_>,
+    legal_person_id: &str,
+    page: &PageRequest,
+) -> QueryResult<Page<PayeeRow>> {
+    let rows = dispatch!(conn, c => {
+        let query = payees::table
+            .filter(payees::legal_person_id.eq(legal_person_id))
+            .select(PayeeRow::as_select())
+            .into_boxed();
+        paginate!(query, payees::created_at, payees::id, page).load(c).await
+    })?;
+    Ok(Page::from_rows(rows, page, |row| {
+        Cursor::new(row.created_at, &row.id)
+    }))
+}
+
+/// Griffin's payee.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct PayeeView {
+    pub payee_url: String,
+    pub legal_person_url: String,
+    pub account_holder: String,
+    pub account_number: String,
+    pub bank_id: String,
+    pub country_code: &'static str,
+    pub payee_status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cop_request_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_url: Option<String>,
+    pub created_at: String,
+}
+
+impl PayeeView {
+    pub fn new(row: &PayeeRow) -> Self {
+        PayeeView {
+            payee_url: urls::payee(&PayeeId::from_db(row.id.clone())),
+            legal_person_url: urls::legal_person(&LegalPersonId::from_db(
+                row.legal_person_id.clone(),
+            )),
+            account_holder: row.account_holder.clone(),
+            account_number: row.account_number.clone(),
+            bank_id: row.bank_id.clone(),
+            country_code: "GB",
+            payee_status: row.payee_status.clone(),
+            cop_request_url: row
+                .cop_request_id
+                .as_ref()
+                .map(|id| urls::cop_request(&CopRequestId::from_db(id.clone()))),
+            account_url: row
+                .account_id
+                .as_ref()
+                .map(|id| urls::bank_account(&BankAccountId::from_db(id.clone()))),
+            created_at: time::format(row.created_at),
+        }
+    }
+}

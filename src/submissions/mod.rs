@@ -1,0 +1,455 @@
+//! Payment submissions: sending an outbound payment through a scheme.
+//!
+//! - `fps` debits the account at once (against its available balance) to the scheme's
+//!   settlement account and stays `processing` until the worker delivers it; when the
+//!   creditor is an account of this bank, delivery admits the money there, and if that
+//!   account can no longer receive, the payment is `returned` to the debtor.
+//! - `book-transfer` moves the money to another account of the same organization in one
+//!   ledger entry, creating on the creditor's side the inbound payment, its admission and the
+//!   credit; it is `delivered` at once.
+//!
+//! A payment is submitted at most once: the submission claims the payment's
+//! `latest-submission` by a conditional update in the same transaction as the money moves.
+
+pub mod handlers;
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::dispatch;
+use crate::events;
+use crate::http::pagination::Cursor;
+use crate::http::query::InstantRange;
+use crate::http::{ApiError, ApiResult, Page, PageRequest};
+use crate::ids::{BankAccountId, PaymentId, SubmissionId, UserId};
+use crate::ledger::{self, Leg, Movement, PostError};
+use crate::payments::outbound::{payee_deactivated, same_debtor_and_beneficiary};
+use crate::payments::{self, Inbound, OUTBOUND, PaymentRow, Source};
+use crate::store::schema::{payments as payments_table, submissions};
+use crate::store::{Conn, Db, StoreError};
+use crate::time::{self, Micros};
+use crate::{bank_accounts, filter_range, paginate, payees, urls};
+
+pub const PROCESSING: &str = "processing";
+pub const DELIVERED: &str = "delivered";
+pub const RETURNED: &str = "returned";
+pub const STATUSES: [&str; 5] = ["scheduled", PROCESSING, DELIVERED, "failed", RETURNED];
+
+pub const FPS: &str = "fps";
+pub const BOOK_TRANSFER: &str = "book-transfer";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = submissions)]
+pub struct SubmissionRow {
+    pub id: String,
+    pub organization_id: String,
+    pub payment_id: String,
+    pub account_id: String,
+    pub submission_status: String,
+    pub payment_scheme: String,
+    pub end_to_end_identification: String,
+    pub unique_scheme_identifier: String,
+    pub created_by_user_id: Option<String>,
+    pub due_at: Option<Micros>,
+    pub created_at: Micros,
+    pub updated_at: Micros,
+}
+
+impl crate::http::auth::OrganizationResource for SubmissionRow {
+    type Kind = crate::ids::SubmissionKind;
+
+    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+        find(conn, id).await
+    }
+
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+}
+
+pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<SubmissionRow>> {
+    dispatch!(conn, c => submissions::table
+        .find(id)
+        .select(SubmissionRow::as_select())
+        .first(c)
+        .await
+        .optional())
+}
+
+pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<SubmissionRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    dispatch!(conn, c => submissions::table
+        .filter(submissions::id.eq_any(ids))
+        .select(SubmissionRow::as_select())
+        .load(c)
+        .await)
+}
+
+fn rejected() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::GONE,
+        "payment-rejected",
+        "The payment was rejected: it can no longer be submitted.",
+    )
+}
+
+fn already_submitted() -> ApiError {
+    ApiError::unprocessable(
+        "payment-already-submitted",
+        "The payment has been submitted already; follow its latest-submission-url.",
+    )
+}
+
+/// Submits `payment` by `scheme` in the caller's transaction.
+pub async fn submit(
+    conn: &mut Conn<'_>,
+    payment: &PaymentRow,
+    scheme: &'static str,
+    user_id: &str,
+    settlement_delay: Micros,
+) -> ApiResult<SubmissionRow> {
+    if payment.payment_direction != OUTBOUND {
+        return Err(ApiError::unprocessable(
+            "payment-not-outbound",
+            "Only outbound payments are submitted.",
+        ));
+    }
+    if payment.rejected_at.is_some() {
+        return Err(rejected());
+    }
+    if payment.latest_submission_id.is_some() {
+        return Err(already_submitted());
+    }
+    if let Some(payee_id) = &payment.payee_id {
+        let payee = payees::find(conn, payee_id).await?;
+        if payee.is_some_and(|p| p.payee_status == payees::DEACTIVATED) {
+            return Err(payee_deactivated(&urls::payee(
+                &crate::ids::PayeeId::from_db(payee_id.clone()),
+            )));
+        }
+    }
+    let creditor = match &payment.creditor_account_id {
+        Some(id) => bank_accounts::find(conn, id).await?,
+        None => None,
+    };
+    if scheme == BOOK_TRANSFER {
+        let Some(creditor) = &creditor else {
+            return Err(ApiError::unprocessable(
+                "book-transfer-not-possible",
+                "A book transfer goes to an account of this bank; pay other banks by fps.",
+            ));
+        };
+        if creditor.organization_id != payment.organization_id {
+            return Err(ApiError::unprocessable(
+                "mixed-organizations",
+                "A book transfer moves money between accounts of one organization.",
+            ));
+        }
+    }
+    if creditor
+        .as_ref()
+        .is_some_and(|c| c.id == payment.account_id)
+    {
+        return Err(same_debtor_and_beneficiary());
+    }
+    let now = time::now();
+    let id = SubmissionId::generate().into_string();
+    let status = if scheme == FPS { PROCESSING } else { DELIVERED };
+    // Claim the payment: one submission, ever, and none after a rejection.
+    let claimed = dispatch!(conn, c => diesel::update(
+            payments_table::table
+                .filter(payments_table::id.eq(&payment.id))
+                .filter(payments_table::latest_submission_id.is_null())
+                .filter(payments_table::rejected_at.is_null()),
+        )
+        .set((
+            payments_table::latest_submission_id.eq(&id),
+            payments_table::latest_submission_status.eq(status),
+        ))
+        .execute(c)
+        .await)?;
+    if claimed == 0 {
+        let current =
+            <PaymentRow as crate::http::auth::OrganizationResource>::find(conn, &payment.id)
+                .await?;
+        return Err(match current {
+            Some(p) if p.rejected_at.is_some() => rejected(),
+            _ => already_submitted(),
+        });
+    }
+    let reference = payment.payment_reference.as_deref();
+    if scheme == FPS {
+        let movement = Movement {
+            organization_id: &payment.organization_id,
+            origin_type: ledger::PAYMENT,
+            payment_id: Some(&payment.id),
+            reference,
+            description: None,
+            legs: vec![
+                Leg::new(&payment.account_id, -payment.amount),
+                Leg::new(ledger::SCHEME_SETTLEMENT, payment.amount),
+            ],
+        };
+        ledger::post(conn, &movement, now).await?;
+    } else if let Some(creditor) = &creditor {
+        payments::admit(
+            conn,
+            Inbound {
+                organization_id: &creditor.organization_id,
+                account_id: &creditor.id,
+                amount: payment.amount,
+                reference: payment.payment_reference.clone(),
+                debtor: serde_json::from_str(&payment.debtor).unwrap_or(json!({})),
+                payment_scheme: BOOK_TRANSFER,
+            },
+            Source::Account {
+                account_id: &payment.account_id,
+                outbound_payment_id: &payment.id,
+            },
+        )
+        .await?;
+    }
+    let scheme_id = format!("{:016X}", rand::random::<u64>());
+    let row = SubmissionRow {
+        id,
+        organization_id: payment.organization_id.clone(),
+        payment_id: payment.id.clone(),
+        account_id: payment.account_id.clone(),
+        submission_status: status.to_string(),
+        payment_scheme: scheme.to_string(),
+        end_to_end_identification: format!("E2E{scheme_id}"),
+        unique_scheme_identifier: format!("SANDBOX{scheme_id}"),
+        created_by_user_id: Some(user_id.to_string()),
+        due_at: (scheme == FPS).then_some(now + settlement_delay),
+        created_at: now,
+        updated_at: now,
+    };
+    dispatch!(conn, c => diesel::insert_into(submissions::table)
+        .values(&row)
+        .execute(c)
+        .await)?;
+    events::record(
+        conn,
+        &row.organization_id,
+        "submission-created",
+        &SubmissionView::new(&row),
+    )
+    .await?;
+    Ok(row)
+}
+
+/// Moves a processing submission to `status` (and its payment's latest status); `false`
+/// when another worker moved it first.
+async fn settle(
+    conn: &mut Conn<'_>,
+    row: &SubmissionRow,
+    status: &str,
+    now: Micros,
+) -> QueryResult<bool> {
+    let changed = dispatch!(conn, c => diesel::update(
+            submissions::table
+                .filter(submissions::id.eq(&row.id))
+                .filter(submissions::submission_status.eq(PROCESSING)),
+        )
+        .set((
+            submissions::submission_status.eq(status),
+            submissions::due_at.eq(None::<Micros>),
+            submissions::updated_at.eq(now),
+        ))
+        .execute(c)
+        .await)?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    dispatch!(conn, c => diesel::update(
+            payments_table::table
+                .filter(payments_table::id.eq(&row.payment_id))
+                .filter(payments_table::latest_submission_id.eq(&row.id)),
+        )
+        .set(payments_table::latest_submission_status.eq(status))
+        .execute(c)
+        .await)?;
+    let mut settled = row.clone();
+    settled.submission_status = status.to_string();
+    settled.updated_at = now;
+    events::record(
+        conn,
+        &row.organization_id,
+        "submission-updated",
+        &SubmissionView::new(&settled),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Delivers a processing fps submission: the scheme has the money; a creditor account of
+/// this bank receives it.
+async fn deliver(conn: &mut Conn<'_>, row: &SubmissionRow, now: Micros) -> Result<bool, PostError> {
+    if !settle(conn, row, DELIVERED, now).await? {
+        return Ok(false);
+    }
+    let payment =
+        <PaymentRow as crate::http::auth::OrganizationResource>::find(conn, &row.payment_id)
+            .await?
+            .ok_or(PostError::Database(diesel::result::Error::NotFound))?;
+    if let Some(creditor) = &payment.creditor_account_id {
+        let organization_id = bank_accounts::find(conn, creditor)
+            .await?
+            .map(|a| a.organization_id)
+            .unwrap_or(payment.organization_id.clone());
+        payments::admit(
+            conn,
+            Inbound {
+                organization_id: &organization_id,
+                account_id: creditor,
+                amount: payment.amount,
+                reference: payment.payment_reference.clone(),
+                debtor: serde_json::from_str(&payment.debtor).unwrap_or(json!({})),
+                payment_scheme: FPS,
+            },
+            Source::Scheme,
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// A submission whose creditor could not receive goes back to the debtor: `returned`, and
+/// the scheme's settlement account pays the amount back.
+async fn give_back(
+    conn: &mut Conn<'_>,
+    row: &SubmissionRow,
+    now: Micros,
+) -> Result<bool, PostError> {
+    if !settle(conn, row, RETURNED, now).await? {
+        return Ok(false);
+    }
+    let payment =
+        <PaymentRow as crate::http::auth::OrganizationResource>::find(conn, &row.payment_id)
+            .await?
+            .ok_or(PostError::Database(diesel::result::Error::NotFound))?;
+    let movement = Movement {
+        organization_id: &payment.organization_id,
+        origin_type: ledger::PAYMENT,
+        payment_id: Some(&payment.id),
+        reference: payment.payment_reference.as_deref(),
+        description: Some("Returned: the creditor's account could not receive it"),
+        legs: vec![
+            Leg::new(ledger::SCHEME_SETTLEMENT, -payment.amount),
+            Leg::new(&payment.account_id, payment.amount),
+        ],
+    };
+    ledger::post(conn, &movement, now).await?;
+    Ok(true)
+}
+
+/// Worker step: delivers the fps submissions whose time has come. Each is settled by a
+/// conditional update, so with several servers on one database each is delivered once.
+pub async fn deliver_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
+    let due: Vec<SubmissionRow> = {
+        let mut conn = db.read().await?;
+        let mut conn = conn.conn();
+        dispatch!(&mut conn, c => submissions::table
+            .filter(submissions::submission_status.eq(PROCESSING))
+            .filter(submissions::due_at.le(now))
+            .order(submissions::due_at.asc())
+            .limit(200)
+            .select(SubmissionRow::as_select())
+            .load(c)
+            .await)?
+    };
+    let mut delivered = 0;
+    for row in due {
+        let mut tx = db.write().await?;
+        let result = deliver(&mut tx.conn(), &row, now).await;
+        match tx.finish(result).await {
+            Ok(true) => delivered += 1,
+            Ok(false) => {}
+            Err(PostError::Database(error)) => return Err(error.into()),
+            Err(_) => {
+                let mut tx = db.write().await?;
+                let result = give_back(&mut tx.conn(), &row, now).await;
+                match tx.finish(result).await {
+                    Ok(_) => delivered += 1,
+                    Err(PostError::Database(error)) => return Err(error.into()),
+                    Err(refused) => {
+                        tracing::warn!(submission = %row.id, %refused, "cannot return payment")
+                    }
+                }
+            }
+        }
+    }
+    Ok(delivered)
+}
+
+/// Which submissions a list shows.
+pub enum Scope<'a> {
+    Account(&'a str),
+    Payment(&'a str),
+}
+
+pub async fn list(
+    conn: &mut Conn<'_>,
+    scope: Scope<'_>,
+    statuses: &[String],
+    created: &InstantRange,
+    page: &PageRequest,
+) -> QueryResult<Page<SubmissionRow>> {
+    let rows = dispatch!(conn, c => {
+        let mut query = submissions::table
+            .select(SubmissionRow::as_select())
+            .into_boxed();
+        query = match scope {
+            Scope::Account(id) => query.filter(submissions::account_id.eq(id)),
+            Scope::Payment(id) => query.filter(submissions::payment_id.eq(id)),
+        };
+        if !statuses.is_empty() {
+            query = query.filter(submissions::submission_status.eq_any(statuses));
+        }
+        query = filter_range!(query, submissions::created_at, created);
+        paginate!(query, submissions::created_at, submissions::id, page).load(c).await
+    })?;
+    Ok(Page::from_rows(rows, page, |row| {
+        Cursor::new(row.created_at, &row.id)
+    }))
+}
+
+/// Griffin's payment submission.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct SubmissionView {
+    pub submission_url: String,
+    pub payment_url: String,
+    pub account_url: String,
+    pub submission_status: String,
+    pub submission_scheme_information: serde_json::Value,
+    pub unique_scheme_identifier: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by_url: Option<String>,
+    pub created_at: String,
+}
+
+impl SubmissionView {
+    pub fn new(row: &SubmissionRow) -> Self {
+        SubmissionView {
+            submission_url: urls::submission(&SubmissionId::from_db(row.id.clone())),
+            payment_url: urls::payment(&PaymentId::from_db(row.payment_id.clone())),
+            account_url: urls::bank_account(&BankAccountId::from_db(row.account_id.clone())),
+            submission_status: row.submission_status.clone(),
+            submission_scheme_information: json!({
+                "payment-scheme": row.payment_scheme,
+                "end-to-end-identification": row.end_to_end_identification,
+            }),
+            unique_scheme_identifier: row.unique_scheme_identifier.clone(),
+            created_by_url: row
+                .created_by_user_id
+                .as_ref()
+                .map(|u| urls::user(&UserId::from_db(u.clone()))),
+            created_at: time::format(row.created_at),
+        }
+    }
+}
