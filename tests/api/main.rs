@@ -22,6 +22,7 @@ mod navigation;
 mod onboarding;
 mod openapi;
 mod organizations;
+mod payments;
 mod roles;
 mod sessions;
 mod team;

@@ -142,12 +142,13 @@ fn hex_suffix() -> String {
 
 impl TestApp {
     /// A new app on its own database, with the Sandbox organization bootstrapped.
-    /// Verifications complete at the worker's next pass (which tests run explicitly) and
-    /// bank accounts open at once.
+    /// Verifications complete and fps payments are delivered at the worker's next pass
+    /// (which tests run explicitly), and bank accounts open at once.
     pub async fn new() -> TestApp {
         TestApp::with_settings(hyperbank::config::Settings {
             verification_duration: std::time::Duration::ZERO,
             account_opening: std::time::Duration::ZERO,
+            fps_settlement: std::time::Duration::ZERO,
             ..Default::default()
         })
         .await
@@ -606,5 +607,44 @@ impl TestApp {
             "ledger breaches: {:?}",
             report.breaches
         );
+    }
+}
+
+/// Payments, for the tests of payees, payments and submissions.
+impl TestApp {
+    /// The application state the requests see (limits, settings).
+    pub fn state(&self) -> &AppState {
+        &self.worker_state
+    }
+
+    /// Creates a payment of `value` from the account to `creditor`.
+    pub async fn pay(&self, account_url: &str, creditor: Value, value: &str) -> Response {
+        self.post(
+            &format!("{account_url}/payments"),
+            serde_json::json!({"creditor": creditor,
+                               "payment-amount": {"currency": "GBP", "value": value}}),
+        )
+        .await
+    }
+
+    /// Submits the payment by `scheme`.
+    pub async fn submit(&self, payment_url: &str, scheme: &str) -> Response {
+        self.post(
+            &format!("{payment_url}/submissions"),
+            serde_json::json!({"payment-scheme": scheme}),
+        )
+        .await
+    }
+
+    /// `method path` with a JSON body and an `Idempotency-Key`, as the admin.
+    pub async fn post_idempotent(&self, path: &str, key: &str, body: Value) -> Response {
+        self.send(
+            TestRequest::post()
+                .uri(path)
+                .insert_header((header::AUTHORIZATION, self.auth()))
+                .insert_header(("Idempotency-Key", key))
+                .set_json(body),
+        )
+        .await
     }
 }

@@ -1,0 +1,849 @@
+use actix_web::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, id_of};
+
+fn money(value: &str) -> Value {
+    json!({"currency": "GBP", "value": value})
+}
+
+fn url_of(body: &Value, key: &str) -> String {
+    body[key].as_str().unwrap_or_default().to_string()
+}
+
+async fn payee(app: &TestApp, person: &str, number: &str, bank_id: &str) -> Value {
+    let created = app
+        .post(
+            &format!("{person}/bank/payees"),
+            json!({"account-holder": "Jane Doe", "account-number": number, "bank-id": bank_id}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    created.body
+}
+
+async fn transactions(app: &TestApp, account: &str) -> Vec<Value> {
+    app.get(&format!("{account}/transactions?page[size]=200"))
+        .await
+        .body["account-transactions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[actix_web::test]
+async fn payee_payment_submission_poll_and_transactions() {
+    let app = TestApp::new().await;
+    let customer = app.individual("Customer").await;
+    let account = app
+        .open_account(json!({"bank-product-type": "embedded-account", "owner-url": customer}))
+        .await;
+    let account_url = url_of(&account, "account-url");
+    let payee = payee(&app, &customer, "12345678", "040004").await;
+    assert_eq!(payee["payee-status"], "active");
+    assert_eq!(payee["country-code"], "GB");
+    assert_eq!(payee["legal-person-url"], json!(customer));
+    assert!(payee.get("account-url").is_none());
+    let payee_url = url_of(&payee, "payee-url");
+    assert_eq!(app.get(&payee_url).await.body, payee);
+    let listed = app.get(&format!("{customer}/bank/payees")).await;
+    assert_eq!(listed.body["payees"], json!([payee]));
+
+    let created = app
+        .pay(
+            &account_url,
+            json!({"creditor-type": "payee", "payee-url": payee_url}),
+            "123.45",
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let payment = created.body;
+    assert_eq!(
+        created
+            .headers
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        payment["payment-url"].as_str()
+    );
+    assert_eq!(payment["payment-direction"], "outbound-payment");
+    assert_eq!(payment["payment-amount"], money("123.45"));
+    assert_eq!(payment["payment-reference"], "Sent from Customer");
+    assert_eq!(payment["creditor"]["creditor-type"], "uk-domestic");
+    assert_eq!(payment["creditor"]["account-number"], "12345678");
+    assert_eq!(payment["debtor"]["account-url"], json!(account_url));
+    assert_eq!(payment["created-by-url"], json!(app.user_url));
+    assert!(payment.get("latest-submission-url").is_none());
+    let payment_url = url_of(&payment, "payment-url");
+    // Creating moves no money.
+    assert_eq!(app.balances(&account_url).await.0, "1000.00");
+
+    let submitted = app.submit(&payment_url, "fps").await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    let submission = submitted.body;
+    assert_eq!(submission["submission-status"], "processing");
+    assert_eq!(submission["payment-url"], json!(payment_url));
+    assert_eq!(
+        submission["submission-scheme-information"]["payment-scheme"],
+        "fps"
+    );
+    // The money left at once.
+    assert_eq!(
+        app.balances(&account_url).await,
+        ("876.55".into(), "876.55".into())
+    );
+    let polled = app.get(&payment_url).await;
+    let latest = url_of(&polled.body, "latest-submission-url");
+    assert_eq!(latest, url_of(&submission, "submission-url"));
+    assert_eq!(
+        app.get(&latest).await.body["submission-status"],
+        "processing"
+    );
+    // The worker delivers it.
+    assert_eq!(app.run_worker().await, 1);
+    let delivered = app.get(&latest).await;
+    assert_eq!(delivered.body["submission-status"], "delivered");
+    let list = app.get(&format!("{payment_url}/submissions")).await;
+    assert_eq!(list.body["submissions"], json!([delivered.body]));
+    let by_account = app
+        .get(&format!(
+            "{account_url}/submissions?filter[submission-status][in][]=delivered"
+        ))
+        .await;
+    assert_eq!(by_account.body["submissions"], json!([delivered.body]));
+
+    let history = transactions(&app, &account_url).await;
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0]["balance-change"], money("123.45"));
+    assert_eq!(history[0]["balance-change-direction"], "debit");
+    assert_eq!(history[0]["account-balance"], money("876.55"));
+    assert_eq!(history[0]["payment-url"], json!(payment_url));
+    assert_eq!(history[0]["reference"], "Sent from Customer");
+    let to_payee = app.get(&format!("{payee_url}/payments")).await;
+    assert_eq!(
+        to_payee.body["payments"][0]["payment-url"],
+        json!(payment_url)
+    );
+
+    let events = app
+        .get(&format!("{}/events?sort=created-at", app.organization_url))
+        .await;
+    let types: Vec<String> = events.body["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| e["event-type"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        types[types.len() - 4..],
+        [
+            "payment-created",
+            "transaction-created",
+            "submission-created",
+            "submission-updated"
+        ]
+    );
+    app.assert_ledger_ok().await;
+}
+
+#[actix_web::test]
+async fn a_book_transfer_moves_money_between_two_accounts_in_one_entry() {
+    let app = TestApp::new().await;
+    let from = app.operational_account("From").await;
+    let to = app.operational_account("To").await;
+    let payment = app
+        .pay(
+            &from,
+            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
+            "250.00",
+        )
+        .await;
+    assert_eq!(payment.status, StatusCode::CREATED, "{}", payment.body);
+    assert_eq!(
+        payment.body["creditor"],
+        json!({"creditor-type": "griffin-bank-account", "account-url": to})
+    );
+    let submitted = app
+        .submit(&url_of(&payment.body, "payment-url"), "book-transfer")
+        .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    assert_eq!(submitted.body["submission-status"], "delivered");
+    assert_eq!(
+        submitted.body["submission-scheme-information"]["payment-scheme"],
+        "book-transfer"
+    );
+    assert_eq!(app.balances(&from).await.0, "750.00");
+    assert_eq!(app.balances(&to).await.0, "1250.00");
+    // The creditor's side: an inbound payment, its admission, the credit.
+    let inbound = app
+        .get(&format!(
+            "{to}/payments?filter[payment-direction][eq]=inbound-payment"
+        ))
+        .await;
+    let inbound = inbound.body["payments"][0].clone();
+    assert_eq!(inbound["payment-amount"], money("250.00"));
+    assert_eq!(inbound["debtor"]["account-url"], json!(from));
+    let admissions = app.get(&format!("{to}/admissions")).await;
+    assert_eq!(
+        admissions.body["admissions"][0]["admission-status"],
+        "delivered"
+    );
+    assert_eq!(
+        admissions.body["admissions"][0]["admission-scheme-information"]["payment-scheme"],
+        "book-transfer"
+    );
+    let credit = &transactions(&app, &to).await[0];
+    assert_eq!(credit["balance-change-direction"], "credit");
+    assert_eq!(credit["account-balance"], money("1250.00"));
+    assert_eq!(credit["payment-url"], inbound["payment-url"]);
+    let debit = &transactions(&app, &from).await[0];
+    assert_eq!(debit["balance-change-direction"], "debit");
+    assert_eq!(debit["account-balance"], money("750.00"));
+    assert_eq!(debit["payment-url"], payment.body["payment-url"]);
+    // Nothing for the worker: a book transfer is delivered at once.
+    assert_eq!(app.run_worker().await, 0);
+    // A payee whose details are one of our accounts gets its account-url, and fps to it
+    // arrives there when delivered.
+    let person = app.individual("Payer").await;
+    let number = app.get(&to).await.body["bank-addresses"][0]["account-number"].clone();
+    let own = payee(&app, &person, number.as_str().unwrap_or_default(), "000000").await;
+    assert_eq!(own["account-url"], json!(to));
+    let fps = app
+        .pay(
+            &from,
+            json!({"creditor-type": "payee", "payee-url": own["payee-url"]}),
+            "50.00",
+        )
+        .await;
+    let payment_url = url_of(&fps.body, "payment-url");
+    assert_eq!(app.submit(&payment_url, "fps").await.status, StatusCode::OK);
+    assert_eq!(app.balances(&to).await.0, "1250.00");
+    assert_eq!(app.run_worker().await, 1);
+    assert_eq!(app.balances(&from).await.0, "700.00");
+    assert_eq!(app.balances(&to).await.0, "1300.00");
+    app.assert_ledger_ok().await;
+}
+
+#[actix_web::test]
+async fn submissions_are_refused_with_griffins_titles() {
+    let app = TestApp::new().await;
+    let from = app.operational_account("From").await;
+    let to = app.operational_account("To").await;
+    let external = json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                          "account-number": "11112222", "bank-id": "203040"});
+    let submit_new = |value: &'static str, scheme: &'static str, creditor: Value| {
+        let app = &app;
+        let from = from.clone();
+        async move {
+            let created = app.pay(&from, creditor, value).await;
+            assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+            let url = url_of(&created.body, "payment-url");
+            (url.clone(), app.submit(&url, scheme).await)
+        }
+    };
+    // Against the available balance: a hold counts.
+    let held = app
+        .post(
+            &format!("/v0/simulation/bank/accounts/{}/holds", id_of(&from)),
+            json!({"amount": money("900.00")}),
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::CREATED);
+    let (_, refused) = submit_new("100.01", "fps", external.clone()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.error_title(), "insufficient-funds");
+    let (paid, ok) = submit_new("100.00", "fps", external.clone()).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(app.balances(&from).await, ("900.00".into(), "0.00".into()));
+    // Twice is refused.
+    let again = app.submit(&paid, "fps").await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.error_title(), "payment-already-submitted");
+    let hold_url = url_of(&held.body, "hold-url");
+    app.post(
+        &format!(
+            "/v0/simulation/bank/holds/{}/actions/release",
+            id_of(&hold_url)
+        ),
+        json!({}),
+    )
+    .await;
+
+    // Book transfers only to this organization's accounts.
+    let other = app
+        .other_organization("Other Ltd", "other@example.com")
+        .await;
+    let theirs = app
+        .get_as(
+            other.secret.as_str(),
+            &format!("{}/bank/accounts", other.report().organization_url),
+        )
+        .await;
+    let their_account = theirs.body["accounts"][0]["account-url"].clone();
+    let (_, mixed) = submit_new(
+        "1.00",
+        "book-transfer",
+        json!({"creditor-type": "griffin-bank-account", "account-url": their_account}),
+    )
+    .await;
+    assert_eq!(mixed.error_title(), "mixed-organizations");
+    let (_, external_book) = submit_new("1.00", "book-transfer", external.clone()).await;
+    assert_eq!(external_book.error_title(), "book-transfer-not-possible");
+    // Paying oneself.
+    let own = app
+        .pay(
+            &from,
+            json!({"creditor-type": "griffin-bank-account", "account-url": from}),
+            "1.00",
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(own.error_title(), "same-debtor-and-beneficiary");
+
+    // A frozen account cannot send; a closed creditor cannot receive.
+    let freeze = app
+        .post(
+            &format!("{from}/restrictions"),
+            json!({"restriction-type": "freeze", "restriction-reason-code": "other",
+                     "restriction-legal-status": "not-applicable", "notes": "x"}),
+        )
+        .await;
+    let (frozen_payment, frozen) = submit_new("1.00", "fps", external.clone()).await;
+    assert_eq!(frozen.error_title(), "account-restricted");
+    let restriction = url_of(&freeze.body, "bank-account-restriction-url");
+    app.post(
+        &format!("{restriction}/actions/lift"),
+        json!({"notes": "ok"}),
+    )
+    .await;
+    // The refused submission left the payment unsubmitted: it can go now.
+    assert_eq!(
+        app.submit(&frozen_payment, "fps").await.status,
+        StatusCode::OK
+    );
+    let to_pay = app
+        .pay(
+            &from,
+            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
+            "1.00",
+        )
+        .await;
+    app.post(&format!("{to}/actions/close"), json!({})).await;
+    let closing = app
+        .submit(&url_of(&to_pay.body, "payment-url"), "book-transfer")
+        .await;
+    assert_eq!(closing.error_title(), "bank-account-closing");
+
+    // A deactivated payee cannot be paid.
+    let person = app.individual("P").await;
+    let payee = payee(&app, &person, "33334444", "102030").await;
+    let payee_url = url_of(&payee, "payee-url");
+    let to_payee = app
+        .pay(
+            &from,
+            json!({"creditor-type": "payee", "payee-url": payee_url}),
+            "1.00",
+        )
+        .await;
+    let deactivated = app
+        .admin(
+            Method::PATCH,
+            &payee_url,
+            Some(json!({"payee-status": "deactivated"})),
+        )
+        .await;
+    assert_eq!(deactivated.status, StatusCode::OK);
+    assert_eq!(deactivated.body["payee-status"], "deactivated");
+    let twice = app
+        .admin(
+            Method::PATCH,
+            &payee_url,
+            Some(json!({"payee-status": "deactivated"})),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(twice.error_title(), "payee-already-deactivated");
+    let refused = app
+        .submit(&url_of(&to_payee.body, "payment-url"), "fps")
+        .await;
+    assert_eq!(refused.error_title(), "payee-deactivated");
+    let refused = app
+        .pay(
+            &from,
+            json!({"creditor-type": "payee", "payee-url": payee_url}),
+            "1.00",
+        )
+        .await;
+    assert_eq!(refused.error_title(), "payee-deactivated");
+
+    // Bad bodies are 400s with pointers.
+    for (body, pointer) in [
+        (
+            json!({"creditor": external, "payment-amount": money("0.00")}),
+            "/payment-amount/value",
+        ),
+        (
+            json!({"creditor": external, "payment-amount": money("1.00"),
+                "payment-reference": "r".repeat(36)}),
+            "/payment-reference",
+        ),
+        (
+            json!({"creditor": {"creditor-type": "uk-domestic", "account-holder": "X",
+                             "account-number": "1234", "bank-id": "203040"},
+                "payment-amount": money("1.00")}),
+            "/creditor/account-number",
+        ),
+        (json!({"payment-amount": money("1.00")}), "/creditor"),
+    ] {
+        let response = app.post(&format!("{from}/payments"), body.clone()).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(response.error_pointer(), Some(pointer), "{body}");
+    }
+    let bad_scheme = app.submit(&paid, "chaps").await;
+    assert_eq!(bad_scheme.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad_scheme.error_pointer(), Some("/payment-scheme"));
+    app.run_worker().await;
+    app.assert_ledger_ok().await;
+}
+
+#[actix_web::test]
+async fn rejected_payments_are_gone_and_roles_decide_who_submits() {
+    let app = TestApp::new().await;
+    let from = app.operational_account("From").await;
+    let external = json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                          "account-number": "11112222", "bank-id": "203040"});
+    let created = app.pay(&from, external.clone(), "5.00").await;
+    let payment_url = url_of(&created.body, "payment-url");
+    let rejected = app
+        .admin(
+            Method::PATCH,
+            &payment_url,
+            Some(json!({"rejection-reason": "Wrong amount"})),
+        )
+        .await;
+    assert_eq!(rejected.status, StatusCode::NO_CONTENT);
+    let shown = app.get(&payment_url).await;
+    assert_eq!(shown.body["rejection-reason"], "Wrong amount");
+    assert_eq!(shown.body["rejected-by-url"], json!(app.user_url));
+    assert!(shown.body["rejected-at"].is_string());
+    let again = app
+        .admin(
+            Method::PATCH,
+            &payment_url,
+            Some(json!({"rejection-reason": "Again"})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let gone = app.submit(&payment_url, "fps").await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert_eq!(gone.error_title(), "payment-rejected");
+    let listed = app
+        .get(&format!("{from}/payments?filter[rejected][eq]=true"))
+        .await;
+    assert_eq!(listed.body["payments"].as_array().map(Vec::len), Some(1));
+
+    // Request payments creates; it cannot submit, even its own.
+    let requester = app
+        .member(
+            "requester@example.com",
+            &[app.role_url("Request payments").await],
+        )
+        .await;
+    let approver = app
+        .member(
+            "approver@example.com",
+            &[app.role_url("Approve payments").await],
+        )
+        .await;
+    let requested = app
+        .call(
+            Method::POST,
+            &format!("{from}/payments"),
+            Some(&requester.key_auth()),
+            Some(json!({"creditor": external, "payment-amount": money("7.00")})),
+        )
+        .await;
+    assert_eq!(requested.status, StatusCode::CREATED, "{}", requested.body);
+    let requested_url = url_of(&requested.body, "payment-url");
+    let submit = |auth: String, url: String| {
+        let app = &app;
+        async move {
+            app.call(
+                Method::POST,
+                &format!("{url}/submissions"),
+                Some(&auth),
+                Some(json!({"payment-scheme": "fps"})),
+            )
+            .await
+        }
+    };
+    let own = submit(requester.key_auth(), requested_url.clone()).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN);
+    let approved = submit(approver.key_auth(), requested_url.clone()).await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    // The submission names who submitted it: the approver, not the payment's creator.
+    let submitter = url_of(&approved.body, "created-by-url");
+    assert!(submitter.starts_with("/v0/users/ur."));
+    assert_ne!(json!(submitter), requested.body["created-by-url"]);
+    // An approver cannot create payments, nor a Team member submit.
+    let not_creator = app
+        .call(
+            Method::POST,
+            &format!("{from}/payments"),
+            Some(&approver.key_auth()),
+            Some(json!({"creditor": external, "payment-amount": money("7.00")})),
+        )
+        .await;
+    assert_eq!(not_creator.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.balances(&from).await.0, "993.00");
+
+    // Lists: filters and side-loads.
+    let base = format!("{}/payments", app.organization_url);
+    let unsubmitted = app
+        .get(&format!(
+            "{base}?filter[latest-submission-status][in][]=null"
+        ))
+        .await;
+    assert_eq!(
+        unsubmitted.body["payments"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let processing = app
+        .get(&format!("{base}?filter[latest-submission-status][in][]=processing&include=latest-submission&include=bank-account&include=created-by"))
+        .await;
+    assert_eq!(processing.status, StatusCode::OK, "{}", processing.body);
+    assert_eq!(
+        processing.body["payments"][0]["payment-url"],
+        json!(requested_url)
+    );
+    assert_eq!(
+        processing.body["included"]["submissions"][0]["submission-status"],
+        "processing"
+    );
+    assert_eq!(
+        processing.body["included"]["bank-accounts"][0]["account-url"],
+        json!(from)
+    );
+    assert_eq!(
+        processing.body["included"]["users"][0]["user-email"],
+        "requester@example.com"
+    );
+    let outbound = app
+        .get(&format!(
+            "{base}?filter[payment-direction][eq]=outbound-payment"
+        ))
+        .await;
+    assert_eq!(outbound.body["payments"].as_array().map(Vec::len), Some(2));
+    for (query, parameter) in [
+        (
+            "filter[payment-direction][eq]=sideways",
+            "filter[payment-direction][eq]",
+        ),
+        (
+            "filter[latest-submission-status][in][]=lost",
+            "filter[latest-submission-status][in][]",
+        ),
+        ("filter[created-at][gte]=then", "filter[created-at][gte]"),
+        ("include=payee", "include"),
+    ] {
+        let response = app.get(&format!("{base}?{query}")).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(response.error_parameter(), Some(parameter), "{query}");
+    }
+    // Search by reference, and by the scheme's identifier.
+    let search = format!("{}/payments/search", app.organization_url);
+    let by_reference = app
+        .post(&search, json!({"search-query": "sent FROM"}))
+        .await;
+    assert_eq!(
+        by_reference.body["search-results"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let scheme_id = approved.body["unique-scheme-identifier"].clone();
+    let by_scheme = app.post(&search, json!({"search-query": scheme_id})).await;
+    assert_eq!(
+        by_scheme.body["search-results"][0]["payment-url"],
+        json!(requested_url)
+    );
+}
+
+#[actix_web::test]
+async fn idempotency_keys_make_retries_safe() {
+    let app = TestApp::new().await;
+    let from = app.operational_account("From").await;
+    let body = json!({"creditor": {"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                                   "account-number": "11112222", "bank-id": "203040"},
+                      "payment-amount": money("10.00")});
+    let url = format!("{from}/payments");
+    // 20 concurrent retries of one creation: one payment, one answer.
+    let attempts = (0..20).map(|_| app.post_idempotent(&url, "create-1", body.clone()));
+    let answers = futures_util::future::join_all(attempts).await;
+    for answer in &answers {
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        assert_eq!(answer.body, answers[0].body);
+        assert_eq!(answer.header("location"), answers[0].header("location"));
+    }
+    let listed = app.get(&url).await;
+    assert_eq!(listed.body["payments"].as_array().map(Vec::len), Some(1));
+    // The same key with another body is refused; another key is another payment.
+    let mut other = body.clone();
+    other["payment-amount"] = money("11.00");
+    let reused = app.post_idempotent(&url, "create-1", other.clone()).await;
+    assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reused.error_title(), "idempotency-key-reused");
+    assert_eq!(
+        app.post_idempotent(&url, "create-2", other).await.status,
+        StatusCode::CREATED
+    );
+    // Keys are per organization.
+    let other_org = app
+        .other_organization("Other Ltd", "other@example.com")
+        .await;
+    let theirs = app
+        .get_as(
+            other_org.secret.as_str(),
+            &format!("{}/bank/accounts", other_org.report().organization_url),
+        )
+        .await;
+    let their_url = format!(
+        "{}/payments",
+        theirs.body["accounts"][0]["account-url"]
+            .as_str()
+            .unwrap_or_default()
+    );
+    let theirs = app
+        .call(
+            Method::POST,
+            &their_url,
+            Some(&format!("GriffinAPIKey {}", other_org.secret.as_str())),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::CREATED);
+
+    // A retried submission pays once.
+    let payment_url = url_of(&answers[0].body, "payment-url");
+    let submit_url = format!("{payment_url}/submissions");
+    let first = app
+        .post_idempotent(&submit_url, "submit-1", json!({"payment-scheme": "fps"}))
+        .await;
+    let retry = app
+        .post_idempotent(&submit_url, "submit-1", json!({"payment-scheme": "fps"}))
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(retry.status, StatusCode::OK);
+    assert_eq!(retry.body, first.body);
+    assert_eq!(app.balances(&from).await.0, "990.00");
+    // A refused attempt stores nothing: the same key can try again once the money is there.
+    let big = app
+        .pay(
+            &from,
+            json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                                    "account-number": "11112222", "bank-id": "203040"}),
+            "995.00",
+        )
+        .await;
+    let big_submit = format!("{}/submissions", url_of(&big.body, "payment-url"));
+    let short = app
+        .post_idempotent(&big_submit, "submit-2", json!({"payment-scheme": "fps"}))
+        .await;
+    assert_eq!(short.error_title(), "insufficient-funds");
+    assert_eq!(app.inbound(&from, "5.00").await.status, StatusCode::CREATED);
+    let funded = app
+        .post_idempotent(&big_submit, "submit-2", json!({"payment-scheme": "fps"}))
+        .await;
+    assert_eq!(funded.status, StatusCode::OK, "{}", funded.body);
+    assert_eq!(app.balances(&from).await.0, "0.00");
+    let bad_key = app
+        .post_idempotent(&big_submit, "not a key", json!({"payment-scheme": "fps"}))
+        .await;
+    assert_eq!(bad_key.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad_key.error_parameter(), Some("Idempotency-Key"));
+    app.assert_ledger_ok().await;
+}
+
+#[actix_web::test]
+async fn a_hundred_concurrent_submissions_spend_exactly_what_is_there() {
+    let app = TestApp::new().await;
+    let from = app.operational_account("From").await;
+    let external = json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                          "account-number": "11112222", "bank-id": "203040"});
+    let mut payments = Vec::new();
+    for _ in 0..100 {
+        let created = app.pay(&from, external.clone(), "30.00").await;
+        assert_eq!(created.status, StatusCode::CREATED);
+        payments.push(url_of(&created.body, "payment-url"));
+    }
+    // Each client retries a 429 (too many in flight) with the same key until it gets an
+    // answer.
+    let attempts = payments.iter().enumerate().map(|(n, url)| {
+        let app = &app;
+        async move {
+            loop {
+                let response = app
+                    .post_idempotent(
+                        &format!("{url}/submissions"),
+                        &format!("k{n}"),
+                        json!({"payment-scheme": "fps"}),
+                    )
+                    .await;
+                if response.status != StatusCode::TOO_MANY_REQUESTS {
+                    return response;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        }
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let succeeded = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::OK)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|a| {
+            a.status == StatusCode::UNPROCESSABLE_ENTITY && a.error_title() == "insufficient-funds"
+        })
+        .count();
+    assert_eq!((succeeded, refused), (33, 67));
+    assert_eq!(app.balances(&from).await, ("10.00".into(), "10.00".into()));
+    app.run_worker().await;
+    app.assert_ledger_ok().await;
+}
+
+#[actix_web::test]
+async fn too_many_submissions_from_one_account_are_429() {
+    let app = TestApp::new().await;
+    let from = app.operational_account("From").await;
+    let created = app
+        .pay(
+            &from,
+            json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                           "account-number": "11112222", "bank-id": "203040"}),
+            "1.00",
+        )
+        .await;
+    let payment_url = url_of(&created.body, "payment-url");
+    // Three submissions from this account are in flight.
+    let limits = &app.state().limits;
+    let held: Vec<_> = (0..3)
+        .map(|_| limits.submission(id_of(&from)))
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("{}", e.detail));
+    let refused = app.submit(&payment_url, "fps").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.error_title(), "too-many-submissions");
+    drop(held);
+    assert_eq!(app.submit(&payment_url, "fps").await.status, StatusCode::OK);
+    // Fifty requests of the organization are in flight.
+    let organization = id_of(&app.organization_url).to_string();
+    let busy: Vec<_> = (0..50)
+        .map(|_| limits.organization(&organization))
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("{}", e.detail));
+    let refused = app.get(&from).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.error_title(), "too-many-requests");
+    drop(busy);
+    assert_eq!(app.get(&from).await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn confirmation_of_payee_answers_deterministically() {
+    let app = TestApp::new().await;
+    let person = app.individual("Requester").await;
+    let to = app.operational_account("Holder").await;
+    let number = app.get(&to).await.body["bank-addresses"][0]["account-number"].clone();
+    let holder = app.get(&app.organization_url).await.body["display-name"].clone();
+    let url = format!("{}/cop-request", app.organization_url);
+    let ask = |name: Value, number: Value, bank_id: &'static str| {
+        let app = &app;
+        let url = url.clone();
+        let person = person.clone();
+        async move {
+            app.post(
+                &url,
+                json!({"account-number": number, "bank-id": bank_id,
+                                  "account-classification": "business", "name": name,
+                                  "requester-legal-person-url": person}),
+            )
+            .await
+        }
+    };
+    let exact = ask(holder.clone(), number.clone(), "000000").await;
+    assert_eq!(exact.status, StatusCode::CREATED, "{}", exact.body);
+    assert_eq!(
+        exact.body["cop-response"],
+        json!({"status": "verified", "result": "match"})
+    );
+    assert_eq!(exact.body["account"]["name"], holder);
+    let partial = holder.as_str().unwrap_or_default()[..4].to_string();
+    let close = ask(json!(partial), number.clone(), "000000").await;
+    assert_eq!(close.body["cop-response"]["result"], "close-match");
+    assert_eq!(close.body["cop-response"]["suggested-name"], holder);
+    let none = ask(json!("Somebody Else"), number.clone(), "000000").await;
+    assert_eq!(none.body["cop-response"]["result"], "no-match");
+    let external = ask(json!("Jane Doe"), json!("12345678"), "040004").await;
+    assert_eq!(external.body["cop-response"]["result"], "match");
+    let external = ask(json!("No match Jane"), json!("12345678"), "040004").await;
+    assert_eq!(external.body["cop-response"]["result"], "no-match");
+    let cop_url = url_of(&exact.body, "cop-request-url");
+    assert_eq!(app.get(&cop_url).await.body, exact.body);
+    // A payee can carry its CoP request.
+    let created = app
+        .post(
+            &format!("{person}/bank/payees"),
+            json!({"account-holder": "Jane Doe", "account-number": "12345678",
+                     "bank-id": "040004", "cop-request-url": cop_url}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["cop-request-url"], json!(cop_url));
+    let duplicate = app
+        .post(&format!("{person}/bank/payees"),
+              json!({"account-holder": "Jane Doe", "account-number": "12345678", "bank-id": "040004"}))
+        .await;
+    assert_eq!(duplicate.status, StatusCode::CONFLICT);
+    assert_eq!(duplicate.error_title(), "payee-already-exists");
+    // The simulation answers with the outcome asked for.
+    for (kind, result) in [
+        ("full-match", "match"),
+        ("close-match-name", "close-match"),
+        ("account-switched", "no-match"),
+        ("account-not-supported", "no-match"),
+    ] {
+        let simulated = app
+            .post(
+                &format!(
+                    "/v0/simulation/organizations/{}/cop-request/simulate/{kind}",
+                    id_of(&app.organization_url)
+                ),
+                json!({"account-number": "12345678", "bank-id": "040004",
+                         "account-classification": "personal", "name": "Jane",
+                         "requester-legal-person-url": person}),
+            )
+            .await;
+        assert_eq!(
+            simulated.status,
+            StatusCode::CREATED,
+            "{kind}: {}",
+            simulated.body
+        );
+        assert_eq!(simulated.body["cop-response"]["result"], result, "{kind}");
+    }
+    let unknown = app
+        .post(
+            &format!(
+                "/v0/simulation/organizations/{}/cop-request/simulate/perhaps",
+                id_of(&app.organization_url)
+            ),
+            json!({"account-number": "12345678", "bank-id": "040004",
+                     "account-classification": "personal", "name": "Jane",
+                     "requester-legal-person-url": person}),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let bad = ask(json!("Jane"), json!("1234"), "040004").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.error_pointer(), Some("/account-number"));
+}
