@@ -67,6 +67,8 @@ pub enum Command {
     Bootstrap(BootstrapArgs),
     /// Check every ledger invariant over the whole database; exits non-zero on a breach.
     VerifyLedger,
+    /// Drive a running server with one scenario and print one JSON line of figures.
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -124,6 +126,33 @@ pub struct BootstrapArgs {
     /// Prefer the environment variable: command lines are visible to other local users.
     #[arg(long, env = "HYPERBANK_BOOTSTRAP_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BenchArgs {
+    /// The server to drive.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+
+    /// An API key of the organization to use; without one, a new organization is
+    /// bootstrapped through `--database-url` (the server's database).
+    #[arg(long, env = "HYPERBANK_BENCH_KEY", hide_env_values = true)]
+    pub key: Option<String>,
+
+    #[arg(long, value_enum, default_value = "account")]
+    pub scenario: crate::bench::Scenario,
+
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+
+    /// Seconds measured.
+    #[arg(long, default_value_t = 10)]
+    pub duration: u64,
+
+    /// Seconds driven before measuring.
+    #[arg(long, default_value_t = 2)]
+    pub warmup: u64,
 }
 
 /// Settings the running application reads.

@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod bank_accounts;
 pub mod bank_products;
+pub mod bench;
 pub mod bootstrap;
 pub mod claims;
 pub mod companies_house;

@@ -7,7 +7,9 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 use hyperbank::api_keys::secret::ApiKeySecret;
-use hyperbank::config::{BootstrapArgs, Cli, Command, DatabaseArgs, SandboxArgs, ServeArgs};
+use hyperbank::config::{
+    BenchArgs, BootstrapArgs, Cli, Command, DatabaseArgs, SandboxArgs, ServeArgs,
+};
 use hyperbank::store::{Backend, Db, PoolOptions, migrations};
 use hyperbank::{AppState, bootstrap};
 
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
                 bootstrap_command(&cli.database, &cli.sandbox, args).await
             }
             Some(Command::VerifyLedger) => verify_ledger(&cli.database).await,
+            Some(Command::Bench(args)) => bench(&cli.database, &cli.sandbox, args).await,
         }
     });
     match result {
@@ -193,4 +196,47 @@ async fn verify_ledger(database: &DatabaseArgs) -> Result<(), String> {
     } else {
         Err(format!("{} ledger breach(es)", report.breaches.len()))
     }
+}
+
+/// `hyperbank bench`: see `hyperbank::bench`.
+async fn bench(
+    database: &DatabaseArgs,
+    sandbox: &SandboxArgs,
+    args: BenchArgs,
+) -> Result<(), String> {
+    let address = args
+        .url
+        .strip_prefix("http://")
+        .unwrap_or(&args.url)
+        .trim_end_matches('/')
+        .to_string();
+    let key = match args.key {
+        Some(key) => key,
+        None => {
+            let db = migrate(database).await?;
+            let stamp = hyperbank::time::now();
+            let created = bootstrap::create_organization(
+                &db,
+                &format!("Bench {stamp}"),
+                &format!("bench-{stamp}@example.com"),
+                None,
+                None,
+                sandbox.test_money,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            created.secret.as_str().to_string()
+        }
+    };
+    let report = hyperbank::bench::run(hyperbank::bench::Options {
+        address,
+        key,
+        scenario: args.scenario,
+        connections: args.connections.max(1),
+        duration: std::time::Duration::from_secs(args.duration.max(1)),
+        warmup: std::time::Duration::from_secs(args.warmup),
+    })
+    .await?;
+    println!("{report}");
+    Ok(())
 }

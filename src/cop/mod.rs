@@ -202,6 +202,12 @@ async fn record(
                 Permission::PaymentsCreate,
             )
             .await?;
+        if outcome.is_some() {
+            let organization = crate::organizations::find(&mut conn, organization_id.as_str())
+                .await?
+                .ok_or_else(ApiError::not_found)?;
+            crate::simulation::require_test_mode(&organization)?;
+        }
         let person = crate::legal_persons::find(&mut conn, requester.as_str())
             .await?
             .filter(|p| p.organization_id == organization_id.as_str());
@@ -218,6 +224,7 @@ async fn record(
                 let holder: Option<String> =
                     if body.bank_id == crate::bank_accounts::SANDBOX_BANK_ID {
                         dispatch!(&mut conn, c => bank_accounts::table
+                        .filter(bank_accounts::organization_id.eq(organization_id.as_str()))
                         .filter(bank_accounts::account_number.eq(&body.account_number))
                         .select(bank_accounts::account_holder)
                         .first(c)

@@ -20,6 +20,11 @@ async fn check_test_mode(conn: &mut Conn<'_>, account: &BankAccountRow) -> ApiRe
     let organization = organizations::find(conn, &account.organization_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    require_test_mode(&organization)
+}
+
+/// 422 `simulation-not-available` unless the organization is in test mode.
+pub fn require_test_mode(organization: &organizations::OrganizationRow) -> ApiResult<()> {
     if organization.organization_mode != TEST_MODE {
         return Err(ApiError::unprocessable(
             "simulation-not-available",

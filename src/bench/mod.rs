@@ -1,0 +1,383 @@
+//! `hyperbank bench`: a load generator for this API, like pgbench for a database. It takes a
+//! key (or bootstraps its own organization through the database the server uses), prepares
+//! what the scenario needs, drives one scenario from many keep-alive connections for a
+//! while, and prints one JSON object with the throughput, latency percentiles and errors.
+//!
+//! Scenarios:
+//! - `index`: `GET /v0/index`;
+//! - `account`: `GET` one bank account;
+//! - `payments`: create a payment and submit it, alternating a book transfer between the
+//!   connection's two accounts and an fps payment to a payee at another bank.
+
+pub mod client;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use client::Connection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    Index,
+    Account,
+    Payments,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `host:port` of the server.
+    pub address: String,
+    pub key: String,
+    pub scenario: Scenario,
+    pub connections: usize,
+    pub duration: Duration,
+    pub warmup: Duration,
+}
+
+type BenchResult<T> = Result<T, String>;
+
+fn expect(reply: client::Reply, status: u16, what: &str) -> BenchResult<Value> {
+    if reply.status == status {
+        Ok(reply.json())
+    } else {
+        Err(format!(
+            "{what}: HTTP {} {}",
+            reply.status,
+            String::from_utf8_lossy(&reply.body)
+        ))
+    }
+}
+
+fn text(value: &Value, key: &str) -> BenchResult<String> {
+    value[key]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("no `{key}` in {value}"))
+}
+
+/// What each connection works on.
+#[derive(Debug, Clone)]
+enum Work {
+    Index,
+    Account(String),
+    Payments {
+        accounts: [String; 2],
+        payee_url: String,
+    },
+}
+
+async fn organization_url(conn: &mut Connection) -> BenchResult<String> {
+    let index = expect(
+        conn.send("GET", "/v0/index", None, None)
+            .await
+            .map_err(|e| e.to_string())?,
+        200,
+        "GET /v0/index",
+    )?;
+    text(&index, "organization-url")
+}
+
+async fn open_funded_account(
+    conn: &mut Connection,
+    organization: &str,
+    n: usize,
+) -> BenchResult<String> {
+    let body =
+        json!({"bank-product-type": "operational-account", "display-name": format!("Bench {n}")});
+    let account = expect(
+        conn.send(
+            "POST",
+            &format!("{organization}/bank/accounts"),
+            Some(&body),
+            None,
+        )
+        .await
+        .map_err(|e| e.to_string())?,
+        201,
+        "open account",
+    )?;
+    let url = text(&account, "account-url")?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let shown = expect(
+            conn.send("GET", &url, None, None)
+                .await
+                .map_err(|e| e.to_string())?,
+            200,
+            "get account",
+        )?;
+        if shown["account-status"] == "open" {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{url} did not open"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let id = url.rsplit('/').next().unwrap_or_default();
+    let funding = json!({"payment-amount": {"currency": "GBP", "value": "1000000.00"}});
+    expect(
+        conn.send(
+            "POST",
+            &format!("/v0/simulation/bank/accounts/{id}/inbound-payments"),
+            Some(&funding),
+            None,
+        )
+        .await
+        .map_err(|e| e.to_string())?,
+        201,
+        "fund account",
+    )?;
+    Ok(url)
+}
+
+async fn prepare(options: &Options) -> BenchResult<Vec<Work>> {
+    let mut conn = Connection::open(&options.address, &options.key)
+        .await
+        .map_err(|e| format!("cannot connect to {}: {e}", options.address))?;
+    let organization = organization_url(&mut conn).await?;
+    match options.scenario {
+        Scenario::Index => Ok(vec![Work::Index; options.connections]),
+        Scenario::Account => {
+            let list = expect(
+                conn.send(
+                    "GET",
+                    &format!("{organization}/bank/accounts?sort=created-at"),
+                    None,
+                    None,
+                )
+                .await
+                .map_err(|e| e.to_string())?,
+                200,
+                "list accounts",
+            )?;
+            let url = text(&list["accounts"][0], "account-url")?;
+            Ok(vec![Work::Account(url); options.connections])
+        }
+        Scenario::Payments => {
+            let person = expect(
+                conn.send(
+                    "POST",
+                    &format!("{organization}/legal-persons"),
+                    Some(
+                        &json!({"display-name": "Bench payer", "legal-person-type": "individual"}),
+                    ),
+                    None,
+                )
+                .await
+                .map_err(|e| e.to_string())?,
+                201,
+                "create legal person",
+            )?;
+            let person = text(&person, "legal-person-url")?;
+            let payee = expect(
+                conn.send(
+                    "POST",
+                    &format!("{person}/bank/payees"),
+                    Some(
+                        &json!({"account-holder": "Bench Payee Ltd", "account-number": "12345678",
+                                 "bank-id": "040004"}),
+                    ),
+                    None,
+                )
+                .await
+                .map_err(|e| e.to_string())?,
+                201,
+                "create payee",
+            )?;
+            let payee_url = text(&payee, "payee-url")?;
+            let mut work = Vec::new();
+            for n in 0..options.connections {
+                let a = open_funded_account(&mut conn, &organization, 2 * n).await?;
+                let b = open_funded_account(&mut conn, &organization, 2 * n + 1).await?;
+                work.push(Work::Payments {
+                    accounts: [a, b],
+                    payee_url: payee_url.clone(),
+                });
+            }
+            Ok(work)
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    latencies_us: Vec<u32>,
+    payments: u64,
+    errors: BTreeMap<String, u64>,
+}
+
+impl Tally {
+    fn record(&mut self, started: Instant, status: Option<u16>, ok: u16) {
+        let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
+        self.latencies_us.push(micros);
+        match status {
+            Some(status) if status == ok => {}
+            Some(status) => *self.errors.entry(status.to_string()).or_default() += 1,
+            None => *self.errors.entry("io".to_string()).or_default() += 1,
+        }
+    }
+}
+
+/// One connection's loop until `until`; only what happens after `measure_from` counts.
+async fn drive(
+    options: Options,
+    work: Work,
+    measure_from: Instant,
+    until: Instant,
+    worker: usize,
+) -> Tally {
+    let mut tally = Tally::default();
+    let Ok(mut conn) = Connection::open(&options.address, &options.key).await else {
+        *tally.errors.entry("connect".to_string()).or_default() += 1;
+        return tally;
+    };
+    let mut n: u64 = 0;
+    while Instant::now() < until {
+        n += 1;
+        let counting = Instant::now() >= measure_from;
+        let mut scratch = Tally::default();
+        let target = if counting { &mut tally } else { &mut scratch };
+        match &work {
+            Work::Index => {
+                let started = Instant::now();
+                let status = conn
+                    .send("GET", "/v0/index", None, None)
+                    .await
+                    .ok()
+                    .map(|r| r.status);
+                target.record(started, status, 200);
+            }
+            Work::Account(url) => {
+                let started = Instant::now();
+                let status = conn
+                    .send("GET", url, None, None)
+                    .await
+                    .ok()
+                    .map(|r| r.status);
+                target.record(started, status, 200);
+            }
+            Work::Payments {
+                accounts,
+                payee_url,
+            } => {
+                // Book transfers go back and forth between the two accounts; every other
+                // payment is fps to the payee.
+                let (from, creditor, scheme) = match n % 3 {
+                    0 => (
+                        &accounts[0],
+                        json!({"creditor-type": "payee", "payee-url": payee_url}),
+                        "fps",
+                    ),
+                    1 => (
+                        &accounts[0],
+                        json!({"creditor-type": "griffin-bank-account", "account-url": accounts[1]}),
+                        "book-transfer",
+                    ),
+                    _ => (
+                        &accounts[1],
+                        json!({"creditor-type": "griffin-bank-account", "account-url": accounts[0]}),
+                        "book-transfer",
+                    ),
+                };
+                let body = json!({"creditor": creditor,
+                                  "payment-amount": {"currency": "GBP", "value": "1.00"}});
+                let key = format!("bench-{worker}-{n}-{}", rand::random::<u32>());
+                let started = Instant::now();
+                let created = conn
+                    .send(
+                        "POST",
+                        &format!("{from}/payments"),
+                        Some(&body),
+                        Some(&format!("{key}-c")),
+                    )
+                    .await;
+                let status = created.as_ref().ok().map(|r| r.status);
+                target.record(started, status, 201);
+                let Some(payment_url) = created
+                    .ok()
+                    .filter(|r| r.status == 201)
+                    .and_then(|r| r.json()["payment-url"].as_str().map(str::to_string))
+                else {
+                    continue;
+                };
+                let started = Instant::now();
+                let submitted = conn
+                    .send(
+                        "POST",
+                        &format!("{payment_url}/submissions"),
+                        Some(&json!({"payment-scheme": scheme})),
+                        Some(&format!("{key}-s")),
+                    )
+                    .await;
+                let status = submitted.as_ref().ok().map(|r| r.status);
+                target.record(started, status, 200);
+                if status == Some(200) {
+                    target.payments += 1;
+                }
+            }
+        }
+        if conn_broken(&tally) {
+            break;
+        }
+    }
+    tally
+}
+
+fn conn_broken(tally: &Tally) -> bool {
+    tally.errors.get("io").is_some_and(|n| *n > 100)
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    f64::from(sorted[rank.min(sorted.len() - 1)]) / 1000.0
+}
+
+/// Prepares, runs and reports one benchmark.
+pub async fn run(options: Options) -> BenchResult<Value> {
+    let work = prepare(&options).await?;
+    let start = Instant::now();
+    let measure_from = start + options.warmup;
+    let until = measure_from + options.duration;
+    let tasks: Vec<_> = work
+        .into_iter()
+        .enumerate()
+        .map(|(worker, work)| {
+            tokio::spawn(drive(options.clone(), work, measure_from, until, worker))
+        })
+        .collect();
+    let mut total = Tally::default();
+    for task in tasks {
+        let tally = task.await.map_err(|e| e.to_string())?;
+        total.latencies_us.extend(tally.latencies_us);
+        total.payments += tally.payments;
+        for (status, n) in tally.errors {
+            *total.errors.entry(status).or_default() += n;
+        }
+    }
+    total.latencies_us.sort_unstable();
+    let seconds = options.duration.as_secs_f64();
+    let requests = total.latencies_us.len() as f64;
+    let round = |x: f64| (x * 10.0).round() / 10.0;
+    Ok(json!({
+        "scenario": format!("{:?}", options.scenario).to_lowercase(),
+        "connections": options.connections,
+        "duration_s": seconds,
+        "requests": total.latencies_us.len(),
+        "requests_per_s": round(requests / seconds),
+        "payments": total.payments,
+        "payments_per_s": round(total.payments as f64 / seconds),
+        "latency_ms": {
+            "p50": percentile(&total.latencies_us, 50.0),
+            "p95": percentile(&total.latencies_us, 95.0),
+            "p99": percentile(&total.latencies_us, 99.0),
+            "max": percentile(&total.latencies_us, 100.0),
+        },
+        "errors": total.errors,
+    }))
+}
