@@ -539,3 +539,150 @@ async fn sigkill_under_load_loses_no_acknowledged_payment() {
     assert!(!ok);
     assert!(report.contains(&format!("BREACH {id}")), "{report}");
 }
+
+fn json_of(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_default()
+}
+
+/// Two `serve` processes on one PostgreSQL database share 100 concurrent submissions of
+/// 30.00 from an account holding 1000.00: exactly 33 are paid, whichever process took them,
+/// and each is delivered once by the two workers. (SQLite is for one process: skipped there.)
+#[actix_web::test]
+async fn two_servers_on_one_postgres_database_pay_exactly_what_is_there() {
+    let (backend, _guard) = fresh_database().await;
+    if !matches!(backend, hyperbank::store::Backend::Postgres(_)) {
+        return;
+    }
+    let url = database_url(&backend);
+    let first = Server::start(&url, Some(KNOWN_KEY));
+    let second = Server::start(&url, None);
+    let ports = [first.port, second.port];
+    let (_, index) = http(ports[0], "GET", "/v0/index", Some(KNOWN_KEY), None);
+    let organization_url = json_of(&index)["organization-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (status, opened) = http(
+        ports[0],
+        "POST",
+        &format!("{organization_url}/bank/accounts"),
+        Some(KNOWN_KEY),
+        Some(r#"{"bank-product-type": "operational-account", "display-name": "Shared"}"#),
+    );
+    assert_eq!(status, 201, "{opened}");
+    let account = json_of(&opened)["account-url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while json_of(&http(ports[1], "GET", &account, Some(KNOWN_KEY), None).1)["account-balance"]["value"]
+        != "1000.00"
+    {
+        assert!(Instant::now() < deadline, "the account did not open");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let body = r#"{"creditor": {"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+        "account-number": "11112222", "bank-id": "203040"},
+        "payment-amount": {"currency": "GBP", "value": "30.00"}}"#;
+    let payments: Vec<String> = (0..100)
+        .map(|n| {
+            let (status, created) = http(
+                ports[n % 2],
+                "POST",
+                &format!("{account}/payments"),
+                Some(KNOWN_KEY),
+                Some(body),
+            );
+            assert_eq!(status, 201, "{created}");
+            json_of(&created)["payment-url"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let submitters: Vec<_> = payments
+        .into_iter()
+        .enumerate()
+        .map(|(n, payment)| {
+            std::thread::spawn(move || {
+                // A 429 (too many submissions in flight) is retried, as a client would.
+                loop {
+                    let (status, answer) = http(
+                        ports[n % 2],
+                        "POST",
+                        &format!("{payment}/submissions"),
+                        Some(KNOWN_KEY),
+                        Some(r#"{"payment-scheme": "fps"}"#),
+                    );
+                    if status != 429 {
+                        return (status, json_of(&answer));
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+        })
+        .collect();
+    let answers: Vec<(u16, Value)> = submitters
+        .into_iter()
+        .map(|t| t.join().unwrap_or((0, Value::Null)))
+        .collect();
+    let paid = answers.iter().filter(|(s, _)| *s == 200).count();
+    let short = answers
+        .iter()
+        .filter(|(s, a)| *s == 422 && a["errors"][0]["title"] == "insufficient-funds")
+        .count();
+    assert_eq!((paid, short), (33, 67), "{answers:?}");
+    let shown = json_of(&http(ports[1], "GET", &account, Some(KNOWN_KEY), None).1);
+    assert_eq!(shown["account-balance"]["value"], "10.00");
+    // Both workers deliver fps submissions; each is delivered exactly once.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, delivered) = http(
+            ports[0],
+            "GET",
+            &format!(
+                "{account}/submissions?filter[submission-status][in][]=delivered&page[size]=200"
+            ),
+            Some(KNOWN_KEY),
+            None,
+        );
+        let count = json_of(&delivered)["submissions"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0);
+        if count == 33 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{count} of 33 delivered");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (_, updates) = http(
+        ports[1],
+        "GET",
+        &format!(
+            "{organization_url}/events?filter[event-type][eq]=submission-updated&page[size]=200"
+        ),
+        Some(KNOWN_KEY),
+        None,
+    );
+    let mut delivered: Vec<String> = json_of(&updates)["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| {
+            e["event-payload"]["submission-url"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect();
+    assert_eq!(delivered.len(), 33);
+    delivered.sort();
+    delivered.dedup();
+    assert_eq!(delivered.len(), 33, "a submission was delivered twice");
+    let (first_stopped, _, _) = first.stop();
+    let (second_stopped, _, _) = second.stop();
+    assert!(first_stopped && second_stopped);
+    let (ok, report) = verify_ledger(&url);
+    assert!(ok, "{report}");
+}
