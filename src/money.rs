@@ -99,6 +99,25 @@ impl Money {
     }
 }
 
+/// The largest amount any request may name (£10 billion): far above any payment, and far
+/// enough below `i64::MAX` that no sum of them overflows a balance in practice (the ledger's
+/// update refuses one that would, all the same).
+pub const MAX_AMOUNT: MinorUnits = MinorUnits(1_000_000_000_000);
+
+/// A request's amount: more than zero and at most [`MAX_AMOUNT`], in minor units; else a 400
+/// pointing at `{pointer}/value`.
+pub fn check_amount(money: &Money, pointer: &str) -> crate::http::ApiResult<i64> {
+    let amount = money.amount;
+    if amount.0 <= 0 || amount > MAX_AMOUNT {
+        return Err(crate::http::ApiError::invalid_body(
+            "Invalid value",
+            format!("The amount must be more than zero and at most {MAX_AMOUNT}."),
+            format!("{pointer}/value"),
+        ));
+    }
+    Ok(amount.0)
+}
+
 #[derive(Serialize)]
 struct MoneyOut<'a> {
     currency: &'static str,

@@ -18,7 +18,7 @@ use crate::ids::{BankAccountId, LegalPersonId};
 use crate::ledger::{self, Leg, Movement, PostError};
 use crate::money::{MinorUnits, Money};
 use crate::organizations::{OrganizationRow, TEST_MODE};
-use crate::store::schema::{bank_accounts, organizations};
+use crate::store::schema::{bank_accounts, organizations, submissions};
 use crate::store::{Conn, Db, StoreError};
 use crate::time::{self, Micros};
 use crate::urls;
@@ -39,6 +39,32 @@ pub const PRODUCT_TYPES: [&str; 5] = [OPERATIONAL, SAFEGUARDING, CLIENT_MONEY, S
 
 /// The sort code of every sandbox account: unreachable from any real bank.
 pub const SANDBOX_BANK_ID: &str = "000000";
+
+/// UK account details as clients send them: an 8-digit account number and a 6-digit sort
+/// code without dashes. The 400 points at the bad one, below `prefix` (e.g. `/creditor`).
+pub fn check_uk_details(
+    account_number: &str,
+    bank_id: &str,
+    prefix: &str,
+) -> crate::http::ApiResult<()> {
+    let digits =
+        |text: &str, len: usize| text.len() == len && text.bytes().all(|b| b.is_ascii_digit());
+    if !digits(account_number, 8) {
+        return Err(crate::http::ApiError::invalid_body(
+            "Invalid value",
+            "`account-number` must be 8 digits.",
+            format!("{prefix}/account-number"),
+        ));
+    }
+    if !digits(bank_id, 6) {
+        return Err(crate::http::ApiError::invalid_body(
+            "Invalid value",
+            "`bank-id` must be a sort code of 6 digits, without dashes.",
+            format!("{prefix}/bank-id"),
+        ));
+    }
+    Ok(())
+}
 
 pub const DISPLAY_NAME: &str = "display-name";
 
@@ -352,7 +378,8 @@ pub async fn open_due(db: &Db, now: Micros, test_money: MinorUnits) -> Result<us
     Ok(opened)
 }
 
-/// Worker step: closing accounts whose balance has reached zero (nothing held) close.
+/// Worker step: closing accounts whose balance has reached zero close, once nothing is held
+/// and no payment from them is still on its way (it may yet come back).
 pub async fn close_drained(db: &Db, now: Micros) -> Result<usize, StoreError> {
     let drained: Vec<BankAccountRow> = {
         let mut conn = db.read().await?;
@@ -361,6 +388,11 @@ pub async fn close_drained(db: &Db, now: Micros) -> Result<usize, StoreError> {
             .filter(bank_accounts::account_status.eq(CLOSING))
             .filter(bank_accounts::balance.eq(0))
             .filter(bank_accounts::held.eq(0))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                submissions::table
+                    .filter(submissions::account_id.eq(bank_accounts::id))
+                    .filter(submissions::submission_status.eq("processing")),
+            )))
             .limit(100)
             .select(BankAccountRow::as_select())
             .load(c)
@@ -376,7 +408,12 @@ pub async fn close_drained(db: &Db, now: Micros) -> Result<usize, StoreError> {
                         .filter(bank_accounts::id.eq(&row.id))
                         .filter(bank_accounts::account_status.eq(CLOSING))
                         .filter(bank_accounts::balance.eq(0))
-                        .filter(bank_accounts::held.eq(0)),
+                        .filter(bank_accounts::held.eq(0))
+                        .filter(diesel::dsl::not(diesel::dsl::exists(
+                            submissions::table
+                                .filter(submissions::account_id.eq(bank_accounts::id))
+                                .filter(submissions::submission_status.eq("processing")),
+                        ))),
                 )
                 .set((
                     bank_accounts::account_status.eq(CLOSED),
@@ -462,8 +499,10 @@ pub async fn rename(conn: &mut Conn<'_>, id: &str, display_name: &str) -> QueryR
 /// that depends on the account's current state (restrictions, holds, membership) sees the
 /// last committed one.
 pub async fn lock(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<BankAccountRow>> {
+    // A no-op on a column no foreign key refers to: `SET id = id` would make SQLite check
+    // every table that refers to accounts.
     dispatch!(conn, c => diesel::update(bank_accounts::table.find(id))
-        .set(bank_accounts::id.eq(bank_accounts::id))
+        .set(bank_accounts::updated_at.eq(bank_accounts::updated_at))
         .returning(BankAccountRow::as_returning())
         .get_result(c)
         .await

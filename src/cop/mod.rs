@@ -80,26 +80,9 @@ fn view(row: &CopRequestRow) -> CopView {
     }
 }
 
-fn digits(text: &str, len: usize) -> bool {
-    text.len() == len && text.bytes().all(|b| b.is_ascii_digit())
-}
-
 impl CopBody {
     fn check(&self) -> ApiResult<()> {
-        if !digits(&self.account_number, 8) {
-            return Err(ApiError::invalid_body(
-                "Invalid value",
-                "`account-number` must be 8 digits.",
-                "/account-number",
-            ));
-        }
-        if !digits(&self.bank_id, 6) {
-            return Err(ApiError::invalid_body(
-                "Invalid value",
-                "`bank-id` must be a sort code of 6 digits, without dashes.",
-                "/bank-id",
-            ));
-        }
+        crate::bank_accounts::check_uk_details(&self.account_number, &self.bank_id, "")?;
         if self.account_classification != "personal" && self.account_classification != "business" {
             return Err(ApiError::invalid_body(
                 "Invalid enum value",

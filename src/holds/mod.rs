@@ -104,7 +104,7 @@ pub async fn place(
         if changed == 0 {
             return Ok(Err(Refusal::of(account, -new.amount)));
         }
-    } else if account.account_status != OPEN {
+    } else if account.account_status != OPEN || account.active_blocks > 0 {
         return Ok(Err(Refusal::of(account, new.amount)));
     }
     let row = HoldRow {

@@ -289,7 +289,8 @@ async fn move_balance(
         dispatch!(conn, c => diesel::update(
                 target
                     .filter(accounts::account_status.eq(OPEN))
-                    .filter(accounts::active_blocks.eq(0)),
+                    .filter(accounts::active_blocks.eq(0))
+                    .filter(accounts::balance.le(i64::MAX - leg.amount)),
             )
             .set(set)
             .returning(returning)

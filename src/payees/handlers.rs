@@ -21,10 +21,6 @@ pub struct CreatePayee {
     cop_request_url: Option<String>,
 }
 
-fn digits(text: &str, len: usize) -> bool {
-    text.len() == len && text.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// The CoP request a body names, which must be one of the organization's.
 async fn cop_request(conn: &mut Conn<'_>, organization_id: &str, url: &str) -> ApiResult<String> {
     let id = urls::parse::<CopRequestKind>(url, urls::COP_REQUESTS).ok_or_else(|| {
@@ -64,20 +60,7 @@ pub async fn create(
             "/account-holder",
         ));
     }
-    if !digits(&body.account_number, 8) {
-        return Err(ApiError::invalid_body(
-            "Invalid value",
-            "`account-number` must be 8 digits.",
-            "/account-number",
-        ));
-    }
-    if !digits(&body.bank_id, 6) {
-        return Err(ApiError::invalid_body(
-            "Invalid value",
-            "`bank-id` must be a sort code of 6 digits, without dashes.",
-            "/bank-id",
-        ));
-    }
+    crate::bank_accounts::check_uk_details(&body.account_number, &body.bank_id, "")?;
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
@@ -108,13 +91,8 @@ pub async fn create(
                 ),
             ));
         }
-        let account_id = super::own_account(
-            &mut conn,
-            &person.organization_id,
-            &body.account_number,
-            &body.bank_id,
-        )
-        .await?;
+        let account_id =
+            super::account_by_details(&mut conn, &body.account_number, &body.bank_id).await?;
         let now = time::now();
         let row = PayeeRow {
             id: PayeeId::generate().into_string(),
@@ -129,7 +107,17 @@ pub async fn create(
             created_at: now,
             updated_at: now,
         };
-        super::insert(&mut conn, &row).await?;
+        // Two requests racing past the check above meet the unique index.
+        super::insert(&mut conn, &row).await.map_err(|error| {
+            if crate::store::is_unique_violation(&error) {
+                ApiError::conflict(
+                    "payee-already-exists",
+                    "The legal person already has an active payee with these details.",
+                )
+            } else {
+                error.into()
+            }
+        })?;
         Ok::<_, ApiError>(PayeeView::new(&row))
     }
     .await;

@@ -58,10 +58,10 @@ pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<PayeeRow>
         .optional())
 }
 
-/// The organization's account with these details, if they are one of its accounts.
-pub async fn own_account(
+/// The account of this bank with these details, whichever organization holds it: money
+/// sent there by fps arrives there (a book transfer still needs the same organization).
+pub async fn account_by_details(
     conn: &mut Conn<'_>,
-    organization_id: &str,
     account_number: &str,
     bank_id: &str,
 ) -> QueryResult<Option<String>> {
@@ -70,7 +70,6 @@ pub async fn own_account(
     }
     dispatch!(conn, c => bank_accounts::table
         .filter(bank_accounts::account_number.eq(account_number))
-        .filter(bank_accounts::organization_id.eq(organization_id))
         .select(bank_accounts::id)
         .first(c)
         .await

@@ -239,6 +239,10 @@ pub async fn admit(
     })
 }
 
+pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<PaymentRow>> {
+    <PaymentRow as crate::http::auth::OrganizationResource>::find(conn, id).await
+}
+
 pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<PaymentRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());

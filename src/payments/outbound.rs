@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{OUTBOUND, PaymentRow, PaymentView};
-use crate::bank_accounts::{self, BankAccountRow, CLOSED, SANDBOX_BANK_ID};
+use crate::bank_accounts::{self, BankAccountRow, CLOSED};
 use crate::dispatch;
 use crate::events;
 use crate::http::{ApiError, ApiResult};
@@ -45,21 +45,11 @@ pub struct CreatePayment {
     pub payment_reference: Option<String>,
 }
 
-fn digits(text: &str, len: usize) -> bool {
-    text.len() == len && text.bytes().all(|b| b.is_ascii_digit())
-}
-
 impl CreatePayment {
     /// Checks what can be checked without the database: a positive amount, the reference's
     /// length, the shape of UK account details.
     pub fn check(&self) -> ApiResult<i64> {
-        if self.payment_amount.amount.0 <= 0 {
-            return Err(ApiError::invalid_body(
-                "Invalid value",
-                "The amount must be more than zero.",
-                "/payment-amount/value",
-            ));
-        }
+        let amount = crate::money::check_amount(&self.payment_amount, "/payment-amount")?;
         if let Some(reference) = &self.payment_reference
             && !(1..=MAX_REFERENCE).contains(&reference.chars().count())
         {
@@ -82,22 +72,9 @@ impl CreatePayment {
                     "/creditor/account-holder",
                 ));
             }
-            if !digits(account_number, 8) {
-                return Err(ApiError::invalid_body(
-                    "Invalid value",
-                    "`account-number` must be 8 digits.",
-                    "/creditor/account-number",
-                ));
-            }
-            if !digits(bank_id, 6) {
-                return Err(ApiError::invalid_body(
-                    "Invalid value",
-                    "`bank-id` must be a sort code of 6 digits, without dashes.",
-                    "/creditor/bank-id",
-                ));
-            }
+            crate::bank_accounts::check_uk_details(account_number, bank_id, "/creditor")?;
         }
-        Ok(self.payment_amount.amount.0)
+        Ok(amount)
     }
 }
 
@@ -193,11 +170,7 @@ async fn resolve(
             account_number,
             bank_id,
         } => {
-            let account_id = if bank_id == SANDBOX_BANK_ID {
-                payees::own_account(conn, &debtor.organization_id, account_number, bank_id).await?
-            } else {
-                None
-            };
+            let account_id = payees::account_by_details(conn, account_number, bank_id).await?;
             Ok(Creditor {
                 shown: uk_domestic(
                     account_holder,

@@ -67,6 +67,17 @@ pub struct Apply {
     notes: String,
 }
 
+fn already_applied(existing: &RestrictionRow, terms: &Terms) -> ApiError {
+    let url = RestrictionView::new(existing, "").bank_account_restriction_url;
+    ApiError::conflict(
+        "restriction-already-applied",
+        format!(
+            "An active {} for this reason already exists: {url}.",
+            terms.restriction_type
+        ),
+    )
+}
+
 /// `POST /v0/bank/accounts/{bank-account-id}/restrictions`
 pub async fn apply(
     state: web::Data<AppState>,
@@ -112,14 +123,7 @@ pub async fn apply(
         )
         .await?
         {
-            let url = RestrictionView::new(&existing, "").bank_account_restriction_url;
-            return Err(ApiError::conflict(
-                "restriction-already-applied",
-                format!(
-                    "An active {} for this reason already exists: {url}.",
-                    terms.restriction_type
-                ),
-            ));
+            return Err(already_applied(&existing, &terms));
         }
         let row = super::apply(
             &mut conn,
@@ -281,6 +285,17 @@ pub async fn update(
             reason_code: reason_code.unwrap_or(row.restriction_reason_code.clone()),
             legal_status: legal_status.unwrap_or(row.restriction_legal_status.clone()),
         };
+        if let Some(other) = super::find_active_like(
+            &mut conn,
+            &row.account_id,
+            &terms.restriction_type,
+            &terms.reason_code,
+        )
+        .await?
+            && other.id != row.id
+        {
+            return Err(already_applied(&other, &terms));
+        }
         let updated = super::update(
             &mut conn,
             &row,

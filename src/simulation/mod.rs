@@ -34,19 +34,6 @@ pub fn require_test_mode(organization: &organizations::OrganizationRow) -> ApiRe
     Ok(())
 }
 
-/// A positive amount in pence, or a 400 pointing at `pointer`.
-fn positive(money: &Money, pointer: &str) -> ApiResult<i64> {
-    if money.amount.0 > 0 {
-        Ok(money.amount.0)
-    } else {
-        Err(ApiError::invalid_body(
-            "Invalid value",
-            "The amount must be more than zero.",
-            format!("{pointer}/value"),
-        ))
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Debtor {
@@ -63,13 +50,9 @@ pub struct InboundPayment {
     payment_reference: Option<String>,
 }
 
-fn digits(text: &str, len: usize) -> bool {
-    text.len() == len && text.bytes().all(|b| b.is_ascii_digit())
-}
-
 impl InboundPayment {
     fn check(&self) -> ApiResult<(i64, Value)> {
-        let amount = positive(&self.payment_amount, "/payment-amount")?;
+        let amount = crate::money::check_amount(&self.payment_amount, "/payment-amount")?;
         if let Some(reference) = &self.payment_reference
             && !(1..=35).contains(&reference.chars().count())
         {
@@ -95,20 +78,11 @@ impl InboundPayment {
                         "/debtor/account-holder",
                     ));
                 }
-                if !digits(&debtor.account_number, 8) {
-                    return Err(ApiError::invalid_body(
-                        "Invalid value",
-                        "`account-number` must be 8 digits.",
-                        "/debtor/account-number",
-                    ));
-                }
-                if !digits(&debtor.bank_id, 6) {
-                    return Err(ApiError::invalid_body(
-                        "Invalid value",
-                        "`bank-id` must be a sort code of 6 digits, without dashes.",
-                        "/debtor/bank-id",
-                    ));
-                }
+                crate::bank_accounts::check_uk_details(
+                    &debtor.account_number,
+                    &debtor.bank_id,
+                    "/debtor",
+                )?;
                 json!({
                     "account-holder": debtor.account_holder,
                     "account-number": debtor.account_number,
@@ -188,7 +162,7 @@ pub async fn place_hold(
     path: web::Path<String>,
     Json(body): Json<PlaceHold>,
 ) -> ApiResult<HttpResponse> {
-    let amount = positive(&body.amount, "/amount")?;
+    let amount = crate::money::check_amount(&body.amount, "/amount")?;
     let direction = match body.direction.as_deref() {
         None | Some("debit") => holds::DEBIT,
         Some("credit") => holds::CREDIT,

@@ -60,10 +60,9 @@ pub async fn submit(
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
-        let payment =
-            <PaymentRow as crate::http::auth::OrganizationResource>::find(&mut conn, id.as_str())
-                .await?
-                .ok_or_else(ApiError::not_found)?;
+        let payment = crate::payments::find(&mut conn, id.as_str())
+            .await?
+            .ok_or_else(ApiError::not_found)?;
         caller
             .fresh_access(
                 &mut conn,

@@ -35,9 +35,12 @@ use crate::{bank_accounts, filter_range, paginate, payees, urls};
 pub const PROCESSING: &str = "processing";
 pub const DELIVERED: &str = "delivered";
 pub const RETURNED: &str = "returned";
-pub const STATUSES: [&str; 5] = ["scheduled", PROCESSING, DELIVERED, "failed", RETURNED];
+pub const FAILED: &str = "failed";
+pub const STATUSES: [&str; 5] = ["scheduled", PROCESSING, DELIVERED, FAILED, RETURNED];
 
 pub const FPS: &str = "fps";
+/// The most one Faster Payment may carry (£1,000,000.00).
+pub const FPS_LIMIT: i64 = 100_000_000;
 pub const BOOK_TRANSFER: &str = "book-transfer";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -136,6 +139,12 @@ pub async fn submit(
         Some(id) => bank_accounts::find(conn, id).await?,
         None => None,
     };
+    if scheme == FPS && payment.amount > FPS_LIMIT {
+        return Err(ApiError::unprocessable(
+            "payment-amount-exceeds-scheme-limit",
+            "Faster Payments carry at most 1000000.00; send more by book transfer or in parts.",
+        ));
+    }
     if scheme == BOOK_TRANSFER {
         let Some(creditor) = &creditor else {
             return Err(ApiError::unprocessable(
@@ -173,9 +182,7 @@ pub async fn submit(
         .execute(c)
         .await)?;
     if claimed == 0 {
-        let current =
-            <PaymentRow as crate::http::auth::OrganizationResource>::find(conn, &payment.id)
-                .await?;
+        let current = crate::payments::find(conn, &payment.id).await?;
         return Err(match current {
             Some(p) if p.rejected_at.is_some() => rejected(),
             _ => already_submitted(),
@@ -292,10 +299,9 @@ async fn deliver(conn: &mut Conn<'_>, row: &SubmissionRow, now: Micros) -> Resul
     if !settle(conn, row, DELIVERED, now).await? {
         return Ok(false);
     }
-    let payment =
-        <PaymentRow as crate::http::auth::OrganizationResource>::find(conn, &row.payment_id)
-            .await?
-            .ok_or(PostError::Database(diesel::result::Error::NotFound))?;
+    let payment = crate::payments::find(conn, &row.payment_id)
+        .await?
+        .ok_or(PostError::Database(diesel::result::Error::NotFound))?;
     if let Some(creditor) = &payment.creditor_account_id {
         let organization_id = bank_accounts::find(conn, creditor)
             .await?
@@ -328,10 +334,9 @@ async fn give_back(
     if !settle(conn, row, RETURNED, now).await? {
         return Ok(false);
     }
-    let payment =
-        <PaymentRow as crate::http::auth::OrganizationResource>::find(conn, &row.payment_id)
-            .await?
-            .ok_or(PostError::Database(diesel::result::Error::NotFound))?;
+    let payment = crate::payments::find(conn, &row.payment_id)
+        .await?
+        .ok_or(PostError::Database(diesel::result::Error::NotFound))?;
     let movement = Movement {
         organization_id: &payment.organization_id,
         origin_type: ledger::PAYMENT,
@@ -362,28 +367,39 @@ pub async fn deliver_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
             .load(c)
             .await)?
     };
-    let mut delivered = 0;
+    let mut settled = 0;
     for row in due {
-        let mut tx = db.write().await?;
-        let result = deliver(&mut tx.conn(), &row, now).await;
-        match tx.finish(result).await {
-            Ok(true) => delivered += 1,
+        // One submission's trouble never holds up the others: it is logged and skipped.
+        match settle_one(db, &row, now).await {
+            Ok(true) => settled += 1,
             Ok(false) => {}
-            Err(PostError::Database(error)) => return Err(error.into()),
-            Err(_) => {
-                let mut tx = db.write().await?;
-                let result = give_back(&mut tx.conn(), &row, now).await;
-                match tx.finish(result).await {
-                    Ok(_) => delivered += 1,
-                    Err(PostError::Database(error)) => return Err(error.into()),
-                    Err(refused) => {
-                        tracing::warn!(submission = %row.id, %refused, "cannot return payment")
-                    }
-                }
-            }
+            Err(error) => tracing::warn!(submission = %row.id, %error, "cannot settle submission"),
         }
     }
-    Ok(delivered)
+    Ok(settled)
+}
+
+/// Delivers one due submission; when its creditor refuses the money, returns it to the
+/// debtor; when the debtor cannot take it back either (closed or blocked since), marks it
+/// `failed` and leaves the money with the scheme's settlement account.
+async fn settle_one(db: &Db, row: &SubmissionRow, now: Micros) -> Result<bool, StoreError> {
+    let mut tx = db.write().await?;
+    let result = deliver(&mut tx.conn(), row, now).await;
+    match tx.finish(result).await {
+        Ok(done) => return Ok(done),
+        Err(PostError::Database(error)) => return Err(error.into()),
+        Err(_) => {}
+    }
+    let mut tx = db.write().await?;
+    let result = give_back(&mut tx.conn(), row, now).await;
+    match tx.finish(result).await {
+        Ok(done) => return Ok(done),
+        Err(PostError::Database(error)) => return Err(error.into()),
+        Err(refused) => tracing::warn!(submission = %row.id, %refused, "cannot return payment"),
+    }
+    let mut tx = db.write().await?;
+    let result = settle(&mut tx.conn(), row, FAILED, now).await;
+    Ok(tx.finish(result).await?)
 }
 
 /// Which submissions a list shows.

@@ -445,6 +445,40 @@ async fn restrictions_freeze_and_block_money() {
             (json!("restriction-lifted"), json!("Cleared")),
         ]
     );
+    // A credit hold needs an account that can receive.
+    let blocked = restrict(&app, &account, "block", "customer-request").await;
+    let credit = app
+        .post(
+            &hold_url(&account),
+            json!({"amount": money("1.00"), "direction": "credit"}),
+        )
+        .await;
+    assert_eq!(credit.error_title(), "account-restricted");
+    // An update cannot make a restriction the duplicate of another active one.
+    let other = restrict(&app, &account, "freeze", "customer-request").await;
+    let other_url = other.body["bank-account-restriction-url"]
+        .as_str()
+        .unwrap_or_default();
+    let clash = app
+        .post(
+            &format!("{other_url}/actions/update"),
+            json!({"restriction-type": "block", "notes": "Same as the other"}),
+        )
+        .await;
+    assert_eq!(clash.status, StatusCode::CONFLICT);
+    assert_eq!(clash.error_title(), "restriction-already-applied");
+    for url in [
+        &blocked.body["bank-account-restriction-url"],
+        &other.body["bank-account-restriction-url"],
+    ] {
+        let lifted = app
+            .post(
+                &format!("{}/actions/lift", url.as_str().unwrap_or_default()),
+                json!({"notes": "ok"}),
+            )
+            .await;
+        assert_eq!(lifted.status, StatusCode::OK);
+    }
     // Two independent restrictions: lifting one leaves the account restricted.
     let a = restrict(&app, &account, "freeze", "fraud-1st-party").await;
     let b = restrict(&app, &account, "block", "sanctions").await;
@@ -471,7 +505,7 @@ async fn restrictions_freeze_and_block_money() {
         all.body["bank-account-restrictions"]
             .as_array()
             .map(Vec::len),
-        Some(3)
+        Some(5)
     );
     let blocked_only = app
         .get(&format!(

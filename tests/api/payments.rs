@@ -847,3 +847,91 @@ async fn confirmation_of_payee_answers_deterministically() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.error_pointer(), Some("/account-number"));
 }
+
+#[actix_web::test]
+async fn fps_to_this_banks_accounts_arrives_or_comes_back() {
+    let app = TestApp::new().await;
+    let from = app.operational_account("From").await;
+    // Another organization's account, named by its details: credited when delivered.
+    let other = app
+        .other_organization("Other Ltd", "other@example.com")
+        .await;
+    let theirs = app
+        .get_as(
+            other.secret.as_str(),
+            &format!("{}/bank/accounts", other.report().organization_url),
+        )
+        .await;
+    let their_account = theirs.body["accounts"][0].clone();
+    let number = their_account["bank-addresses"][0]["account-number"].clone();
+    let paid = app
+        .pay(
+            &from,
+            json!({"creditor-type": "uk-domestic", "account-holder": "Other Ltd",
+                           "account-number": number, "bank-id": "000000"}),
+            "40.00",
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
+    assert_eq!(
+        paid.body["creditor"]["account-url"],
+        their_account["account-url"]
+    );
+    let payment_url = url_of(&paid.body, "payment-url");
+    assert_eq!(app.submit(&payment_url, "fps").await.status, StatusCode::OK);
+    assert_eq!(app.run_worker().await, 1);
+    let their_url = their_account["account-url"].as_str().unwrap_or_default();
+    let shown = app.get_as(other.secret.as_str(), their_url).await;
+    assert_eq!(shown.body["account-balance"]["value"], "1040.00");
+    // A creditor that cannot receive (blocked) sends it back: returned, and refunded.
+    let blocked = app.operational_account("Blocked").await;
+    app.post(
+        &format!("{blocked}/restrictions"),
+        json!({"restriction-type": "block", "restriction-reason-code": "other",
+                    "restriction-legal-status": "not-applicable", "notes": "x"}),
+    )
+    .await;
+    let to_blocked = app
+        .pay(
+            &from,
+            json!({"creditor-type": "griffin-bank-account", "account-url": blocked}),
+            "25.00",
+        )
+        .await;
+    let to_blocked_url = url_of(&to_blocked.body, "payment-url");
+    let submitted = app.submit(&to_blocked_url, "fps").await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    assert_eq!(app.balances(&from).await.0, "935.00");
+    assert_eq!(app.run_worker().await, 1);
+    let returned = app.get(&url_of(&submitted.body, "submission-url")).await;
+    assert_eq!(returned.body["submission-status"], "returned");
+    assert_eq!(app.balances(&from).await.0, "960.00");
+    assert_eq!(app.balances(&blocked).await.0, "1000.00");
+    // Faster Payments carry at most 1,000,000.00; no amount is over 10 billion.
+    assert_eq!(
+        app.inbound(&from, "2000000.00").await.status,
+        StatusCode::CREATED
+    );
+    let big = app
+        .pay(
+            &from,
+            json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                           "account-number": "11112222", "bank-id": "203040"}),
+            "1000000.01",
+        )
+        .await;
+    let refused = app.submit(&url_of(&big.body, "payment-url"), "fps").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.error_title(), "payment-amount-exceeds-scheme-limit");
+    let huge = app
+        .pay(
+            &from,
+            json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                           "account-number": "11112222", "bank-id": "203040"}),
+            "10000000000.01",
+        )
+        .await;
+    assert_eq!(huge.status, StatusCode::BAD_REQUEST);
+    assert_eq!(huge.error_pointer(), Some("/payment-amount/value"));
+    app.assert_ledger_ok().await;
+}

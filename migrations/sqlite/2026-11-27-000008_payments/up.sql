@@ -25,6 +25,10 @@ CREATE TABLE payees (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX payees_by_legal_person ON payees (legal_person_id, created_at, id);
+CREATE INDEX payees_by_account ON payees (account_id);
+-- A legal person has at most one active payee for the same account details.
+CREATE UNIQUE INDEX payees_active_details ON payees (legal_person_id, account_number, bank_id)
+    WHERE payee_status = 'active';
 
 ALTER TABLE payments ADD COLUMN payee_id TEXT REFERENCES payees (id);
 -- The creditor's bank account, when it is one of ours.
@@ -36,6 +40,7 @@ ALTER TABLE payments ADD COLUMN rejected_at BIGINT;
 ALTER TABLE payments ADD COLUMN rejected_by_user_id TEXT REFERENCES users (id);
 ALTER TABLE payments ADD COLUMN rejection_reason TEXT;
 CREATE INDEX payments_by_payee ON payments (payee_id, created_at, id);
+CREATE INDEX payments_by_creditor_account ON payments (creditor_account_id);
 
 CREATE TABLE submissions (
     id TEXT PRIMARY KEY NOT NULL,
