@@ -422,25 +422,6 @@ fn parse_bool(query: &QueryParams, key: &str) -> ApiResult<Option<bool>> {
     }
 }
 
-fn parse_enum_list(query: &QueryParams, key: &str, allowed: &[&str]) -> ApiResult<Vec<String>> {
-    query
-        .all(key)
-        .map(|value| {
-            if allowed.contains(&value) {
-                Ok(value.to_string())
-            } else {
-                Err(ApiError::invalid_parameter(
-                    key,
-                    format!(
-                        "Unknown value `{value}`: expected one of {}.",
-                        allowed.join(", ")
-                    ),
-                ))
-            }
-        })
-        .collect()
-}
-
 fn parse_party(query: &QueryParams, key: &str) -> ApiResult<Option<String>> {
     query
         .single(key)?
@@ -456,8 +437,8 @@ fn parse_party(query: &QueryParams, key: &str) -> ApiResult<Option<String>> {
 
 fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
     Ok(Filter {
-        statuses: parse_enum_list(query, "filter[account-status][in][]", &STATUSES)?,
-        product_types: parse_enum_list(query, "filter[bank-product-type][in][]", &PRODUCT_TYPES)?,
+        statuses: query.enum_list("filter[account-status][in][]", &STATUSES)?,
+        product_types: query.enum_list("filter[bank-product-type][in][]", &PRODUCT_TYPES)?,
         pooled_funds: parse_bool(query, "filter[pooled-funds][eq]")?,
         restricted: parse_bool(query, "filter[account-restricted][eq]")?,
         owner_id: parse_party(query, "filter[owner-url][eq]")?,

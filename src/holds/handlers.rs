@@ -22,16 +22,7 @@ pub async fn list(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let page_request = list_request(&query, &FILTERS, &[])?;
-    let mut statuses = Vec::new();
-    for status in query.all("filter[status][in][]") {
-        if status != PLACED && status != RELEASED {
-            return Err(ApiError::invalid_parameter(
-                "filter[status][in][]",
-                format!("Unknown status `{status}`: expected placed or released."),
-            ));
-        }
-        statuses.push(status.to_string());
-    }
+    let statuses = query.enum_list("filter[status][in][]", &[PLACED, RELEASED])?;
     if let Some(origin) = query.single("filter[origin-type][eq]")?
         && origin != super::CARD_TRANSACTION
     {

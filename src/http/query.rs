@@ -50,6 +50,26 @@ impl QueryParams {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The values of a repeated enum filter (`filter[status][in][]=a&…`), each one of
+    /// `allowed`; a 400 naming the parameter otherwise.
+    pub fn enum_list(&self, key: &str, allowed: &[&str]) -> ApiResult<Vec<String>> {
+        self.all(key)
+            .map(|value| {
+                if allowed.contains(&value) {
+                    Ok(value.to_string())
+                } else {
+                    Err(ApiError::invalid_parameter(
+                        key,
+                        format!(
+                            "Unknown value `{value}`: expected one of {}.",
+                            allowed.join(", ")
+                        ),
+                    ))
+                }
+            })
+            .collect()
+    }
+
     /// Values of `include=…`, `include[]=…` and comma-separated lists of either.
     pub fn includes(&self) -> Vec<&str> {
         self.pairs

@@ -439,16 +439,7 @@ pub async fn list_for_account_admissions(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let page_request = list_request(&query, &ADMISSION_FILTERS, &[])?;
-    let mut statuses = Vec::new();
-    for status in query.all("filter[admission-status][in][]") {
-        if !ADMISSION_STATUSES.contains(&status) {
-            return Err(ApiError::invalid_parameter(
-                "filter[admission-status][in][]",
-                format!("Unknown admission status `{status}`."),
-            ));
-        }
-        statuses.push(status.to_string());
-    }
+    let statuses = query.enum_list("filter[admission-status][in][]", &ADMISSION_STATUSES)?;
     let created = InstantRange::parse(&query, "created-at")?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();

@@ -115,16 +115,7 @@ pub async fn list_for_account(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let page_request = list_request(&query, &ACCOUNT_FILTERS, &[])?;
-    let mut statuses = Vec::new();
-    for status in query.all("filter[submission-status][in][]") {
-        if !STATUSES.contains(&status) {
-            return Err(ApiError::invalid_parameter(
-                "filter[submission-status][in][]",
-                format!("Unknown submission status `{status}`."),
-            ));
-        }
-        statuses.push(status.to_string());
-    }
+    let statuses = query.enum_list("filter[submission-status][in][]", &STATUSES)?;
     let created = InstantRange::parse(&query, "created-at")?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
