@@ -66,13 +66,13 @@ pub struct CopBody {
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
-struct CopView {
+pub struct CopView {
     cop_request_url: String,
     account: Value,
     cop_response: Value,
 }
 
-fn view(row: &CopRequestRow) -> CopView {
+pub fn view(row: &CopRequestRow) -> CopView {
     CopView {
         cop_request_url: urls::cop_request(&CopRequestId::from_db(row.id.clone())),
         account: serde_json::from_str(&row.account).unwrap_or(Value::Null),
@@ -235,6 +235,17 @@ async fn record(
     .await;
     let view = tx.finish(result).await?;
     Ok(created(&view.cop_request_url.clone(), &view))
+}
+
+pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<CopRequestRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    dispatch!(conn, c => cop_requests::table
+        .filter(cop_requests::id.eq_any(ids))
+        .select(CopRequestRow::as_select())
+        .load(c)
+        .await)
 }
 
 /// `POST /v0/organizations/{organization-id}/cop-request`

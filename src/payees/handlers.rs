@@ -1,5 +1,5 @@
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ACTIVE, DEACTIVATED, PayeeRow, PayeeView};
 use crate::AppState;
@@ -133,19 +133,52 @@ pub async fn list(
     request: HttpRequest,
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
-    let page_request = list_request(&query, &[], &[])?;
+    let page_request = list_request(&query, &[], &["cop-requests"])?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let person = caller
         .visible::<LegalPersonRow>(&mut conn, &path, Permission::Read)
         .await?;
     let page = super::list(&mut conn, &person.id, &page_request).await?;
-    Ok(ok(&ListBody::new(
-        "payees",
-        page.map(|row| PayeeView::new(&row)),
-        request.path(),
-        &query,
-    )))
+    let included = if query.includes().is_empty() {
+        None
+    } else {
+        let mut ids: Vec<String> = page
+            .items
+            .iter()
+            .filter_map(|p| p.cop_request_id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let rows = crate::cop::find_many(&mut conn, &ids).await?;
+        Some(Included {
+            cop_requests: rows.iter().map(crate::cop::view).collect(),
+        })
+    };
+    Ok(ok(&PayeeList {
+        list: ListBody::new(
+            "payees",
+            page.map(|row| PayeeView::new(&row)),
+            request.path(),
+            &query,
+        ),
+        included,
+    }))
+}
+
+/// What `include=cop-requests` side-loads: the payees' CoP requests.
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct Included {
+    cop_requests: Vec<crate::cop::CopView>,
+}
+
+#[derive(Serialize)]
+struct PayeeList {
+    #[serde(flatten)]
+    list: ListBody<PayeeView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    included: Option<Included>,
 }
 
 /// `GET /v0/payees/{payee-id}`

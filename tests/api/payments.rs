@@ -799,6 +799,11 @@ async fn confirmation_of_payee_answers_deterministically() {
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(created.body["cop-request-url"], json!(cop_url));
+    let listed = app
+        .get(&format!("{person}/bank/payees?include=cop-requests"))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(listed.body["included"]["cop-requests"], json!([exact.body]));
     let duplicate = app
         .post(&format!("{person}/bank/payees"),
               json!({"account-holder": "Jane Doe", "account-number": "12345678", "bank-id": "040004"}))
