@@ -40,9 +40,28 @@ pub const PRODUCT_TYPES: [&str; 5] = [OPERATIONAL, SAFEGUARDING, CLIENT_MONEY, S
 /// The sort code of every sandbox account: unreachable from any real bank.
 pub const SANDBOX_BANK_ID: &str = "000000";
 
-/// UK account details as clients send them: an 8-digit account number and a 6-digit sort
-/// code without dashes. The 400 points at the bad one, below `prefix` (e.g. `/creditor`).
+/// UK account details as clients send them: the holder's name (1 to 140 characters), an
+/// 8-digit account number and a 6-digit sort code without dashes. The 400 points at the bad
+/// one, below `prefix` (e.g. `/creditor`).
 pub fn check_uk_details(
+    account_holder: &str,
+    account_number: &str,
+    bank_id: &str,
+    prefix: &str,
+) -> crate::http::ApiResult<()> {
+    if account_holder.trim().is_empty() || account_holder.chars().count() > 140 {
+        return Err(crate::http::ApiError::invalid_body(
+            "Invalid value",
+            "`account-holder` must be 1 to 140 characters.",
+            format!("{prefix}/account-holder"),
+        ));
+    }
+    check_account_details(account_number, bank_id, prefix)
+}
+
+/// The number and sort code of [`check_uk_details`], for bodies that name the holder
+/// otherwise (a CoP request's `name`).
+pub fn check_account_details(
     account_number: &str,
     bank_id: &str,
     prefix: &str,

@@ -82,7 +82,7 @@ pub fn view(row: &CopRequestRow) -> CopView {
 
 impl CopBody {
     fn check(&self) -> ApiResult<()> {
-        crate::bank_accounts::check_uk_details(&self.account_number, &self.bank_id, "")?;
+        crate::bank_accounts::check_account_details(&self.account_number, &self.bank_id, "")?;
         if self.account_classification != "personal" && self.account_classification != "business" {
             return Err(ApiError::invalid_body(
                 "Invalid enum value",

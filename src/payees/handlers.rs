@@ -53,14 +53,12 @@ pub async fn create(
     path: web::Path<String>,
     Json(body): Json<CreatePayee>,
 ) -> ApiResult<HttpResponse> {
-    if body.account_holder.trim().is_empty() || body.account_holder.chars().count() > 140 {
-        return Err(ApiError::invalid_body(
-            "Invalid value",
-            "`account-holder` must be 1 to 140 characters.",
-            "/account-holder",
-        ));
-    }
-    crate::bank_accounts::check_uk_details(&body.account_number, &body.bank_id, "")?;
+    crate::bank_accounts::check_uk_details(
+        &body.account_holder,
+        &body.account_number,
+        &body.bank_id,
+        "",
+    )?;
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();

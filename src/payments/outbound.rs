@@ -65,14 +65,12 @@ impl CreatePayment {
             bank_id,
         } = &self.creditor
         {
-            if account_holder.trim().is_empty() || account_holder.chars().count() > 140 {
-                return Err(ApiError::invalid_body(
-                    "Invalid value",
-                    "`account-holder` must be 1 to 140 characters.",
-                    "/creditor/account-holder",
-                ));
-            }
-            crate::bank_accounts::check_uk_details(account_number, bank_id, "/creditor")?;
+            crate::bank_accounts::check_uk_details(
+                account_holder,
+                account_number,
+                bank_id,
+                "/creditor",
+            )?;
         }
         Ok(amount)
     }

@@ -71,14 +71,8 @@ impl InboundPayment {
                 "bank-id-code": "gbdsc",
             }),
             Some(debtor) => {
-                if !organizations::valid_display_name(&debtor.account_holder) {
-                    return Err(ApiError::invalid_body(
-                        "Invalid value",
-                        "`account-holder` must be 1 to 64 characters.",
-                        "/debtor/account-holder",
-                    ));
-                }
                 crate::bank_accounts::check_uk_details(
+                    &debtor.account_holder,
                     &debtor.account_number,
                     &debtor.bank_id,
                     "/debtor",
