@@ -180,7 +180,7 @@ pub struct Settings {
 
 impl Settings {
     pub fn verification_step_micros(&self) -> i64 {
-        i64::try_from(self.verification_duration.as_micros() / 2).unwrap_or(i64::MAX)
+        crate::time::micros(self.verification_duration / 2)
     }
 }
 

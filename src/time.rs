@@ -82,9 +82,14 @@ impl Clock {
 
     /// Moves this clock (and its clones) forward.
     pub fn advance(&self, by: std::time::Duration) {
-        let micros = i64::try_from(by.as_micros()).unwrap_or(i64::MAX);
-        self.offset.fetch_add(micros, Ordering::Relaxed);
+        self.offset.fetch_add(micros(by), Ordering::Relaxed);
     }
 }
 
 pub const MICROS_PER_SECOND: i64 = 1_000_000;
+
+/// A duration in microseconds, as instants are kept (saturating: durations this long are
+/// settings, never arithmetic).
+pub fn micros(duration: std::time::Duration) -> Micros {
+    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
+}

@@ -239,7 +239,7 @@ async fn open_checked(
         owner_id: owner.id,
         beneficiary_id,
     };
-    let delay = i64::try_from(state.settings.account_opening.as_micros()).unwrap_or(i64::MAX);
+    let delay = crate::time::micros(state.settings.account_opening);
     Ok(super::open(conn, organization, new, delay, state.settings.test_money).await?)
 }
 

@@ -186,7 +186,7 @@ pub async fn open(
     if opening_delay > 0 {
         return Ok(row);
     }
-    let money = money_for(organization, test_money);
+    let money = money_for(&organization.organization_mode, test_money);
     Ok(activate(conn, &row, money, time::now())
         .await?
         .unwrap_or(row))
@@ -210,7 +210,7 @@ pub async fn open_primary(
         beneficiary_id: None,
     };
     let row = insert(conn, organization, new, true, 0).await?;
-    let money = money_for(organization, test_money);
+    let money = money_for(&organization.organization_mode, test_money);
     match activate(conn, &row, money, time::now()).await {
         Ok(opened) => Ok(opened.unwrap_or(row)),
         Err(PostError::Database(error)) => Err(error),
@@ -219,8 +219,9 @@ pub async fn open_primary(
     }
 }
 
-fn money_for(organization: &OrganizationRow, test_money: MinorUnits) -> i64 {
-    if organization.organization_mode == TEST_MODE {
+/// Test money is for test-mode organizations only.
+fn money_for(organization_mode: &str, test_money: MinorUnits) -> i64 {
+    if organization_mode == TEST_MODE {
         test_money.0
     } else {
         0
@@ -384,7 +385,7 @@ pub async fn open_due(db: &Db, now: Micros, test_money: MinorUnits) -> Result<us
     };
     let mut opened = 0;
     for (row, mode) in due {
-        let money = if mode == TEST_MODE { test_money.0 } else { 0 };
+        let money = money_for(&mode, test_money);
         let mut tx = db.write().await?;
         let result = activate(&mut tx.conn(), &row, money, now).await;
         match tx.finish(result).await {
@@ -397,42 +398,44 @@ pub async fn open_due(db: &Db, now: Micros, test_money: MinorUnits) -> Result<us
     Ok(opened)
 }
 
-/// Worker step: closing accounts whose balance has reached zero close, once nothing is held
-/// and no payment from them is still on its way (it may yet come back).
+/// A closing account that can close: nothing left, nothing held, and no payment from it still
+/// on its way (it may yet come back).
+#[diesel::dsl::auto_type]
+fn drained() -> _ {
+    let processing: &'static str = crate::submissions::PROCESSING;
+    let closing: &'static str = CLOSING;
+    bank_accounts::account_status
+        .eq(closing)
+        .and(bank_accounts::balance.eq(0_i64))
+        .and(bank_accounts::held.eq(0_i64))
+        .and(diesel::dsl::not(diesel::dsl::exists(
+            submissions::table
+                .filter(submissions::account_id.eq(bank_accounts::id))
+                .filter(submissions::submission_status.eq(processing)),
+        )))
+}
+
+/// Worker step: closing accounts that have drained ([`drained`]) close.
 pub async fn close_drained(db: &Db, now: Micros) -> Result<usize, StoreError> {
-    let drained: Vec<BankAccountRow> = {
+    let due: Vec<BankAccountRow> = {
         let mut conn = db.read().await?;
         let mut conn = conn.conn();
         dispatch!(&mut conn, c => bank_accounts::table
-            .filter(bank_accounts::account_status.eq(CLOSING))
-            .filter(bank_accounts::balance.eq(0))
-            .filter(bank_accounts::held.eq(0))
-            .filter(diesel::dsl::not(diesel::dsl::exists(
-                submissions::table
-                    .filter(submissions::account_id.eq(bank_accounts::id))
-                    .filter(submissions::submission_status.eq("processing")),
-            )))
+            .filter(drained())
             .limit(100)
             .select(BankAccountRow::as_select())
             .load(c)
             .await)?
     };
     let mut closed = 0;
-    for row in drained {
+    for row in due {
         let mut tx = db.write().await?;
         let result = async {
             let mut conn = tx.conn();
             let changed = dispatch!(&mut conn, c => diesel::update(
                     bank_accounts::table
                         .filter(bank_accounts::id.eq(&row.id))
-                        .filter(bank_accounts::account_status.eq(CLOSING))
-                        .filter(bank_accounts::balance.eq(0))
-                        .filter(bank_accounts::held.eq(0))
-                        .filter(diesel::dsl::not(diesel::dsl::exists(
-                            submissions::table
-                                .filter(submissions::account_id.eq(bank_accounts::id))
-                                .filter(submissions::submission_status.eq("processing")),
-                        ))),
+                        .filter(drained()),
                 )
                 .set((
                     bank_accounts::account_status.eq(CLOSED),

@@ -58,15 +58,15 @@ struct PoolMember {
     created_at: String,
 }
 
-#[derive(Serialize, Default)]
+/// What `include=` side-loads for the members: the legal persons themselves, and what the
+/// legal-person list side-loads.
+#[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
 struct Included {
     #[serde(skip_serializing_if = "Option::is_none")]
     legal_persons: Option<Vec<legal_persons::LegalPersonView>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    verifications: Option<Vec<crate::verifications::VerificationView>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    risk_rating_entries: Option<Vec<serde_json::Value>>,
+    #[serde(flatten)]
+    verifications: legal_persons::handlers::Included,
 }
 
 #[derive(Serialize)]
@@ -122,38 +122,18 @@ pub async fn members(
             .iter()
             .map(|m| m.legal_person_id.clone())
             .collect();
-        let mut included = Included::default();
-        if includes.contains(&"legal-person") {
+        let legal_persons = if includes.contains(&"legal-person") {
             let rows = legal_persons::find_many(&mut conn, &ids).await?;
-            included.legal_persons = Some(legal_persons::views(&mut conn, rows).await?);
-        }
-        let latest = crate::verifications::latest_for(&mut conn, &ids).await?;
-        if includes.contains(&"latest-verification") {
-            included.verifications = Some(
-                latest
-                    .iter()
-                    .map(crate::verifications::VerificationView::new)
-                    .collect(),
-            );
-        }
-        if includes.contains(&"latest-risk-rating") {
-            included.risk_rating_entries = Some(
-                latest
-                    .iter()
-                    .filter_map(|v| {
-                        let view = crate::verifications::VerificationView::new(v);
-                        v.risk_rating.as_ref().map(|rating| {
-                            serde_json::json!({
-                                "risk-rating": rating,
-                                "legal-person-url": view.legal_person_url,
-                                "verification-url": view.verification_url,
-                            })
-                        })
-                    })
-                    .collect(),
-            );
-        }
-        Some(included)
+            Some(legal_persons::views(&mut conn, rows).await?)
+        } else {
+            None
+        };
+        let verifications =
+            legal_persons::handlers::verification_includes(&mut conn, &includes, &ids).await?;
+        Some(Included {
+            legal_persons,
+            verifications,
+        })
     };
     let links = Links::new(&page, page.sort, request.path(), &query);
     Ok(ok(&MemberList {

@@ -161,11 +161,6 @@ pub struct InstantRange {
 }
 
 impl InstantRange {
-    /// The query keys of a range on `field` (for the list of known filters).
-    pub fn keys(field: &str) -> [String; 4] {
-        ["gte", "gt", "lte", "lt"].map(|op| format!("filter[{field}][{op}]"))
-    }
-
     pub fn parse(query: &QueryParams, field: &str) -> ApiResult<Self> {
         let bound = |inclusive: &str, exclusive: &str| -> ApiResult<Option<(i64, bool)>> {
             let inclusive_key = format!("filter[{field}][{inclusive}]");

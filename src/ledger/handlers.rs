@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::bank_accounts::BankAccountRow;
 use crate::http::pagination::{CREATED_AT, list_request_sorted};
 use crate::http::query::InstantRange;
-use crate::http::{ApiError, ApiResult, Caller, ListBody, Page, PageRequest, QueryParams, ok};
+use crate::http::{ApiResult, Caller, ListBody, Page, PageRequest, QueryParams, ok};
 use crate::payments::PaymentView;
 use crate::roles::Permission;
 use crate::store::Conn;
@@ -107,14 +107,9 @@ pub async fn get(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = crate::http::path_id::<crate::ids::TransactionKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let mut conn = conn.conn();
-    let row = super::find(&mut conn, id.as_str())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    caller
-        .access(&mut conn, &row.organization_id, Permission::Read)
+    let row = caller
+        .visible::<PostingRow>(&mut conn.conn(), &path, Permission::Read)
         .await?;
     Ok(ok(&TransactionView::new(&row)))
 }

@@ -61,6 +61,19 @@ pub struct PostingRow {
     pub created_at: Micros,
 }
 
+/// A bank account's transaction (internal accounts' postings are not resources).
+impl crate::http::auth::OrganizationResource for PostingRow {
+    type Kind = crate::ids::TransactionKind;
+
+    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+        find(conn, id).await
+    }
+
+    fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+}
+
 impl PostingRow {
     pub fn cursor(&self, sort: &str) -> Cursor {
         let key = if sort == PROCESSED_AT {

@@ -160,11 +160,12 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
     })
 }
 
-/// What `include=` side-loads for the listed legal persons: their latest verification, and
-/// the risk rating their latest rated verification gave.
+/// What `include=latest-verification|latest-risk-rating` side-loads for legal persons
+/// (listed here, or members of a pooled account): their latest verification, and the risk
+/// rating their latest rated verification gave.
 #[derive(Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
-struct Included {
+pub struct Included {
     #[serde(skip_serializing_if = "Option::is_none")]
     verifications: Option<Vec<VerificationView>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -188,6 +189,21 @@ async fn included(
     if includes.is_empty() {
         return Ok(None);
     }
+    Ok(Some(
+        verification_includes(conn, &includes, legal_person_ids).await?,
+    ))
+}
+
+/// [`Included`] for these legal persons, as far as `includes` asks (no query if it asks
+/// for neither).
+pub async fn verification_includes(
+    conn: &mut crate::store::Conn<'_>,
+    includes: &[&str],
+    legal_person_ids: &[String],
+) -> ApiResult<Included> {
+    if !includes.contains(&"latest-verification") && !includes.contains(&"latest-risk-rating") {
+        return Ok(Included::default());
+    }
     let latest = crate::verifications::latest_for(conn, legal_person_ids).await?;
     let verifications = includes
         .contains(&"latest-verification")
@@ -205,10 +221,10 @@ async fn included(
             })
             .collect()
     });
-    Ok(Some(Included {
+    Ok(Included {
         verifications,
         risk_rating_entries,
-    }))
+    })
 }
 
 #[derive(Serialize)]

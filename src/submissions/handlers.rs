@@ -48,6 +48,8 @@ pub async fn submit(
     };
     let id = path_id::<PaymentKind>(&path)?;
     let key = request.key;
+    // The account is read first, to count this submission against the account's limit
+    // before it queues for the writer; the payment is read again behind the write below.
     let account_id = {
         let mut conn = state.db.read().await?;
         let payment = caller
@@ -56,7 +58,7 @@ pub async fn submit(
         payment.account_id
     };
     let _permit = state.limits.submission(&account_id)?;
-    let delay = i64::try_from(state.settings.fps_settlement.as_micros()).unwrap_or(i64::MAX);
+    let delay = crate::time::micros(state.settings.fps_settlement);
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();

@@ -205,14 +205,7 @@ pub async fn submit(
     } else if let Some(creditor) = &creditor {
         payments::admit(
             conn,
-            Inbound {
-                organization_id: &creditor.organization_id,
-                account_id: &creditor.id,
-                amount: payment.amount,
-                reference: payment.payment_reference.clone(),
-                debtor: serde_json::from_str(&payment.debtor).unwrap_or(json!({})),
-                payment_scheme: BOOK_TRANSFER,
-            },
+            arriving(payment, creditor, BOOK_TRANSFER),
             Source::Account {
                 account_id: &payment.account_id,
                 outbound_payment_id: &payment.id,
@@ -247,6 +240,23 @@ pub async fn submit(
     )
     .await?;
     Ok(row)
+}
+
+/// The inbound side of `payment` on `creditor`, an account of this bank: same amount and
+/// reference, the payer as its debtor, in the creditor's organization.
+fn arriving<'a>(
+    payment: &'a PaymentRow,
+    creditor: &'a bank_accounts::BankAccountRow,
+    payment_scheme: &'static str,
+) -> Inbound<'a> {
+    Inbound {
+        organization_id: &creditor.organization_id,
+        account_id: &creditor.id,
+        amount: payment.amount,
+        reference: payment.payment_reference.clone(),
+        debtor: serde_json::from_str(&payment.debtor).unwrap_or(json!({})),
+        payment_scheme,
+    }
 }
 
 /// Moves a processing submission to `status` (and its payment's latest status); `false`
@@ -302,24 +312,11 @@ async fn deliver(conn: &mut Conn<'_>, row: &SubmissionRow, now: Micros) -> Resul
     let payment = crate::payments::find(conn, &row.payment_id)
         .await?
         .ok_or(PostError::Database(diesel::result::Error::NotFound))?;
-    if let Some(creditor) = &payment.creditor_account_id {
-        let organization_id = bank_accounts::find(conn, creditor)
+    if let Some(creditor_id) = &payment.creditor_account_id {
+        let creditor = bank_accounts::find(conn, creditor_id)
             .await?
-            .map(|a| a.organization_id)
-            .unwrap_or(payment.organization_id.clone());
-        payments::admit(
-            conn,
-            Inbound {
-                organization_id: &organization_id,
-                account_id: creditor,
-                amount: payment.amount,
-                reference: payment.payment_reference.clone(),
-                debtor: serde_json::from_str(&payment.debtor).unwrap_or(json!({})),
-                payment_scheme: FPS,
-            },
-            Source::Scheme,
-        )
-        .await?;
+            .ok_or(PostError::Database(diesel::result::Error::NotFound))?;
+        payments::admit(conn, arriving(&payment, &creditor, FPS), Source::Scheme).await?;
     }
     Ok(true)
 }

@@ -176,6 +176,23 @@ async fn each_product_type_opens_with_its_parties() {
         .await;
     assert_eq!(savings["savings-type"], "easy-access");
     assert_eq!(savings["display-name"], "Savings account");
+    // The account held for Alice, found by its beneficiary, with her side-loaded.
+    let held_for = app
+        .get(&format!(
+            "{}/bank/accounts?filter[beneficiary-url][eq]={alice}&include=beneficiary",
+            app.organization_url
+        ))
+        .await;
+    assert_eq!(held_for.status, StatusCode::OK, "{}", held_for.body);
+    assert_eq!(held_for.body["accounts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        held_for.body["accounts"][0]["beneficiary-url"],
+        json!(alice)
+    );
+    assert_eq!(
+        held_for.body["included"]["legal-persons"][0]["legal-person-url"],
+        json!(alice)
+    );
     app.assert_ledger_ok().await;
 }
 
@@ -647,6 +664,17 @@ async fn closing_waits_for_a_zero_balance_and_refuses_money_in() {
     assert_eq!(again.error_title(), "account-already-closed");
     let inbound = empty.inbound(&url, "1.00").await;
     assert_eq!(inbound.error_title(), "bank-account-closed");
+    // Nor can a payment be made from it.
+    let payment = empty
+        .pay(
+            &url,
+            json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                   "account-number": "11112222", "bank-id": "203040"}),
+            "1.00",
+        )
+        .await;
+    assert_eq!(payment.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(payment.error_title(), "bank-account-closed");
     let statuses: Vec<_> = empty
         .get(&format!(
             "{}/events?sort=created-at&filter[event-type][eq]=account-status-updated",

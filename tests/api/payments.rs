@@ -438,9 +438,15 @@ async fn rejected_payments_are_gone_and_roles_decide_who_submits() {
     assert_eq!(gone.status, StatusCode::GONE);
     assert_eq!(gone.error_title(), "payment-rejected");
     let listed = app
-        .get(&format!("{from}/payments?filter[rejected][eq]=true"))
+        .get(&format!(
+            "{from}/payments?filter[rejected][eq]=true&include=rejected-by"
+        ))
         .await;
     assert_eq!(listed.body["payments"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        listed.body["included"]["users"][0]["user-url"],
+        json!(app.user_url)
+    );
 
     // Request payments creates; it cannot submit, even its own.
     let requester = app
@@ -528,6 +534,31 @@ async fn rejected_payments_are_gone_and_roles_decide_who_submits() {
         processing.body["included"]["users"][0]["user-email"],
         "requester@example.com"
     );
+    // Who submitted it: the approver.
+    let submitted_by = app
+        .get(&format!(
+            "{base}?filter[latest-submission-status][in][]=processing&include=latest-submission.created-by"
+        ))
+        .await;
+    assert_eq!(
+        submitted_by.body["included"]["users"][0]["user-email"],
+        "approver@example.com"
+    );
+    // Created-at windows: everything so far is after the first payment was created.
+    let since = app
+        .get(&format!(
+            "{base}?filter[created-at][gte]={}",
+            created.body["created-at"].as_str().unwrap_or_default()
+        ))
+        .await;
+    assert_eq!(since.body["payments"].as_array().map(Vec::len), Some(2));
+    let before = app
+        .get(&format!(
+            "{base}?filter[created-at][lt]={}",
+            created.body["created-at"].as_str().unwrap_or_default()
+        ))
+        .await;
+    assert_eq!(before.body["payments"], json!([]));
     let outbound = app
         .get(&format!(
             "{base}?filter[payment-direction][eq]=outbound-payment"
@@ -804,6 +835,31 @@ async fn confirmation_of_payee_answers_deterministically() {
         .await;
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
     assert_eq!(listed.body["included"]["cop-requests"], json!([exact.body]));
+    // A CoP request can also be attached later; another organization's cannot.
+    let later = ask(json!("Jane Doe"), json!("12345678"), "040004").await;
+    let payee_url = url_of(&created.body, "payee-url");
+    let attached = app
+        .admin(
+            Method::PATCH,
+            &payee_url,
+            Some(json!({"cop-request-url": later.body["cop-request-url"]})),
+        )
+        .await;
+    assert_eq!(attached.status, StatusCode::OK, "{}", attached.body);
+    assert_eq!(
+        attached.body["cop-request-url"],
+        later.body["cop-request-url"]
+    );
+    assert_eq!(attached.body["payee-status"], "active");
+    let unknown_cop = app
+        .admin(
+            Method::PATCH,
+            &payee_url,
+            Some(json!({"cop-request-url": "/v0/cop-request/cp.AAAAAAAAAAAAAAAAAAAAAA"})),
+        )
+        .await;
+    assert_eq!(unknown_cop.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown_cop.error_title(), "cop-request-not-found");
     let duplicate = app
         .post(&format!("{person}/bank/payees"),
               json!({"account-holder": "Jane Doe", "account-number": "12345678", "bank-id": "040004"}))
