@@ -195,12 +195,7 @@ pub async fn search(
     legal_person_status: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<LegalPersonRow>> {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let pattern = format!("%{escaped}%");
+    let pattern = crate::store::like_contains(text);
     dispatch!(conn, c => {
         let mut query = legal_persons::table
             .filter(legal_persons::organization_id.eq(organization_id))

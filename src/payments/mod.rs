@@ -445,12 +445,7 @@ pub async fn search(
     limit: i64,
 ) -> QueryResult<Vec<PaymentRow>> {
     use crate::store::schema::submissions;
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let pattern = format!("%{escaped}%");
+    let pattern = crate::store::like_contains(text);
     let by_scheme_id: Vec<String> = dispatch!(conn, c => submissions::table
         .filter(submissions::organization_id.eq(organization_id))
         .filter(submissions::unique_scheme_identifier.eq(text))

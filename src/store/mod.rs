@@ -425,10 +425,30 @@ async fn open_sqlite(path: &str, busy_ms: u128) -> diesel::ConnectionResult<Sqli
     Ok(conn)
 }
 
+/// A `LIKE … ESCAPE '\'` pattern matching text that contains `text` in any (ASCII) case:
+/// lowercased, with the pattern's own wildcards escaped. Compare it with `LOWER(column)`.
+pub fn like_contains(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// True when a database error is a unique-constraint violation (the same on both backends).
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(
         error,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(super::like_contains("Rent"), "%rent%");
+        assert_eq!(super::like_contains("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
 }
