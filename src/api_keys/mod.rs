@@ -20,7 +20,7 @@ use crate::urls;
 use secret::ApiKeySecret;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = api_keys)]
+#[diesel(table_name = api_keys, treat_none_as_default_value = false)]
 pub struct ApiKeyRow {
     pub id: String,
     pub organization_id: String,

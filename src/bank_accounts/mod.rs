@@ -5,6 +5,7 @@
 pub mod handlers;
 pub mod pool;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -88,7 +89,7 @@ pub fn check_account_details(
 pub const DISPLAY_NAME: &str = "display-name";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = bank_accounts)]
+#[diesel(table_name = bank_accounts, treat_none_as_default_value = false)]
 pub struct BankAccountRow {
     pub id: String,
     pub organization_id: String,
@@ -336,7 +337,7 @@ async fn activate(
             bank_accounts::opened_at.eq(now),
             bank_accounts::updated_at.eq(now),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     if changed == 0 {
         return Ok(None);
@@ -442,7 +443,7 @@ pub async fn close_drained(db: &Db, now: Micros) -> Result<usize, StoreError> {
                     bank_accounts::closed_at.eq(now),
                     bank_accounts::updated_at.eq(now),
                 ))
-                .execute(c)
+                .prepared().execute(c)
                 .await)?;
             if changed == 1 {
                 let mut updated = row.clone();
@@ -492,7 +493,7 @@ pub async fn request_close(
             bank_accounts::account_status.eq(CLOSING),
             bank_accounts::updated_at.eq(now),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     if changed == 0 {
         // Changed under us: the caller holds the row lock, so this cannot happen; refuse
@@ -512,7 +513,7 @@ pub async fn rename(conn: &mut Conn<'_>, id: &str, display_name: &str) -> QueryR
             bank_accounts::display_name.eq(display_name),
             bank_accounts::updated_at.eq(time::now()),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     Ok(())
 }
@@ -526,7 +527,7 @@ pub async fn lock(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<BankAccou
     dispatch!(conn, c => diesel::update(bank_accounts::table.find(id))
         .set(bank_accounts::updated_at.eq(bank_accounts::updated_at))
         .returning(BankAccountRow::as_returning())
-        .get_result(c)
+        .prepared().get_result(c)
         .await
         .optional())
 }

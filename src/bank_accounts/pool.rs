@@ -25,7 +25,7 @@ use crate::urls;
 pub const MAX_CHANGES: usize = 1000;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = pool_members)]
+#[diesel(table_name = pool_members, treat_none_as_default_value = false)]
 pub struct PoolMemberRow {
     pub account_id: String,
     pub legal_person_id: String,

@@ -109,7 +109,7 @@ pub async fn refers_within(
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = claims)]
+#[diesel(table_name = claims, treat_none_as_default_value = false)]
 pub struct ClaimRow {
     pub id: String,
     pub legal_person_id: String,

@@ -26,7 +26,7 @@ use crate::time::{self, Micros};
 use crate::urls;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = cop_requests)]
+#[diesel(table_name = cop_requests, treat_none_as_default_value = false)]
 pub struct CopRequestRow {
     pub id: String,
     pub organization_id: String,

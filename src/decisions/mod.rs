@@ -7,6 +7,7 @@ pub mod handlers;
 
 use std::collections::HashMap;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -22,7 +23,7 @@ use crate::time::{self, Micros};
 use crate::urls;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = decisions)]
+#[diesel(table_name = decisions, treat_none_as_default_value = false)]
 pub struct DecisionRow {
     pub id: String,
     pub organization_id: String,
@@ -94,7 +95,7 @@ pub async fn record(
                     .filter(claims::created_at.le(decided.verified_from)),
             )
             .set(claims::verification_status.eq(crate::claims::VERIFIED))
-            .execute(c)
+            .prepared().execute(c)
             .await)?;
     }
     let view = DecisionView::new(

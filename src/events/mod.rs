@@ -39,7 +39,7 @@ pub const EVENT_TYPES: [&str; 16] = [
 ];
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = events)]
+#[diesel(table_name = events, treat_none_as_default_value = false)]
 pub struct EventRow {
     pub id: String,
     pub organization_id: String,

@@ -4,6 +4,7 @@
 
 pub mod handlers;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -29,7 +30,7 @@ pub const CREDIT: &str = "credit";
 pub const CARD_TRANSACTION: &str = "card-transaction";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = holds)]
+#[diesel(table_name = holds, treat_none_as_default_value = false)]
 pub struct HoldRow {
     pub id: String,
     pub organization_id: String,
@@ -99,7 +100,7 @@ pub async fn place(
                 bank_accounts::held.eq(bank_accounts::held + new.amount),
                 bank_accounts::updated_at.eq(now),
             ))
-            .execute(c)
+            .prepared().execute(c)
             .await)?;
         if changed == 0 {
             return Ok(Err(Refusal::of(account, -new.amount)));
@@ -146,7 +147,7 @@ pub async fn release(
             holds::release_reason.eq(reason),
             holds::updated_at.eq(now),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     if changed == 0 {
         return Ok(None);
@@ -157,7 +158,7 @@ pub async fn release(
                 bank_accounts::held.eq(bank_accounts::held - hold.amount),
                 bank_accounts::updated_at.eq(now),
             ))
-            .execute(c)
+            .prepared().execute(c)
             .await)?;
     }
     let mut released = hold.clone();

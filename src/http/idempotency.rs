@@ -13,6 +13,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::store::PreparedExt;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -272,7 +273,7 @@ impl IdempotencyKey {
                 idempotency_keys::response_location.eq(answer.location.as_deref()),
                 idempotency_keys::response_body.eq(&answer.body),
             ))
-            .execute(c)
+            .prepared().execute(c)
             .await)?;
         Ok(())
     }

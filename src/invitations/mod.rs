@@ -9,6 +9,7 @@ pub mod handlers;
 
 use std::fmt;
 
+use crate::store::PreparedExt;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use diesel::prelude::*;
@@ -59,7 +60,7 @@ impl fmt::Debug for InvitationToken {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = invitations)]
+#[diesel(table_name = invitations, treat_none_as_default_value = false)]
 pub struct InvitationRow {
     pub id: String,
     pub organization_id: String,
@@ -143,12 +144,12 @@ pub async fn replace_token(
 ) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(invitation_tokens::table.filter(invitation_tokens::invitation_id.eq(invitation_id)))
         .set(invitation_tokens::superseded.eq(true))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     add_token(conn, invitation_id, token, now).await?;
     dispatch!(conn, c => diesel::update(invitations::table.find(invitation_id))
         .set((invitations::expires_at.eq(expires_at), invitations::updated_at.eq(now)))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     Ok(())
 }
@@ -213,7 +214,7 @@ pub async fn transition(
             invitations::membership_id.eq(membership_id),
             invitations::updated_at.eq(now),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     Ok(changed == 1)
 }

@@ -12,6 +12,7 @@
 pub mod handlers;
 pub mod verify;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -43,7 +44,7 @@ pub const DEPOSIT: &str = "deposit";
 pub const PAYMENT: &str = "payment";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = postings)]
+#[diesel(table_name = postings, treat_none_as_default_value = false)]
 pub struct PostingRow {
     pub id: String,
     pub entry_id: String,
@@ -295,7 +296,7 @@ async fn move_balance(
             )
             .set(set)
             .returning(returning)
-            .get_result(c)
+            .prepared().get_result(c)
             .await
             .optional())?
     } else {
@@ -307,7 +308,7 @@ async fn move_balance(
             )
             .set(set)
             .returning(returning)
-            .get_result(c)
+            .prepared().get_result(c)
             .await
             .optional())?
     };

@@ -3,6 +3,7 @@
 
 pub mod handlers;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -32,7 +33,7 @@ pub const LEGAL_PERSON_STATUSES: [&str; 5] = [
 ];
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = legal_persons)]
+#[diesel(table_name = legal_persons, treat_none_as_default_value = false)]
 pub struct LegalPersonRow {
     pub id: String,
     pub organization_id: String,
@@ -130,7 +131,7 @@ pub async fn set_legal_name(
             legal_persons::legal_name.eq(legal_name),
             legal_persons::updated_at.eq(time::now()),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     Ok(())
 }
@@ -141,7 +142,7 @@ pub async fn rename(conn: &mut Conn<'_>, id: &str, display_name: &str) -> QueryR
             legal_persons::display_name.eq(display_name),
             legal_persons::updated_at.eq(time::now()),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     Ok(())
 }

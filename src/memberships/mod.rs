@@ -4,6 +4,7 @@ pub mod handlers;
 
 use std::collections::HashMap;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -23,7 +24,7 @@ use crate::urls;
 use crate::users::{self, UserView};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = memberships)]
+#[diesel(table_name = memberships, treat_none_as_default_value = false)]
 pub struct MembershipRow {
     pub id: String,
     pub organization_id: String,
@@ -158,7 +159,7 @@ pub async fn set_roles(conn: &mut Conn<'_>, id: &str, role_ids: &[String]) -> Qu
 pub async fn set_status(conn: &mut Conn<'_>, id: &str, status: &str) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(memberships::table.find(id))
         .set(memberships::membership_status.eq(status))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 
 pub mod handlers;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -23,7 +24,7 @@ pub const PROCESSING: &str = "processing";
 pub const COMPLETE: &str = "complete";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = applications)]
+#[diesel(table_name = applications, treat_none_as_default_value = false)]
 pub struct ApplicationRow {
     pub id: String,
     pub organization_id: String,
@@ -140,7 +141,7 @@ async fn advance(conn: &mut Conn<'_>, row: &ApplicationRow, now: Micros) -> Quer
             applications::due_at.eq(None::<Micros>),
             applications::updated_at.eq(now),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     if changed == 0 {
         return Ok(false);

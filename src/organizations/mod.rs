@@ -2,6 +2,7 @@
 
 pub mod handlers;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -23,7 +24,7 @@ use crate::time::{self, Micros};
 use crate::urls;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = organizations)]
+#[diesel(table_name = organizations, treat_none_as_default_value = false)]
 pub struct OrganizationRow {
     pub id: String,
     pub display_name: String,
@@ -123,7 +124,7 @@ pub async fn lock(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
     // every table that refers to organizations.
     dispatch!(conn, c => diesel::update(organizations::table.find(id))
         .set(organizations::display_name.eq(organizations::display_name))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod handlers;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -22,7 +23,7 @@ pub const ACTIVE: &str = "active";
 pub const DEACTIVATED: &str = "deactivated";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = payees)]
+#[diesel(table_name = payees, treat_none_as_default_value = false)]
 pub struct PayeeRow {
     pub id: String,
     pub organization_id: String,
@@ -120,7 +121,7 @@ pub async fn update(
             payees::cop_request_id.eq(&updated.cop_request_id),
             payees::updated_at.eq(updated.updated_at),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     Ok(updated)
 }

@@ -5,6 +5,7 @@
 pub mod handlers;
 pub mod outbound;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -27,7 +28,7 @@ pub const INBOUND: &str = "inbound-payment";
 pub const OUTBOUND: &str = "outbound-payment";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = payments)]
+#[diesel(table_name = payments, treat_none_as_default_value = false)]
 pub struct PaymentRow {
     pub id: String,
     pub organization_id: String,
@@ -68,7 +69,7 @@ impl crate::http::auth::OrganizationResource for PaymentRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = admissions)]
+#[diesel(table_name = admissions, treat_none_as_default_value = false)]
 pub struct AdmissionRow {
     pub id: String,
     pub organization_id: String,
@@ -222,7 +223,7 @@ pub async fn admit(
             admissions::admission_status.eq("delivered"),
             admissions::updated_at.eq(now),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     admission.admission_status = "delivered".to_string();
     events::record(

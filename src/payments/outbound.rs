@@ -1,6 +1,7 @@
 //! Outbound payments: created on an account with a creditor (a payee, one of this bank's
 //! accounts, or UK account details), then submitted (see `submissions`), or rejected before.
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Deserialize;
@@ -287,7 +288,7 @@ pub async fn reject(
             payments::rejected_by_user_id.eq(user_id),
             payments::rejection_reason.eq(reason),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     Ok(changed == 1)
 }

@@ -4,6 +4,7 @@
 
 pub mod handlers;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -25,7 +26,7 @@ pub const FREEZE: &str = "freeze";
 pub const BLOCK: &str = "block";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = restrictions)]
+#[diesel(table_name = restrictions, treat_none_as_default_value = false)]
 pub struct RestrictionRow {
     pub id: String,
     pub organization_id: String,
@@ -52,7 +53,7 @@ impl crate::http::auth::OrganizationResource for RestrictionRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = restriction_events)]
+#[diesel(table_name = restriction_events, treat_none_as_default_value = false)]
 pub struct RestrictionEventRow {
     pub id: String,
     pub restriction_id: String,
@@ -107,7 +108,7 @@ async fn count(
                 bank_accounts::active_blocks.eq(bank_accounts::active_blocks + delta),
                 bank_accounts::updated_at.eq(now),
             ))
-            .execute(c)
+            .prepared().execute(c)
             .await)?;
     } else {
         dispatch!(conn, c => diesel::update(target)
@@ -115,7 +116,7 @@ async fn count(
                 bank_accounts::active_freezes.eq(bank_accounts::active_freezes + delta),
                 bank_accounts::updated_at.eq(now),
             ))
-            .execute(c)
+            .prepared().execute(c)
             .await)?;
     }
     Ok(())
@@ -201,7 +202,7 @@ pub async fn update(
             restrictions::restriction_legal_status.eq(&terms.legal_status),
             restrictions::updated_at.eq(now),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     if terms.restriction_type != row.restriction_type {
         count(conn, &row.account_id, &row.restriction_type, -1, now).await?;
@@ -229,7 +230,7 @@ pub async fn lift(
             restrictions::restriction_status.eq(LIFTED),
             restrictions::updated_at.eq(now),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     count(conn, &row.account_id, &row.restriction_type, -1, now).await?;
     let mut lifted = row.clone();

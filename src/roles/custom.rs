@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
@@ -15,7 +16,7 @@ use crate::time::Micros;
 pub const CATEGORY: &str = "custom";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = roles)]
+#[diesel(table_name = roles, treat_none_as_default_value = false)]
 pub struct CustomRoleRow {
     pub id: String,
     pub organization_id: String,
@@ -66,7 +67,7 @@ pub async fn insert(conn: &mut Conn<'_>, row: &CustomRoleRow) -> QueryResult<()>
 }
 
 pub async fn update(conn: &mut Conn<'_>, row: &CustomRoleRow) -> QueryResult<()> {
-    dispatch!(conn, c => diesel::update(roles::table.find(&row.id)).set(row).execute(c).await)?;
+    dispatch!(conn, c => diesel::update(roles::table.find(&row.id)).set(row).prepared().execute(c).await)?;
     Ok(())
 }
 

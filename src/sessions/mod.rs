@@ -51,7 +51,7 @@ impl fmt::Debug for SessionToken {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = sessions)]
+#[diesel(table_name = sessions, treat_none_as_default_value = false)]
 pub struct SessionRow {
     pub id: String,
     pub user_id: String,

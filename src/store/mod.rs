@@ -11,7 +11,10 @@
 //! in-transaction, and the pool discards it on the next checkout: the database rolls back.
 
 pub mod migrations;
+mod prepared;
 pub mod schema;
+
+pub use prepared::{Prepared, PreparedExt};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -13,6 +13,7 @@
 
 pub mod handlers;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -44,7 +45,7 @@ pub const FPS_LIMIT: i64 = 100_000_000;
 pub const BOOK_TRANSFER: &str = "book-transfer";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = submissions)]
+#[diesel(table_name = submissions, treat_none_as_default_value = false)]
 pub struct SubmissionRow {
     pub id: String,
     pub organization_id: String,
@@ -179,7 +180,7 @@ pub async fn submit(
             payments_table::latest_submission_id.eq(&id),
             payments_table::latest_submission_status.eq(status),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     if claimed == 0 {
         let current = crate::payments::find(conn, &payment.id).await?;
@@ -277,7 +278,7 @@ async fn settle(
             submissions::due_at.eq(None::<Micros>),
             submissions::updated_at.eq(now),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     if changed == 0 {
         return Ok(false);
@@ -288,7 +289,7 @@ async fn settle(
                 .filter(payments_table::latest_submission_id.eq(&row.id)),
         )
         .set(payments_table::latest_submission_status.eq(status))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     let mut settled = row.clone();
     settled.submission_status = status.to_string();

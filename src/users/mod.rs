@@ -3,6 +3,7 @@
 pub mod handlers;
 pub mod password;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -15,7 +16,7 @@ use crate::time::{self, Micros};
 use crate::urls;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = users)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
 pub struct UserRow {
     pub id: String,
     pub email: String,
@@ -98,7 +99,7 @@ pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<UserRow>>
 pub async fn set_password(conn: &mut Conn<'_>, id: &str, hash: &str) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(users::table.find(id))
         .set(users::password_hash.eq(hash))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     Ok(())
 }
@@ -112,7 +113,7 @@ pub async fn set_names_if_unset(
 ) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(users::table.find(id).filter(users::given_name.is_null()))
         .set((users::given_name.eq(given_name), users::surname.eq(surname)))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     Ok(())
 }

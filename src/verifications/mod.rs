@@ -7,6 +7,7 @@ pub mod handlers;
 
 use std::collections::BTreeSet;
 
+use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -32,7 +33,7 @@ pub const IN_PROGRESS: &str = "in-progress";
 pub const CHECKS_COMPLETE: &str = "checks-complete";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = verifications)]
+#[diesel(table_name = verifications, treat_none_as_default_value = false)]
 pub struct VerificationRow {
     pub id: String,
     pub organization_id: String,
@@ -133,7 +134,7 @@ pub async fn set_person_status(
             legal_persons::status_changed_at.eq(now),
             legal_persons::updated_at.eq(now),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     Ok(())
 }
@@ -192,7 +193,7 @@ async fn advance(
             verifications::risk_rating.eq(risk_rating),
             verifications::updated_at.eq(now),
         ))
-        .execute(c)
+        .prepared().execute(c)
         .await)?;
     if changed == 0 {
         return Ok(false);
