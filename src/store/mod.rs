@@ -4,12 +4,13 @@
 //! [`dispatch!`](crate::dispatch), which expands the same body for PostgreSQL
 //! (`AsyncPgConnection`) and SQLite (`SyncConnectionWrapper<SqliteConnection>`).
 //!
-//! Writes go through [`Db::write`], which opens the transaction the way each backend needs
-//! (`BEGIN IMMEDIATE` on SQLite, so that concurrent writers queue on `busy_timeout` instead of
-//! failing on lock upgrade) and is finished with [`WriteTx::finish`]. A transaction that is
-//! dropped unfinished (a cancelled request, a panic) leaves its connection marked as
-//! in-transaction, and the pool discards it on the next checkout: the database rolls back.
+//! Writes go through [`Db::write`] and are finished with [`WriteTx::finish`]. On PostgreSQL
+//! that is a transaction on a pooled connection; one dropped unfinished (a cancelled request,
+//! a panic) closes its connection, so the database rolls back at once. On SQLite, which has
+//! one writer at a time, writers queue for the one writer connection and share commits
+//! ([`group_commit`]).
 
+mod group_commit;
 pub mod migrations;
 mod prepared;
 pub mod schema;
@@ -20,7 +21,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::SqliteConnection;
-use diesel::connection::AnsiTransactionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
@@ -112,10 +112,11 @@ enum Pools {
     /// Readers share a pool; writes go through one connection of their own. SQLite has one
     /// writer at a time anyway, and a connection's page cache survives only its own writes:
     /// a dedicated writer keeps its cache warm instead of re-reading every page it touches
-    /// after each commit by another connection.
+    /// after each commit by another connection. Writers of this process queue for it fairly
+    /// and without blocking a thread, instead of in SQLite's busy handler.
     Sqlite {
         read: Pool<SqliteConn>,
-        write: Pool<SqliteConn>,
+        writer: Arc<group_commit::Writer>,
     },
 }
 
@@ -123,10 +124,6 @@ enum Pools {
 #[derive(Clone)]
 pub struct Db {
     pools: Pools,
-    /// SQLite allows one writer at a time: writers of this process queue here, fairly and
-    /// without blocking a thread, instead of in SQLite's busy handler. `None` on PostgreSQL,
-    /// whose row locks let unrelated writes run side by side.
-    write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// A borrowed connection of either backend. Query functions take `&mut Conn<'_>` so that they
@@ -185,20 +182,28 @@ impl Pooled {
 }
 
 /// An open write transaction. Finish it with [`WriteTx::finish`].
-pub struct WriteTx {
-    /// `Some` for the whole life of the value; taken only by `Drop`.
-    pooled: Option<Pooled>,
-    /// Whether the transaction is still open (not committed or rolled back).
-    open: bool,
-    /// Held until the transaction ends (SQLite only).
-    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+pub struct WriteTx(Tx);
+
+// Lives on the stack of one request, like `Pooled`: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Tx {
+    Postgres {
+        /// `Some` for the whole life of the value; taken only by `Drop`.
+        conn: Option<Object<AsyncPgConnection>>,
+        /// Whether the transaction is still open (not committed or rolled back).
+        open: bool,
+    },
+    Sqlite(group_commit::Member),
 }
 
 impl WriteTx {
     pub fn conn(&mut self) -> Conn<'_> {
-        match self.pooled.as_mut() {
-            Some(pooled) => pooled.conn(),
-            None => unreachable!("a WriteTx keeps its connection until it is dropped"),
+        match &mut self.0 {
+            Tx::Postgres { conn: Some(c), .. } => Conn::Postgres(c),
+            Tx::Postgres { conn: None, .. } => {
+                unreachable!("a WriteTx keeps its connection until it is dropped")
+            }
+            Tx::Sqlite(member) => Conn::Sqlite(member.conn()),
         }
     }
 
@@ -208,68 +213,59 @@ impl WriteTx {
     where
         E: From<diesel::result::Error>,
     {
-        match result {
-            Ok(value) => {
-                self.commit().await?;
-                self.open = false;
+        type Manager = <AsyncPgConnection as AsyncConnection>::TransactionManager;
+        match (&mut self.0, result) {
+            (Tx::Sqlite(member), Ok(value)) => {
+                member.commit().await?;
                 Ok(value)
             }
-            Err(error) => {
-                // If even the rollback fails, the connection is closed on drop; the caller's
-                // error is what matters.
-                if self.rollback().await.is_ok() {
-                    self.open = false;
-                }
+            // The caller's error is what matters, even if the rollback fails too.
+            (Tx::Sqlite(member), Err(error)) => {
+                let _ = member.rollback().await;
                 Err(error)
             }
-        }
-    }
-
-    async fn commit(&mut self) -> Result<(), diesel::result::Error> {
-        match self.pooled.as_mut() {
-            None => Ok(()),
-            Some(Pooled::Postgres(c)) => {
-                <AsyncPgConnection as AsyncConnection>::TransactionManager::commit_transaction(
-                    &mut **c,
-                )
-                .await
+            (Tx::Postgres { conn: None, .. }, result) => result,
+            (
+                Tx::Postgres {
+                    conn: Some(c),
+                    open,
+                },
+                Ok(value),
+            ) => {
+                Manager::commit_transaction(&mut **c).await?;
+                *open = false;
+                Ok(value)
             }
-            Some(Pooled::Sqlite(c)) => {
-                <SqliteConn as AsyncConnection>::TransactionManager::commit_transaction(&mut **c)
-                    .await
-            }
-        }
-    }
-
-    async fn rollback(&mut self) -> Result<(), diesel::result::Error> {
-        match self.pooled.as_mut() {
-            None => Ok(()),
-            Some(Pooled::Postgres(c)) => {
-                <AsyncPgConnection as AsyncConnection>::TransactionManager::rollback_transaction(
-                    &mut **c,
-                )
-                .await
-            }
-            Some(Pooled::Sqlite(c)) => {
-                <SqliteConn as AsyncConnection>::TransactionManager::rollback_transaction(&mut **c)
-                    .await
+            // If even the rollback fails, the connection is closed on drop.
+            (
+                Tx::Postgres {
+                    conn: Some(c),
+                    open,
+                },
+                Err(error),
+            ) => {
+                if Manager::rollback_transaction(&mut **c).await.is_ok() {
+                    *open = false;
+                }
+                Err(error)
             }
         }
     }
 }
 
 impl Drop for WriteTx {
-    /// A transaction dropped while open (its request was cancelled, or a commit or rollback
-    /// failed) takes its connection out of the pool and closes it: the database rolls back
-    /// and releases its locks now, not when someone next checks the connection out.
+    /// A PostgreSQL transaction dropped while open (its request was cancelled, or a commit or
+    /// rollback failed) takes its connection out of the pool and closes it: the database
+    /// rolls back and releases its locks now, not when someone next checks the connection
+    /// out. (A SQLite transaction rolls back to its savepoint: see `group_commit`.)
     fn drop(&mut self) {
-        if !self.open {
-            return;
-        }
-        match self.pooled.take() {
-            Some(Pooled::Postgres(object)) => drop(Object::take(object)),
-            Some(Pooled::Sqlite(object)) => drop(Object::take(object)),
-            None => {}
+        if let Tx::Postgres {
+            conn: conn @ Some(_),
+            open: true,
+        } = &mut self.0
+            && let Some(object) = conn.take()
+        {
+            drop(Object::take(object));
         }
     }
 }
@@ -309,22 +305,17 @@ impl Db {
             }
             Backend::Sqlite(path) => {
                 let busy_ms = options.busy_timeout.as_millis();
-                let manager = |config| {
-                    AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, config)
-                };
-                let writer_options = PoolOptions {
-                    max_size: 1,
-                    ..options.clone()
-                };
+                let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(
+                    path,
+                    sqlite_config(busy_ms),
+                );
                 Pools::Sqlite {
-                    read: build_pool!(manager(sqlite_config(busy_ms)), options),
-                    write: build_pool!(manager(sqlite_config(busy_ms)), &writer_options),
+                    read: build_pool!(manager, options),
+                    writer: Arc::new(group_commit::Writer::new(path, busy_ms)),
                 }
             }
         };
-        let write_gate =
-            matches!(pools, Pools::Sqlite { .. }).then(|| Arc::new(tokio::sync::Mutex::new(())));
-        Ok(Db { pools, write_gate })
+        Ok(Db { pools })
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -336,49 +327,33 @@ impl Db {
 
     /// A connection for reads.
     pub async fn read(&self) -> Result<ReadConn, StoreError> {
-        Ok(ReadConn(self.checkout(false).await?))
+        Ok(ReadConn(match &self.pools {
+            Pools::Postgres(pool) => Pooled::Postgres(pool.get().await.map_err(pool_error)?),
+            Pools::Sqlite { read, .. } => Pooled::Sqlite(read.get().await.map_err(pool_error)?),
+        }))
     }
 
     /// A connection with an open write transaction.
     pub async fn write(&self) -> Result<WriteTx, StoreError> {
-        let gate = match &self.write_gate {
-            Some(gate) => Some(gate.clone().lock_owned().await),
-            None => None,
-        };
-        let mut pooled = self.checkout(true).await?;
-        match &mut pooled {
-            Pooled::Postgres(c) => {
+        match &self.pools {
+            Pools::Postgres(pool) => {
+                let mut conn = pool.get().await.map_err(pool_error)?;
                 <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(
-                    &mut **c,
+                    &mut *conn,
                 )
-                .await?
+                .await?;
+                Ok(WriteTx(Tx::Postgres {
+                    conn: Some(conn),
+                    open: true,
+                }))
             }
-            Pooled::Sqlite(c) => {
-                c.spawn_blocking(|inner| {
-                    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
-                })
-                .await?
-            }
+            Pools::Sqlite { writer, .. } => Ok(WriteTx(Tx::Sqlite(writer.begin().await?))),
         }
-        Ok(WriteTx {
-            pooled: Some(pooled),
-            open: true,
-            _gate: gate,
-        })
     }
+}
 
-    async fn checkout(&self, for_write: bool) -> Result<Pooled, StoreError> {
-        let pool_error = |e: diesel_async::pooled_connection::deadpool::PoolError| {
-            StoreError::Pool(e.to_string())
-        };
-        Ok(match &self.pools {
-            Pools::Postgres(pool) => Pooled::Postgres(pool.get().await.map_err(pool_error)?),
-            Pools::Sqlite { read, write } => {
-                let pool = if for_write { write } else { read };
-                Pooled::Sqlite(pool.get().await.map_err(pool_error)?)
-            }
-        })
-    }
+fn pool_error(error: diesel_async::pooled_connection::deadpool::PoolError) -> StoreError {
+    StoreError::Pool(error.to_string())
 }
 
 fn sqlite_config(busy_ms: u128) -> ManagerConfig<SqliteConn> {
@@ -413,13 +388,16 @@ use build_pool;
 /// queries themselves under a payment load. The write-ahead log is checkpointed every 10,000
 /// pages (about 40 MB) rather than 1,000: each checkpoint stalls the writer that runs it on
 /// an fsync, and ten times fewer of them carried about 20% more payments per second (at the
-/// cost of a rarer, longer stall: p99 about 50 ms under full load).
+/// cost of a rarer, longer stall: p99 about 50 ms under full load). Temporary files stay in
+/// memory: a group commit's savepoints (see `group_commit`) keep the pages each transaction
+/// changes in a sub-journal, which would otherwise spill to a temporary file past 64 KiB.
 async fn open_sqlite(path: &str, busy_ms: u128) -> diesel::ConnectionResult<SqliteConn> {
     let mut conn = SqliteConn::establish(path).await?;
     let pragmas = format!(
         "PRAGMA busy_timeout = {busy_ms}; PRAGMA journal_mode = WAL; \
          PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA mmap_size = 1073741824; PRAGMA wal_autocheckpoint = 10000;"
+         PRAGMA mmap_size = 1073741824; PRAGMA wal_autocheckpoint = 10000; \
+         PRAGMA temp_store = MEMORY;"
     );
     conn.batch_execute(&pragmas)
         .await
