@@ -30,7 +30,7 @@ cpu() { awk '{ t += $14 + $15 } END { printf "%.2f", t / 100 }' "$@" 2>/dev/null
 pg_cpu() { cpu $(pgrep -f '^postgres' | sed 's|.*|/proc/&/stat|') ; }
 for _ in $(seq 1 "$runs"); do
   s0=$(cpu /proc/$server/stat) p0=$(pg_cpu)
-  $bin bench --url http://127.0.0.1:$port --key "$key" --scenario "$scenario" \
+  /usr/bin/time -f "  bench client cpu %U s user, %S s system" $bin bench --url http://127.0.0.1:$port --key "$key" --scenario "$scenario" \
     --connections "$conns" --duration "$secs" --warmup 1
   echo "  server cpu $(echo "$(cpu /proc/$server/stat) - $s0" | bc) s, postgres cpu $(echo "$(pg_cpu) - $p0" | bc) s (warm-up included); server wrote $(awk '/^wchar/ {print int($2/1048576)}' /proc/$server/io) MiB in all"
 done

@@ -20,7 +20,7 @@ use crate::ledger::{self, Leg, Movement, PostError};
 use crate::money::{MinorUnits, Money};
 use crate::organizations::{OrganizationRow, TEST_MODE};
 use crate::store::schema::{bank_accounts, organizations, submissions};
-use crate::store::{Conn, Db, StoreError};
+use crate::store::{Conn, Db, RawConn, StoreError};
 use crate::time::{self, Micros};
 use crate::urls;
 use crate::{paginate, paginate_by_text};
@@ -522,14 +522,24 @@ pub async fn rename(conn: &mut Conn<'_>, id: &str, display_name: &str) -> QueryR
 /// that depends on the account's current state (restrictions, holds, membership) sees the
 /// last committed one.
 pub async fn lock(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<BankAccountRow>> {
-    // A no-op on a column no foreign key refers to: `SET id = id` would make SQLite check
-    // every table that refers to accounts.
-    dispatch!(conn, c => diesel::update(bank_accounts::table.find(id))
-        .set(bank_accounts::updated_at.eq(bank_accounts::updated_at))
-        .returning(BankAccountRow::as_returning())
-        .prepared().get_result(c)
-        .await
-        .optional())
+    let query = bank_accounts::table.find(id);
+    match &mut conn.raw {
+        RawConn::Postgres(c) => {
+            query
+                .select(BankAccountRow::as_select())
+                .for_update()
+                .first(&mut **c)
+                .await
+        }
+        // The write transaction already holds SQLite's only write lock.
+        RawConn::Sqlite(c) => {
+            query
+                .select(BankAccountRow::as_select())
+                .first(&mut **c)
+                .await
+        }
+    }
+    .optional()
 }
 
 /// List filters.

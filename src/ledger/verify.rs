@@ -19,7 +19,7 @@ use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 
 use crate::dispatch;
 use crate::store::schema::{bank_accounts, postings};
-use crate::store::{Conn, Db, StoreError};
+use crate::store::{Conn, Db, RawConn, StoreError};
 
 /// One broken invariant, naming the account or entry it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,9 +108,9 @@ const BATCH: i64 = 10_000;
 pub async fn run(db: &Db) -> Result<Report, StoreError> {
     let mut read = db.read().await?;
     let mut conn = read.conn();
-    let begin = match &conn {
-        Conn::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        Conn::Sqlite(_) => "BEGIN",
+    let begin = match &conn.raw {
+        RawConn::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        RawConn::Sqlite(_) => "BEGIN",
     };
     dispatch!(&mut conn, c => c.batch_execute(begin).await)?;
     let result = check(&mut conn).await;

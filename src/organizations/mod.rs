@@ -2,7 +2,6 @@
 
 pub mod handlers;
 
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -18,8 +17,8 @@ use crate::money::MinorUnits;
 use crate::paginate;
 use crate::roles::custom::CustomRoleRow;
 use crate::roles::{self, Role, RoleView};
-use crate::store::Conn;
 use crate::store::schema::{organizations, roles as roles_table};
+use crate::store::{Conn, RawConn};
 use crate::time::{self, Micros};
 use crate::urls;
 
@@ -120,12 +119,12 @@ pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<O
 /// are already one at a time), so that rules spanning several rows — such as "at least one
 /// active Team admin" — are checked and changed by one transaction at a time.
 pub async fn lock(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
-    // A no-op on a column no foreign key refers to: `SET id = id` would make SQLite check
-    // every table that refers to organizations.
-    dispatch!(conn, c => diesel::update(organizations::table.find(id))
-        .set(organizations::display_name.eq(organizations::display_name))
-        .prepared().execute(c)
-        .await)?;
+    let query = organizations::table.find(id).select(organizations::id);
+    match &mut conn.raw {
+        RawConn::Postgres(c) => query.for_update().first::<String>(&mut **c).await,
+        RawConn::Sqlite(_) => return Ok(()),
+    }
+    .optional()?;
     Ok(())
 }
 

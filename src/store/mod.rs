@@ -128,7 +128,14 @@ pub struct Db {
 
 /// A borrowed connection of either backend. Query functions take `&mut Conn<'_>` so that they
 /// run the same whether the caller holds a plain pooled connection or a write transaction.
-pub enum Conn<'a> {
+pub struct Conn<'a> {
+    pub raw: RawConn<'a>,
+    /// In a write transaction, where the events it records wait to be inserted together just
+    /// before it commits ([`events::Outbox`](crate::events::Outbox)); `None` for reads.
+    pub outbox: Option<&'a mut crate::events::Outbox>,
+}
+
+pub enum RawConn<'a> {
     Postgres(&'a mut AsyncPgConnection),
     Sqlite(&'a mut SqliteConn),
 }
@@ -142,12 +149,12 @@ pub enum Conn<'a> {
 #[macro_export]
 macro_rules! dispatch {
     ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
-            $crate::store::Conn::Postgres(inner) => {
+        match &mut ($conn).raw {
+            $crate::store::RawConn::Postgres(inner) => {
                 let $c: &mut ::diesel_async::AsyncPgConnection = &mut **inner;
                 $body
             }
-            $crate::store::Conn::Sqlite(inner) => {
+            $crate::store::RawConn::Sqlite(inner) => {
                 let $c: &mut $crate::store::SqliteConn = &mut **inner;
                 $body
             }
@@ -174,15 +181,19 @@ impl ReadConn {
 
 impl Pooled {
     fn conn(&mut self) -> Conn<'_> {
-        match self {
-            Pooled::Postgres(c) => Conn::Postgres(c),
-            Pooled::Sqlite(c) => Conn::Sqlite(c),
-        }
+        let raw = match self {
+            Pooled::Postgres(c) => RawConn::Postgres(c),
+            Pooled::Sqlite(c) => RawConn::Sqlite(c),
+        };
+        Conn { raw, outbox: None }
     }
 }
 
 /// An open write transaction. Finish it with [`WriteTx::finish`].
-pub struct WriteTx(Tx);
+pub struct WriteTx {
+    tx: Tx,
+    outbox: crate::events::Outbox,
+}
 
 // Lives on the stack of one request, like `Pooled`: boxing would only add an allocation.
 #[allow(clippy::large_enum_variant)]
@@ -198,12 +209,16 @@ enum Tx {
 
 impl WriteTx {
     pub fn conn(&mut self) -> Conn<'_> {
-        match &mut self.0 {
-            Tx::Postgres { conn: Some(c), .. } => Conn::Postgres(c),
+        let raw = match &mut self.tx {
+            Tx::Postgres { conn: Some(c), .. } => RawConn::Postgres(c),
             Tx::Postgres { conn: None, .. } => {
                 unreachable!("a WriteTx keeps its connection until it is dropped")
             }
-            Tx::Sqlite(member) => Conn::Sqlite(member.conn()),
+            Tx::Sqlite(member) => RawConn::Sqlite(member.conn()),
+        };
+        Conn {
+            raw,
+            outbox: Some(&mut self.outbox),
         }
     }
 
@@ -214,7 +229,15 @@ impl WriteTx {
         E: From<diesel::result::Error>,
     {
         type Manager = <AsyncPgConnection as AsyncConnection>::TransactionManager;
-        match (&mut self.0, result) {
+        // The recorded events go in last, in the transaction of the change they record.
+        let result = match result {
+            Ok(value) => crate::events::flush(&mut self.conn())
+                .await
+                .map(|()| value)
+                .map_err(E::from),
+            Err(error) => Err(error),
+        };
+        match (&mut self.tx, result) {
             (Tx::Sqlite(member), Ok(value)) => {
                 member.commit().await?;
                 Ok(value)
@@ -262,7 +285,7 @@ impl Drop for WriteTx {
         if let Tx::Postgres {
             conn: conn @ Some(_),
             open: true,
-        } = &mut self.0
+        } = &mut self.tx
             && let Some(object) = conn.take()
         {
             drop(Object::take(object));
@@ -335,20 +358,24 @@ impl Db {
 
     /// A connection with an open write transaction.
     pub async fn write(&self) -> Result<WriteTx, StoreError> {
-        match &self.pools {
+        let tx = match &self.pools {
             Pools::Postgres(pool) => {
                 let mut conn = pool.get().await.map_err(pool_error)?;
                 <AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(
                     &mut *conn,
                 )
                 .await?;
-                Ok(WriteTx(Tx::Postgres {
+                Tx::Postgres {
                     conn: Some(conn),
                     open: true,
-                }))
+                }
             }
-            Pools::Sqlite { writer, .. } => Ok(WriteTx(Tx::Sqlite(writer.begin().await?))),
-        }
+            Pools::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
+        };
+        Ok(WriteTx {
+            tx,
+            outbox: crate::events::Outbox::default(),
+        })
     }
 }
 

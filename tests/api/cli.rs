@@ -64,6 +64,20 @@ fn http(
 struct Server {
     child: Child,
     port: u16,
+    /// What the server prints, read as it comes: an undrained pipe fills up (64 KiB of debug
+    /// log) and stalls the server's log writer, which then drops lines.
+    stdout: std::thread::JoinHandle<String>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_string(&mut text);
+        }
+        text
+    })
 }
 
 impl Server {
@@ -82,10 +96,16 @@ impl Server {
         if let Some(key) = bootstrap_key {
             command.env("HYPERBANK_BOOTSTRAP_API_KEY", key);
         }
-        let child = command
+        let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("spawn {BIN}: {e}"));
-        let server = Server { child, port };
+        let (stdout, stderr) = (drain(child.stdout.take()), drain(child.stderr.take()));
+        let server = Server {
+            child,
+            port,
+            stdout,
+            stderr,
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
@@ -103,15 +123,9 @@ impl Server {
             .arg("-TERM")
             .arg(self.child.id().to_string())
             .status();
-        let mut stdout = String::new();
-        let mut stderr = String::new();
-        if let Some(mut out) = self.child.stdout.take() {
-            let _ = out.read_to_string(&mut stdout);
-        }
-        if let Some(mut err) = self.child.stderr.take() {
-            let _ = err.read_to_string(&mut stderr);
-        }
         let status = self.child.wait().unwrap_or_else(|e| panic!("wait: {e}"));
+        let stdout = self.stdout.join().unwrap_or_default();
+        let stderr = self.stderr.join().unwrap_or_default();
         (status.success(), stdout, stderr)
     }
 }
