@@ -13,8 +13,8 @@ use crate::http::pagination::Cursor;
 use crate::http::{Page, PageRequest};
 use crate::ids::EventId;
 use crate::paginate;
+use crate::store::Conn;
 use crate::store::schema::events;
-use crate::store::{Conn, PreparedExt, RawConn};
 use crate::time::{self, Micros};
 use crate::urls;
 
@@ -66,15 +66,10 @@ impl EventRow {
     }
 }
 
-/// Events recorded in a write transaction, inserted together when it commits ([`flush`]). On
-/// PostgreSQL that is one statement, so one round trip, instead of one per event (a payment
-/// records half a dozen); SQLite, where a statement costs no round trip, inserts them one by
-/// one (diesel-async has no multi-row insert for it).
+/// Events recorded in a write transaction, inserted together when it commits ([`flush`]): on
+/// PostgreSQL one round trip instead of one per event (a payment records half a dozen).
 #[derive(Debug, Default)]
 pub struct Outbox(Vec<EventRow>);
-
-/// Most events one statement inserts: bounds the variants of the statement kept prepared.
-const FLUSH_CHUNK: usize = 16;
 
 /// Inserts the events waiting in `conn`'s outbox. [`WriteTx::finish`](crate::store::WriteTx::finish)
 /// calls it just before committing.
@@ -83,25 +78,7 @@ pub async fn flush(conn: &mut Conn<'_>) -> QueryResult<()> {
         return Ok(());
     };
     let rows = std::mem::take(&mut outbox.0);
-    match &mut conn.raw {
-        RawConn::Postgres(c) => {
-            for chunk in rows.chunks(FLUSH_CHUNK) {
-                diesel::insert_into(events::table)
-                    .values(chunk)
-                    .prepared()
-                    .execute(&mut **c)
-                    .await?;
-            }
-        }
-        RawConn::Sqlite(c) => {
-            for row in &rows {
-                diesel::insert_into(events::table)
-                    .values(row)
-                    .execute(&mut **c)
-                    .await?;
-            }
-        }
-    }
+    crate::insert_rows!(conn, events::table, rows);
     Ok(())
 }
 

@@ -245,13 +245,7 @@ pub async fn post(
         });
     }
     let rows: Vec<PostingRow> = rows.into_iter().flatten().collect();
-    // One statement per posting: SQLite cannot batch rows with NULLs through diesel.
-    for row in &rows {
-        dispatch!(conn, c => diesel::insert_into(postings::table)
-            .values(row)
-            .execute(c)
-            .await)?;
-    }
+    crate::insert_rows!(conn, postings::table, rows);
     let transactions: Vec<PostingRow> = rows
         .into_iter()
         .filter(|row| row.account_seq.is_some())

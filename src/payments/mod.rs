@@ -5,7 +5,6 @@
 pub mod handlers;
 pub mod outbound;
 
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -187,10 +186,8 @@ pub async fn admit(
         created_at: now,
         updated_at: now,
     };
-    dispatch!(conn, c => diesel::insert_into(admissions::table)
-        .values(&admission)
-        .execute(c)
-        .await)?;
+    // The admission is created `processing` and delivered by the same transaction: its row is
+    // written once, delivered, but its events tell both steps, in order.
     events::record(
         conn,
         inbound.organization_id,
@@ -218,14 +215,11 @@ pub async fn admit(
         legs: vec![debit, Leg::new(inbound.account_id, inbound.amount)],
     };
     let transactions = ledger::post(conn, &movement, now).await?;
-    dispatch!(conn, c => diesel::update(admissions::table.find(&admission.id))
-        .set((
-            admissions::admission_status.eq("delivered"),
-            admissions::updated_at.eq(now),
-        ))
-        .prepared().execute(c)
-        .await)?;
     admission.admission_status = "delivered".to_string();
+    dispatch!(conn, c => diesel::insert_into(admissions::table)
+        .values(&admission)
+        .execute(c)
+        .await)?;
     events::record(
         conn,
         inbound.organization_id,

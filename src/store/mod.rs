@@ -162,6 +162,38 @@ macro_rules! dispatch {
     };
 }
 
+/// Inserts `rows` (a slice of `Insertable` rows) into `table`, with `?` on failure. On
+/// PostgreSQL the rows go in statements of up to [`INSERT_CHUNK`], one round trip each; on
+/// SQLite one statement per row, which costs no round trip there (and diesel-async has no
+/// multi-row insert for SQLite).
+#[macro_export]
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match &mut ($conn).raw {
+            $crate::store::RawConn::Postgres(c) => {
+                for chunk in $rows.chunks($crate::store::INSERT_CHUNK) {
+                    let insert = ::diesel::insert_into($table).values(chunk);
+                    ::diesel_async::RunQueryDsl::execute(
+                        $crate::store::PreparedExt::prepared(insert),
+                        &mut **c,
+                    )
+                    .await?;
+                }
+            }
+            $crate::store::RawConn::Sqlite(c) => {
+                for row in $rows.iter() {
+                    let insert = ::diesel::insert_into($table).values(row);
+                    ::diesel_async::RunQueryDsl::execute(insert, &mut **c).await?;
+                }
+            }
+        }
+    };
+}
+
+/// Most rows one [`insert_rows!`] statement carries: bounds the variants of the statement
+/// kept prepared.
+pub const INSERT_CHUNK: usize = 16;
+
 // Lives on the stack of one request and is moved at most once or twice; boxing the larger
 // variant would only add an allocation per request.
 #[allow(clippy::large_enum_variant)]
