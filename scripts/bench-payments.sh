@@ -3,11 +3,11 @@
 # [CONNECTIONS] [SECONDS]. BACKEND is sqlite (a new file under /tmp) or postgres (the
 # database named by $BENCH_PG_URL, default postgres://root@127.0.0.1:5432/hb_bench, dropped
 # and recreated). Prints one JSON line per run. Extra server settings pass through the
-# environment (HYPERBANK_POOL_SIZE, RUST_LOG, ...).
+# environment (HYPERBANK_POOL_SIZE, RUST_LOG, ...); BENCH_BIN names another build to serve.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend=${1:-sqlite} scenario=${2:-payments} runs=${3:-3} conns=${4:-16} secs=${5:-5}
-bin=target/release/hyperbank
+bin=${BENCH_BIN:-target/release/hyperbank}
 port=${BENCH_PORT:-8089}
 key=g-test-bench-$(head -c 32 /dev/urandom | base64 | tr "+/" "-_" | head -c 43)
 case $backend in
@@ -23,7 +23,7 @@ esac
 DATABASE_URL=$url HYPERBANK_BOOTSTRAP_API_KEY=$key HYPERBANK_BIND=127.0.0.1:$port \
   RUST_LOG=${RUST_LOG:-info} $bin serve >/tmp/hb-bench-server.log 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; [ -n "${dir:-}" ] && rm -rf "$dir"' EXIT
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/v0/ping >/dev/null && break; sleep 0.1; done
 # CPU seconds (user + system) used so far by the server, and by all PostgreSQL processes.
 cpu() { awk '{ t += $14 + $15 } END { printf "%.2f", t / 100 }' "$@" 2>/dev/null || echo 0; }

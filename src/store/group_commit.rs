@@ -15,7 +15,8 @@
 //! - Whoever finds the outer transaction still open when it next holds the lock commits it:
 //!   a waiting member queues for the lock again, and the lock is first-come first-served, so
 //!   the batch grows by exactly the writers that queued while it ran and commits as soon as
-//!   they are through. Under no load that is one commit per transaction, as before.
+//!   they are through. Under no load that is one commit per transaction, as before. A writer
+//!   cancelled while it waits hands the commit to a task, in case nobody else was left to.
 //! - A failed commit fails every member of its batch, and a failure that leaves the outer
 //!   transaction in doubt (a savepoint that cannot be released or rolled back, a writer
 //!   dropped mid-transaction whose rollback does not complete) closes the connection, which
@@ -116,6 +117,7 @@ impl Writer {
             outcome,
             state: Some(guard),
             lock: self.state.clone(),
+            waiting: false,
         })
     }
 }
@@ -177,6 +179,8 @@ pub(super) struct Member {
     lock: Arc<Mutex<WriterState>>,
     batch_id: u64,
     outcome: watch::Receiver<Option<Outcome>>,
+    /// Released into the batch and waiting for its commit.
+    waiting: bool,
 }
 
 impl Member {
@@ -204,7 +208,10 @@ impl Member {
             batch.waiting += 1;
         }
         drop(state);
-        self.wait_for_commit().await
+        self.waiting = true;
+        let outcome = self.wait_for_commit().await;
+        self.waiting = false;
+        outcome
     }
 
     async fn wait_for_commit(&mut self) -> Result<(), DieselError> {
@@ -250,12 +257,31 @@ impl Member {
     }
 }
 
+impl Member {
+    /// A transaction dropped while it waited for its batch's commit (its request was
+    /// cancelled) may have been the batch's last hope of one: commit it from a task.
+    fn commit_in_background(&self) {
+        let (lock, id) = (self.lock.clone(), self.batch_id);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let mut state = lock.lock_owned().await;
+                if state.batch.as_ref().is_some_and(|b| b.id == id) {
+                    state.commit_batch().await;
+                }
+            });
+        }
+    }
+}
+
 impl Drop for Member {
     /// A transaction dropped mid-way (its request was cancelled) rolls back to its savepoint
     /// on the spot: SQLite calls run inline, so the rollback is complete when its future is
     /// first polled. If it is not, the batch is rolled back with the connection.
     fn drop(&mut self) {
         let Some(mut state) = self.state.take() else {
+            if self.waiting {
+                self.commit_in_background();
+            }
             return;
         };
         let rolled_back = match &mut state.conn {
@@ -427,5 +453,37 @@ mod tests {
             .await
             .expect("commit");
         assert_eq!(committed(&db).await, vec![42]);
+    }
+
+    #[actix_rt::test]
+    async fn a_writer_cancelled_while_waiting_for_its_commit_still_gets_it() {
+        use futures_util::FutureExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = database(&dir).await;
+        let mut first = db.write().await.expect("write");
+        insert(&mut first, 1).await;
+        // A second writer queues for the lock...
+        let mut second = Box::pin(db.write());
+        assert!(second.as_mut().now_or_never().is_none(), "the lock is held");
+        // ...the first releases its savepoint and waits for the commit, then is cancelled.
+        let mut finishing = Box::pin(first.finish(Ok::<_, diesel::result::Error>(())));
+        assert!(
+            finishing.as_mut().now_or_never().is_none(),
+            "waits behind the second"
+        );
+        drop(finishing);
+        // The second fails: nobody left in the batch is waiting to commit it.
+        let mut second = second.await.expect("write");
+        insert(&mut second, 2).await;
+        let _ = second
+            .finish(Err::<(), _>(diesel::result::Error::RollbackTransaction))
+            .await;
+        for _ in 0..100 {
+            if !committed(&db).await.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(committed(&db).await, vec![1]);
     }
 }
