@@ -337,7 +337,8 @@ async fn activate(
             bank_accounts::opened_at.eq(now),
             bank_accounts::updated_at.eq(now),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     if changed == 0 {
         return Ok(None);
@@ -443,7 +444,8 @@ pub async fn close_drained(db: &Db, now: Micros) -> Result<usize, StoreError> {
                     bank_accounts::closed_at.eq(now),
                     bank_accounts::updated_at.eq(now),
                 ))
-                .prepared().execute(c)
+                .prepared()
+                .execute(c)
                 .await)?;
             if changed == 1 {
                 let mut updated = row.clone();
@@ -493,7 +495,8 @@ pub async fn request_close(
             bank_accounts::account_status.eq(CLOSING),
             bank_accounts::updated_at.eq(now),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     if changed == 0 {
         // Changed under us: the caller holds the row lock, so this cannot happen; refuse
@@ -513,7 +516,8 @@ pub async fn rename(conn: &mut Conn<'_>, id: &str, display_name: &str) -> QueryR
             bank_accounts::display_name.eq(display_name),
             bank_accounts::updated_at.eq(time::now()),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     Ok(())
 }

@@ -95,7 +95,8 @@ pub async fn record(
                     .filter(claims::created_at.le(decided.verified_from)),
             )
             .set(claims::verification_status.eq(crate::claims::VERIFIED))
-            .prepared().execute(c)
+            .prepared()
+            .execute(c)
             .await)?;
     }
     let view = DecisionView::new(

@@ -100,7 +100,8 @@ pub async fn place(
                 bank_accounts::held.eq(bank_accounts::held + new.amount),
                 bank_accounts::updated_at.eq(now),
             ))
-            .prepared().execute(c)
+            .prepared()
+            .execute(c)
             .await)?;
         if changed == 0 {
             return Ok(Err(Refusal::of(account, -new.amount)));
@@ -147,7 +148,8 @@ pub async fn release(
             holds::release_reason.eq(reason),
             holds::updated_at.eq(now),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     if changed == 0 {
         return Ok(None);
@@ -158,7 +160,8 @@ pub async fn release(
                 bank_accounts::held.eq(bank_accounts::held - hold.amount),
                 bank_accounts::updated_at.eq(now),
             ))
-            .prepared().execute(c)
+            .prepared()
+            .execute(c)
             .await)?;
     }
     let mut released = hold.clone();

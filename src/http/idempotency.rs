@@ -273,7 +273,8 @@ impl IdempotencyKey {
                 idempotency_keys::response_location.eq(answer.location.as_deref()),
                 idempotency_keys::response_body.eq(&answer.body),
             ))
-            .prepared().execute(c)
+            .prepared()
+            .execute(c)
             .await)?;
         Ok(())
     }

@@ -144,12 +144,14 @@ pub async fn replace_token(
 ) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(invitation_tokens::table.filter(invitation_tokens::invitation_id.eq(invitation_id)))
         .set(invitation_tokens::superseded.eq(true))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     add_token(conn, invitation_id, token, now).await?;
     dispatch!(conn, c => diesel::update(invitations::table.find(invitation_id))
         .set((invitations::expires_at.eq(expires_at), invitations::updated_at.eq(now)))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     Ok(())
 }
@@ -214,7 +216,8 @@ pub async fn transition(
             invitations::membership_id.eq(membership_id),
             invitations::updated_at.eq(now),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     Ok(changed == 1)
 }

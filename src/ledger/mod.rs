@@ -290,7 +290,8 @@ async fn move_balance(
             )
             .set(set)
             .returning(returning)
-            .prepared().get_result(c)
+            .prepared()
+            .get_result(c)
             .await
             .optional())?
     } else {
@@ -302,7 +303,8 @@ async fn move_balance(
             )
             .set(set)
             .returning(returning)
-            .prepared().get_result(c)
+            .prepared()
+            .get_result(c)
             .await
             .optional())?
     };

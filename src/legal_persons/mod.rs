@@ -131,7 +131,8 @@ pub async fn set_legal_name(
             legal_persons::legal_name.eq(legal_name),
             legal_persons::updated_at.eq(time::now()),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     Ok(())
 }
@@ -142,7 +143,8 @@ pub async fn rename(conn: &mut Conn<'_>, id: &str, display_name: &str) -> QueryR
             legal_persons::display_name.eq(display_name),
             legal_persons::updated_at.eq(time::now()),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     Ok(())
 }

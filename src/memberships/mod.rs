@@ -159,7 +159,8 @@ pub async fn set_roles(conn: &mut Conn<'_>, id: &str, role_ids: &[String]) -> Qu
 pub async fn set_status(conn: &mut Conn<'_>, id: &str, status: &str) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(memberships::table.find(id))
         .set(memberships::membership_status.eq(status))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     Ok(())
 }

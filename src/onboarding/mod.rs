@@ -141,7 +141,8 @@ async fn advance(conn: &mut Conn<'_>, row: &ApplicationRow, now: Micros) -> Quer
             applications::due_at.eq(None::<Micros>),
             applications::updated_at.eq(now),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     if changed == 0 {
         return Ok(false);

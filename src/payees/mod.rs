@@ -121,7 +121,8 @@ pub async fn update(
             payees::cop_request_id.eq(&updated.cop_request_id),
             payees::updated_at.eq(updated.updated_at),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     Ok(updated)
 }

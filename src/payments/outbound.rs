@@ -288,7 +288,8 @@ pub async fn reject(
             payments::rejected_by_user_id.eq(user_id),
             payments::rejection_reason.eq(reason),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     Ok(changed == 1)
 }

@@ -108,7 +108,8 @@ async fn count(
                 bank_accounts::active_blocks.eq(bank_accounts::active_blocks + delta),
                 bank_accounts::updated_at.eq(now),
             ))
-            .prepared().execute(c)
+            .prepared()
+            .execute(c)
             .await)?;
     } else {
         dispatch!(conn, c => diesel::update(target)
@@ -116,7 +117,8 @@ async fn count(
                 bank_accounts::active_freezes.eq(bank_accounts::active_freezes + delta),
                 bank_accounts::updated_at.eq(now),
             ))
-            .prepared().execute(c)
+            .prepared()
+            .execute(c)
             .await)?;
     }
     Ok(())
@@ -202,7 +204,8 @@ pub async fn update(
             restrictions::restriction_legal_status.eq(&terms.legal_status),
             restrictions::updated_at.eq(now),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     if terms.restriction_type != row.restriction_type {
         count(conn, &row.account_id, &row.restriction_type, -1, now).await?;
@@ -230,7 +233,8 @@ pub async fn lift(
             restrictions::restriction_status.eq(LIFTED),
             restrictions::updated_at.eq(now),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     count(conn, &row.account_id, &row.restriction_type, -1, now).await?;
     let mut lifted = row.clone();

@@ -180,7 +180,8 @@ pub async fn submit(
             payments_table::latest_submission_id.eq(&id),
             payments_table::latest_submission_status.eq(status),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     if claimed == 0 {
         let current = crate::payments::find(conn, &payment.id).await?;
@@ -278,7 +279,8 @@ async fn settle(
             submissions::due_at.eq(None::<Micros>),
             submissions::updated_at.eq(now),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     if changed == 0 {
         return Ok(false);
@@ -289,7 +291,8 @@ async fn settle(
                 .filter(payments_table::latest_submission_id.eq(&row.id)),
         )
         .set(payments_table::latest_submission_status.eq(status))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     let mut settled = row.clone();
     settled.submission_status = status.to_string();

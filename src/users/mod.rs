@@ -99,7 +99,8 @@ pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<UserRow>>
 pub async fn set_password(conn: &mut Conn<'_>, id: &str, hash: &str) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(users::table.find(id))
         .set(users::password_hash.eq(hash))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     Ok(())
 }
@@ -113,7 +114,8 @@ pub async fn set_names_if_unset(
 ) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(users::table.find(id).filter(users::given_name.is_null()))
         .set((users::given_name.eq(given_name), users::surname.eq(surname)))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     Ok(())
 }

@@ -134,7 +134,8 @@ pub async fn set_person_status(
             legal_persons::status_changed_at.eq(now),
             legal_persons::updated_at.eq(now),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     Ok(())
 }
@@ -193,7 +194,8 @@ async fn advance(
             verifications::risk_rating.eq(risk_rating),
             verifications::updated_at.eq(now),
         ))
-        .prepared().execute(c)
+        .prepared()
+        .execute(c)
         .await)?;
     if changed == 0 {
         return Ok(false);
