@@ -20,6 +20,15 @@ use sha2::{Digest, Sha256};
 /// Length of the encoded random part: 16 bytes → 22 base64url characters.
 const ENCODED_LEN: usize = 22;
 
+/// The ids in `ids`, each once, sorted: what a side-load (`include=…`) or a batch lookup
+/// asks the database for.
+pub fn distinct(ids: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut ids: Vec<String> = ids.into_iter().collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
 /// A kind of resource and the prefix of its ids.
 pub trait IdKind {
     const PREFIX: &'static str;

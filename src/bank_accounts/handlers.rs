@@ -482,9 +482,7 @@ async fn included(
             ids.push(beneficiary.clone());
         }
     }
-    ids.sort();
-    ids.dedup();
-    let persons = legal_persons::find_many(conn, &ids).await?;
+    let persons = legal_persons::find_many(conn, &crate::ids::distinct(ids)).await?;
     Ok(Some(Included {
         legal_persons: legal_persons::views(conn, persons).await?,
     }))

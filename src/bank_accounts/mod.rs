@@ -522,28 +522,22 @@ pub async fn rename(conn: &mut Conn<'_>, id: &str, display_name: &str) -> QueryR
     Ok(())
 }
 
-/// Takes the account's row lock until the transaction ends (PostgreSQL), so that a change
-/// that depends on the account's current state (restrictions, holds, membership) sees the
-/// last committed one.
-pub async fn lock(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<BankAccountRow>> {
-    let query = bank_accounts::table.find(id);
+/// Takes the row lock of `found`, an account read earlier in this write transaction, until
+/// the transaction ends, and returns the account as it is now: on PostgreSQL read again
+/// behind the lock, so that a change that depends on the account's current state
+/// (restrictions, holds, membership) sees the last committed one; on SQLite `found` itself,
+/// since the write transaction has held the only write lock since before it was read.
+async fn lock(conn: &mut Conn<'_>, found: BankAccountRow) -> QueryResult<Option<BankAccountRow>> {
     match &mut conn.raw {
-        RawConn::Postgres(c) => {
-            query
-                .select(BankAccountRow::as_select())
-                .for_update()
-                .first(&mut **c)
-                .await
-        }
-        // The write transaction already holds SQLite's only write lock.
-        RawConn::Sqlite(c) => {
-            query
-                .select(BankAccountRow::as_select())
-                .first(&mut **c)
-                .await
-        }
+        RawConn::Postgres(c) => bank_accounts::table
+            .find(&found.id)
+            .select(BankAccountRow::as_select())
+            .for_update()
+            .first(&mut **c)
+            .await
+            .optional(),
+        RawConn::Sqlite(_) => Ok(Some(found)),
     }
-    .optional()
 }
 
 /// List filters.
@@ -767,7 +761,7 @@ pub async fn for_write(
     caller
         .fresh_access(conn, &found.organization_id, permission)
         .await?;
-    lock(conn, id.as_str())
+    lock(conn, found)
         .await?
         .ok_or_else(crate::http::ApiError::not_found)
 }

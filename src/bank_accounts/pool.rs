@@ -211,9 +211,7 @@ pub async fn update(
         let account =
             super::for_write(&caller, &mut conn, &path, Permission::PoolMembershipWrite).await?;
         let account = pooled(account)?;
-        let mut unique = additions.clone();
-        unique.sort();
-        unique.dedup();
+        let unique = crate::ids::distinct(additions.iter().cloned());
         let known: Vec<String> = if unique.is_empty() {
             Vec::new()
         } else {

@@ -90,7 +90,7 @@ pub async fn record(
     organization_id: &str,
     event_type: &'static str,
     payload: &impl Serialize,
-) -> QueryResult<EventRow> {
+) -> QueryResult<()> {
     debug_assert!(
         EVENT_TYPES.contains(&event_type),
         "unknown event type {event_type}"
@@ -105,12 +105,12 @@ pub async fn record(
         created_at: time::now(),
     };
     match conn.outbox.as_deref_mut() {
-        Some(outbox) => outbox.0.push(row.clone()),
+        Some(outbox) => outbox.0.push(row),
         None => {
             dispatch!(conn, c => diesel::insert_into(events::table).values(&row).execute(c).await)?;
         }
     }
-    Ok(row)
+    Ok(())
 }
 
 pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<EventRow>> {

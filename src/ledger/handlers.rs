@@ -78,13 +78,7 @@ pub async fn list(
     let included = if query.includes().is_empty() {
         None
     } else {
-        let mut ids: Vec<String> = page
-            .items
-            .iter()
-            .filter_map(|t| t.payment_id.clone())
-            .collect();
-        ids.sort();
-        ids.dedup();
+        let ids = crate::ids::distinct(page.items.iter().filter_map(|t| t.payment_id.clone()));
         let payments = crate::payments::find_many(&mut conn, &ids).await?;
         Some(Included {
             payments: payments.iter().map(PaymentView::new).collect(),

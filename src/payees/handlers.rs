@@ -141,13 +141,7 @@ pub async fn list(
     let included = if query.includes().is_empty() {
         None
     } else {
-        let mut ids: Vec<String> = page
-            .items
-            .iter()
-            .filter_map(|p| p.cop_request_id.clone())
-            .collect();
-        ids.sort();
-        ids.dedup();
+        let ids = crate::ids::distinct(page.items.iter().filter_map(|p| p.cop_request_id.clone()));
         let rows = crate::cop::find_many(&mut conn, &ids).await?;
         Some(Included {
             cop_requests: rows.iter().map(crate::cop::view).collect(),

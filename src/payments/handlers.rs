@@ -207,12 +207,6 @@ struct Included {
     users: Option<Vec<UserView>>,
 }
 
-fn unique(mut ids: Vec<String>) -> Vec<String> {
-    ids.sort();
-    ids.dedup();
-    ids
-}
-
 async fn included(
     conn: &mut Conn<'_>,
     query: &QueryParams,
@@ -225,18 +219,17 @@ async fn included(
     let mut included = Included::default();
     if includes.contains(&"bank-account") {
         let mut accounts = Vec::new();
-        for id in unique(payments.iter().map(|p| p.account_id.clone()).collect()) {
+        for id in crate::ids::distinct(payments.iter().map(|p| p.account_id.clone())) {
             if let Some(row) = bank_accounts::find(conn, &id).await? {
                 accounts.push(BankAccountView::new(&row));
             }
         }
         included.bank_accounts = Some(accounts);
     }
-    let submission_ids = unique(
+    let submission_ids = crate::ids::distinct(
         payments
             .iter()
-            .filter_map(|p| p.latest_submission_id.clone())
-            .collect(),
+            .filter_map(|p| p.latest_submission_id.clone()),
     );
     let latest = if includes.contains(&"latest-submission")
         || includes.contains(&"latest-submission.created-by")
@@ -267,7 +260,7 @@ async fn included(
             .iter()
             .any(|i| ["created-by", "rejected-by", "latest-submission.created-by"].contains(i))
     {
-        let rows = users::find_many(conn, &unique(user_ids)).await?;
+        let rows = users::find_many(conn, &crate::ids::distinct(user_ids)).await?;
         included.users = Some(rows.into_iter().map(UserView::new).collect());
     }
     Ok(Some(included))

@@ -122,16 +122,31 @@ impl Writer {
     }
 }
 
+#[derive(Clone, Copy)]
+enum End {
+    Commit,
+    Rollback,
+}
+use End::{Commit, Rollback};
+
 impl WriterState {
+    /// Ends the innermost open level: a member's savepoint, or the batch's transaction.
+    async fn end_level(&mut self, end: End) -> Result<(), DieselError> {
+        let Some(conn) = &mut self.conn else {
+            return Err(DieselError::NotInTransaction);
+        };
+        match end {
+            Commit => Manager::commit_transaction(conn).await,
+            Rollback => Manager::rollback_transaction(conn).await,
+        }
+    }
+
     /// Commits the open batch, if any, and tells its members how it went.
     async fn commit_batch(&mut self) {
         let Some(batch) = self.batch.take() else {
             return;
         };
-        let committed = match &mut self.conn {
-            Some(conn) => Manager::commit_transaction(conn).await,
-            None => Err(DieselError::NotInTransaction),
-        };
+        let committed = self.end_level(Commit).await;
         tracing::debug!(
             members = batch.members,
             waiting = batch.waiting,
@@ -196,11 +211,7 @@ impl Member {
         let Some(mut state) = self.state.take() else {
             return Err(DieselError::NotInTransaction);
         };
-        let released = match &mut state.conn {
-            Some(conn) => Manager::commit_transaction(conn).await,
-            None => Err(DieselError::NotInTransaction),
-        };
-        if let Err(error) = released {
+        if let Err(error) = state.end_level(Commit).await {
             state.poison("a savepoint could not be released");
             return Err(error);
         }
@@ -245,10 +256,7 @@ impl Member {
         let Some(mut state) = self.state.take() else {
             return Err(DieselError::NotInTransaction);
         };
-        let rolled_back = match &mut state.conn {
-            Some(conn) => Manager::rollback_transaction(conn).await,
-            None => Err(DieselError::NotInTransaction),
-        };
+        let rolled_back = state.end_level(Rollback).await;
         match rolled_back {
             Ok(()) => state.end_if_unwanted(self.batch_id).await,
             Err(_) => state.poison("a savepoint could not be rolled back"),
@@ -284,13 +292,7 @@ impl Drop for Member {
             }
             return;
         };
-        let rolled_back = match &mut state.conn {
-            Some(conn) => matches!(
-                Manager::rollback_transaction(conn).now_or_never(),
-                Some(Ok(()))
-            ),
-            None => false,
-        };
+        let rolled_back = matches!(state.end_level(Rollback).now_or_never(), Some(Ok(())));
         let ended = rolled_back
             && state
                 .end_if_unwanted(self.batch_id)
@@ -363,14 +365,14 @@ mod tests {
 
     /// How writer `x` ends its transaction.
     #[derive(Clone, Copy, PartialEq)]
-    enum End {
+    enum Ending {
         Commit,
         Fail,
         Abandon,
     }
 
     /// Ten writers that all queue while the first one runs, so they share one batch.
-    async fn ten_writers(db: &Db, end: impl Fn(i64) -> End) -> Vec<Result<(), String>> {
+    async fn ten_writers(db: &Db, end: impl Fn(i64) -> Ending) -> Vec<Result<(), String>> {
         join_all((1..=10).map(|x| {
             let how = end(x);
             async move {
@@ -379,15 +381,15 @@ mod tests {
                 tokio::task::yield_now().await;
                 insert(&mut tx, x).await;
                 match how {
-                    End::Commit => tx
+                    Ending::Commit => tx
                         .finish(Ok(()))
                         .await
                         .map_err(|e: diesel::result::Error| e.to_string()),
-                    End::Fail => tx
+                    Ending::Fail => tx
                         .finish(Err(diesel::result::Error::RollbackTransaction))
                         .await
                         .map_err(|e| e.to_string()),
-                    End::Abandon => {
+                    Ending::Abandon => {
                         drop(tx);
                         Err("abandoned".to_string())
                     }
@@ -402,7 +404,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = database(&dir).await;
         let before = batches(&db).await;
-        let results = ten_writers(&db, |_| End::Commit).await;
+        let results = ten_writers(&db, |_| Ending::Commit).await;
         assert!(results.iter().all(Result::is_ok), "{results:?}");
         assert_eq!(committed(&db).await, (1..=10).collect::<Vec<_>>());
         assert_eq!(batches(&db).await - before, 1, "one commit for ten writers");
@@ -413,15 +415,15 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = database(&dir).await;
         let end = |x| match x {
-            3 => End::Fail,
-            7 => End::Abandon,
-            _ => End::Commit,
+            3 => Ending::Fail,
+            7 => Ending::Abandon,
+            _ => Ending::Commit,
         };
         let results = ten_writers(&db, end).await;
         for (x, result) in (1..=10).zip(&results) {
             assert_eq!(
                 result.is_ok(),
-                end(x) == End::Commit,
+                end(x) == Ending::Commit,
                 "writer {x}: {result:?}"
             );
         }
@@ -432,7 +434,7 @@ mod tests {
     async fn a_lone_failed_writer_does_not_keep_the_database_locked() {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = database(&dir).await;
-        let results = ten_writers(&db, |_| End::Fail).await;
+        let results = ten_writers(&db, |_| Ending::Fail).await;
         assert!(results.iter().all(Result::is_err));
         let mut tx = db.write().await.expect("write");
         insert(&mut tx, 1).await;
