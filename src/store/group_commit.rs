@@ -30,6 +30,7 @@ use diesel_async::{AsyncConnection, TransactionManager};
 use futures_util::FutureExt;
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
+use super::checkpoint::{self, Wake};
 use super::{SqliteConn, StoreError};
 
 /// The most transactions one commit carries: a bound on how long the first of them waits.
@@ -53,6 +54,8 @@ struct WriterState {
     /// The open outer transaction, if any.
     batch: Option<Batch>,
     batches: u64,
+    /// The log's checkpointer, told of every commit.
+    checkpoints: Wake,
 }
 
 struct Batch {
@@ -71,6 +74,7 @@ impl Writer {
                 conn: None,
                 batch: None,
                 batches: 0,
+                checkpoints: checkpoint::spawn(path),
             })),
             path: path.to_string(),
             busy_ms,
@@ -153,7 +157,10 @@ impl WriterState {
             "group commit"
         );
         let outcome = match committed {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.checkpoints.after_commit();
+                Ok(())
+            }
             Err(error) => {
                 tracing::error!(%error, "a group commit failed");
                 // Whatever state the transaction is in, a new connection starts clean.

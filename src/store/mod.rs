@@ -10,6 +10,7 @@
 //! one writer at a time, writers queue for the one writer connection and share commits
 //! ([`group_commit`]).
 
+mod checkpoint;
 mod group_commit;
 pub mod migrations;
 mod prepared;
@@ -444,10 +445,10 @@ use build_pool;
 /// readers, foreign keys on, and a busy timeout so that writers wait instead of failing.
 /// Pages are read through a memory map: each connection's own page cache is dropped whenever
 /// another connection writes, and re-reading it with `read()` calls cost more than the
-/// queries themselves under a payment load. The write-ahead log is checkpointed every 10,000
-/// pages (about 40 MB) rather than 1,000: each checkpoint stalls the writer that runs it on
-/// an fsync, and ten times fewer of them carried about 20% more payments per second (at the
-/// cost of a rarer, longer stall: p99 about 50 ms under full load). Temporary files stay in
+/// queries themselves under a payment load. The writer checkpoints the write-ahead log every
+/// 10,000 pages (about 40 MB) rather than 1,000: each of its checkpoints stalls every queued
+/// writer, and most of the copying is done beforehand by a thread of its own
+/// ([`checkpoint`]), so that the stall is the last few pages and fsyncs. Temporary files stay in
 /// memory: a group commit's savepoints (see `group_commit`) keep the pages each transaction
 /// changes in a sub-journal, which would otherwise spill to a temporary file past 64 KiB.
 async fn open_sqlite(path: &str, busy_ms: u128) -> diesel::ConnectionResult<SqliteConn> {
