@@ -79,11 +79,8 @@ async fn organization_url(conn: &mut Connection) -> BenchResult<String> {
     text(&index, "organization-url")
 }
 
-async fn open_funded_account(
-    conn: &mut Connection,
-    organization: &str,
-    n: usize,
-) -> BenchResult<String> {
+/// Asks for a new operational account; it opens a moment later (see [`fund_when_open`]).
+async fn open_account(conn: &mut Connection, organization: &str, n: usize) -> BenchResult<String> {
     let body =
         json!({"bank-product-type": "operational-account", "display-name": format!("Bench {n}")});
     let account = expect(
@@ -98,7 +95,11 @@ async fn open_funded_account(
         201,
         "open account",
     )?;
-    let url = text(&account, "account-url")?;
+    text(&account, "account-url")
+}
+
+/// Waits for an account to open, then pays 1,000,000.00 into it.
+async fn fund_when_open(conn: &mut Connection, url: String) -> BenchResult<String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let shown = expect(
@@ -188,16 +189,22 @@ async fn prepare(options: &Options) -> BenchResult<Vec<Work>> {
                 "create payee",
             )?;
             let payee_url = text(&payee, "payee-url")?;
-            let mut work = Vec::new();
-            for n in 0..options.connections {
-                let a = open_funded_account(&mut conn, &organization, 2 * n).await?;
-                let b = open_funded_account(&mut conn, &organization, 2 * n + 1).await?;
-                work.push(Work::Payments {
-                    accounts: [a, b],
-                    payee_url: payee_url.clone(),
-                });
+            // Every account is asked for first, so that they open together.
+            let mut requested = Vec::new();
+            for n in 0..2 * options.connections {
+                requested.push(open_account(&mut conn, &organization, n).await?);
             }
-            Ok(work)
+            let mut funded = Vec::new();
+            for url in requested {
+                funded.push(fund_when_open(&mut conn, url).await?);
+            }
+            Ok(funded
+                .chunks_exact(2)
+                .map(|pair| Work::Payments {
+                    accounts: [pair[0].clone(), pair[1].clone()],
+                    payee_url: payee_url.clone(),
+                })
+                .collect())
         }
     }
 }
