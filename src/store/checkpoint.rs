@@ -12,7 +12,7 @@
 //! what lets the log start over, and it now finds only the pages written since this thread's
 //! last pass left to copy.
 
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Duration;
 
 use diesel::{Connection, RunQueryDsl, SqliteConnection};
@@ -26,10 +26,9 @@ pub(super) struct Wake(SyncSender<()>);
 
 impl Wake {
     pub(super) fn after_commit(&self) {
-        match self.0.try_send(()) {
-            // Already woken, or gone (the writer's own checkpoint remains).
-            Ok(()) | Err(TrySendError::Full(())) | Err(TrySendError::Disconnected(())) => {}
-        }
+        // A full channel means a wake-up is already pending; a closed one, that the thread
+        // is gone (and the writer's own checkpoint remains).
+        let _ = self.0.try_send(());
     }
 }
 
@@ -52,7 +51,7 @@ fn run(path: &str, wakes: &Receiver<()>) {
         let pass = match &mut conn {
             Some(conn) => copy_back(conn),
             empty => SqliteConnection::establish(path)
-                .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))
+                .map_err(|e| e.to_string())
                 .and_then(|c| copy_back(empty.insert(c))),
         };
         if let Err(error) = pass {
@@ -63,11 +62,13 @@ fn run(path: &str, wakes: &Receiver<()>) {
     }
 }
 
-fn copy_back(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
-    // The pragma answers with one row (busy, pages in the log, pages copied back).
+fn copy_back(conn: &mut SqliteConnection) -> Result<(), String> {
+    // The pragma answers with one row (busy, pages in the log, pages copied back); "busy"
+    // (another checkpoint is running) is not an error, and the next pass goes on.
     diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
         .execute(conn)
         .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
