@@ -136,11 +136,12 @@ async fn an_inbound_payment_is_a_payment_an_admission_and_a_credit() {
     let events = app
         .get(&format!("{}/events?sort=created-at", app.organization_url))
         .await;
-    let types: Vec<_> = events.body["events"]
+    let events = events.body["events"]
         .as_array()
         .cloned()
-        .unwrap_or_default()
-        .into_iter()
+        .unwrap_or_default();
+    let types: Vec<_> = events
+        .iter()
         .filter_map(|e| e["event-type"].as_str().map(str::to_string))
         .collect();
     assert_eq!(
@@ -151,6 +152,21 @@ async fn an_inbound_payment_is_a_payment_an_admission_and_a_credit() {
             "transaction-created",
             "admission-updated"
         ]
+    );
+    // The admission's row is written once, delivered; its events still tell both steps.
+    let admission_statuses: Vec<_> = events
+        .iter()
+        .filter(|e| {
+            e["event-type"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("admission-")
+        })
+        .map(|e| e["event-payload"]["admission-status"].clone())
+        .collect();
+    assert_eq!(
+        admission_statuses[admission_statuses.len() - 2..],
+        [json!("processing"), json!("delivered")]
     );
     app.assert_ledger_ok().await;
 }
