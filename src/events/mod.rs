@@ -82,8 +82,9 @@ pub async fn flush(conn: &mut Conn<'_>) -> QueryResult<()> {
     Ok(())
 }
 
-/// Records an event. Call it with the connection of the transaction that made the change:
-/// the event is inserted when that transaction commits, and only then.
+/// Records an event. Call it with the connection of the write transaction that made the
+/// change: the event is inserted when that transaction commits, and only then. A read
+/// connection has no outbox, and is refused.
 /// `event_type` must be one of [`EVENT_TYPES`]; `payload` is the resource as it is now.
 pub async fn record(
     conn: &mut Conn<'_>,
@@ -104,12 +105,11 @@ pub async fn record(
         payload,
         created_at: time::now(),
     };
-    match conn.outbox.as_deref_mut() {
-        Some(outbox) => outbox.0.push(row),
-        None => {
-            dispatch!(conn, c => diesel::insert_into(events::table).values(&row).execute(c).await)?;
-        }
-    }
+    let outbox = conn
+        .outbox
+        .as_deref_mut()
+        .ok_or(diesel::result::Error::NotInTransaction)?;
+    outbox.0.push(row);
     Ok(())
 }
 

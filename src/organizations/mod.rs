@@ -119,12 +119,15 @@ pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<O
 /// are already one at a time), so that rules spanning several rows — such as "at least one
 /// active Team admin" — are checked and changed by one transaction at a time.
 pub async fn lock(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
-    let query = organizations::table.find(id).select(organizations::id);
-    match &mut conn.raw {
-        RawConn::Postgres(c) => query.for_update().first::<String>(&mut **c).await,
-        RawConn::Sqlite(_) => return Ok(()),
+    if let RawConn::Postgres(c) = &mut conn.raw {
+        organizations::table
+            .find(id)
+            .select(organizations::id)
+            .for_update()
+            .first::<String>(&mut **c)
+            .await
+            .optional()?;
     }
-    .optional()?;
     Ok(())
 }
 
