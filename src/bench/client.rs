@@ -1,11 +1,14 @@
 //! The smallest HTTP/1.1 client the benchmark needs: one keep-alive connection, JSON in and
-//! out, `Content-Length` bodies (which is what this server sends).
+//! out, `Content-Length` bodies (which is what this server sends). When the server closes the
+//! connection (it does after refusing a request whose body it did not read, such as a 429) or
+//! a request fails on it, the next request opens a new one, as a real client would.
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 pub struct Connection {
-    stream: BufReader<TcpStream>,
+    /// `None` once the connection is closed or broken: the next request reopens it.
+    stream: Option<BufReader<TcpStream>>,
     host: String,
     authorization: String,
 }
@@ -24,10 +27,8 @@ impl Reply {
 
 impl Connection {
     pub async fn open(address: &str, key: &str) -> std::io::Result<Connection> {
-        let stream = TcpStream::connect(address).await?;
-        stream.set_nodelay(true)?;
         Ok(Connection {
-            stream: BufReader::new(stream),
+            stream: Some(connect(address).await?),
             host: address.to_string(),
             authorization: format!("GriffinAPIKey {key}"),
         })
@@ -60,36 +61,60 @@ impl Connection {
         request.push_str("\r\n");
         let mut bytes = request.into_bytes();
         bytes.extend_from_slice(&body);
-        self.stream.get_mut().write_all(&bytes).await?;
-        self.read_reply().await
-    }
-
-    async fn read_reply(&mut self) -> std::io::Result<Reply> {
-        let mut line = String::new();
-        self.stream.read_line(&mut line).await?;
-        let status = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            if self.stream.read_line(&mut line).await? == 0 {
-                return Err(std::io::Error::other("connection closed"));
-            }
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
+        let stream = match &mut self.stream {
+            Some(stream) => stream,
+            closed => closed.insert(connect(&self.host).await?),
+        };
+        let sent = exchange(stream, &bytes).await;
+        // After an error the connection's state is unknown; after `Connection: close` it is
+        // over. Either way the next request starts on a new one.
+        if !matches!(sent, Ok((_, true))) {
+            self.stream = None;
         }
-        let mut body = vec![0; length];
-        self.stream.read_exact(&mut body).await?;
-        Ok(Reply { status, body })
+        sent.map(|(reply, _)| reply)
     }
+}
+
+async fn connect(address: &str) -> std::io::Result<BufReader<TcpStream>> {
+    let stream = TcpStream::connect(address).await?;
+    stream.set_nodelay(true)?;
+    Ok(BufReader::new(stream))
+}
+
+/// Writes one request and reads its reply; also says whether the connection stays open.
+async fn exchange(
+    stream: &mut BufReader<TcpStream>,
+    request: &[u8],
+) -> std::io::Result<(Reply, bool)> {
+    stream.get_mut().write_all(request).await?;
+    let mut line = String::new();
+    stream.read_line(&mut line).await?;
+    let status = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
+    let mut length = 0usize;
+    let mut keep_alive = true;
+    loop {
+        line.clear();
+        if stream.read_line(&mut line).await? == 0 {
+            return Err(std::io::Error::other("connection closed"));
+        }
+        let header = line.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let Some((name, value)) = header.split_once(':') else {
+            continue;
+        };
+        if name.eq_ignore_ascii_case("content-length") {
+            length = value.trim().parse().unwrap_or(0);
+        } else if name.eq_ignore_ascii_case("connection") {
+            keep_alive = !value.trim().eq_ignore_ascii_case("close");
+        }
+    }
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).await?;
+    Ok((Reply { status, body }, keep_alive))
 }

@@ -242,7 +242,8 @@ async fn drive(
         return tally;
     };
     let mut n: u64 = 0;
-    while Instant::now() < until {
+    // A server that keeps refusing connections ends this one's loop early.
+    while Instant::now() < until && !conn_broken(&tally) {
         n += 1;
         let counting = Instant::now() >= measure_from;
         let mut scratch = Tally::default();
@@ -325,9 +326,6 @@ async fn drive(
                     target.payments += 1;
                 }
             }
-        }
-        if conn_broken(&tally) {
-            break;
         }
     }
     tally

@@ -82,6 +82,15 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<St
 
 impl Server {
     fn start(database_url: &str, bootstrap_key: Option<&str>) -> Server {
+        Server::start_with(database_url, bootstrap_key, &[])
+    }
+
+    /// [`Server::start`] with extra environment settings.
+    fn start_with(
+        database_url: &str,
+        bootstrap_key: Option<&str>,
+        settings: &[(&str, &str)],
+    ) -> Server {
         let port = free_port();
         let mut command = Command::new(BIN);
         command
@@ -91,6 +100,7 @@ impl Server {
             .env("RUST_LOG", "debug")
             .env("NO_COLOR", "1")
             .env_remove("HYPERBANK_BOOTSTRAP_API_KEY")
+            .envs(settings.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if let Some(key) = bootstrap_key {
@@ -192,6 +202,47 @@ async fn serve_bootstraps_an_empty_database_once_and_stops_cleanly() {
     let (clean_exit, stdout, _) = server.stop();
     assert!(clean_exit);
     assert!(!stdout.contains("Created"), "{stdout}");
+}
+
+/// `hyperbank bench` against a server that lets one request of the organization in at a
+/// time: the refusals (429, after which the server closes the connection) are counted by
+/// status, each connection is reopened and goes on, and payments still get through. A bench
+/// that kept writing to a closed connection would report a flood of `io` errors instead.
+#[actix_web::test]
+async fn bench_counts_refusals_and_reopens_the_connections_the_server_closes() {
+    let (backend, _guard) = fresh_database().await;
+    let url = database_url(&backend);
+    let server = Server::start_with(
+        &url,
+        Some(KNOWN_KEY),
+        &[("HYPERBANK_ORGANIZATION_IN_FLIGHT", "1")],
+    );
+    let bench = Command::new(BIN)
+        .args(["bench", "--key", KNOWN_KEY, "--scenario", "payments"])
+        .args(["--connections", "4", "--duration", "2", "--warmup", "0"])
+        .args(["--url", &format!("http://127.0.0.1:{}", server.port)])
+        .output()
+        .unwrap_or_else(|e| panic!("run the bench: {e}"));
+    let (stopped, _, log) = server.stop();
+    assert!(stopped, "{log}");
+    let stdout = String::from_utf8_lossy(&bench.stdout);
+    let stderr = String::from_utf8_lossy(&bench.stderr);
+    assert!(bench.status.success(), "{stdout}\n{stderr}");
+    let report = json_of(&stdout);
+    let errors = report["errors"].as_object().cloned().unwrap_or_default();
+    assert!(
+        errors.get("429").and_then(Value::as_u64).unwrap_or(0) > 0,
+        "{report}"
+    );
+    assert_eq!(errors.keys().collect::<Vec<_>>(), ["429"], "{report}");
+    assert!(report["payments"].as_u64().unwrap_or(0) > 0, "{report}");
+    // Every answer is a payment's creation or submission, or a refusal of one.
+    let requests = report["requests"].as_u64().unwrap_or(0);
+    let refused = errors["429"].as_u64().unwrap_or(0);
+    assert!(
+        requests >= 2 * report["payments"].as_u64().unwrap_or(0) + refused,
+        "{report}"
+    );
 }
 
 #[actix_web::test]
