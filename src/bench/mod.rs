@@ -242,7 +242,7 @@ async fn drive(
         return tally;
     };
     let mut n: u64 = 0;
-    // A server that keeps refusing connections ends this one's loop early.
+    // A connection whose exchanges keep failing (the server is gone) stops early.
     while Instant::now() < until && !conn_broken(&tally) {
         n += 1;
         let counting = Instant::now() >= measure_from;
