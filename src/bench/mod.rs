@@ -242,12 +242,14 @@ async fn drive(
         return tally;
     };
     let mut n: u64 = 0;
-    // A connection whose exchanges keep failing (the server is gone) stops early.
-    while Instant::now() < until && !conn_broken(&tally) {
+    // What happens during the warm-up, kept apart from the figures.
+    let mut warmup = Tally::default();
+    // A connection whose exchanges keep failing (the server is gone) stops early, warming up
+    // or not.
+    while Instant::now() < until && !conn_broken(&tally) && !conn_broken(&warmup) {
         n += 1;
         let counting = Instant::now() >= measure_from;
-        let mut scratch = Tally::default();
-        let target = if counting { &mut tally } else { &mut scratch };
+        let target = if counting { &mut tally } else { &mut warmup };
         match &work {
             Work::Index => {
                 let started = Instant::now();
@@ -327,6 +329,12 @@ async fn drive(
                 }
             }
         }
+    }
+    // A connection lost while warming up still shows in the figures, as the failures that
+    // ended it.
+    if conn_broken(&warmup) {
+        *tally.errors.entry("io".to_string()).or_default() +=
+            warmup.errors.get("io").copied().unwrap_or(0);
     }
     tally
 }

@@ -245,6 +245,45 @@ async fn bench_counts_refusals_and_reopens_the_connections_the_server_closes() {
     );
 }
 
+/// A server that goes away while the bench warms up ends the bench's connections there and
+/// then, with the failures in its figures: a bench that kept retrying would go on for the
+/// whole ten-minute warm-up.
+#[actix_web::test]
+async fn bench_stops_when_the_server_goes_away_during_the_warm_up() {
+    let (backend, _guard) = fresh_database().await;
+    let url = database_url(&backend);
+    let mut server = Server::start(&url, Some(KNOWN_KEY));
+    let mut bench = Command::new(BIN)
+        .args(["bench", "--key", KNOWN_KEY, "--scenario", "index"])
+        .args(["--connections", "2", "--duration", "1", "--warmup", "600"])
+        .args(["--url", &format!("http://127.0.0.1:{}", server.port)])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run the bench: {e}"));
+    // Let it get through its preparation and into the warm-up.
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while bench.try_wait().ok().flatten().is_none() {
+        if Instant::now() > deadline {
+            let _ = bench.kill();
+            panic!("the bench went on warming up against a server that is gone");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut stdout = String::new();
+    if let Some(mut pipe) = bench.stdout.take() {
+        let _ = pipe.read_to_string(&mut stdout);
+    }
+    let report = json_of(&stdout);
+    assert!(
+        report["errors"]["io"].as_u64().unwrap_or(0) > 100,
+        "{stdout}"
+    );
+    assert_eq!(report["requests"], 0, "{stdout}");
+}
+
 #[actix_web::test]
 async fn bootstrap_and_migrate_commands() {
     let (backend, _guard) = fresh_database().await;
