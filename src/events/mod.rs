@@ -66,19 +66,17 @@ impl EventRow {
     }
 }
 
-/// Events recorded in a write transaction, inserted together when it commits ([`flush`]): on
-/// PostgreSQL one round trip instead of one per event (a payment records half a dozen).
-#[derive(Debug, Default)]
-pub struct Outbox(Vec<EventRow>);
-
-/// Inserts the events waiting in `conn`'s outbox. [`WriteTx::finish`](crate::store::WriteTx::finish)
-/// calls it just before committing.
-pub async fn flush(conn: &mut Conn<'_>) -> QueryResult<()> {
-    let Some(outbox) = conn.outbox.take() else {
+/// Queues the events recorded in `conn`'s transaction for its commit, in one insert: on
+/// PostgreSQL one statement instead of one per event (a payment records half a dozen).
+/// [`WriteTx::finish`](crate::store::WriteTx::finish) calls it after the other waiting writes.
+pub(crate) fn flush(conn: &mut Conn<'_>) -> QueryResult<()> {
+    let Some(pending) = conn.pending.as_deref_mut() else {
         return Ok(());
     };
-    let rows = std::mem::take(&mut outbox.0);
-    crate::insert_rows!(conn, events::table, rows);
+    let rows = std::mem::take(&mut pending.events);
+    if !rows.is_empty() {
+        crate::defer_insert!(conn, events::table, rows);
+    }
     Ok(())
 }
 
@@ -105,11 +103,11 @@ pub async fn record(
         payload,
         created_at: time::now(),
     };
-    let outbox = conn
-        .outbox
+    conn.pending
         .as_deref_mut()
-        .ok_or(diesel::result::Error::NotInTransaction)?;
-    outbox.0.push(row);
+        .ok_or(diesel::result::Error::NotInTransaction)?
+        .events
+        .push(row);
     Ok(())
 }
 

@@ -265,17 +265,17 @@ impl IdempotencyKey {
         organization_id: &str,
         answer: &Answer,
     ) -> ApiResult<()> {
-        dispatch!(conn, c => diesel::update(
-                idempotency_keys::table.find((organization_id, &self.key)),
+        conn.defer(
+            diesel::update(
+                idempotency_keys::table.find((organization_id.to_string(), self.key.clone())),
             )
             .set((
                 idempotency_keys::response_status.eq(i32::from(answer.status.as_u16())),
-                idempotency_keys::response_location.eq(answer.location.as_deref()),
-                idempotency_keys::response_body.eq(&answer.body),
+                idempotency_keys::response_location.eq(answer.location.clone()),
+                idempotency_keys::response_body.eq(answer.body.clone()),
             ))
-            .prepared()
-            .execute(c)
-            .await)?;
+            .prepared(),
+        )?;
         Ok(())
     }
 }

@@ -245,11 +245,13 @@ pub async fn post(
         });
     }
     let rows: Vec<PostingRow> = rows.into_iter().flatten().collect();
-    crate::insert_rows!(conn, postings::table, rows);
     let transactions: Vec<PostingRow> = rows
-        .into_iter()
+        .iter()
         .filter(|row| row.account_seq.is_some())
+        .cloned()
         .collect();
+    // Nothing later in a movement's transaction reads its postings back.
+    crate::defer_insert!(conn, postings::table, rows);
     for transaction in &transactions {
         events::record(
             conn,

@@ -162,10 +162,7 @@ pub async fn admit(
         rejected_by_user_id: None,
         rejection_reason: None,
     };
-    dispatch!(conn, c => diesel::insert_into(payments::table)
-        .values(&payment)
-        .execute(c)
-        .await)?;
+    conn.defer(diesel::insert_into(payments::table).values(payment.clone()))?;
     events::record(
         conn,
         inbound.organization_id,
@@ -216,10 +213,7 @@ pub async fn admit(
     };
     let transactions = ledger::post(conn, &movement, now).await?;
     admission.admission_status = "delivered".to_string();
-    dispatch!(conn, c => diesel::insert_into(admissions::table)
-        .values(&admission)
-        .execute(c)
-        .await)?;
+    conn.defer(diesel::insert_into(admissions::table).values(admission.clone()))?;
     events::record(
         conn,
         inbound.organization_id,

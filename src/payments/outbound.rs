@@ -255,10 +255,7 @@ pub async fn create(
         rejected_by_user_id: None,
         rejection_reason: None,
     };
-    dispatch!(conn, c => diesel::insert_into(payments::table)
-        .values(&row)
-        .execute(c)
-        .await)?;
+    conn.defer(diesel::insert_into(payments::table).values(row.clone()))?;
     events::record(
         conn,
         &row.organization_id,

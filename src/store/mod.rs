@@ -13,9 +13,11 @@
 mod checkpoint;
 mod group_commit;
 pub mod migrations;
+mod pending;
 mod prepared;
 pub mod schema;
 
+pub use pending::Pending;
 pub use prepared::{Prepared, PreparedExt};
 
 use std::sync::Arc;
@@ -131,9 +133,15 @@ pub struct Db {
 /// run the same whether the caller holds a plain pooled connection or a write transaction.
 pub struct Conn<'a> {
     pub raw: RawConn<'a>,
-    /// In a write transaction, where the events it records wait to be inserted together just
-    /// before it commits ([`events::Outbox`](crate::events::Outbox)); `None` for reads.
-    pub outbox: Option<&'a mut crate::events::Outbox>,
+    /// In a write transaction, the events and writes that wait for its commit ([`Pending`]);
+    /// `None` for reads.
+    pub pending: Option<&'a mut Pending>,
+}
+
+impl Conn<'_> {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.raw, RawConn::Postgres(_))
+    }
 }
 
 pub enum RawConn<'a> {
@@ -163,36 +171,8 @@ macro_rules! dispatch {
     };
 }
 
-/// Inserts `rows` (a slice of `Insertable` rows) into `table`, with `?` on failure. On
-/// PostgreSQL the rows go in statements of up to [`INSERT_CHUNK`], one round trip each; on
-/// SQLite one statement per row, which costs no round trip there (and diesel-async has no
-/// multi-row insert for SQLite).
-#[macro_export]
-macro_rules! insert_rows {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match &mut ($conn).raw {
-            $crate::store::RawConn::Postgres(c) => {
-                for chunk in $rows.chunks($crate::store::INSERT_CHUNK) {
-                    let insert = ::diesel::insert_into($table).values(chunk);
-                    ::diesel_async::RunQueryDsl::execute(
-                        $crate::store::PreparedExt::prepared(insert),
-                        &mut **c,
-                    )
-                    .await?;
-                }
-            }
-            $crate::store::RawConn::Sqlite(c) => {
-                for row in $rows.iter() {
-                    let insert = ::diesel::insert_into($table).values(row);
-                    ::diesel_async::RunQueryDsl::execute(insert, &mut **c).await?;
-                }
-            }
-        }
-    };
-}
-
-/// Most rows one [`insert_rows!`] statement carries: bounds the variants of the statement
-/// kept prepared.
+/// Most rows one multi-row insert ([`defer_insert!`](crate::defer_insert)) carries: bounds the
+/// variants of the statement kept prepared.
 pub const INSERT_CHUNK: usize = 16;
 
 // Lives on the stack of one request and is moved at most once or twice; boxing the larger
@@ -218,14 +198,14 @@ impl Pooled {
             Pooled::Postgres(c) => RawConn::Postgres(c),
             Pooled::Sqlite(c) => RawConn::Sqlite(c),
         };
-        Conn { raw, outbox: None }
+        Conn { raw, pending: None }
     }
 }
 
 /// An open write transaction. Finish it with [`WriteTx::finish`].
 pub struct WriteTx {
     tx: Tx,
-    outbox: crate::events::Outbox,
+    pending: Pending,
 }
 
 // Lives on the stack of one request, like `Pooled`: boxing would only add an allocation.
@@ -251,7 +231,7 @@ impl WriteTx {
         };
         Conn {
             raw,
-            outbox: Some(&mut self.outbox),
+            pending: Some(&mut self.pending),
         }
     }
 
@@ -262,9 +242,11 @@ impl WriteTx {
         E: From<diesel::result::Error>,
     {
         type Manager = <AsyncPgConnection as AsyncConnection>::TransactionManager;
-        // The recorded events go in last, in the transaction of the change they record.
+        // What waited for the commit goes in first, in the same transaction.
         let result = match result {
-            Ok(value) => crate::events::flush(&mut self.conn())
+            Ok(value) => self
+                .conn()
+                .run_pending()
                 .await
                 .map(|()| value)
                 .map_err(E::from),
@@ -407,7 +389,7 @@ impl Db {
         };
         Ok(WriteTx {
             tx,
-            outbox: crate::events::Outbox::default(),
+            pending: Pending::default(),
         })
     }
 }

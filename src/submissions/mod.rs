@@ -230,10 +230,7 @@ pub async fn submit(
         created_at: now,
         updated_at: now,
     };
-    dispatch!(conn, c => diesel::insert_into(submissions::table)
-        .values(&row)
-        .execute(c)
-        .await)?;
+    conn.defer(diesel::insert_into(submissions::table).values(row.clone()))?;
     events::record(
         conn,
         &row.organization_id,
@@ -285,15 +282,15 @@ async fn settle(
     if changed == 0 {
         return Ok(false);
     }
-    dispatch!(conn, c => diesel::update(
+    conn.defer(
+        diesel::update(
             payments_table::table
-                .filter(payments_table::id.eq(&row.payment_id))
-                .filter(payments_table::latest_submission_id.eq(&row.id)),
+                .filter(payments_table::id.eq(row.payment_id.clone()))
+                .filter(payments_table::latest_submission_id.eq(row.id.clone())),
         )
-        .set(payments_table::latest_submission_status.eq(status))
-        .prepared()
-        .execute(c)
-        .await)?;
+        .set(payments_table::latest_submission_status.eq(status.to_string()))
+        .prepared(),
+    )?;
     let mut settled = row.clone();
     settled.submission_status = status.to_string();
     settled.updated_at = now;
