@@ -13,6 +13,8 @@
 
 pub mod handlers;
 
+use std::collections::{HashMap, HashSet};
+
 use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -258,17 +260,19 @@ fn arriving<'a>(
     }
 }
 
-/// Moves a processing submission to `status` (and its payment's latest status); `false`
-/// when another worker moved it first.
+/// Moves the processing submissions among `rows` to `status` (and their payments' latest
+/// status), with their events, and returns them as they are now. Any that another worker
+/// moved first are left out: the conditional update decides, so each moves once.
 async fn settle(
     conn: &mut Conn<'_>,
-    row: &SubmissionRow,
+    rows: &[SubmissionRow],
     status: &str,
     now: Micros,
-) -> QueryResult<bool> {
-    let changed = dispatch!(conn, c => diesel::update(
+) -> QueryResult<Vec<SubmissionRow>> {
+    let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+    let moved: HashSet<String> = dispatch!(conn, c => diesel::update(
             submissions::table
-                .filter(submissions::id.eq(&row.id))
+                .filter(submissions::id.eq_any(&ids))
                 .filter(submissions::submission_status.eq(PROCESSING)),
         )
         .set((
@@ -276,38 +280,52 @@ async fn settle(
             submissions::due_at.eq(None::<Micros>),
             submissions::updated_at.eq(now),
         ))
-        .prepared()
-        .execute(c)
-        .await)?;
-    if changed == 0 {
-        return Ok(false);
+        .returning(submissions::id)
+        .get_results(c)
+        .await)?
+    .into_iter()
+    .collect();
+    if moved.is_empty() {
+        return Ok(Vec::new());
     }
+    let settled: Vec<SubmissionRow> = rows
+        .iter()
+        .filter(|row| moved.contains(&row.id))
+        .map(|row| SubmissionRow {
+            submission_status: status.to_string(),
+            due_at: None,
+            updated_at: now,
+            ..row.clone()
+        })
+        .collect();
+    let payment_ids: Vec<String> = settled.iter().map(|row| row.payment_id.clone()).collect();
     conn.defer(
         diesel::update(
             payments_table::table
-                .filter(payments_table::id.eq(row.payment_id.clone()))
-                .filter(payments_table::latest_submission_id.eq(row.id.clone())),
+                .filter(payments_table::id.eq_any(payment_ids))
+                .filter(payments_table::latest_submission_id.eq_any(moved)),
         )
-        .set(payments_table::latest_submission_status.eq(status.to_string()))
-        .prepared(),
+        .set(payments_table::latest_submission_status.eq(status.to_string())),
     )?;
-    let mut settled = row.clone();
-    settled.submission_status = status.to_string();
-    settled.updated_at = now;
-    events::record(
-        conn,
-        &row.organization_id,
-        "submission-updated",
-        &SubmissionView::new(&settled),
-    )
-    .await?;
-    Ok(true)
+    for row in &settled {
+        events::record(
+            conn,
+            &row.organization_id,
+            "submission-updated",
+            &SubmissionView::new(row),
+        )
+        .await?;
+    }
+    Ok(settled)
 }
 
 /// Delivers a processing fps submission: the scheme has the money; a creditor account of
 /// this bank receives it.
 async fn deliver(conn: &mut Conn<'_>, row: &SubmissionRow, now: Micros) -> Result<bool, PostError> {
-    if !settle(conn, row, DELIVERED, now).await? {
+    if settle(conn, std::slice::from_ref(row), DELIVERED, now)
+        .await?
+        .is_empty()
+    {
         return Ok(false);
     }
     let payment = crate::payments::find(conn, &row.payment_id)
@@ -329,7 +347,10 @@ async fn give_back(
     row: &SubmissionRow,
     now: Micros,
 ) -> Result<bool, PostError> {
-    if !settle(conn, row, RETURNED, now).await? {
+    if settle(conn, std::slice::from_ref(row), RETURNED, now)
+        .await?
+        .is_empty()
+    {
         return Ok(false);
     }
     let payment = crate::payments::find(conn, &row.payment_id)
@@ -352,21 +373,45 @@ async fn give_back(
 
 /// Worker step: delivers the fps submissions whose time has come. Each is settled by a
 /// conditional update, so with several servers on one database each is delivered once.
+/// Those to other banks only change status: they are delivered together, in one
+/// transaction. Those to an account of this bank move money that the account may refuse:
+/// each goes in a transaction of its own.
 pub async fn deliver_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
-    let due: Vec<SubmissionRow> = {
+    let (due, creditors) = {
         let mut conn = db.read().await?;
         let mut conn = conn.conn();
-        dispatch!(&mut conn, c => submissions::table
+        let due: Vec<SubmissionRow> = dispatch!(&mut conn, c => submissions::table
             .filter(submissions::submission_status.eq(PROCESSING))
             .filter(submissions::due_at.le(now))
             .order(submissions::due_at.asc())
             .limit(200)
             .select(SubmissionRow::as_select())
             .load(c)
+            .await)?;
+        let payment_ids: Vec<&str> = due.iter().map(|row| row.payment_id.as_str()).collect();
+        let creditors: HashMap<String, Option<String>> =
+            dispatch!(&mut conn, c => payments_table::table
+            .filter(payments_table::id.eq_any(&payment_ids))
+            .select((payments_table::id, payments_table::creditor_account_id))
+            .load(c)
             .await)?
+            .into_iter()
+            .collect();
+        (due, creditors)
     };
+    let (elsewhere, here): (Vec<SubmissionRow>, Vec<SubmissionRow>) = due
+        .into_iter()
+        .partition(|row| creditors.get(&row.payment_id).is_some_and(Option::is_none));
     let mut settled = 0;
-    for row in due {
+    if !elsewhere.is_empty() {
+        let mut tx = db.write().await?;
+        let result = settle(&mut tx.conn(), &elsewhere, DELIVERED, now).await;
+        match tx.finish(result).await {
+            Ok(delivered) => settled += delivered.len(),
+            Err(error) => tracing::warn!(%error, "cannot deliver fps submissions"),
+        }
+    }
+    for row in here {
         // One submission's trouble never holds up the others: it is logged and skipped.
         match settle_one(db, &row, now).await {
             Ok(true) => settled += 1,
@@ -396,8 +441,8 @@ async fn settle_one(db: &Db, row: &SubmissionRow, now: Micros) -> Result<bool, S
         Err(refused) => tracing::warn!(submission = %row.id, %refused, "cannot return payment"),
     }
     let mut tx = db.write().await?;
-    let result = settle(&mut tx.conn(), row, FAILED, now).await;
-    Ok(tx.finish(result).await?)
+    let result = settle(&mut tx.conn(), std::slice::from_ref(row), FAILED, now).await;
+    Ok(!tx.finish(result).await?.is_empty())
 }
 
 /// Which submissions a list shows.

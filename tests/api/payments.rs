@@ -996,3 +996,93 @@ async fn fps_to_this_banks_accounts_arrives_or_comes_back() {
     assert_eq!(huge.error_pointer(), Some("/payment-amount/value"));
     app.assert_ledger_ok().await;
 }
+
+#[actix_web::test]
+async fn one_worker_pass_delivers_every_due_fps_submission_once() {
+    let app = TestApp::new().await;
+    let from = app.operational_account("From").await;
+    let to = app.operational_account("To").await;
+    // Three to another bank (delivered together) and one to an account of this bank
+    // (delivered with its credit, in a transaction of its own).
+    let mut submissions = Vec::new();
+    for (creditor, value) in [
+        (
+            json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                "account-number": "11112222", "bank-id": "203040"}),
+            "1.00",
+        ),
+        (
+            json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                "account-number": "11112223", "bank-id": "203040"}),
+            "2.00",
+        ),
+        (
+            json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                "account-number": "11112224", "bank-id": "203040"}),
+            "3.00",
+        ),
+        (
+            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
+            "4.00",
+        ),
+    ] {
+        let paid = app.pay(&from, creditor, value).await;
+        assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
+        let submitted = app.submit(&url_of(&paid.body, "payment-url"), "fps").await;
+        assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+        submissions.push(url_of(&submitted.body, "submission-url"));
+    }
+    assert_eq!(app.balances(&from).await.0, "990.00");
+
+    assert_eq!(app.run_worker().await, 4);
+    assert_eq!(app.run_worker().await, 0, "nothing is delivered twice");
+    for url in &submissions {
+        assert_eq!(app.get(url).await.body["submission-status"], "delivered");
+    }
+    // Each payment's latest status moved with its submission.
+    let delivered = app
+        .get(&format!(
+            "{from}/payments?filter[latest-submission-status][in][]=delivered"
+        ))
+        .await;
+    let mut latest: Vec<String> = delivered.body["payments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|p| url_of(p, "latest-submission-url"))
+        .collect();
+    latest.sort();
+    let mut expected = submissions.clone();
+    expected.sort();
+    assert_eq!(latest, expected);
+    // One `submission-updated` per submission, each telling `delivered`.
+    let events = app
+        .get(&format!(
+            "{}/events?sort=created-at&page[size]=200",
+            app.organization_url
+        ))
+        .await;
+    let mut updated: Vec<(String, String)> = events.body["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e["event-type"] == "submission-updated")
+        .map(|e| {
+            (
+                url_of(&e["event-payload"], "submission-url"),
+                url_of(&e["event-payload"], "submission-status"),
+            )
+        })
+        .collect();
+    updated.sort();
+    let expected: Vec<(String, String)> = expected
+        .into_iter()
+        .map(|url| (url, "delivered".to_string()))
+        .collect();
+    assert_eq!(updated, expected);
+    assert_eq!(app.balances(&from).await.0, "990.00");
+    assert_eq!(app.balances(&to).await.0, "1004.00");
+    app.assert_ledger_ok().await;
+}
