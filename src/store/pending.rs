@@ -2,16 +2,18 @@
 //!
 //! Many statements of a write are only ever written, never read back by a later statement of
 //! the same transaction: the row of a new payment, its postings, its submission, the stored
-//! answer of an idempotency key, the events. Each would cost PostgreSQL a round trip of its
-//! own (the connection waits for one reply before it sends the next statement), and the round
-//! trips, more than the statements, are what a payment costs there. So such writes are
-//! queued here, in order, and [`WriteTx::finish`](super::WriteTx::finish) sends them all at
-//! once, pipelined on the connection, and sends `COMMIT` only after every one of them has
-//! succeeded. (Pipelined statements leave in the order their futures are first polled, which
-//! [`in_order`] keeps; were two ever to arrive out of order, the worst outcome is a failed
-//! foreign-key check, which fails the transaction: nothing is committed half-written.)
-//! On SQLite, where a statement costs no round trip, they run one after another at the same
-//! point, so the two backends see the same statements in the same order.
+//! answer of an idempotency key, the events. On PostgreSQL each would be a round trip of its
+//! own: the connection waits for one reply before it sends the next statement. So such writes
+//! are queued here, in order, and [`WriteTx::finish`](super::WriteTx::finish) sends them
+//! together, pipelined on the connection, and sends `COMMIT` only after every one of them has
+//! succeeded. A payment waits for about 20 replies instead of 28; PostgreSQL still runs every
+//! statement (README, Performance: on two cores that, not the waiting, bounds throughput).
+//!
+//! Pipelined statements leave in the order their futures are first polled, which
+//! [`in_order`] keeps. Were two ever to arrive out of order, the worst outcome is a failed
+//! foreign-key check, which fails the transaction: nothing is committed half-written.
+//! On SQLite, where a statement costs no round trip, the queue runs one statement after
+//! another at the same point, so the two backends see the same statements in the same order.
 //!
 //! The rule for callers: defer a write only when nothing later in the transaction reads what
 //! it writes, and when its failure can only mean that the whole transaction must fail.
@@ -96,8 +98,8 @@ impl Conn<'_> {
         Ok(())
     }
 
-    /// Runs the queued writes, the recorded events last: on PostgreSQL all sent before the
-    /// first reply is read. The first failure, in queue order, is the result.
+    /// Runs the queued writes, the recorded events last: on PostgreSQL sent together, without
+    /// waiting for each reply. The first failure, in queue order, is the result.
     pub(super) async fn run_pending(&mut self) -> QueryResult<()> {
         crate::events::flush(self)?;
         let Some(pending) = self.pending.as_deref_mut() else {
@@ -109,18 +111,19 @@ impl Conn<'_> {
                 let shared: &AsyncPgConnection = c;
                 let futures = writes
                     .into_iter()
-                    .filter_map(|write| match write {
-                        Write::Postgres(write) => Some(write(shared)),
-                        Write::Sqlite(_) => None,
+                    .map(|write| match write {
+                        Write::Postgres(write) => write(shared),
+                        Write::Sqlite(_) => Box::pin(std::future::ready(Err(other_backend()))),
                     })
                     .collect();
                 in_order(futures).await
             }
             RawConn::Sqlite(c) => {
                 for write in writes {
-                    if let Write::Sqlite(write) = write {
-                        write(c).await?;
-                    }
+                    match write {
+                        Write::Sqlite(write) => write(c).await?,
+                        Write::Postgres(_) => return Err(other_backend()),
+                    };
                 }
                 Ok(())
             }
@@ -155,6 +158,12 @@ macro_rules! defer_insert {
     }};
 }
 
+/// A write queued for the other backend than its transaction's: a programmer error, which
+/// fails the transaction rather than dropping the write.
+fn other_backend() -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError("a write was queued for the other backend".into())
+}
+
 fn pg_write<F>(write: F) -> PgWrite
 where
     F: for<'c> FnOnce(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<usize>> + Send + 'static,
@@ -171,8 +180,8 @@ where
 
 /// Drives `futures` together, always polling them in their order, so that the statements they
 /// send leave in that order (each is sent when its future is first polled through); waits for
-/// all of them, then returns the first error in that order. After a failed statement PostgreSQL fails
-/// the rest of the transaction, so the first error is the one that says why.
+/// all of them, then returns the first error in that order. After a failed statement
+/// PostgreSQL fails the rest of the transaction, so the first error is the one that says why.
 async fn in_order(mut futures: Vec<BoxFuture<'_, QueryResult<usize>>>) -> QueryResult<()> {
     let mut results: Vec<Option<QueryResult<usize>>> = futures.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {

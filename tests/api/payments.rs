@@ -1004,23 +1004,15 @@ async fn one_worker_pass_delivers_every_due_fps_submission_once() {
     let to = app.operational_account("To").await;
     // Three to another bank (delivered together) and one to an account of this bank
     // (delivered with its credit, in a transaction of its own).
+    let elsewhere = |number: &str| {
+        json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+               "account-number": number, "bank-id": "203040"})
+    };
     let mut submissions = Vec::new();
     for (creditor, value) in [
-        (
-            json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
-                "account-number": "11112222", "bank-id": "203040"}),
-            "1.00",
-        ),
-        (
-            json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
-                "account-number": "11112223", "bank-id": "203040"}),
-            "2.00",
-        ),
-        (
-            json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
-                "account-number": "11112224", "bank-id": "203040"}),
-            "3.00",
-        ),
+        (elsewhere("11112222"), "1.00"),
+        (elsewhere("11112223"), "2.00"),
+        (elsewhere("11112224"), "3.00"),
         (
             json!({"creditor-type": "griffin-bank-account", "account-url": to}),
             "4.00",
