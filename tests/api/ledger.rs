@@ -772,3 +772,73 @@ async fn concurrent_inbound_payments_add_up_exactly() {
     );
     app.assert_ledger_ok().await;
 }
+
+/// Writes that wait for the commit (store::Pending) are part of their transaction: when one
+/// of them fails, nothing of the transaction is kept, neither the balance moved before it
+/// nor the postings queued before it nor the events queued after it.
+#[actix_web::test]
+async fn a_failed_waiting_write_takes_its_whole_transaction_with_it() {
+    use hyperbank::events::EventRow;
+    use hyperbank::ledger::{self, Leg, Movement};
+    use hyperbank::store::schema::events;
+
+    let app = TestApp::new().await;
+    let account = app.operational_account("Target").await;
+    let before = transactions_of(&app, &account).await;
+    let events_url = format!("{}/events?page[size]=200", app.organization_url);
+    let events_before = app.get(&events_url).await.body["events"].clone();
+    // An event that exists already: inserting it again breaks the events' primary key.
+    let taken_id = events_before[0]["event-url"]
+        .as_str()
+        .map(|url| id_of(url).to_string())
+        .unwrap_or_default();
+    assert!(!taken_id.is_empty());
+
+    let organization_id = id_of(&app.organization_url).to_string();
+    let mut tx = app.db.write().await.unwrap_or_else(|e| panic!("{e}"));
+    let result = async {
+        let mut conn = tx.conn();
+        let movement = Movement {
+            organization_id: &organization_id,
+            origin_type: ledger::DEPOSIT,
+            payment_id: None,
+            reference: Some("never kept"),
+            description: None,
+            legs: vec![
+                Leg::new(ledger::SANDBOX_FUNDING, -500),
+                Leg::new(id_of(&account), 500),
+            ],
+        };
+        ledger::post(&mut conn, &movement, hyperbank::time::now())
+            .await
+            .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
+        conn.defer(diesel::insert_into(events::table).values(EventRow {
+            id: taken_id.clone(),
+            organization_id: organization_id.clone(),
+            event_type: "payment-created".to_string(),
+            payload: "{}".to_string(),
+            created_at: hyperbank::time::now(),
+        }))
+    }
+    .await;
+    assert!(result.is_ok(), "{result:?}");
+    let finished = tx.finish(result).await;
+    assert!(
+        finished
+            .as_ref()
+            .is_err_and(hyperbank::store::is_unique_violation),
+        "{finished:?}"
+    );
+
+    assert_eq!(app.balances(&account).await.0, "1000.00");
+    assert_eq!(transactions_of(&app, &account).await, before);
+    assert_eq!(app.get(&events_url).await.body["events"], events_before);
+    app.assert_ledger_ok().await;
+}
+
+async fn transactions_of(app: &TestApp, account: &str) -> Value {
+    app.get(&format!("{account}/transactions?page[size]=200"))
+        .await
+        .body["account-transactions"]
+        .clone()
+}
