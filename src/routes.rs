@@ -214,8 +214,47 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
         .collect()
 }
 
+/// Registers every endpoint, in one scope per first segment after `/v0` (`/v0/bank`,
+/// `/v0/payments`, …). actix tries an app's services one after another and matches each path
+/// with parameters by a regular expression: in one flat list of 79, a payment's route was
+/// about the fortieth try, and routing took 5–6% of the server's CPU under `payments`
+/// (perf). A scope's prefix is a plain string comparison, so a request now tries its
+/// regular expressions only within its own scope.
 pub fn configure(config: &mut web::ServiceConfig) {
+    let mut scopes: Vec<(&'static str, Vec<Endpoint>)> = Vec::new();
     for endpoint in endpoints() {
-        endpoint.register(config);
+        let prefix = scope_of(endpoint.path);
+        match scopes.iter_mut().find(|(scope, _)| *scope == prefix) {
+            Some((_, group)) => group.push(endpoint),
+            None => scopes.push((prefix, vec![endpoint])),
+        }
+    }
+    for (prefix, group) in scopes {
+        config.service(web::scope(prefix).configure(|scope| {
+            for endpoint in group {
+                endpoint.register(scope, prefix);
+            }
+        }));
+    }
+}
+
+/// `/v0/bank/accounts/{bank-account-id}` → `/v0/bank`: the path up to its third `/`.
+fn scope_of(path: &'static str) -> &'static str {
+    match path.match_indices('/').nth(2) {
+        Some((end, _)) => &path[..end],
+        None => path,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scopes_are_the_first_segment_after_v0() {
+        assert_eq!(
+            super::scope_of("/v0/bank/accounts/{bank-account-id}"),
+            "/v0/bank"
+        );
+        assert_eq!(super::scope_of("/v0/organizations"), "/v0/organizations");
+        assert_eq!(super::scope_of("/v0/ping"), "/v0/ping");
     }
 }

@@ -82,15 +82,17 @@ impl Endpoint {
         self.routes.iter().map(|(m, _)| m.clone()).collect()
     }
 
-    /// Registers the path; any other method gets 405 with `Allow`.
-    pub fn register(self, config: &mut web::ServiceConfig) {
+    /// Registers the path in a scope that serves `prefix` (a leading part of the path); any
+    /// other method gets 405 with `Allow`.
+    pub fn register(self, config: &mut web::ServiceConfig, prefix: &str) {
         let allow = self
             .routes
             .iter()
             .map(|(m, _)| m.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        let mut resource = web::resource(actix_pattern(self.path));
+        let within = self.path.strip_prefix(prefix).unwrap_or(self.path);
+        let mut resource = web::resource(actix_pattern(within));
         for (_, route) in self.routes {
             resource = resource.route(route);
         }

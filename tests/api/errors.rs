@@ -183,6 +183,8 @@ async fn wrong_methods_are_405_with_allow() {
             "GET, POST",
         ),
         (TestRequest::patch().uri(&app.api_key_url), "GET, DELETE"),
+        // A path that is its routing scope's own prefix.
+        (TestRequest::delete().uri("/v0/organizations"), "GET, POST"),
     ];
     for (request, allow) in cases {
         let response = app
@@ -203,6 +205,14 @@ async fn unknown_routes_are_404_json() {
         "/v0/nowhere",
         "/v1/index",
         &format!("{}/nowhere", app.organization_url),
+        // Routes are grouped in scopes by their first segment: these match a scope's
+        // prefix, or nearly, and no route in it.
+        "/v0/bank",
+        "/v0/bank/",
+        "/v0/bank/accounts/",
+        "/v0/organizations/",
+        "/v0/organizationsx",
+        "/v0/payments/pm.x/submissions/extra",
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
