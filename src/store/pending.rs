@@ -58,15 +58,12 @@ impl Conn<'_> {
     where
         Q: QueryFragment<Pg> + QueryFragment<Sqlite> + QueryId + Send + 'static,
     {
-        let write = match self.raw {
-            RawConn::Postgres(_) => Write::Postgres(pg_write(move |mut c| {
-                RunQueryDsl::execute(statement, &mut c)
-            })),
-            RawConn::Sqlite(_) => {
-                Write::Sqlite(sqlite_write(move |c| RunQueryDsl::execute(statement, c)))
+        match self.raw {
+            RawConn::Postgres(_) => {
+                self.defer_postgres(move |mut c| RunQueryDsl::execute(statement, &mut c))
             }
-        };
-        self.queue(write)
+            RawConn::Sqlite(_) => self.defer_sqlite(move |c| RunQueryDsl::execute(statement, c)),
+        }
     }
 
     /// Queues a write built for PostgreSQL alone (see [`defer_insert!`](crate::defer_insert)).
@@ -162,20 +159,6 @@ macro_rules! defer_insert {
 /// fails the transaction rather than dropping the write.
 fn other_backend() -> diesel::result::Error {
     diesel::result::Error::QueryBuilderError("a write was queued for the other backend".into())
-}
-
-fn pg_write<F>(write: F) -> PgWrite
-where
-    F: for<'c> FnOnce(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<usize>> + Send + 'static,
-{
-    Box::new(write)
-}
-
-fn sqlite_write<F>(write: F) -> SqliteWrite
-where
-    F: for<'c> FnOnce(&'c mut SqliteConn) -> BoxFuture<'c, QueryResult<usize>> + Send + 'static,
-{
-    Box::new(write)
 }
 
 /// Drives `futures` together, always polling them in their order, so that the statements they

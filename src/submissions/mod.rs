@@ -13,7 +13,7 @@
 
 pub mod handlers;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::store::PreparedExt;
 use diesel::prelude::*;
@@ -377,31 +377,23 @@ async fn give_back(
 /// transaction. Those to an account of this bank move money that the account may refuse:
 /// each goes in a transaction of its own.
 pub async fn deliver_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
-    let (due, creditors) = {
+    // Each due submission, with the account of this bank its payment credits, if any.
+    let due: Vec<(SubmissionRow, Option<String>)> = {
         let mut conn = db.read().await?;
-        let mut conn = conn.conn();
-        let due: Vec<SubmissionRow> = dispatch!(&mut conn, c => submissions::table
+        dispatch!(&mut conn.conn(), c => submissions::table
+            .inner_join(payments_table::table.on(payments_table::id.eq(submissions::payment_id)))
             .filter(submissions::submission_status.eq(PROCESSING))
             .filter(submissions::due_at.le(now))
             .order(submissions::due_at.asc())
             .limit(200)
-            .select(SubmissionRow::as_select())
-            .load(c)
-            .await)?;
-        let payment_ids: Vec<&str> = due.iter().map(|row| row.payment_id.as_str()).collect();
-        let creditors: HashMap<String, Option<String>> =
-            dispatch!(&mut conn, c => payments_table::table
-            .filter(payments_table::id.eq_any(&payment_ids))
-            .select((payments_table::id, payments_table::creditor_account_id))
+            .select((SubmissionRow::as_select(), payments_table::creditor_account_id))
             .load(c)
             .await)?
-            .into_iter()
-            .collect();
-        (due, creditors)
     };
-    let (elsewhere, here): (Vec<SubmissionRow>, Vec<SubmissionRow>) = due
+    let (elsewhere, here): (Vec<_>, Vec<_>) = due
         .into_iter()
-        .partition(|row| creditors.get(&row.payment_id).is_some_and(Option::is_none));
+        .partition(|(_, creditor)| creditor.is_none());
+    let elsewhere: Vec<SubmissionRow> = elsewhere.into_iter().map(|(row, _)| row).collect();
     let mut settled = 0;
     if !elsewhere.is_empty() {
         let mut tx = db.write().await?;
@@ -411,7 +403,7 @@ pub async fn deliver_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
             Err(error) => tracing::warn!(%error, "cannot deliver fps submissions"),
         }
     }
-    for row in here {
+    for (row, _) in here {
         // One submission's trouble never holds up the others: it is logged and skipped.
         match settle_one(db, &row, now).await {
             Ok(true) => settled += 1,
