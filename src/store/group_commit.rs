@@ -94,10 +94,7 @@ impl Writer {
             empty => empty.insert(super::open_sqlite(&self.path, self.busy_ms).await?),
         };
         if state.batch.is_none() {
-            conn.spawn_blocking(|inner| {
-                AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
-            })
-            .await?;
+            AnsiTransactionManager::begin_transaction_sql(conn.inner(), "BEGIN IMMEDIATE")?;
             state.batches += 1;
             state.batch = Some(Batch {
                 id: state.batches,

@@ -2,7 +2,7 @@
 //!
 //! Query code is written once. It takes a [`Conn`] and runs its diesel query inside
 //! [`dispatch!`](crate::dispatch), which expands the same body for PostgreSQL
-//! (`AsyncPgConnection`) and SQLite (`SyncConnectionWrapper<SqliteConnection>`).
+//! (`AsyncPgConnection`) and SQLite ([`SqliteConn`], run inline).
 //!
 //! Writes go through [`Db::write`] and are finished with [`WriteTx::finish`]. On PostgreSQL
 //! that is a transaction on a pooled connection; one dropped unfinished (a cancelled request,
@@ -16,53 +16,21 @@ pub mod migrations;
 mod pending;
 mod prepared;
 pub mod schema;
+mod sqlite;
 
 pub use pending::Pending;
 pub use prepared::{Prepared, PreparedExt};
+pub use sqlite::SqliteConn;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::SqliteConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection, TransactionManager};
 use futures_util::FutureExt;
-
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, InlineSqlite>;
-
-/// How SQLite calls run: inline, on the calling thread.
-///
-/// An embedded SQLite query on an indexed key takes microseconds, less than handing it to a
-/// blocking-pool thread and back (two context switches on a 2-core machine), so reads run in
-/// place. The one call that can wait long — taking the write lock — never waits on another
-/// writer of this process, because writers first queue on the asynchronous [`Db`] write gate;
-/// SQLite's `busy_timeout` only covers other processes (such as `hyperbank bootstrap`).
-/// A call's future is complete by the time it is returned, so dropping it (a client
-/// disconnects) can never leave a query running behind the connection's back.
-pub struct InlineSqlite;
-
-impl diesel_async::sync_connection_wrapper::SpawnBlocking for InlineSqlite {
-    fn spawn_blocking<'a, R>(
-        &mut self,
-        task: impl FnOnce() -> R + Send + 'static,
-    ) -> futures_util::future::BoxFuture<
-        'a,
-        Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>,
-    >
-    where
-        R: Send + 'static,
-    {
-        futures_util::future::ready(Ok(task())).boxed()
-    }
-
-    fn get_runtime() -> Self {
-        InlineSqlite
-    }
-}
 
 /// Which database a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]

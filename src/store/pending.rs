@@ -62,7 +62,9 @@ impl Conn<'_> {
             RawConn::Postgres(_) => {
                 self.defer_postgres(move |mut c| RunQueryDsl::execute(statement, &mut c))
             }
-            RawConn::Sqlite(_) => self.defer_sqlite(move |c| RunQueryDsl::execute(statement, c)),
+            RawConn::Sqlite(_) => {
+                self.defer_sqlite(move |c| Box::pin(RunQueryDsl::execute(statement, c)))
+            }
         }
     }
 
@@ -149,7 +151,9 @@ macro_rules! defer_insert {
         } else {
             for row in rows {
                 let insert = ::diesel::insert_into($table).values(row);
-                conn.defer_sqlite(move |c| ::diesel_async::RunQueryDsl::execute(insert, c))?;
+                conn.defer_sqlite(move |c| {
+                    ::std::boxed::Box::pin(::diesel_async::RunQueryDsl::execute(insert, c))
+                })?;
             }
         }
     }};

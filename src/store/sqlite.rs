@@ -1,0 +1,158 @@
+//! SQLite as a diesel-async connection, run inline on the calling thread.
+//!
+//! An embedded SQLite query on an indexed key takes microseconds, less than handing it to a
+//! blocking-pool thread and back (two context switches on a 2-core machine), so every call
+//! runs in place. The one call that can wait long — taking the write lock — never waits on
+//! another writer of this process, because writers first queue on the asynchronous writer
+//! lock ([`group_commit`](super::group_commit)); SQLite's `busy_timeout` only covers other
+//! processes (such as `hyperbank bootstrap`). A call's future is complete by the time it is
+//! returned, so dropping it (a client disconnects) can never leave a query running behind
+//! the connection's back.
+//!
+//! This is diesel-async's `SyncConnectionWrapper` without what an inline connection does not
+//! need. The wrapper renders each statement's SQL text and copies its binds on every call,
+//! so that it can send them to another thread, and looks the prepared statement up by that
+//! text; that was a tenth of the server's CPU under the `account` benchmark. Here a statement
+//! goes straight to diesel's own `SqliteConnection`, which finds it prepared by its type.
+
+use std::future::{Ready, ready};
+
+use diesel::connection::{
+    AnsiTransactionManager, CacheSize, Connection, Instrumentation, LoadConnection,
+    SimpleConnection, TransactionManager as SyncTransactionManager, TransactionManagerStatus,
+};
+use diesel::query_builder::{AsQuery, AstPass, Query, QueryFragment, QueryId};
+use diesel::row::IntoOwnedRow;
+use diesel::sqlite::Sqlite;
+use diesel::{ConnectionResult, QueryResult, SqliteConnection};
+use diesel_async::{
+    AsyncConnection, AsyncConnectionCore, SimpleAsyncConnection, TransactionManager,
+};
+use futures_util::stream;
+
+/// One SQLite connection, driven through diesel-async's traits.
+pub struct SqliteConn(SqliteConnection);
+
+/// A row copied out of SQLite's statement: the statement is reset before the rows are read.
+type OwnedRow = <<SqliteConnection as LoadConnection>::Row<'static, 'static> as IntoOwnedRow<
+    'static,
+    Sqlite,
+>>::OwnedRow;
+
+type Rows = stream::Iter<std::vec::IntoIter<QueryResult<OwnedRow>>>;
+
+impl SqliteConn {
+    /// The diesel connection itself, for what diesel-async has no word for (`BEGIN
+    /// IMMEDIATE`).
+    pub(super) fn inner(&mut self) -> &mut SqliteConnection {
+        &mut self.0
+    }
+}
+
+impl SimpleAsyncConnection for SqliteConn {
+    fn batch_execute(&mut self, query: &str) -> impl Future<Output = QueryResult<()>> + Send {
+        ready(self.0.batch_execute(query))
+    }
+}
+
+impl AsyncConnectionCore for SqliteConn {
+    type ExecuteFuture<'conn, 'query> = Ready<QueryResult<usize>>;
+    type LoadFuture<'conn, 'query> = Ready<QueryResult<Rows>>;
+    type Stream<'conn, 'query> = Rows;
+    type Row<'conn, 'query> = OwnedRow;
+    type Backend = Sqlite;
+
+    fn load<'conn, 'query, T>(&'conn mut self, source: T) -> Self::LoadFuture<'conn, 'query>
+    where
+        T: AsQuery + 'query,
+        T::Query: QueryFragment<Sqlite> + QueryId + 'query,
+    {
+        let load = || -> QueryResult<Vec<QueryResult<OwnedRow>>> {
+            let mut cache = Default::default();
+            LoadConnection::load(&mut self.0, Untyped(source.as_query()))?
+                .map(|row| Ok(Ok(row?.into_owned(&mut cache))))
+                .collect()
+        };
+        ready(load().map(stream::iter))
+    }
+
+    fn execute_returning_count<'conn, 'query, T>(
+        &'conn mut self,
+        source: T,
+    ) -> Self::ExecuteFuture<'conn, 'query>
+    where
+        T: QueryFragment<Sqlite> + QueryId + 'query,
+    {
+        ready(self.0.execute_returning_count(&source))
+    }
+}
+
+/// A query loaded without its result's SQL types, which diesel-async's `load` does not
+/// promise to SQLite's metadata lookup: SQLite rows carry each value's type, so none is
+/// needed. Its query id is the query's own, so its prepared statement is still found by type.
+struct Untyped<Q>(Q);
+
+impl<Q> Query for Untyped<Q> {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl<Q: QueryFragment<Sqlite>> QueryFragment<Sqlite> for Untyped<Q> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+}
+
+impl<Q: QueryId> QueryId for Untyped<Q> {
+    type QueryId = Q::QueryId;
+    const HAS_STATIC_QUERY_ID: bool = Q::HAS_STATIC_QUERY_ID;
+}
+
+impl AsyncConnection for SqliteConn {
+    type TransactionManager = InlineTransactionManager;
+
+    fn establish(database_url: &str) -> impl Future<Output = ConnectionResult<Self>> + Send {
+        ready(SqliteConnection::establish(database_url).map(SqliteConn))
+    }
+
+    fn transaction_state(&mut self) -> &mut AnsiTransactionManager {
+        self.0.transaction_state()
+    }
+
+    fn instrumentation(&mut self) -> &mut dyn Instrumentation {
+        self.0.instrumentation()
+    }
+
+    fn set_instrumentation(&mut self, instrumentation: impl Instrumentation) {
+        self.0.set_instrumentation(instrumentation);
+    }
+
+    fn set_prepared_statement_cache_size(&mut self, size: CacheSize) {
+        self.0.set_prepared_statement_cache_size(size);
+    }
+}
+
+/// diesel's own transaction manager (`BEGIN`, then savepoints when nested), run inline.
+pub struct InlineTransactionManager;
+
+impl TransactionManager<SqliteConn> for InlineTransactionManager {
+    type TransactionStateData = AnsiTransactionManager;
+
+    fn begin_transaction(conn: &mut SqliteConn) -> impl Future<Output = QueryResult<()>> + Send {
+        ready(AnsiTransactionManager::begin_transaction(&mut conn.0))
+    }
+
+    fn rollback_transaction(conn: &mut SqliteConn) -> impl Future<Output = QueryResult<()>> + Send {
+        ready(AnsiTransactionManager::rollback_transaction(&mut conn.0))
+    }
+
+    fn commit_transaction(conn: &mut SqliteConn) -> impl Future<Output = QueryResult<()>> + Send {
+        ready(AnsiTransactionManager::commit_transaction(&mut conn.0))
+    }
+
+    fn transaction_manager_status_mut(conn: &mut SqliteConn) -> &mut TransactionManagerStatus {
+        AnsiTransactionManager::transaction_manager_status_mut(&mut conn.0)
+    }
+}
+
+/// Pooled with deadpool; a connection left in a broken transaction is not reused.
+impl diesel_async::pooled_connection::PoolableConnection for SqliteConn {}
