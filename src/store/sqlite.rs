@@ -100,6 +100,16 @@ impl<Q: QueryFragment<Sqlite>> QueryFragment<Sqlite> for Untyped<Q> {
     fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         self.0.walk_ast(pass)
     }
+
+    // The query's own answer, which `.prepared()` overrides: walking its tree would ask
+    // `UPDATE`s and defaulted `INSERT`s again, and they say no.
+    fn is_safe_to_cache_prepared(&self, backend: &Sqlite) -> QueryResult<bool> {
+        self.0.is_safe_to_cache_prepared(backend)
+    }
+
+    fn is_noop(&self, backend: &Sqlite) -> QueryResult<bool> {
+        self.0.is_noop(backend)
+    }
 }
 
 impl<Q: QueryId> QueryId for Untyped<Q> {
@@ -156,3 +166,55 @@ impl TransactionManager<SqliteConn> for InlineTransactionManager {
 
 /// Pooled with deadpool; a connection left in a broken transaction is not reused.
 impl diesel_async::pooled_connection::PoolableConnection for SqliteConn {}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use diesel::connection::InstrumentationEvent;
+    use diesel::prelude::*;
+    use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
+
+    use super::SqliteConn;
+    use crate::store::PreparedExt;
+
+    diesel::table! {
+        counters (id) {
+            id -> Text,
+            n -> BigInt,
+        }
+    }
+
+    /// An `UPDATE … RETURNING` marked `.prepared()` is prepared once and then found in the
+    /// cache, although it is loaded through [`super::Untyped`]; a wrapper that answered for
+    /// itself would re-prepare it on every run.
+    #[actix_rt::test]
+    async fn a_prepared_update_returning_is_prepared_once() {
+        let mut conn = SqliteConn::establish(":memory:").await.expect("connection");
+        conn.batch_execute("CREATE TABLE counters (id TEXT PRIMARY KEY NOT NULL, n BIGINT NOT NULL); INSERT INTO counters VALUES ('a', 0);")
+            .await
+            .expect("schema");
+        let cached = Arc::new(Mutex::new(Vec::new()));
+        let seen = cached.clone();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::CacheQuery { sql, .. } = event
+                && let Ok(mut seen) = seen.lock()
+            {
+                seen.push(sql.to_string());
+            }
+        });
+        for expected in 1..=3_i64 {
+            let n: i64 = diesel::update(counters::table.find("a"))
+                .set(counters::n.eq(counters::n + 1))
+                .returning(counters::n)
+                .prepared()
+                .get_result(&mut conn)
+                .await
+                .expect("update");
+            assert_eq!(n, expected);
+        }
+        let cached = cached.lock().expect("events").clone();
+        assert_eq!(cached.len(), 1, "prepared for the cache: {cached:?}");
+        assert!(cached[0].starts_with("UPDATE"), "{cached:?}");
+    }
+}
