@@ -83,8 +83,34 @@ impl AsyncConnectionCore for SqliteConn {
     where
         T: QueryFragment<Sqlite> + QueryId + 'query,
     {
-        ready(self.0.execute_returning_count(&source))
+        ready(execute(&mut self.0, source))
     }
+}
+
+/// Runs a statement that returns no rows and counts the rows it changed.
+///
+/// diesel's `execute_returning_count` takes the statement by reference, and a reference
+/// answers whether the statement may stay prepared by walking it, not by asking it: an
+/// update marked `.prepared()` would be prepared again on every run. Such a statement (no
+/// static id, so keyed by its SQL, yet safe to keep) goes through `load`, which takes it by
+/// value, and then asks SQLite how many rows it changed.
+fn execute<T>(conn: &mut SqliteConnection, source: T) -> QueryResult<usize>
+where
+    T: QueryFragment<Sqlite> + QueryId,
+{
+    if T::HAS_STATIC_QUERY_ID || !source.is_safe_to_cache_prepared(&Sqlite)? {
+        return conn.execute_returning_count(&source);
+    }
+    for row in LoadConnection::load(conn, Untyped(source))? {
+        row?;
+    }
+    let changed: i64 = diesel::RunQueryDsl::get_result(diesel::select(changes()), conn)?;
+    usize::try_from(changed).map_err(|e| diesel::result::Error::DeserializationError(e.into()))
+}
+
+diesel::define_sql_function! {
+    /// SQLite's count of the rows the last finished `INSERT`, `UPDATE` or `DELETE` changed.
+    fn changes() -> diesel::sql_types::BigInt;
 }
 
 /// A query loaded without its result's SQL types, which diesel-async's `load` does not
@@ -185,11 +211,12 @@ mod tests {
         }
     }
 
-    /// An `UPDATE … RETURNING` marked `.prepared()` is prepared once and then found in the
-    /// cache, although it is loaded through [`super::Untyped`]; a wrapper that answered for
-    /// itself would re-prepare it on every run.
+    /// An update marked `.prepared()` is prepared once and then found in the cache, both
+    /// with `RETURNING` (loaded through [`super::Untyped`], which must not answer for
+    /// itself) and without (run through [`super::execute`], which still counts the rows
+    /// changed).
     #[actix_rt::test]
-    async fn a_prepared_update_returning_is_prepared_once() {
+    async fn prepared_updates_are_prepared_once() {
         let mut conn = SqliteConn::establish(":memory:").await.expect("connection");
         conn.batch_execute("CREATE TABLE counters (id TEXT PRIMARY KEY NOT NULL, n BIGINT NOT NULL); INSERT INTO counters VALUES ('a', 0);")
             .await
@@ -213,8 +240,25 @@ mod tests {
                 .expect("update");
             assert_eq!(n, expected);
         }
+        for changed in [1, 0] {
+            let id = if changed == 1 { "a" } else { "missing" };
+            let count = diesel::update(counters::table.find(id))
+                .set(counters::n.eq(counters::n + 10))
+                .prepared()
+                .execute(&mut conn)
+                .await
+                .expect("update");
+            assert_eq!(count, changed, "rows changed for {id}");
+        }
+        let n: i64 = counters::table
+            .find("a")
+            .select(counters::n)
+            .first(&mut conn)
+            .await
+            .expect("read");
+        assert_eq!(n, 13);
         let cached = cached.lock().expect("events").clone();
-        assert_eq!(cached.len(), 1, "prepared for the cache: {cached:?}");
-        assert!(cached[0].starts_with("UPDATE"), "{cached:?}");
+        let updates: Vec<_> = cached.iter().filter(|s| s.starts_with("UPDATE")).collect();
+        assert_eq!(updates.len(), 2, "prepared for the cache: {cached:?}");
     }
 }
