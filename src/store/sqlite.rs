@@ -132,10 +132,6 @@ impl<Q: QueryFragment<Sqlite>> QueryFragment<Sqlite> for Untyped<Q> {
     fn is_safe_to_cache_prepared(&self, backend: &Sqlite) -> QueryResult<bool> {
         self.0.is_safe_to_cache_prepared(backend)
     }
-
-    fn is_noop(&self, backend: &Sqlite) -> QueryResult<bool> {
-        self.0.is_noop(backend)
-    }
 }
 
 impl<Q: QueryId> QueryId for Untyped<Q> {
