@@ -52,6 +52,7 @@ use tracing_actix_web::{RequestId, RootSpanBuilder, TracingLogger};
 use crate::store::Db;
 
 /// What every handler can reach.
+#[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub clock: time::Clock,

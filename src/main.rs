@@ -139,15 +139,36 @@ async fn serve(
             args.bind,
         );
     }
-    let state = web::Data::new(AppState::new(db.clone(), settings));
-    tokio::spawn(hyperbank::worker::run(state.clone()));
-    let mut server = HttpServer::new(move || hyperbank::app(state.clone()));
-    if let Some(workers) = args.workers {
-        server = server.workers(workers);
-    }
-    let server = server
-        .bind(args.bind)
-        .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+    let state = AppState::new(db.clone(), settings);
+    tokio::spawn(hyperbank::worker::run(web::Data::new(state.clone())));
+    // Each HTTP worker thread gets its own state around its own database handle
+    // (`Db::for_worker`); limits, clock and settings are shared.
+    let workers = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let worker_states = (0..workers)
+        .map(|_| {
+            Ok(web::Data::new(AppState {
+                db: db.for_worker(workers)?,
+                ..state.clone()
+            }))
+        })
+        .collect::<Result<Vec<_>, hyperbank::store::StoreError>>()
+        .map_err(|e| e.to_string())?;
+    let worker_states = std::sync::Arc::new(std::sync::Mutex::new(worker_states));
+    let server = HttpServer::new(move || {
+        // actix builds the app once per worker thread; should it ever ask for more than
+        // `workers`, the extra ones share the process's handle.
+        let state = worker_states
+            .lock()
+            .ok()
+            .and_then(|mut states| states.pop())
+            .unwrap_or_else(|| web::Data::new(state.clone()));
+        hyperbank::app(state)
+    })
+    .workers(workers)
+    .bind(args.bind)
+    .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     tracing::info!(bind = %args.bind, backend = db.backend_name(), "hyperbank listening");
     // actix stops accepting on SIGINT/SIGTERM and lets in-flight requests finish.
     server.run().await.map_err(|e| e.to_string())?;

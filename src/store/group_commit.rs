@@ -363,7 +363,7 @@ mod tests {
     async fn batches(db: &Db) -> u64 {
         match &db.pools {
             Pools::Sqlite { writer, .. } => writer.batches().await,
-            Pools::Postgres(_) => unreachable!("a SQLite database"),
+            Pools::Postgres { .. } => unreachable!("a SQLite database"),
         }
     }
 

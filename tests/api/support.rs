@@ -170,8 +170,15 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("bootstrap: {e}"))
             .unwrap_or_else(|| panic!("a fresh database is empty"));
         let report = created.report();
-        let state = web::Data::new(AppState::new(db.clone(), settings));
-        let worker_state = state.clone();
+        let worker_state = web::Data::new(AppState::new(db.clone(), settings));
+        // Requests are served as one of the server's HTTP worker threads serves them: through
+        // a database handle of their own (on PostgreSQL, another pool), beside the worker's.
+        let state = web::Data::new(AppState {
+            db: db
+                .for_worker(1)
+                .unwrap_or_else(|e| panic!("worker pool: {e}")),
+            ..worker_state.get_ref().clone()
+        });
         let clock = state.clock.clone();
         let service = test::init_service(hyperbank::app(state)).await;
         let service: BoxedService = Box::new(BoxService { inner: service });
