@@ -34,7 +34,8 @@ pub struct DatabaseArgs {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
 
-    /// Most database connections the pool keeps open.
+    /// Most database connections open for requests; on PostgreSQL shared out among the HTTP
+    /// worker threads, each with a pool of its own. The background worker's pool has as many.
     #[arg(long, env = "HYPERBANK_POOL_SIZE", default_value_t = 16, global = true)]
     pub pool_size: usize,
 }
