@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::dispatch;
-use crate::http::{ApiError, ApiResult, Caller, Json, created, ok, path_id};
+use crate::http::idempotency::{self, Answer, Idempotent, Outcome};
+use crate::http::{ApiError, ApiResult, Caller, ok, path_id};
 use crate::ids::{CopRequestId, LegalPersonKind, OrganizationKind};
 use crate::roles::Permission;
 use crate::store::Conn;
@@ -161,9 +162,10 @@ async fn record(
     state: &AppState,
     caller: &Caller,
     organization: &str,
-    body: CopBody,
+    request: Idempotent<CopBody>,
     outcome: Option<Value>,
 ) -> ApiResult<HttpResponse> {
+    let (body, key) = (request.body, request.key);
     body.check()?;
     let organization_id = path_id::<OrganizationKind>(organization)?;
     let requester =
@@ -185,6 +187,11 @@ async fn record(
                 Permission::PaymentsCreate,
             )
             .await?;
+        if let Some(taken) =
+            idempotency::claim(&mut conn, key.as_ref(), organization_id.as_str()).await?
+        {
+            return Ok(taken);
+        }
         if outcome.is_some() {
             let organization = crate::organizations::find(&mut conn, organization_id.as_str())
                 .await?
@@ -230,11 +237,13 @@ async fn record(
             .values(&row)
             .execute(c)
             .await)?;
-        Ok(view(&row))
+        let shown = view(&row);
+        let answer = Answer::created(&shown.cop_request_url, &shown)?;
+        idempotency::done(&mut conn, key.as_ref(), organization_id.as_str(), answer).await
     }
     .await;
-    let view = tx.finish(result).await?;
-    Ok(created(&view.cop_request_url.clone(), &view))
+    let outcome: Outcome = tx.finish(result).await?;
+    idempotency::respond(&state.db, key.as_ref(), outcome).await
 }
 
 pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<CopRequestRow>> {
@@ -253,9 +262,9 @@ pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    Json(body): Json<CopBody>,
+    request: Idempotent<CopBody>,
 ) -> ApiResult<HttpResponse> {
-    record(&state, &caller, &path, body, None).await
+    record(&state, &caller, &path, request, None).await
 }
 
 /// `POST /v0/simulation/organizations/{organization-id}/cop-request/simulate/{cop-simulation-type}`
@@ -263,11 +272,11 @@ pub async fn simulate(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(String, String)>,
-    Json(body): Json<CopBody>,
+    request: Idempotent<CopBody>,
 ) -> ApiResult<HttpResponse> {
     let (organization, kind) = path.into_inner();
-    let outcome = simulated(&kind, &body).ok_or_else(ApiError::not_found)?;
-    record(&state, &caller, &organization, body, Some(outcome)).await
+    let outcome = simulated(&kind, &request.body).ok_or_else(ApiError::not_found)?;
+    record(&state, &caller, &organization, request, Some(outcome)).await
 }
 
 /// `GET /v0/cop-request/{cop-request-id}` (ours: Griffin links it without describing it).

@@ -3,8 +3,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{ACTIVE, DEACTIVATED, PayeeRow, PayeeView};
 use crate::AppState;
+use crate::http::idempotency::{self, Answer, Idempotent, Outcome};
 use crate::http::pagination::list_request;
-use crate::http::{ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, ok};
+use crate::http::{ApiError, ApiResult, Caller, Json, ListBody, QueryParams, ok};
 use crate::ids::{CopRequestKind, PayeeId};
 use crate::legal_persons::LegalPersonRow;
 use crate::roles::Permission;
@@ -46,13 +47,15 @@ async fn cop_request(conn: &mut Conn<'_>, organization_id: &str, url: &str) -> A
 }
 
 /// `POST /v0/legal-persons/{legal-person-id}/bank/payees`: 409 when the legal person
-/// already has an active payee with these account details.
+/// already has an active payee with these account details (a retry with the first
+/// request's `Idempotency-Key` gets the first answer instead).
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    Json(body): Json<CreatePayee>,
+    request: Idempotent<CreatePayee>,
 ) -> ApiResult<HttpResponse> {
+    let (body, key) = (request.body, request.key);
     crate::bank_accounts::check_uk_details(
         &body.account_holder,
         &body.account_number,
@@ -72,6 +75,11 @@ pub async fn create(
                 Permission::PaymentsCreate,
             )
             .await?;
+        if let Some(taken) =
+            idempotency::claim(&mut conn, key.as_ref(), &person.organization_id).await?
+        {
+            return Ok(taken);
+        }
         let cop_request_id = match &body.cop_request_url {
             Some(url) => Some(cop_request(&mut conn, &person.organization_id, url).await?),
             None => None,
@@ -116,11 +124,13 @@ pub async fn create(
                 error.into()
             }
         })?;
-        Ok::<_, ApiError>(PayeeView::new(&row))
+        let view = PayeeView::new(&row);
+        let answer = Answer::created(&view.payee_url, &view)?;
+        idempotency::done(&mut conn, key.as_ref(), &person.organization_id, answer).await
     }
     .await;
-    let view = tx.finish(result).await?;
-    Ok(created(&view.payee_url.clone(), &view))
+    let outcome: Outcome = tx.finish(result).await?;
+    idempotency::respond(&state.db, key.as_ref(), outcome).await
 }
 
 /// `GET /v0/legal-persons/{legal-person-id}/bank/payees`

@@ -368,18 +368,20 @@ struct SearchResults {
 const SEARCH_LIMIT: i64 = 200;
 
 /// `POST /v0/organizations/{organization-id}/payments/search`: by reference (contains, any
-/// case) or by a submission's or admission's scheme identifier (exact).
+/// case) or by a submission's or admission's scheme identifier (exact). A search changes
+/// nothing, but like every POST of this area it takes an `Idempotency-Key`: a retry with it
+/// gets the first answer back.
 pub async fn search(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
     query: QueryParams,
-    Json(body): Json<Search>,
+    request: Idempotent<Search>,
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
     query.check_known(&[])?;
     query.check_includes(&INCLUDES)?;
-    let text = body.search_query.trim();
+    let text = request.body.search_query.trim();
     if text.is_empty() {
         return Err(ApiError::invalid_body(
             "Invalid value",
@@ -387,18 +389,47 @@ pub async fn search(
             "/search-query",
         ));
     }
-    let mut conn = state.db.read().await?;
-    let mut conn = conn.conn();
-    caller
-        .access(&mut conn, organization_id.as_str(), Permission::Read)
-        .await?;
-    let rows = super::search(&mut conn, organization_id.as_str(), text, SEARCH_LIMIT).await?;
-    let included = included(&mut conn, &query, &rows).await?;
-    Ok(ok(&SearchResults {
+    let organization_id = organization_id.as_str();
+    let Some(key) = request.key.as_ref() else {
+        let mut conn = state.db.read().await?;
+        let mut conn = conn.conn();
+        caller
+            .access(&mut conn, organization_id, Permission::Read)
+            .await?;
+        let answer = search_answer(&mut conn, organization_id, &query, text).await?;
+        return Ok(answer.into_response());
+    };
+    // With a key, the answer is stored, which takes a write transaction.
+    let mut tx = state.db.write().await?;
+    let result = async {
+        let mut conn = tx.conn();
+        caller
+            .access(&mut conn, organization_id, Permission::Read)
+            .await?;
+        if let Some(taken) = idempotency::claim(&mut conn, Some(key), organization_id).await? {
+            return Ok(taken);
+        }
+        let answer = search_answer(&mut conn, organization_id, &query, text).await?;
+        idempotency::done(&mut conn, Some(key), organization_id, answer).await
+    }
+    .await;
+    let outcome: Outcome = tx.finish(result).await?;
+    idempotency::respond(&state.db, Some(key), outcome).await
+}
+
+async fn search_answer(
+    conn: &mut Conn<'_>,
+    organization_id: &str,
+    query: &QueryParams,
+    text: &str,
+) -> ApiResult<Answer> {
+    let rows = super::search(conn, organization_id, text, SEARCH_LIMIT).await?;
+    let included = included(conn, query, &rows).await?;
+    Answer::ok(&SearchResults {
         meta: serde_json::json!({"page": {"total": rows.len()}}),
         search_results: rows.iter().map(PaymentView::new).collect(),
         included,
-    }))
+    })
 }
 
 /// `GET /v0/admissions/{admission-id}`

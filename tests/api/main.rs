@@ -12,6 +12,7 @@ mod cli;
 mod companies_house;
 mod errors;
 mod events;
+mod idempotency;
 mod invitations;
 mod isolation;
 mod ledger;

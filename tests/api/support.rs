@@ -643,12 +643,23 @@ impl TestApp {
         .await
     }
 
-    /// `method path` with a JSON body and an `Idempotency-Key`, as the admin.
+    /// `POST path` with a JSON body and an `Idempotency-Key`, as the admin.
     pub async fn post_idempotent(&self, path: &str, key: &str, body: Value) -> Response {
+        self.post_idempotent_as(&self.auth(), path, key, body).await
+    }
+
+    /// [`TestApp::post_idempotent`] with another `Authorization` header value.
+    pub async fn post_idempotent_as(
+        &self,
+        authorization: &str,
+        path: &str,
+        key: &str,
+        body: Value,
+    ) -> Response {
         self.send(
             TestRequest::post()
                 .uri(path)
-                .insert_header((header::AUTHORIZATION, self.auth()))
+                .insert_header((header::AUTHORIZATION, authorization))
                 .insert_header(("Idempotency-Key", key))
                 .set_json(body),
         )
