@@ -1,7 +1,7 @@
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, id_of};
+use crate::support::{Response, TestApp, id_of};
 
 fn money(value: &str) -> Value {
     json!({"currency": "GBP", "value": value})
@@ -20,6 +20,17 @@ async fn payee(app: &TestApp, person: &str, number: &str, bank_id: &str) -> Valu
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     created.body
+}
+
+/// A 422 with Griffin's title.
+fn assert_refused(response: &Response, title: &str) {
+    assert_eq!(
+        response.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        response.body
+    );
+    assert_eq!(response.error_title(), title);
 }
 
 async fn transactions(app: &TestApp, account: &str) -> Vec<Value> {
@@ -250,15 +261,14 @@ async fn submissions_are_refused_with_griffins_titles() {
         .await;
     assert_eq!(held.status, StatusCode::CREATED);
     let (_, refused) = submit_new("100.01", "fps", external.clone()).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(refused.error_title(), "insufficient-funds");
+    assert_refused(&refused, "insufficient-funds");
     let (paid, ok) = submit_new("100.00", "fps", external.clone()).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     assert_eq!(app.balances(&from).await, ("900.00".into(), "0.00".into()));
     // Twice is refused.
     let again = app.submit(&paid, "fps").await;
-    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(again.error_title(), "payment-already-submitted");
+    assert_refused(&again, "payment-already-submitted");
+    assert_eq!(app.balances(&from).await, ("900.00".into(), "0.00".into()));
     let hold_url = url_of(&held.body, "hold-url");
     app.post(
         &format!(
@@ -286,9 +296,10 @@ async fn submissions_are_refused_with_griffins_titles() {
         json!({"creditor-type": "griffin-bank-account", "account-url": their_account}),
     )
     .await;
-    assert_eq!(mixed.error_title(), "mixed-organizations");
+    assert_refused(&mixed, "mixed-organizations");
+    assert_eq!(app.balances(&from).await.0, "900.00", "no money moved");
     let (_, external_book) = submit_new("1.00", "book-transfer", external.clone()).await;
-    assert_eq!(external_book.error_title(), "book-transfer-not-possible");
+    assert_refused(&external_book, "book-transfer-not-possible");
     // Paying oneself.
     let own = app
         .pay(
@@ -297,8 +308,7 @@ async fn submissions_are_refused_with_griffins_titles() {
             "1.00",
         )
         .await;
-    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(own.error_title(), "same-debtor-and-beneficiary");
+    assert_refused(&own, "same-debtor-and-beneficiary");
 
     // A frozen account cannot send; a closed creditor cannot receive.
     let freeze = app
@@ -309,7 +319,7 @@ async fn submissions_are_refused_with_griffins_titles() {
         )
         .await;
     let (frozen_payment, frozen) = submit_new("1.00", "fps", external.clone()).await;
-    assert_eq!(frozen.error_title(), "account-restricted");
+    assert_refused(&frozen, "account-restricted");
     let restriction = url_of(&freeze.body, "bank-account-restriction-url");
     app.post(
         &format!("{restriction}/actions/lift"),
@@ -332,7 +342,7 @@ async fn submissions_are_refused_with_griffins_titles() {
     let closing = app
         .submit(&url_of(&to_pay.body, "payment-url"), "book-transfer")
         .await;
-    assert_eq!(closing.error_title(), "bank-account-closing");
+    assert_refused(&closing, "bank-account-closing");
 
     // A deactivated payee cannot be paid.
     let person = app.individual("P").await;
@@ -361,12 +371,11 @@ async fn submissions_are_refused_with_griffins_titles() {
             Some(json!({"payee-status": "deactivated"})),
         )
         .await;
-    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(twice.error_title(), "payee-already-deactivated");
+    assert_refused(&twice, "payee-already-deactivated");
     let refused = app
         .submit(&url_of(&to_payee.body, "payment-url"), "fps")
         .await;
-    assert_eq!(refused.error_title(), "payee-deactivated");
+    assert_refused(&refused, "payee-deactivated");
     let refused = app
         .pay(
             &from,
@@ -374,7 +383,7 @@ async fn submissions_are_refused_with_griffins_titles() {
             "1.00",
         )
         .await;
-    assert_eq!(refused.error_title(), "payee-deactivated");
+    assert_refused(&refused, "payee-deactivated");
 
     // Bad bodies are 400s with pointers.
     for (body, pointer) in [
@@ -1077,4 +1086,255 @@ async fn one_worker_pass_delivers_every_due_fps_submission_once() {
     assert_eq!(app.balances(&from).await.0, "990.00");
     assert_eq!(app.balances(&to).await.0, "1004.00");
     app.assert_ledger_ok().await;
+}
+
+#[actix_web::test]
+async fn payee_details_and_references_are_checked_where_they_are_given() {
+    let app = TestApp::new().await;
+    let person = app.individual("Jane Doe").await;
+    let payees = format!("{person}/bank/payees");
+    for (number, bank_id, pointer) in [
+        ("1234", "203040", "/account-number"),
+        ("1234567a", "203040", "/account-number"),
+        ("11112222", "20-30-40", "/bank-id"),
+        ("11112222", "2030405", "/bank-id"),
+    ] {
+        let refused = app
+            .post(
+                &payees,
+                json!({"account-holder": "Ext Ltd", "account-number": number, "bank-id": bank_id}),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{number} {bank_id}"
+        );
+        assert_eq!(refused.error_pointer(), Some(pointer), "{number} {bank_id}");
+    }
+    assert_eq!(
+        app.get(&payees).await.body["payees"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    // Another organization's account, named by its details: the payee links it (fps
+    // reaches it), but a book transfer to it is refused.
+    let other = app
+        .other_organization("Other Ltd", "other@example.com")
+        .await;
+    let theirs = app
+        .get_as(
+            other.secret.as_str(),
+            &format!("{}/bank/accounts", other.report().organization_url),
+        )
+        .await;
+    let their_account = &theirs.body["accounts"][0];
+    let their_payee = payee(
+        &app,
+        &person,
+        their_account["bank-addresses"][0]["account-number"]
+            .as_str()
+            .unwrap_or_default(),
+        "000000",
+    )
+    .await;
+    assert_eq!(their_payee["account-url"], their_account["account-url"]);
+    let from = app.operational_account("From").await;
+    let to_them = app
+        .pay(
+            &from,
+            json!({"creditor-type": "payee", "payee-url": their_payee["payee-url"]}),
+            "1.00",
+        )
+        .await;
+    let book = app
+        .submit(&url_of(&to_them.body, "payment-url"), "book-transfer")
+        .await;
+    assert_refused(&book, "mixed-organizations");
+
+    // A reference is 1 to 35 characters.
+    let external = json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                          "account-number": "11112222", "bank-id": "203040"});
+    let with_reference = |reference: String| {
+        json!({"creditor": external, "payment-amount": money("1.00"),
+               "payment-reference": reference})
+    };
+    let longest = "r".repeat(35);
+    let created = app
+        .post(&format!("{from}/payments"), with_reference(longest.clone()))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["payment-reference"], json!(longest));
+    let empty = app
+        .post(&format!("{from}/payments"), with_reference(String::new()))
+        .await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert_eq!(empty.error_pointer(), Some("/payment-reference"));
+
+    // Only an unsubmitted payment can be rejected, and only with a reason.
+    let payment_url = url_of(&created.body, "payment-url");
+    let no_reason = app
+        .admin(
+            Method::PATCH,
+            &payment_url,
+            Some(json!({"rejection-reason": ""})),
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert_eq!(no_reason.error_pointer(), Some("/rejection-reason"));
+    assert_eq!(app.submit(&payment_url, "fps").await.status, StatusCode::OK);
+    let submitted = app
+        .admin(
+            Method::PATCH,
+            &payment_url,
+            Some(json!({"rejection-reason": "Too late"})),
+        )
+        .await;
+    assert_eq!(submitted.status, StatusCode::CONFLICT);
+    assert_eq!(submitted.error_title(), "payment-not-rejectable");
+    assert!(
+        app.get(&payment_url)
+            .await
+            .body
+            .get("rejected-at")
+            .is_none()
+    );
+}
+
+#[actix_web::test]
+async fn a_closed_account_neither_sends_nor_receives_what_was_asked_before() {
+    let app = TestApp::new().await;
+    let from = app.operational_account("From").await;
+    let to = app.operational_account("To").await;
+    let external = json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                          "account-number": "11112222", "bank-id": "203040"});
+    // Two payments are made while both accounts are open...
+    let into_to = app
+        .pay(
+            &from,
+            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
+            "1.00",
+        )
+        .await;
+    let out_of_to = app.pay(&to, external.clone(), "1.00").await;
+    // ... then `to` pays out what it holds and closes.
+    let drain = app.pay(&to, external, "1000.00").await;
+    let drained = app.submit(&url_of(&drain.body, "payment-url"), "fps").await;
+    assert_eq!(drained.status, StatusCode::OK, "{}", drained.body);
+    let close = app.post(&format!("{to}/actions/close"), json!({})).await;
+    assert_eq!(close.status, StatusCode::OK, "{}", close.body);
+    app.run_worker().await;
+    assert_eq!(app.get(&to).await.body["account-status"], "closed");
+
+    let receiving = app
+        .submit(&url_of(&into_to.body, "payment-url"), "book-transfer")
+        .await;
+    assert_refused(&receiving, "bank-account-closed");
+    let sending = app
+        .submit(&url_of(&out_of_to.body, "payment-url"), "fps")
+        .await;
+    assert_refused(&sending, "bank-account-closed");
+    assert_eq!(app.balances(&from).await.0, "1000.00");
+    assert_eq!(app.balances(&to).await.0, "0.00");
+    app.assert_ledger_ok().await;
+}
+
+#[actix_web::test]
+async fn list_filters_leave_out_what_does_not_match() {
+    let app = TestApp::new().await;
+    let from = app.operational_account("From").await;
+    let to = app.operational_account("To").await;
+    let book = app
+        .pay(
+            &from,
+            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
+            "2.00",
+        )
+        .await;
+    let book_url = url_of(&book.body, "payment-url");
+    assert_eq!(
+        app.submit(&book_url, "book-transfer").await.status,
+        StatusCode::OK
+    );
+    let kept = app
+        .pay(
+            &from,
+            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
+            "3.00",
+        )
+        .await;
+    let rejected = app
+        .pay(
+            &from,
+            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
+            "4.00",
+        )
+        .await;
+    let rejected_url = url_of(&rejected.body, "payment-url");
+    let reject = app
+        .admin(
+            Method::PATCH,
+            &rejected_url,
+            Some(json!({"rejection-reason": "No"})),
+        )
+        .await;
+    assert_eq!(reject.status, StatusCode::NO_CONTENT);
+    let urls = |listed: &Value| -> Vec<String> {
+        let mut urls: Vec<String> = listed["payments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| url_of(p, "payment-url"))
+            .collect();
+        urls.sort();
+        urls
+    };
+    let sorted = |mut urls: Vec<String>| {
+        urls.sort();
+        urls
+    };
+    let list = |query: &str| {
+        let url = format!("{from}/payments?{query}");
+        let app = &app;
+        async move {
+            let listed = app.get(&url).await;
+            assert_eq!(listed.status, StatusCode::OK, "{url}: {}", listed.body);
+            urls(&listed.body)
+        }
+    };
+    let kept_url = url_of(&kept.body, "payment-url");
+    assert_eq!(
+        list("filter[rejected][eq]=true").await,
+        vec![rejected_url.clone()]
+    );
+    assert_eq!(
+        list("filter[rejected][eq]=false").await,
+        sorted(vec![book_url.clone(), kept_url.clone()])
+    );
+    // The debtor's account holds only outbound payments; the creditor's only the inbound
+    // one the book transfer made.
+    assert_eq!(
+        list("filter[payment-direction][eq]=outbound-payment").await,
+        sorted(vec![book_url.clone(), kept_url, rejected_url])
+    );
+    assert!(
+        list("filter[payment-direction][eq]=inbound-payment")
+            .await
+            .is_empty()
+    );
+    let inbound = app
+        .get(&format!(
+            "{to}/payments?filter[payment-direction][eq]=inbound-payment"
+        ))
+        .await;
+    let inbound = urls(&inbound.body);
+    assert_eq!(inbound.len(), 1);
+    assert_ne!(inbound[0], book_url);
+    let outbound = app
+        .get(&format!(
+            "{to}/payments?filter[payment-direction][eq]=outbound-payment"
+        ))
+        .await;
+    assert!(urls(&outbound.body).is_empty());
 }
