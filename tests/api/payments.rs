@@ -154,6 +154,23 @@ async fn payee_payment_submission_poll_and_transactions() {
             "submission-updated"
         ]
     );
+    // Each event carries the resource as it was then.
+    let last: Vec<Value> = events.body["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .split_off(types.len() - 4);
+    assert_eq!(last[0]["event-payload"]["payment-url"], json!(payment_url));
+    assert_eq!(last[0]["event-payload"]["payment-amount"], money("123.45"));
+    assert_eq!(last[1]["event-payload"]["account-url"], json!(account_url));
+    assert_eq!(last[1]["event-payload"]["balance-change"], money("123.45"));
+    for (event, status) in [(&last[2], "processing"), (&last[3], "delivered")] {
+        assert_eq!(event["event-payload"]["payment-url"], json!(payment_url));
+        assert_eq!(event["event-payload"]["submission-status"], status);
+        assert!(
+            url_of(&event["event-payload"], "submission-url").starts_with("/v0/submissions/ps.")
+        );
+    }
     app.assert_ledger_ok().await;
 }
 
@@ -875,32 +892,123 @@ async fn confirmation_of_payee_answers_deterministically() {
         .await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
     assert_eq!(duplicate.error_title(), "payee-already-exists");
-    // The simulation answers with the outcome asked for.
-    for (kind, result) in [
-        ("full-match", "match"),
-        ("close-match-name", "close-match"),
-        ("account-switched", "no-match"),
-        ("account-not-supported", "no-match"),
+    // The simulation answers with the outcome asked for: (type, status, result, reason).
+    let simulate_url = |kind: &str| {
+        format!(
+            "/v0/simulation/organizations/{}/cop-request/simulate/{kind}",
+            id_of(&app.organization_url)
+        )
+    };
+    let asked = json!({"account-number": "12345678", "bank-id": "040004",
+                       "account-classification": "personal", "name": "Jane",
+                       "requester-legal-person-url": person});
+    for (kind, status, result, reason) in [
+        ("full-match", "verified", "match", None),
+        (
+            "close-match-name",
+            "unverified",
+            "close-match",
+            Some("close-match-name"),
+        ),
+        (
+            "close-match-name-business-personal",
+            "unverified",
+            "close-match",
+            Some("close-match-name-business-personal"),
+        ),
+        (
+            "close-match-name-personal-business",
+            "unverified",
+            "close-match",
+            Some("close-match-name-personal-business"),
+        ),
+        (
+            "match-name-business-personal",
+            "unverified",
+            "match",
+            Some("match-name-business-personal"),
+        ),
+        (
+            "match-name-personal-business",
+            "unverified",
+            "match",
+            Some("match-name-personal-business"),
+        ),
+        (
+            "no-match-name",
+            "unverified",
+            "no-match",
+            Some("no-match-name"),
+        ),
+        (
+            "no-match-secondary-ref",
+            "unverified",
+            "no-match",
+            Some("no-match-secondary-ref"),
+        ),
+        (
+            "account-switched",
+            "unverified",
+            "no-match",
+            Some("account-switched"),
+        ),
+        (
+            "account-not-found",
+            "unverified",
+            "no-match",
+            Some("no-match-name"),
+        ),
+        (
+            "account-not-supported",
+            "unverified",
+            "no-match",
+            Some("account-not-supported"),
+        ),
     ] {
-        let simulated = app
-            .post(
-                &format!(
-                    "/v0/simulation/organizations/{}/cop-request/simulate/{kind}",
-                    id_of(&app.organization_url)
-                ),
-                json!({"account-number": "12345678", "bank-id": "040004",
-                         "account-classification": "personal", "name": "Jane",
-                         "requester-legal-person-url": person}),
-            )
-            .await;
+        let simulated = app.post(&simulate_url(kind), asked.clone()).await;
         assert_eq!(
             simulated.status,
             StatusCode::CREATED,
             "{kind}: {}",
             simulated.body
         );
-        assert_eq!(simulated.body["cop-response"]["result"], result, "{kind}");
+        let answer = &simulated.body["cop-response"];
+        assert_eq!(answer["status"], status, "{kind}");
+        assert_eq!(answer["result"], result, "{kind}");
+        assert_eq!(answer["reason"].as_str(), reason, "{kind}");
+        let suggested = answer["suggested-name"].as_str();
+        assert_eq!(
+            suggested,
+            (result == "close-match").then_some("Jane"),
+            "{kind}"
+        );
     }
+    // Simulations are for test-mode organizations only.
+    let organization_id = id_of(&app.organization_url).to_string();
+    let set_mode = |mode: &'static str| {
+        let (db, id) = (&app.db, organization_id.clone());
+        async move {
+            use diesel::prelude::*;
+            use diesel_async::RunQueryDsl;
+            use hyperbank::store::schema::organizations;
+            let mut tx = db.write().await.unwrap_or_else(|e| panic!("{e}"));
+            let result = hyperbank::dispatch!(&mut tx.conn(), c => diesel::update(
+                    organizations::table.find(&id))
+                .set(organizations::organization_mode.eq(mode))
+                .execute(c)
+                .await);
+            tx.finish(result).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+    };
+    set_mode("live-mode").await;
+    let live = app.post(&simulate_url("full-match"), asked.clone()).await;
+    assert_refused(&live, "simulation-not-available");
+    // ... while the sandbox's own answer works in any mode.
+    let real = app
+        .post(&format!("{}/cop-request", app.organization_url), asked)
+        .await;
+    assert_eq!(real.status, StatusCode::CREATED, "{}", real.body);
+    set_mode("test-mode").await;
     let unknown = app
         .post(
             &format!(
