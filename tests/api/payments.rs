@@ -764,7 +764,26 @@ async fn a_hundred_concurrent_submissions_spend_exactly_what_is_there() {
         .count();
     assert_eq!((succeeded, refused), (33, 67));
     assert_eq!(app.balances(&from).await, ("10.00".into(), "10.00".into()));
+    // The 33 are delivered, once each; the refused stay unsubmitted.
     app.run_worker().await;
+    let submissions = app.get(&format!("{from}/submissions?page[size]=200")).await;
+    let statuses: Vec<&str> = submissions.body["submissions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["submission-status"].as_str())
+        .collect();
+    assert_eq!(statuses, vec!["delivered"; 33], "{}", submissions.body);
+    let unsubmitted = app
+        .get(&format!(
+            "{from}/payments?filter[latest-submission-status][in][]=null&page[size]=200"
+        ))
+        .await;
+    assert_eq!(
+        unsubmitted.body["payments"].as_array().map(Vec::len),
+        Some(67)
+    );
+    assert_eq!(app.balances(&from).await.0, "10.00");
     app.assert_ledger_ok().await;
 }
 
@@ -1445,4 +1464,124 @@ async fn list_filters_leave_out_what_does_not_match() {
         ))
         .await;
     assert!(urls(&outbound.body).is_empty());
+}
+
+#[actix_web::test]
+async fn the_payments_permissions_decide_every_write_of_the_area() {
+    let app = TestApp::new().await;
+    let from = app.operational_account("From").await;
+    let person = app.individual("Jane Doe").await;
+    let external = json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+                          "account-number": "11112222", "bank-id": "203040"});
+    let own_approver = app
+        .member(
+            "own@example.com",
+            &[app.role_url("Approve own payments").await],
+        )
+        .await;
+    let team_member = app
+        .member("team@example.com", &[app.role_url("Team member").await])
+        .await;
+    let as_member = |auth: String, method: Method, url: String, body: Value| {
+        let app = &app;
+        async move { app.call(method, &url, Some(&auth), Some(body)).await }
+    };
+    // Someone else's payment needs `payments:approve`, which "Approve own payments" lacks.
+    let admins = app.pay(&from, external.clone(), "1.00").await;
+    let admins_url = url_of(&admins.body, "payment-url");
+    let not_own = as_member(
+        own_approver.key_auth(),
+        Method::POST,
+        format!("{admins_url}/submissions"),
+        json!({"payment-scheme": "fps"}),
+    )
+    .await;
+    assert_eq!(not_own.status, StatusCode::FORBIDDEN, "{}", not_own.body);
+    assert!(
+        not_own.body["errors"][0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("payments:approve")),
+        "{}",
+        not_own.body
+    );
+    // Its own it may create and submit.
+    let own = as_member(
+        own_approver.key_auth(),
+        Method::POST,
+        format!("{from}/payments"),
+        json!({"creditor": external, "payment-amount": money("2.00")}),
+    )
+    .await;
+    assert_eq!(own.status, StatusCode::CREATED, "{}", own.body);
+    let submitted = as_member(
+        own_approver.key_auth(),
+        Method::POST,
+        format!("{}/submissions", url_of(&own.body, "payment-url")),
+        json!({"payment-scheme": "fps"}),
+    )
+    .await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+
+    // A Team member reads, but writes nothing of the area.
+    let org = app.organization_url.clone();
+    let cop = json!({"account-number": "11112222", "bank-id": "203040",
+                     "account-classification": "business", "name": "Ext Ltd",
+                     "requester-legal-person-url": person});
+    for (method, url, body) in [
+        (
+            Method::POST,
+            format!("{person}/bank/payees"),
+            json!({"account-holder": "Ext Ltd", "account-number": "11112222",
+                   "bank-id": "203040"}),
+        ),
+        (
+            Method::POST,
+            format!("{from}/payments"),
+            json!({"creditor": external, "payment-amount": money("3.00")}),
+        ),
+        (
+            Method::PATCH,
+            admins_url.clone(),
+            json!({"rejection-reason": "No"}),
+        ),
+        (
+            Method::POST,
+            format!("{admins_url}/submissions"),
+            json!({"payment-scheme": "fps"}),
+        ),
+        (Method::POST, format!("{org}/cop-request"), cop),
+    ] {
+        let refused = as_member(team_member.key_auth(), method.clone(), url.clone(), body).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{method} {url}: {}",
+            refused.body
+        );
+    }
+    let read = app
+        .call(
+            Method::GET,
+            &admins_url,
+            Some(&team_member.key_auth()),
+            None,
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK);
+    // Nothing the refusals asked for happened.
+    assert!(read.body.get("rejected-at").is_none());
+    assert!(read.body.get("latest-submission-url").is_none());
+    assert_eq!(
+        app.get(&format!("{person}/bank/payees")).await.body["payees"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    assert_eq!(
+        app.get(&format!("{from}/payments")).await.body["payments"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(app.balances(&from).await.0, "998.00");
 }
