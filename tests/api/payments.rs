@@ -249,6 +249,43 @@ async fn a_book_transfer_moves_money_between_two_accounts_in_one_entry() {
     assert_eq!(app.run_worker().await, 1);
     assert_eq!(app.balances(&from).await.0, "700.00");
     assert_eq!(app.balances(&to).await.0, "1300.00");
+    // The same payee paid by book transfer, as a client does it: submit, poll the payment's
+    // latest submission, read both sides' transactions.
+    let book = app
+        .pay(
+            &from,
+            json!({"creditor-type": "payee", "payee-url": own["payee-url"]}),
+            "25.50",
+        )
+        .await;
+    let book_url = url_of(&book.body, "payment-url");
+    let submitted = app.submit(&book_url, "book-transfer").await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    let latest = url_of(&app.get(&book_url).await.body, "latest-submission-url");
+    assert_eq!(json!(latest), submitted.body["submission-url"]);
+    assert_eq!(
+        app.get(&latest).await.body["submission-status"],
+        "delivered"
+    );
+    assert_eq!(app.balances(&from).await.0, "674.50");
+    assert_eq!(app.balances(&to).await.0, "1325.50");
+    let debit = &transactions(&app, &from).await[0];
+    assert_eq!(
+        (&debit["balance-change"], &debit["balance-change-direction"]),
+        (&money("25.50"), &json!("debit"))
+    );
+    assert_eq!(debit["account-balance"], money("674.50"));
+    assert_eq!(debit["payment-url"], json!(book_url));
+    let credit = &transactions(&app, &to).await[0];
+    assert_eq!(
+        (
+            &credit["balance-change"],
+            &credit["balance-change-direction"]
+        ),
+        (&money("25.50"), &json!("credit"))
+    );
+    assert_eq!(credit["account-balance"], money("1325.50"));
+    assert_eq!(app.run_worker().await, 0);
     app.assert_ledger_ok().await;
 }
 
