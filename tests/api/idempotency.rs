@@ -5,12 +5,8 @@
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::payments::external;
 use crate::support::{Response, TestApp};
-
-fn uk_domestic() -> Value {
-    json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
-           "account-number": "11112222", "bank-id": "203040"})
-}
 
 /// Sends the same request twice with one key: both answers must be the first, status,
 /// `Location` and body alike. Returns it.
@@ -103,7 +99,7 @@ async fn a_retried_search_answers_what_the_first_found() {
             let created = app
                 .post(
                     &format!("{from}/payments"),
-                    json!({"creditor": uk_domestic(), "payment-reference": reference,
+                    json!({"creditor": external(), "payment-reference": reference,
                            "payment-amount": {"currency": "GBP", "value": "1.00"}}),
                 )
                 .await;
@@ -135,24 +131,16 @@ async fn a_retried_search_answers_what_the_first_found() {
 async fn keys_are_per_organization() {
     let app = TestApp::new().await;
     let ours = app.operational_account("Ours").await;
-    let body = json!({"creditor": uk_domestic(),
+    let body = json!({"creditor": external(),
                       "payment-amount": {"currency": "GBP", "value": "10.00"}});
     let mine = app
         .post_idempotent(&format!("{ours}/payments"), "shared-key", body.clone())
         .await;
     assert_eq!(mine.status, StatusCode::CREATED);
     // Another organization sending the same key and body makes its own payment.
-    let other = app
-        .other_organization("Other Ltd", "other@example.com")
-        .await;
+    let (other, their_account) = app.other_organization_account().await;
     let auth = format!("GriffinAPIKey {}", other.secret.as_str());
-    let accounts = app
-        .get_as(
-            other.secret.as_str(),
-            &format!("{}/bank/accounts", other.report().organization_url),
-        )
-        .await;
-    let theirs = accounts.body["accounts"][0]["account-url"]
+    let theirs = their_account["account-url"]
         .as_str()
         .unwrap_or_default()
         .to_string();
@@ -186,7 +174,7 @@ async fn keys_are_per_organization() {
 async fn concurrent_retries_of_one_submission_pay_once() {
     let app = TestApp::new().await;
     let from = app.operational_account("From").await;
-    let payment = app.pay(&from, uk_domestic(), "10.00").await;
+    let payment = app.pay(&from, external(), "10.00").await;
     let submissions = format!(
         "{}/submissions",
         payment.body["payment-url"].as_str().unwrap_or_default()
@@ -221,7 +209,7 @@ async fn keys_are_kept_a_day_then_forgotten() {
     let app = TestApp::new().await;
     let from = app.operational_account("From").await;
     let url = format!("{from}/payments");
-    let body = json!({"creditor": uk_domestic(),
+    let body = json!({"creditor": external(),
                       "payment-amount": {"currency": "GBP", "value": "1.00"}});
     let first = app.post_idempotent(&url, "day-key", body.clone()).await;
     assert_eq!(first.status, StatusCode::CREATED);

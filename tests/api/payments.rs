@@ -7,6 +7,17 @@ fn money(value: &str) -> Value {
     json!({"currency": "GBP", "value": value})
 }
 
+/// A creditor: an account of this server, by its URL.
+fn to_account(account_url: impl serde::Serialize) -> Value {
+    json!({"creditor-type": "griffin-bank-account", "account-url": account_url})
+}
+
+/// A creditor at another bank.
+pub fn external() -> Value {
+    json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
+           "account-number": "11112222", "bank-id": "203040"})
+}
+
 fn url_of(body: &Value, key: &str) -> String {
     body[key].as_str().unwrap_or_default().to_string()
 }
@@ -179,18 +190,9 @@ async fn a_book_transfer_moves_money_between_two_accounts_in_one_entry() {
     let app = TestApp::new().await;
     let from = app.operational_account("From").await;
     let to = app.operational_account("To").await;
-    let payment = app
-        .pay(
-            &from,
-            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
-            "250.00",
-        )
-        .await;
+    let payment = app.pay(&from, to_account(&to), "250.00").await;
     assert_eq!(payment.status, StatusCode::CREATED, "{}", payment.body);
-    assert_eq!(
-        payment.body["creditor"],
-        json!({"creditor-type": "griffin-bank-account", "account-url": to})
-    );
+    assert_eq!(payment.body["creditor"], to_account(&to));
     let submitted = app
         .submit(&url_of(&payment.body, "payment-url"), "book-transfer")
         .await;
@@ -294,8 +296,7 @@ async fn submissions_are_refused_with_griffins_titles() {
     let app = TestApp::new().await;
     let from = app.operational_account("From").await;
     let to = app.operational_account("To").await;
-    let external = json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
-                          "account-number": "11112222", "bank-id": "203040"});
+    let external = external();
     let submit_new = |value: &'static str, scheme: &'static str, creditor: Value| {
         let app = &app;
         let from = from.clone();
@@ -334,34 +335,15 @@ async fn submissions_are_refused_with_griffins_titles() {
     .await;
 
     // Book transfers only to this organization's accounts.
-    let other = app
-        .other_organization("Other Ltd", "other@example.com")
-        .await;
-    let theirs = app
-        .get_as(
-            other.secret.as_str(),
-            &format!("{}/bank/accounts", other.report().organization_url),
-        )
-        .await;
-    let their_account = theirs.body["accounts"][0]["account-url"].clone();
-    let (_, mixed) = submit_new(
-        "1.00",
-        "book-transfer",
-        json!({"creditor-type": "griffin-bank-account", "account-url": their_account}),
-    )
-    .await;
+    let (_, their_account) = app.other_organization_account().await;
+    let their_account = their_account["account-url"].clone();
+    let (_, mixed) = submit_new("1.00", "book-transfer", to_account(&their_account)).await;
     assert_refused(&mixed, "mixed-organizations");
     assert_eq!(app.balances(&from).await.0, "900.00", "no money moved");
     let (_, external_book) = submit_new("1.00", "book-transfer", external.clone()).await;
     assert_refused(&external_book, "book-transfer-not-possible");
     // Paying oneself.
-    let own = app
-        .pay(
-            &from,
-            json!({"creditor-type": "griffin-bank-account", "account-url": from}),
-            "1.00",
-        )
-        .await;
+    let own = app.pay(&from, to_account(&from), "1.00").await;
     assert_refused(&own, "same-debtor-and-beneficiary");
 
     // A frozen account cannot send; a closed creditor cannot receive.
@@ -385,13 +367,7 @@ async fn submissions_are_refused_with_griffins_titles() {
         app.submit(&frozen_payment, "fps").await.status,
         StatusCode::OK
     );
-    let to_pay = app
-        .pay(
-            &from,
-            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
-            "1.00",
-        )
-        .await;
+    let to_pay = app.pay(&from, to_account(&to), "1.00").await;
     app.post(&format!("{to}/actions/close"), json!({})).await;
     let closing = app
         .submit(&url_of(&to_pay.body, "payment-url"), "book-transfer")
@@ -473,8 +449,7 @@ async fn submissions_are_refused_with_griffins_titles() {
 async fn rejected_payments_are_gone_and_roles_decide_who_submits() {
     let app = TestApp::new().await;
     let from = app.operational_account("From").await;
-    let external = json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
-                          "account-number": "11112222", "bank-id": "203040"});
+    let external = external();
     let created = app.pay(&from, external.clone(), "5.00").await;
     let payment_url = url_of(&created.body, "payment-url");
     let rejected = app
@@ -690,20 +665,10 @@ async fn idempotency_keys_make_retries_safe() {
         StatusCode::CREATED
     );
     // Keys are per organization.
-    let other_org = app
-        .other_organization("Other Ltd", "other@example.com")
-        .await;
-    let theirs = app
-        .get_as(
-            other_org.secret.as_str(),
-            &format!("{}/bank/accounts", other_org.report().organization_url),
-        )
-        .await;
+    let (other_org, their_account) = app.other_organization_account().await;
     let their_url = format!(
         "{}/payments",
-        theirs.body["accounts"][0]["account-url"]
-            .as_str()
-            .unwrap_or_default()
+        their_account["account-url"].as_str().unwrap_or_default()
     );
     let theirs = app
         .call(
@@ -760,8 +725,7 @@ async fn idempotency_keys_make_retries_safe() {
 async fn a_hundred_concurrent_submissions_spend_exactly_what_is_there() {
     let app = TestApp::new().await;
     let from = app.operational_account("From").await;
-    let external = json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
-                          "account-number": "11112222", "bank-id": "203040"});
+    let external = external();
     let mut payments = Vec::new();
     for _ in 0..100 {
         let created = app.pay(&from, external.clone(), "30.00").await;
@@ -1087,16 +1051,7 @@ async fn fps_to_this_banks_accounts_arrives_or_comes_back() {
     let app = TestApp::new().await;
     let from = app.operational_account("From").await;
     // Another organization's account, named by its details: credited when delivered.
-    let other = app
-        .other_organization("Other Ltd", "other@example.com")
-        .await;
-    let theirs = app
-        .get_as(
-            other.secret.as_str(),
-            &format!("{}/bank/accounts", other.report().organization_url),
-        )
-        .await;
-    let their_account = theirs.body["accounts"][0].clone();
+    let (other, their_account) = app.other_organization_account().await;
     let number = their_account["bank-addresses"][0]["account-number"].clone();
     let paid = app
         .pay(
@@ -1125,13 +1080,7 @@ async fn fps_to_this_banks_accounts_arrives_or_comes_back() {
                     "restriction-legal-status": "not-applicable", "notes": "x"}),
     )
     .await;
-    let to_blocked = app
-        .pay(
-            &from,
-            json!({"creditor-type": "griffin-bank-account", "account-url": blocked}),
-            "25.00",
-        )
-        .await;
+    let to_blocked = app.pay(&from, to_account(&blocked), "25.00").await;
     let to_blocked_url = url_of(&to_blocked.body, "payment-url");
     let submitted = app.submit(&to_blocked_url, "fps").await;
     assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
@@ -1186,10 +1135,7 @@ async fn one_worker_pass_delivers_every_due_fps_submission_once() {
         (elsewhere("11112222"), "1.00"),
         (elsewhere("11112223"), "2.00"),
         (elsewhere("11112224"), "3.00"),
-        (
-            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
-            "4.00",
-        ),
+        (to_account(&to), "4.00"),
     ] {
         let paid = app.pay(&from, creditor, value).await;
         assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
@@ -1284,16 +1230,7 @@ async fn payee_details_and_references_are_checked_where_they_are_given() {
     );
     // Another organization's account, named by its details: the payee links it (fps
     // reaches it), but a book transfer to it is refused.
-    let other = app
-        .other_organization("Other Ltd", "other@example.com")
-        .await;
-    let theirs = app
-        .get_as(
-            other.secret.as_str(),
-            &format!("{}/bank/accounts", other.report().organization_url),
-        )
-        .await;
-    let their_account = &theirs.body["accounts"][0];
+    let (_, their_account) = app.other_organization_account().await;
     let their_payee = payee(
         &app,
         &person,
@@ -1318,8 +1255,7 @@ async fn payee_details_and_references_are_checked_where_they_are_given() {
     assert_refused(&book, "mixed-organizations");
 
     // A reference is 1 to 35 characters.
-    let external = json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
-                          "account-number": "11112222", "bank-id": "203040"});
+    let external = external();
     let with_reference = |reference: String| {
         json!({"creditor": external, "payment-amount": money("1.00"),
                "payment-reference": reference})
@@ -1371,16 +1307,9 @@ async fn a_closed_account_neither_sends_nor_receives_what_was_asked_before() {
     let app = TestApp::new().await;
     let from = app.operational_account("From").await;
     let to = app.operational_account("To").await;
-    let external = json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
-                          "account-number": "11112222", "bank-id": "203040"});
+    let external = external();
     // Two payments are made while both accounts are open...
-    let into_to = app
-        .pay(
-            &from,
-            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
-            "1.00",
-        )
-        .await;
+    let into_to = app.pay(&from, to_account(&to), "1.00").await;
     let out_of_to = app.pay(&to, external.clone(), "1.00").await;
     // ... then `to` pays out what it holds and closes.
     let drain = app.pay(&to, external, "1000.00").await;
@@ -1409,32 +1338,14 @@ async fn list_filters_leave_out_what_does_not_match() {
     let app = TestApp::new().await;
     let from = app.operational_account("From").await;
     let to = app.operational_account("To").await;
-    let book = app
-        .pay(
-            &from,
-            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
-            "2.00",
-        )
-        .await;
+    let book = app.pay(&from, to_account(&to), "2.00").await;
     let book_url = url_of(&book.body, "payment-url");
     assert_eq!(
         app.submit(&book_url, "book-transfer").await.status,
         StatusCode::OK
     );
-    let kept = app
-        .pay(
-            &from,
-            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
-            "3.00",
-        )
-        .await;
-    let rejected = app
-        .pay(
-            &from,
-            json!({"creditor-type": "griffin-bank-account", "account-url": to}),
-            "4.00",
-        )
-        .await;
+    let kept = app.pay(&from, to_account(&to), "3.00").await;
+    let rejected = app.pay(&from, to_account(&to), "4.00").await;
     let rejected_url = url_of(&rejected.body, "payment-url");
     let reject = app
         .admin(
@@ -1508,8 +1419,7 @@ async fn the_payments_permissions_decide_every_write_of_the_area() {
     let app = TestApp::new().await;
     let from = app.operational_account("From").await;
     let person = app.individual("Jane Doe").await;
-    let external = json!({"creditor-type": "uk-domestic", "account-holder": "Ext Ltd",
-                          "account-number": "11112222", "bank-id": "203040"});
+    let external = external();
     let own_approver = app
         .member(
             "own@example.com",

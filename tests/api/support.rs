@@ -217,6 +217,21 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("bootstrap: {e}"))
     }
 
+    /// Another organization, "Other Ltd", and its first bank account as its own key sees it.
+    pub async fn other_organization_account(&self) -> (Bootstrapped, Value) {
+        let other = self
+            .other_organization("Other Ltd", "other@example.com")
+            .await;
+        let accounts = self
+            .get_as(
+                other.secret.as_str(),
+                &format!("{}/bank/accounts", other.report().organization_url),
+            )
+            .await;
+        let account = accounts.body["accounts"][0].clone();
+        (other, account)
+    }
+
     /// The SQLite database file and its WAL, when the suite runs on SQLite.
     pub fn sqlite_files(&self) -> Vec<std::path::PathBuf> {
         match &self._guard {
