@@ -631,9 +631,18 @@ async fn rejected_payments_are_gone_and_roles_decide_who_submits() {
     let scheme_id = approved.body["unique-scheme-identifier"].clone();
     let by_scheme = app.post(&search, json!({"search-query": scheme_id})).await;
     assert_eq!(
+        by_scheme.body["search-results"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(
         by_scheme.body["search-results"][0]["payment-url"],
         json!(requested_url)
     );
+    let nothing = app
+        .post(&search, json!({"search-query": "no such reference"}))
+        .await;
+    assert_eq!(nothing.body["search-results"], json!([]));
+    assert_eq!(nothing.body["meta"]["page"]["total"], 0);
 }
 
 #[actix_web::test]
@@ -1271,6 +1280,19 @@ async fn payee_details_and_references_are_checked_where_they_are_given() {
         .await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
     assert_eq!(empty.error_pointer(), Some("/payment-reference"));
+    // Without one, "Sent from" and the owner's name, cut to 35 characters.
+    let long_name = app.individual("Bartholomew Fitzgerald-Worthington").await;
+    let owned = app
+        .open_account(json!({"bank-product-type": "embedded-account", "owner-url": long_name}))
+        .await;
+    let defaulted = app
+        .pay(&url_of(&owned, "account-url"), external.clone(), "1.00")
+        .await;
+    assert_eq!(defaulted.status, StatusCode::CREATED, "{}", defaulted.body);
+    assert_eq!(
+        defaulted.body["payment-reference"],
+        "Sent from Bartholomew Fitzgerald-Wo"
+    );
 
     // Only an unsubmitted payment can be rejected, and only with a reason.
     let payment_url = url_of(&created.body, "payment-url");
