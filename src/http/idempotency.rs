@@ -80,7 +80,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Idempotent<T> {
             })
             .transpose();
         let method = request.method().to_string();
-        let path = request.uri().path().to_string();
+        // The query is part of the request: a search's `include` changes its answer.
+        let target = request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| request.uri().path(), |target| target.as_str())
+            .to_string();
         let body = super::json::read_body(request, payload);
         Box::pin(async move {
             let key = key?;
@@ -90,7 +95,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Idempotent<T> {
                 let mut hash = Sha256::new();
                 hash.update(method.as_bytes());
                 hash.update(b" ");
-                hash.update(path.as_bytes());
+                hash.update(target.as_bytes());
                 hash.update(b"\n");
                 hash.update(&body);
                 let request_hash = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();

@@ -41,9 +41,11 @@ async fn a_retried_payee_creation_answers_the_first_201_not_409() {
                       "bank-id": "203040"});
     let first = replayed(&app, &url, "payee-1", body.clone()).await;
     assert_eq!(first.status, StatusCode::CREATED);
+    let payee_url = first.body["payee-url"].as_str();
+    assert!(payee_url.is_some_and(|url| url.starts_with("/v0/payees/pe.")));
     assert_eq!(
         first.header("location"),
-        first.body["payee-url"].as_str(),
+        payee_url,
         "Location names the payee"
     );
     let listed = app.get(&url).await;
@@ -77,6 +79,11 @@ async fn retried_cop_requests_and_simulations_record_one_request_each() {
         let first = replayed(&app, &url, key, body.clone()).await;
         assert_eq!(first.status, StatusCode::CREATED);
         let recorded = first.body["cop-request-url"].as_str().unwrap_or_default();
+        assert!(
+            recorded.starts_with("/v0/cop-request/cp."),
+            "{url}: {recorded}"
+        );
+        assert_eq!(first.header("location"), Some(recorded), "{url}");
         assert_eq!(app.get(recorded).await.body, first.body, "{url}");
         // A new request without the key records a new CoP request.
         let fresh = app.post(&url, body.clone()).await;
@@ -125,6 +132,9 @@ async fn a_retried_search_answers_what_the_first_found() {
         Some(2)
     );
     assert_reuse_refused(&app, &url, "search-1", json!({"search-query": "april"})).await;
+    // The query string is part of the request: another `include` is another request.
+    let included = format!("{url}?include=bank-account");
+    assert_reuse_refused(&app, &included, "search-1", json!({"search-query": "rent"})).await;
 }
 
 #[actix_web::test]

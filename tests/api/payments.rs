@@ -1249,6 +1249,7 @@ async fn payee_details_and_references_are_checked_where_they_are_given() {
         "000000",
     )
     .await;
+    assert!(their_account["account-url"].is_string(), "{their_account}");
     assert_eq!(their_payee["account-url"], their_account["account-url"]);
     let from = app.operational_account("From").await;
     let to_them = app
