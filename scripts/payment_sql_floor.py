@@ -25,7 +25,9 @@ import sys
 NEW_ID = re.compile(r"'(pm|ps|tr|le|pa|ev)\.[A-Za-z0-9_-]{22}'")
 IDEMPOTENCY_KEY = re.compile(r"'bench-[0-9]+-[0-9]+-[0-9]+-[cs]'")
 ACCOUNT = re.compile(r"'ba\.[A-Za-z0-9_-]{22}'")
-POSTING_COLUMNS = 14  # postings has 14 columns; the 7th is account_seq, unique per account
+# account_seq is unique per account: each posting of a run gets its own, from the run's random
+# number times this (more than the postings a run makes) plus the posting's place in the run.
+POSTINGS_PER_RUN = 100
 
 
 def entries(log_path, database):
@@ -142,9 +144,14 @@ def main():
     def render(sql, params):
         params = list(params)
         if sql.startswith('INSERT INTO "postings"'):
-            for k in range(6, len(params), POSTING_COLUMNS):
-                params[k] = f"(:r::bigint % 1000000000 * 8 + {postings[0]})"
+            # Rows are bound one after another, each with every column.
+            columns = re.match(r'INSERT INTO "postings" \(([^)]*)\)', sql).group(1).split(", ")
+            seq = columns.index('"account_seq"')
+            for k in range(seq, len(params), len(columns)):
+                params[k] = f"(:r::bigint % 1000000000 * {POSTINGS_PER_RUN} + {postings[0]})"
                 postings[0] += 1
+            if postings[0] >= POSTINGS_PER_RUN:
+                sys.exit("more postings in a run than POSTINGS_PER_RUN")
         values = [literal(p) for p in params]
         return re.sub(r"\$(\d+)", lambda m: values[int(m.group(1)) - 1], sql) + ";"
 
