@@ -34,7 +34,10 @@ pub trait IdKind {
     const PREFIX: &'static str;
 }
 
-/// An id of a resource of kind `K`, always well formed.
+/// An id of a resource of kind `K`, always well formed. Stored as its text in a TEXT column,
+/// so rows hold typed ids and queries bind them directly.
+#[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub struct Id<K> {
     text: String,
     kind: PhantomData<fn() -> K>,
@@ -141,6 +144,35 @@ impl<K> fmt::Display for Id<K> {
 impl<K> fmt::Debug for Id<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.text, f)
+    }
+}
+
+impl<K, DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for Id<K>
+where
+    DB: diesel::backend::Backend,
+    str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+{
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, DB>,
+    ) -> diesel::serialize::Result {
+        <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(
+            self.text.as_str(),
+            out,
+        )
+    }
+}
+
+/// Read back as written: the database only ever holds ids this server generated.
+impl<K, DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for Id<K>
+where
+    K: IdKind,
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)
+            .map(Id::from_db)
     }
 }
 

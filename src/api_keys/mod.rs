@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use crate::dispatch;
 use crate::http::auth::hash_secret;
-use crate::http::pagination::Cursor;
-use crate::http::{Page, PageRequest};
 use crate::ids::{ApiKeyId, OrganizationId, UserId};
 use crate::paginate;
+use crate::paging::Cursor;
+use crate::paging::{Page, PageRequest};
 use crate::store::Conn;
 use crate::store::schema::api_keys;
 use crate::time::{self, Micros};

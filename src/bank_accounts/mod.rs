@@ -13,12 +13,12 @@ use serde_json::json;
 
 use crate::dispatch;
 use crate::events;
-use crate::http::pagination::{CREATED_AT, Cursor};
-use crate::http::{Page, PageRequest};
 use crate::ids::{BankAccountId, LegalPersonId};
 use crate::ledger::{self, Leg, Movement, PostError};
 use crate::money::{MinorUnits, Money};
 use crate::organizations::{OrganizationRow, TEST_MODE};
+use crate::paging::{CREATED_AT, Cursor};
+use crate::paging::{Page, PageRequest};
 use crate::store::schema::{bank_accounts, organizations, submissions};
 use crate::store::{Conn, Db, RawConn, StoreError};
 use crate::time::{self, Micros};

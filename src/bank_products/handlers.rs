@@ -2,12 +2,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{BANK_PRODUCTS, BankProductView};
 use crate::AppState;
-use crate::http::pagination::Cursor;
-use crate::http::{
-    ApiError, ApiResult, Caller, ListBody, Page, QueryParams, list_request, ok, path_id,
-};
+use crate::http::{ApiError, ApiResult, Caller, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::{BankProductKind, OrganizationKind};
 use crate::organizations;
+use crate::paging::Cursor;
+use crate::paging::Page;
 use crate::roles::Permission;
 
 const STATUSES: [&str; 2] = ["active", "inactive"];

@@ -15,10 +15,10 @@ use diesel_async::RunQueryDsl;
 use serde_json::{Map, Value};
 
 use crate::dispatch;
-use crate::http::pagination::Cursor;
-use crate::http::{Page, PageRequest};
 use crate::ids::{ClaimId, LegalPersonKind};
 use crate::paginate;
+use crate::paging::Cursor;
+use crate::paging::{Page, PageRequest};
 use crate::store::Conn;
 use crate::store::schema::{claims, legal_persons};
 use crate::time::{self, Micros};

@@ -13,10 +13,10 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
 use crate::dispatch;
-use crate::http::pagination::Cursor;
-use crate::http::{Page, PageRequest};
 use crate::ids::{DecisionId, LegalPersonId, UserId, VerificationId};
 use crate::paginate;
+use crate::paging::Cursor;
+use crate::paging::{Page, PageRequest};
 use crate::store::Conn;
 use crate::store::schema::{claims, decisions, users};
 use crate::time::{self, Micros};

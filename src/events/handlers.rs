@@ -2,7 +2,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{EVENT_TYPES, EventRow, EventView, Filter};
 use crate::AppState;
-use crate::http::query::InstantRange;
 use crate::http::{ApiError, ApiResult, Caller, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::OrganizationKind;
 use crate::roles::Permission;
@@ -48,7 +47,7 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
     };
     Ok(Filter {
         event_type,
-        created: InstantRange::parse(query, "created-at")?,
+        created: crate::http::query::instant_range(query, "created-at")?,
     })
 }
 

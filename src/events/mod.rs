@@ -9,10 +9,10 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
 use crate::dispatch;
-use crate::http::pagination::Cursor;
-use crate::http::{Page, PageRequest};
 use crate::ids::EventId;
 use crate::paginate;
+use crate::paging::Cursor;
+use crate::paging::{Page, PageRequest};
 use crate::store::Conn;
 use crate::store::schema::events;
 use crate::time::{self, Micros};
@@ -124,7 +124,7 @@ pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<EventRow>
 #[derive(Debug, Default)]
 pub struct Filter {
     pub event_type: Option<String>,
-    pub created: crate::http::query::InstantRange,
+    pub created: crate::paging::InstantRange,
 }
 
 pub async fn list(

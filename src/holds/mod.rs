@@ -12,12 +12,12 @@ use serde_json::Value;
 
 use crate::bank_accounts::{BankAccountRow, CLOSING, OPEN};
 use crate::dispatch;
-use crate::http::pagination::Cursor;
-use crate::http::{Page, PageRequest};
 use crate::ids::{BankAccountId, HoldId};
 use crate::ledger::Refusal;
 use crate::money::Money;
 use crate::paginate;
+use crate::paging::Cursor;
+use crate::paging::{Page, PageRequest};
 use crate::store::Conn;
 use crate::store::schema::{bank_accounts, holds};
 use crate::time::{self, Micros};

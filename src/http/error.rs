@@ -15,6 +15,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::error::DomainError;
 use crate::store::StoreError;
 
 /// Where in the request the problem is.
@@ -197,6 +198,43 @@ impl From<StoreError> for ApiError {
                 )
             }
             other => ApiError::internal(other),
+        }
+    }
+}
+
+/// The one place where the domain's refusals become HTTP statuses and Griffin's error body.
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::NotFound => ApiError::not_found(),
+            DomainError::Unauthenticated(detail) => ApiError::unauthorized(detail),
+            DomainError::Forbidden {
+                permission,
+                granted_by,
+            } => ApiError::forbidden(format!(
+                "This needs the `{permission}` permission, which these roles grant: {}.",
+                granted_by.join(", ")
+            )),
+            DomainError::Refused(detail) => ApiError::forbidden(detail),
+            DomainError::Invalid {
+                title,
+                detail,
+                pointer,
+            } => ApiError::invalid_body(title, detail, pointer),
+            DomainError::Conflict { code, detail } => ApiError::conflict(code, detail),
+            DomainError::Gone { code, detail } => ApiError::new(StatusCode::GONE, code, detail),
+            DomainError::Unprocessable {
+                code,
+                detail,
+                pointer,
+            } => {
+                let error = ApiError::unprocessable(code, detail);
+                match pointer {
+                    Some(pointer) => error.with_pointer(pointer),
+                    None => error,
+                }
+            }
+            DomainError::Store(error) => error.into(),
         }
     }
 }

@@ -19,7 +19,7 @@ use serde::Serialize;
 pub use auth::Caller;
 pub use error::{ApiError, ApiResult};
 pub use json::Json;
-pub use pagination::{ListBody, Page, PageRequest, list_request};
+pub use pagination::{ListBody, list_request};
 pub use query::QueryParams;
 
 /// 200 with a JSON body.

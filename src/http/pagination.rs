@@ -1,344 +1,80 @@
-//! The one pagination mechanism of every list: keyset pages over `(sort key, id)`.
+//! Lists at the edge: the page a query asks for, and the `links` of the page served.
 //!
 //! `page[size]` is 1..=200 (default 25); `page[after]` / `page[before]` are opaque cursors
 //! naming the boundary row; `sort` is `created-at` or `-created-at` (the default), or another
-//! instant a list offers (`status-changed-at`), ascending or with `-` descending. A page is
-//! fetched with one more row than asked for, to know whether another page follows. Because a
-//! cursor holds the boundary's own sort key, rows inserted meanwhile never shift a page: no
-//! row is repeated or skipped.
+//! instant a list offers (`status-changed-at`), ascending or with `-` descending. Unknown
+//! filters and includes are refused before the page is read.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
 use super::error::{ApiError, ApiResult};
 use super::query::{QueryParams, encode_component};
-use crate::time::Micros;
+use crate::paging::{
+    CREATED_AT, Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Order, Page, PageRequest,
+};
 
-pub const DEFAULT_PAGE_SIZE: i64 = 25;
-pub const MAX_PAGE_SIZE: i64 = 200;
-
-/// The position of a row in a list: its sort key (an instant, or a text such as a display
-/// name for lists sorted by one), then its id to break ties.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    pub key: Micros,
-    pub id: String,
-    pub text: Option<String>,
-}
-
-impl Cursor {
-    pub fn new(key: Micros, id: &str) -> Self {
-        Cursor {
-            key,
-            id: id.to_string(),
-            text: None,
+/// A page of a list that may be sorted by any of `sorts` (instants, ascending or with `-`
+/// descending); the default is `-created-at`.
+pub fn page_request(query: &QueryParams, sorts: &[&'static str]) -> ApiResult<PageRequest> {
+    let size = match query.single("page[size]")? {
+        None => DEFAULT_PAGE_SIZE,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid_parameter(
+                    "page[size]",
+                    format!("`page[size]` must be a whole number from 1 to {MAX_PAGE_SIZE}."),
+                )
+            })?,
+    };
+    let (sort, order) = match query.single("sort")? {
+        None => (CREATED_AT, Order::Descending),
+        Some(text) => {
+            let (name, order) = match text.strip_prefix('-') {
+                Some(name) => (name, Order::Descending),
+                None => (text, Order::Ascending),
+            };
+            let known = sorts.iter().find(|s| **s == name).ok_or_else(|| {
+                let allowed: Vec<String> = sorts
+                    .iter()
+                    .flat_map(|s| [s.to_string(), format!("-{s}")])
+                    .collect();
+                ApiError::invalid_parameter(
+                    "sort",
+                    format!(
+                        "Cannot sort by `{text}`: expected one of {}.",
+                        allowed.join(", ")
+                    ),
+                )
+            })?;
+            (*known, order)
         }
-    }
-
-    /// The position of a row in a list sorted by a text column ([`paginate_by_text!`]).
-    pub fn text(text: &str, id: &str) -> Self {
-        Cursor {
-            key: 0,
-            id: id.to_string(),
-            text: Some(text.to_string()),
-        }
-    }
-
-    /// The cursor names the sort it belongs to, so that it is refused under another one.
-    pub fn encode(&self, sort: &str) -> String {
-        let mut plain = format!("v1:{sort}:{}:{}", self.key, self.id);
-        if let Some(text) = &self.text {
-            plain.push(':');
-            plain.push_str(&URL_SAFE_NO_PAD.encode(text));
-        }
-        URL_SAFE_NO_PAD.encode(plain)
-    }
-
-    pub fn decode(text: &str, sort: &str) -> Option<Cursor> {
-        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-        let text = std::str::from_utf8(&bytes).ok()?;
-        let rest = text
-            .strip_prefix("v1:")?
-            .strip_prefix(sort)?
-            .strip_prefix(':')?;
-        let (created_at, id) = rest.split_once(':')?;
-        let (id, text) = match id.split_once(':') {
-            Some((id, encoded)) => {
-                let text = String::from_utf8(URL_SAFE_NO_PAD.decode(encoded).ok()?).ok()?;
-                (id, Some(text))
-            }
-            None => (id, None),
-        };
-        let id_ok = !id.is_empty()
-            && id.len() <= 64
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-        if !id_ok {
-            return None;
-        }
-        Some(Cursor {
-            key: created_at.parse().ok()?,
-            id: id.to_string(),
-            text,
-        })
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
-    Ascending,
-    Descending,
-}
-
-/// What page of a list the client asked for.
-#[derive(Debug, Clone)]
-pub struct PageRequest {
-    pub size: i64,
-    pub order: Order,
-    /// The sort key, without its `-` (`created-at`, `status-changed-at`, …).
-    pub sort: &'static str,
-    after: Option<Cursor>,
-    before: Option<Cursor>,
-}
-
-pub const CREATED_AT: &str = "created-at";
-
-impl PageRequest {
-    /// A page of a list sorted by `created-at`.
-    pub fn parse(query: &QueryParams) -> ApiResult<Self> {
-        Self::parse_sorted(query, &[CREATED_AT])
-    }
-
-    /// A page of a list that may be sorted by any of `sorts` (instants, ascending or with `-`
-    /// descending); the default is `-created-at`.
-    pub fn parse_sorted(query: &QueryParams, sorts: &[&'static str]) -> ApiResult<Self> {
-        let size = match query.single("page[size]")? {
-            None => DEFAULT_PAGE_SIZE,
-            Some(text) => text
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-                .ok_or_else(|| {
+    };
+    let cursor = |key: &str| -> ApiResult<Option<Cursor>> {
+        query
+            .single(key)?
+            .map(|text| {
+                Cursor::decode(text, sort).ok_or_else(|| {
                     ApiError::invalid_parameter(
-                        "page[size]",
-                        format!("`page[size]` must be a whole number from 1 to {MAX_PAGE_SIZE}."),
+                        key,
+                        format!("`{key}` is not a cursor this server issued."),
                     )
-                })?,
-        };
-        let (sort, order) = match query.single("sort")? {
-            None => (CREATED_AT, Order::Descending),
-            Some(text) => {
-                let (name, order) = match text.strip_prefix('-') {
-                    Some(name) => (name, Order::Descending),
-                    None => (text, Order::Ascending),
-                };
-                let known = sorts.iter().find(|s| **s == name).ok_or_else(|| {
-                    let allowed: Vec<String> = sorts
-                        .iter()
-                        .flat_map(|s| [s.to_string(), format!("-{s}")])
-                        .collect();
-                    ApiError::invalid_parameter(
-                        "sort",
-                        format!(
-                            "Cannot sort by `{text}`: expected one of {}.",
-                            allowed.join(", ")
-                        ),
-                    )
-                })?;
-                (*known, order)
-            }
-        };
-        let cursor = |key: &str| -> ApiResult<Option<Cursor>> {
-            query
-                .single(key)?
-                .map(|text| {
-                    Cursor::decode(text, sort).ok_or_else(|| {
-                        ApiError::invalid_parameter(
-                            key,
-                            format!("`{key}` is not a cursor this server issued."),
-                        )
-                    })
                 })
-                .transpose()
-        };
-        let after = cursor("page[after]")?;
-        let before = cursor("page[before]")?;
-        if after.is_some() && before.is_some() {
-            return Err(ApiError::invalid_parameter(
-                "page[before]",
-                "Give `page[after]` or `page[before]`, not both.",
-            ));
-        }
-        Ok(PageRequest {
-            size,
-            order,
-            sort,
-            after,
-            before,
-        })
-    }
-
-    /// Whether the query walks the sort key upwards: ascending order forwards, or descending
-    /// order backwards from a `page[before]` cursor.
-    pub fn scan_ascending(&self) -> bool {
-        (self.order == Order::Ascending) != self.before.is_some()
-    }
-
-    /// The row the scan starts after (exclusive).
-    pub fn boundary(&self) -> Option<&Cursor> {
-        self.after.as_ref().or(self.before.as_ref())
-    }
-
-    /// Rows to fetch: one more than the page, to learn whether more follow.
-    pub fn fetch_limit(&self) -> i64 {
-        self.size + 1
-    }
-}
-
-/// Applies a [`PageRequest`] to a boxed diesel query: the keyset condition, the order and the
-/// limit. `$created_at` is the column of the page's sort key (an instant), `$id` the id.
-#[macro_export]
-macro_rules! paginate {
-    ($query:expr, $created_at:expr, $id:expr, $page:expr) => {{
-        use ::diesel::prelude::*;
-        let page: &$crate::http::pagination::PageRequest = $page;
-        let mut query = $query;
-        let ascending = page.scan_ascending();
-        if let Some(cursor) = page.boundary() {
-            let at = cursor.key;
-            let id = cursor.id.clone();
-            query = if ascending {
-                query.filter($created_at.gt(at).or($created_at.eq(at).and($id.gt(id))))
-            } else {
-                query.filter($created_at.lt(at).or($created_at.eq(at).and($id.lt(id))))
-            };
-        }
-        query = if ascending {
-            query.order(($created_at.asc(), $id.asc()))
-        } else {
-            query.order(($created_at.desc(), $id.desc()))
-        };
-        query.limit(page.fetch_limit())
-    }};
-}
-
-/// [`paginate!`] for a list sorted by a text column (`$text`, such as a display name), with
-/// cursors made by [`Cursor::text`].
-#[macro_export]
-macro_rules! paginate_by_text {
-    ($query:expr, $text:expr, $id:expr, $page:expr) => {{
-        use ::diesel::prelude::*;
-        let page: &$crate::http::pagination::PageRequest = $page;
-        let mut query = $query;
-        let ascending = page.scan_ascending();
-        if let Some(cursor) = page.boundary() {
-            let at = cursor.text.clone().unwrap_or_default();
-            let id = cursor.id.clone();
-            query = if ascending {
-                query.filter($text.gt(at.clone()).or($text.eq(at).and($id.gt(id))))
-            } else {
-                query.filter($text.lt(at.clone()).or($text.eq(at).and($id.lt(id))))
-            };
-        }
-        query = if ascending {
-            query.order(($text.asc(), $id.asc()))
-        } else {
-            query.order(($text.desc(), $id.desc()))
-        };
-        query.limit(page.fetch_limit())
-    }};
-}
-
-/// One page of rows, in the requested order, with the cursors of its neighbours.
-#[derive(Debug)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub prev: Option<Cursor>,
-    pub next: Option<Cursor>,
-    /// The sort the cursors belong to.
-    pub sort: &'static str,
-}
-
-impl<T> Page<T> {
-    /// Builds the page from the rows a [`paginate!`] query returned.
-    pub fn from_rows(mut rows: Vec<T>, request: &PageRequest, key: impl Fn(&T) -> Cursor) -> Self {
-        let more = rows.len() as i64 > request.size;
-        rows.truncate(request.size as usize);
-        let backwards = request.before.is_some();
-        if backwards {
-            rows.reverse();
-        }
-        let first = rows.first().map(&key);
-        let last = rows.last().map(&key);
-        let (prev, next) = if backwards {
-            // Walking back from `before`: rows exist after this page (the boundary itself).
-            (if more { first } else { None }, last)
-        } else {
-            (
-                if request.after.is_some() { first } else { None },
-                if more { last } else { None },
-            )
-        };
-        Page {
-            items: rows,
-            prev,
-            next,
-            sort: request.sort,
-        }
-    }
-
-    /// The page of a list held in memory (a handful of items assembled from several
-    /// tables, or defined in code), cut exactly as [`paginate!`] cuts a query.
-    pub fn from_memory(
-        mut items: Vec<T>,
-        request: &PageRequest,
-        key: impl Fn(&T) -> Cursor,
-    ) -> Self {
-        let ascending = request.scan_ascending();
-        items.sort_by(|a, b| {
-            let (a, b) = (key(a), key(b));
-            (a.key, a.id).cmp(&(b.key, b.id))
-        });
-        if !ascending {
-            items.reverse();
-        }
-        let limit = usize::try_from(request.fetch_limit()).unwrap_or(usize::MAX);
-        let rows: Vec<T> = items
-            .into_iter()
-            .filter(|item| {
-                let at = key(item);
-                match request.boundary() {
-                    None => true,
-                    Some(c) if ascending => (at.key, at.id.as_str()) > (c.key, c.id.as_str()),
-                    Some(c) => (at.key, at.id.as_str()) < (c.key, c.id.as_str()),
-                }
             })
-            .take(limit)
-            .collect();
-        Page::from_rows(rows, request, key)
+            .transpose()
+    };
+    let after = cursor("page[after]")?;
+    let before = cursor("page[before]")?;
+    if after.is_some() && before.is_some() {
+        return Err(ApiError::invalid_parameter(
+            "page[before]",
+            "Give `page[after]` or `page[before]`, not both.",
+        ));
     }
-
-    /// The same page with its items replaced (by views built from them elsewhere).
-    pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
-        Page {
-            items,
-            prev: self.prev,
-            next: self.next,
-            sort: self.sort,
-        }
-    }
-
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            prev: self.prev,
-            next: self.next,
-            sort: self.sort,
-        }
-    }
+    Ok(PageRequest::new(size, order, sort, after, before))
 }
 
 /// `links.prev` / `links.next`: the list's own path with the original query and a new cursor.
@@ -397,7 +133,7 @@ pub fn list_request_sorted(
 ) -> ApiResult<PageRequest> {
     query.check_known(known_filters)?;
     query.check_includes(known_includes)?;
-    PageRequest::parse_sorted(query, sorts)
+    page_request(query, sorts)
 }
 
 /// A list response: `{"<key>": [...], "links": {...}}`.
@@ -433,40 +169,7 @@ mod tests {
     use super::*;
 
     fn request(query: &str) -> ApiResult<PageRequest> {
-        PageRequest::parse(&QueryParams::parse(query))
-    }
-
-    #[test]
-    fn cursor_round_trip() {
-        let cursor = Cursor::new(1_704_115_800_123_456, "og.2To90xd1QV2IdWh1Ay8Epw");
-        assert_eq!(
-            Cursor::decode(&cursor.encode("created-at"), "created-at"),
-            Some(cursor.clone())
-        );
-        assert_eq!(
-            Cursor::decode(&cursor.encode("created-at"), "status-changed-at"),
-            None
-        );
-        let named = Cursor::text("Reserve a/c: £ ✓", "ba.2To90xd1QV2IdWh1Ay8Epw");
-        assert_eq!(
-            Cursor::decode(&named.encode("display-name"), "display-name"),
-            Some(named)
-        );
-    }
-
-    #[test]
-    fn cursor_rejects_forgeries() {
-        for text in [
-            "",
-            "!!!",
-            &URL_SAFE_NO_PAD.encode("v2:created-at:1:og.x"),
-            &URL_SAFE_NO_PAD.encode("v1:created-at:x:og.x"),
-            &URL_SAFE_NO_PAD.encode("v1:created-at:1:"),
-            &URL_SAFE_NO_PAD.encode("v1:created-at:1:og.x'; drop table"),
-            &URL_SAFE_NO_PAD.encode("v1:1:og.x"),
-        ] {
-            assert_eq!(Cursor::decode(text, "created-at"), None, "{text}");
-        }
+        page_request(&QueryParams::parse(query), &[CREATED_AT])
     }
 
     #[test]

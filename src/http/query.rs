@@ -5,6 +5,7 @@
 //! ones the endpoint knows: a typo such as `filter[acount-status][eq]` is a 400, not a filter
 //! silently ignored. Other parameters are ignored.
 
+use crate::paging::InstantRange;
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
@@ -152,57 +153,28 @@ pub fn instant(query: &QueryParams, key: &str) -> ApiResult<Option<crate::time::
         .transpose()
 }
 
-/// A range filter on an instant: `filter[<field>][gte|gt]` and `filter[<field>][lte|lt]`,
-/// each bound with whether it is inclusive. Apply it with [`filter_range!`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct InstantRange {
-    pub after: Option<(crate::time::Micros, bool)>,
-    pub before: Option<(crate::time::Micros, bool)>,
-}
-
-impl InstantRange {
-    pub fn parse(query: &QueryParams, field: &str) -> ApiResult<Self> {
-        let bound = |inclusive: &str, exclusive: &str| -> ApiResult<Option<(i64, bool)>> {
-            let inclusive_key = format!("filter[{field}][{inclusive}]");
-            let exclusive_key = format!("filter[{field}][{exclusive}]");
-            match (
-                instant(query, &inclusive_key)?,
-                instant(query, &exclusive_key)?,
-            ) {
-                (Some(_), Some(_)) => Err(ApiError::invalid_parameter(
-                    &exclusive_key,
-                    format!("Give `{inclusive_key}` or `{exclusive_key}`, not both."),
-                )),
-                (Some(at), None) => Ok(Some((at, true))),
-                (None, Some(at)) => Ok(Some((at, false))),
-                (None, None) => Ok(None),
-            }
-        };
-        Ok(InstantRange {
-            after: bound("gte", "gt")?,
-            before: bound("lte", "lt")?,
-        })
-    }
-}
-
-/// Narrows a boxed diesel query to the rows whose `$column` lies in an [`InstantRange`].
-#[macro_export]
-macro_rules! filter_range {
-    ($query:expr, $column:expr, $range:expr) => {{
-        use ::diesel::prelude::*;
-        let range: &$crate::http::query::InstantRange = $range;
-        let mut query = $query;
-        query = match range.after {
-            Some((at, true)) => query.filter($column.ge(at)),
-            Some((at, false)) => query.filter($column.gt(at)),
-            None => query,
-        };
-        match range.before {
-            Some((at, true)) => query.filter($column.le(at)),
-            Some((at, false)) => query.filter($column.lt(at)),
-            None => query,
+/// Reads `filter[<field>][gte|gt]` and `filter[<field>][lte|lt]`.
+pub fn instant_range(query: &QueryParams, field: &str) -> ApiResult<InstantRange> {
+    let bound = |inclusive: &str, exclusive: &str| -> ApiResult<Option<(i64, bool)>> {
+        let inclusive_key = format!("filter[{field}][{inclusive}]");
+        let exclusive_key = format!("filter[{field}][{exclusive}]");
+        match (
+            instant(query, &inclusive_key)?,
+            instant(query, &exclusive_key)?,
+        ) {
+            (Some(_), Some(_)) => Err(ApiError::invalid_parameter(
+                &exclusive_key,
+                format!("Give `{inclusive_key}` or `{exclusive_key}`, not both."),
+            )),
+            (Some(at), None) => Ok(Some((at, true))),
+            (None, Some(at)) => Ok(Some((at, false))),
+            (None, None) => Ok(None),
         }
-    }};
+    };
+    Ok(InstantRange {
+        after: bound("gte", "gt")?,
+        before: bound("lte", "lt")?,
+    })
 }
 
 /// Encodes one query component, keeping the brackets of Griffin's keys readable.

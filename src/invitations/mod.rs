@@ -17,9 +17,9 @@ use diesel_async::RunQueryDsl;
 
 use crate::dispatch;
 use crate::http::auth::hash_secret;
-use crate::http::pagination::Cursor;
-use crate::http::{Page, PageRequest};
 use crate::paginate;
+use crate::paging::Cursor;
+use crate::paging::{Page, PageRequest};
 use crate::store::Conn;
 use crate::store::schema::{invitation_tokens, invitations};
 use crate::time::Micros;

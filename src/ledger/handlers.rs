@@ -6,9 +6,11 @@ use serde::Serialize;
 use super::{PROCESSED_AT, PostingRow, TransactionView};
 use crate::AppState;
 use crate::bank_accounts::BankAccountRow;
-use crate::http::pagination::{CREATED_AT, list_request_sorted};
-use crate::http::query::InstantRange;
-use crate::http::{ApiResult, Caller, ListBody, Page, PageRequest, QueryParams, ok};
+use crate::http::pagination::list_request_sorted;
+use crate::http::{ApiResult, Caller, ListBody, QueryParams, ok};
+use crate::paging::CREATED_AT;
+use crate::paging::InstantRange;
+use crate::paging::{Page, PageRequest};
 use crate::payments::PaymentView;
 use crate::roles::Permission;
 use crate::store::Conn;
@@ -68,7 +70,7 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let page_request =
         list_request_sorted(&query, &FILTERS, &["payment"], &[CREATED_AT, PROCESSED_AT])?;
-    let processed = InstantRange::parse(&query, "processed-at")?;
+    let processed = crate::http::query::instant_range(&query, "processed-at")?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let account = caller

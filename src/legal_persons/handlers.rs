@@ -6,9 +6,10 @@ use super::{
     LegalPersonView, STATUS_CHANGED_AT,
 };
 use crate::AppState;
-use crate::http::pagination::{CREATED_AT, list_request_sorted};
+use crate::http::pagination::list_request_sorted;
 use crate::http::{ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, ok, path_id};
 use crate::ids::{LegalPersonId, OrganizationKind};
+use crate::paging::CREATED_AT;
 use crate::roles::Permission;
 use crate::verifications::VerificationView;
 

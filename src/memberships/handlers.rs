@@ -348,7 +348,7 @@ async fn list(
     conn: &mut Conn<'_>,
     scope: Scope<'_>,
     filter: &Filter,
-    page_request: &crate::http::PageRequest,
+    page_request: &crate::paging::PageRequest,
     request: &HttpRequest,
     query: &QueryParams,
 ) -> ApiResult<HttpResponse> {

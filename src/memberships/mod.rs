@@ -10,11 +10,11 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
 use crate::dispatch;
-use crate::http::pagination::Cursor;
-use crate::http::{Page, PageRequest};
 use crate::ids::MembershipId;
 use crate::organizations::{self, OrganizationView};
 use crate::paginate;
+use crate::paging::Cursor;
+use crate::paging::{Page, PageRequest};
 use crate::roles::custom;
 use crate::roles::{self, RoleView};
 use crate::store::Conn;

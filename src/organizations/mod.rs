@@ -8,13 +8,13 @@ use serde::Serialize;
 
 use crate::bank_accounts;
 use crate::dispatch;
-use crate::http::pagination::Cursor;
-use crate::http::{Page, PageRequest};
 use crate::ids::{LegalPersonId, OrganizationId};
 use crate::legal_persons;
 use crate::memberships::{self, MembershipRow};
 use crate::money::MinorUnits;
 use crate::paginate;
+use crate::paging::Cursor;
+use crate::paging::{Page, PageRequest};
 use crate::roles::custom::CustomRoleRow;
 use crate::roles::{self, Role, RoleView};
 use crate::store::schema::{organizations, roles as roles_table};

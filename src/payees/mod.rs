@@ -10,10 +10,10 @@ use serde::Serialize;
 
 use crate::bank_accounts::SANDBOX_BANK_ID;
 use crate::dispatch;
-use crate::http::pagination::Cursor;
-use crate::http::{Page, PageRequest};
 use crate::ids::{BankAccountId, CopRequestId, LegalPersonId, PayeeId};
 use crate::paginate;
+use crate::paging::Cursor;
+use crate::paging::{Page, PageRequest};
 use crate::store::Conn;
 use crate::store::schema::{bank_accounts, payees};
 use crate::time::{self, Micros};

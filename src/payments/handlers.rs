@@ -9,11 +9,11 @@ use crate::AppState;
 use crate::bank_accounts::{self, BankAccountRow, BankAccountView};
 use crate::http::idempotency::{self, Answer, Idempotent, Outcome};
 use crate::http::pagination::list_request;
-use crate::http::query::InstantRange;
 use crate::http::{
     ApiError, ApiResult, Caller, Json, ListBody, QueryParams, no_content, ok, path_id,
 };
 use crate::ids::{BankAccountKind, OrganizationKind};
+use crate::paging::InstantRange;
 use crate::payees::PayeeRow;
 use crate::roles::Permission;
 use crate::store::Conn;
@@ -191,7 +191,7 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
         direction,
         rejected,
         latest_submission_statuses,
-        created: InstantRange::parse(query, "created-at")?,
+        created: crate::http::query::instant_range(query, "created-at")?,
     })
 }
 
@@ -464,7 +464,7 @@ pub async fn list_for_account_admissions(
 ) -> ApiResult<HttpResponse> {
     let page_request = list_request(&query, &ADMISSION_FILTERS, &[])?;
     let statuses = query.enum_list("filter[admission-status][in][]", &ADMISSION_STATUSES)?;
-    let created = InstantRange::parse(&query, "created-at")?;
+    let created = crate::http::query::instant_range(&query, "created-at")?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let account = caller

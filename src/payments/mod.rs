@@ -12,12 +12,12 @@ use serde_json::{Value, json};
 
 use crate::dispatch;
 use crate::events;
-use crate::http::pagination::Cursor;
-use crate::http::{Page, PageRequest};
 use crate::ids::{AdmissionId, BankAccountId, PaymentId, SubmissionId, UserId};
 use crate::ledger::{self, Leg, Movement, PostError, PostingRow};
 use crate::money::Money;
 use crate::paginate;
+use crate::paging::Cursor;
+use crate::paging::{Page, PageRequest};
 use crate::store::Conn;
 use crate::store::schema::{admissions, payments};
 use crate::time::{self, Micros};
@@ -254,7 +254,7 @@ pub async fn list_admissions(
     conn: &mut Conn<'_>,
     scope: AdmissionScope<'_>,
     statuses: &[String],
-    created: &crate::http::query::InstantRange,
+    created: &crate::paging::InstantRange,
     page: &PageRequest,
 ) -> QueryResult<Page<AdmissionRow>> {
     let rows = dispatch!(conn, c => {
@@ -380,7 +380,7 @@ pub struct Filter {
     pub rejected: Option<bool>,
     /// Latest submission statuses; `None` in the list matches payments never submitted.
     pub latest_submission_statuses: Vec<Option<String>>,
-    pub created: crate::http::query::InstantRange,
+    pub created: crate::paging::InstantRange,
 }
 
 pub async fn list(

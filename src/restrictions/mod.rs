@@ -11,10 +11,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::dispatch;
-use crate::http::pagination::Cursor;
-use crate::http::{Page, PageRequest};
 use crate::ids::{BankAccountId, RestrictionEventId, RestrictionId, UserId};
 use crate::paginate;
+use crate::paging::Cursor;
+use crate::paging::{Page, PageRequest};
 use crate::store::Conn;
 use crate::store::schema::{bank_accounts, restriction_events, restrictions, users};
 use crate::time::{self, Micros};

@@ -17,6 +17,7 @@ mod pending;
 mod prepared;
 pub mod schema;
 mod sqlite;
+mod text_enum;
 
 pub use pending::Pending;
 pub use prepared::{Prepared, PreparedExt};

@@ -6,9 +6,9 @@ use crate::AppState;
 use crate::bank_accounts::BankAccountRow;
 use crate::http::idempotency::{self, Answer, Idempotent, Outcome};
 use crate::http::pagination::list_request;
-use crate::http::query::InstantRange;
 use crate::http::{ApiError, ApiResult, Caller, ListBody, QueryParams, ok, path_id};
 use crate::ids::PaymentKind;
+use crate::paging::InstantRange;
 use crate::payments::PaymentRow;
 use crate::roles::Permission;
 
@@ -118,7 +118,7 @@ pub async fn list_for_account(
 ) -> ApiResult<HttpResponse> {
     let page_request = list_request(&query, &ACCOUNT_FILTERS, &[])?;
     let statuses = query.enum_list("filter[submission-status][in][]", &STATUSES)?;
-    let created = InstantRange::parse(&query, "created-at")?;
+    let created = crate::http::query::instant_range(&query, "created-at")?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let account = caller

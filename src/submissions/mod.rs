@@ -23,11 +23,12 @@ use serde_json::json;
 
 use crate::dispatch;
 use crate::events;
-use crate::http::pagination::Cursor;
-use crate::http::query::InstantRange;
-use crate::http::{ApiError, ApiResult, Page, PageRequest};
+use crate::http::{ApiError, ApiResult};
 use crate::ids::{BankAccountId, PaymentId, SubmissionId, UserId};
 use crate::ledger::{self, Leg, Movement, PostError};
+use crate::paging::Cursor;
+use crate::paging::InstantRange;
+use crate::paging::{Page, PageRequest};
 use crate::payments::outbound::{payee_deactivated, same_debtor_and_beneficiary};
 use crate::payments::{self, Inbound, OUTBOUND, PaymentRow, Source};
 use crate::store::schema::{payments as payments_table, submissions};

@@ -329,8 +329,8 @@ pub async fn history(
         }
         entries.push(HistoryEntry { at, key, body });
     }
-    let page = crate::http::Page::from_memory(entries, &page_request, |e| {
-        crate::http::pagination::Cursor::new(e.at, &e.key)
+    let page = crate::paging::Page::from_memory(entries, &page_request, |e| {
+        crate::paging::Cursor::new(e.at, &e.key)
     });
     let page = page.map(|e| e.body);
     Ok(ok(&ListBody::new(
