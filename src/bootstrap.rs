@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use crate::api_keys::secret::ApiKeySecret;
 use crate::api_keys::{self, ApiKeyRow, CreateError};
-use crate::ids::{ApiKeyId, OrganizationId, UserId};
 use crate::money::MinorUnits;
 use crate::organizations::{self, OrganizationRow};
 use crate::store::{Db, StoreError};
@@ -58,11 +57,9 @@ pub struct BootstrapReport {
 impl Bootstrapped {
     pub fn report(&self) -> BootstrapReport {
         BootstrapReport {
-            organization_url: urls::organization(&OrganizationId::from_db(
-                self.organization.id.clone(),
-            )),
-            user_url: urls::user(&UserId::from_db(self.user.id.clone())),
-            api_key_url: urls::api_key(&ApiKeyId::from_db(self.api_key.id.clone())),
+            organization_url: urls::organization(&self.organization.id),
+            user_url: urls::user(&self.user.id),
+            api_key_url: urls::api_key(&self.api_key.id),
             api_key_secret: self.secret.as_str().to_string(),
         }
     }

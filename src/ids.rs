@@ -22,8 +22,8 @@ const ENCODED_LEN: usize = 22;
 
 /// The ids in `ids`, each once, sorted: what a side-load (`include=…`) or a batch lookup
 /// asks the database for.
-pub fn distinct(ids: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut ids: Vec<String> = ids.into_iter().collect();
+pub fn distinct<T: Ord>(ids: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut ids: Vec<T> = ids.into_iter().collect();
     ids.sort();
     ids.dedup();
     ids
@@ -123,6 +123,24 @@ impl<K> PartialEq for Id<K> {
 
 impl<K> Eq for Id<K> {}
 
+impl<K> PartialOrd for Id<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K> Ord for Id<K> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.text.cmp(&other.text)
+    }
+}
+
+impl<K> PartialEq<String> for Id<K> {
+    fn eq(&self, other: &String) -> bool {
+        self.text == *other
+    }
+}
+
 impl<K> PartialEq<str> for Id<K> {
     fn eq(&self, other: &str) -> bool {
         self.text == other
@@ -132,6 +150,15 @@ impl<K> PartialEq<str> for Id<K> {
 impl<K> std::hash::Hash for Id<K> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.text.hash(state)
+    }
+}
+
+/// An id reads as its text wherever text is wanted (a URL, a log line, a filter value).
+impl<K> std::ops::Deref for Id<K> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
     }
 }
 

@@ -43,20 +43,15 @@ pub async fn create(
                 Permission::ApiKeysManage,
             )
             .await?;
-        super::insert(
-            &mut tx.conn(),
-            organization_id.as_str(),
-            caller.user_id.as_str(),
-            &secret,
-        )
-        .await
-        .map_err(|e| match e {
-            CreateError::NameTaken(name) => ApiError::conflict(
-                "api-key-name-taken",
-                format!("This organization already has an API key named {name:?}."),
-            ),
-            CreateError::Database(e) => e.into(),
-        })
+        super::insert(&mut tx.conn(), &organization_id, &caller.user_id, &secret)
+            .await
+            .map_err(|e| match e {
+                CreateError::NameTaken(name) => ApiError::conflict(
+                    "api-key-name-taken",
+                    format!("This organization already has an API key named {name:?}."),
+                ),
+                CreateError::Database(e) => e.into(),
+            })
     }
     .await;
     let row = tx.finish(result).await?;
@@ -79,7 +74,7 @@ pub async fn list_for_organization(
     caller
         .access(&mut conn, organization_id.as_str(), Permission::Read)
         .await?;
-    let organizations = [organization_id.to_string()];
+    let organizations = [organization_id.clone()];
     let page = super::list(&mut conn, &organizations, None, &page_request).await?;
     let page = page.map(ApiKeyView::new);
     Ok(ok(&ListBody::new("api-keys", page, request.path(), &query)))
@@ -99,14 +94,9 @@ pub async fn list_for_user(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let visible = caller.visible_organizations(&mut conn).await?;
-    users::find_visible(
-        &mut conn,
-        user_id.as_str(),
-        caller.user_id.as_str(),
-        &visible,
-    )
-    .await?
-    .ok_or_else(ApiError::not_found)?;
+    users::find_visible(&mut conn, &user_id, &caller.user_id, &visible)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     let page = super::list(&mut conn, &visible, Some(user_id.as_str()), &page_request).await?;
     let page = page.map(ApiKeyView::new);
     Ok(ok(&ListBody::new("api-keys", page, request.path(), &query)))

@@ -22,9 +22,9 @@ use secret::ApiKeySecret;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = api_keys, treat_none_as_default_value = false)]
 pub struct ApiKeyRow {
-    pub id: String,
-    pub organization_id: String,
-    pub user_id: String,
+    pub id: ApiKeyId,
+    pub organization_id: OrganizationId,
+    pub user_id: UserId,
     pub name: String,
     pub secret_hash: String,
     pub live: bool,
@@ -34,7 +34,10 @@ pub struct ApiKeyRow {
 impl crate::http::auth::OrganizationResource for ApiKeyRow {
     type Kind = crate::ids::ApiKeyKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::ApiKeyKind>,
+    ) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
@@ -62,8 +65,8 @@ pub enum CreateError {
 /// only the secret's hash.
 pub async fn insert(
     conn: &mut Conn<'_>,
-    organization_id: &str,
-    user_id: &str,
+    organization_id: &OrganizationId,
+    user_id: &UserId,
     secret: &ApiKeySecret,
 ) -> Result<ApiKeyRow, CreateError> {
     let name = secret.name().to_string();
@@ -71,9 +74,9 @@ pub async fn insert(
         return Err(CreateError::NameTaken(name));
     }
     let row = ApiKeyRow {
-        id: ApiKeyId::generate().into_string(),
-        organization_id: organization_id.to_string(),
-        user_id: user_id.to_string(),
+        id: ApiKeyId::generate(),
+        organization_id: organization_id.clone(),
+        user_id: user_id.clone(),
         name,
         secret_hash: hash_secret(secret.as_str()),
         live: secret.is_live(),
@@ -91,7 +94,11 @@ pub async fn insert(
     }
 }
 
-async fn name_taken(conn: &mut Conn<'_>, organization_id: &str, name: &str) -> QueryResult<bool> {
+async fn name_taken(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+    name: &str,
+) -> QueryResult<bool> {
     let found: Option<String> = dispatch!(conn, c => api_keys::table
         .filter(api_keys::organization_id.eq(organization_id))
         .filter(api_keys::name.eq(name))
@@ -102,7 +109,10 @@ async fn name_taken(conn: &mut Conn<'_>, organization_id: &str, name: &str) -> Q
     Ok(found.is_some())
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<ApiKeyRow>> {
+pub async fn find(
+    conn: &mut Conn<'_>,
+    id: &crate::ids::ApiKeyId,
+) -> QueryResult<Option<ApiKeyRow>> {
     dispatch!(conn, c => api_keys::table
         .find(id)
         .select(ApiKeyRow::as_select())
@@ -118,7 +128,7 @@ pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<usize> {
 /// Keys of the given organizations, only those of `user_id` when given.
 pub async fn list(
     conn: &mut Conn<'_>,
-    organization_ids: &[String],
+    organization_ids: &[OrganizationId],
     user_id: Option<&str>,
     page: &PageRequest,
 ) -> QueryResult<Page<ApiKeyRow>> {
@@ -153,11 +163,11 @@ pub struct ApiKeyView {
 impl ApiKeyView {
     pub fn new(row: ApiKeyRow) -> Self {
         ApiKeyView {
-            api_key_url: urls::api_key(&ApiKeyId::from_db(row.id)),
+            api_key_url: urls::api_key(&row.id),
             api_key_name: row.name,
             api_key_live: row.live,
-            organization_url: urls::organization(&OrganizationId::from_db(row.organization_id)),
-            user_url: urls::user(&UserId::from_db(row.user_id)),
+            organization_url: urls::organization(&row.organization_id),
+            user_url: urls::user(&row.user_id),
             created_at: time::format(row.created_at),
             api_key_secret: None,
         }

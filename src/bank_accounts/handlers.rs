@@ -1,3 +1,4 @@
+use crate::ids::OrganizationId;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +9,7 @@ use super::{
 use crate::AppState;
 use crate::http::pagination::list_request_sorted;
 use crate::http::{ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, ok, path_id};
-use crate::ids::{BankProductKind, LegalPersonKind, OrganizationKind};
+use crate::ids::{BankProductKind, LegalPersonId, LegalPersonKind, OrganizationKind};
 use crate::legal_persons::{self, LegalPersonRow};
 use crate::organizations::{self, OrganizationRow};
 use crate::roles::Permission;
@@ -182,7 +183,7 @@ impl OpenAccount {
 /// The legal person a body's URL names, which must be the organization's.
 async fn party(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     url: &str,
     pointer: &str,
 ) -> ApiResult<LegalPersonRow> {
@@ -193,9 +194,9 @@ async fn party(
             pointer,
         )
     })?;
-    legal_persons::find(conn, id.as_str())
+    legal_persons::find(conn, &id)
         .await?
-        .filter(|person| person.organization_id == organization_id)
+        .filter(|person| person.organization_id == *organization_id)
         .ok_or_else(|| {
             ApiError::unprocessable(
                 "legal-person-not-found",
@@ -246,7 +247,7 @@ async fn open_checked(
 async fn open_in(
     state: &AppState,
     caller: &Caller,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     request: Request,
 ) -> ApiResult<HttpResponse> {
     let mut tx = state.db.write().await?;
@@ -274,7 +275,7 @@ pub async fn open(
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
     let request = body.check()?;
-    open_in(&state, &caller, organization_id.as_str(), request).await
+    open_in(&state, &caller, &organization_id, request).await
 }
 
 #[derive(Deserialize)]
@@ -299,8 +300,8 @@ pub async fn open_with_product(
         let mut conn = state.db.read().await?;
         let visible = caller.visible_organizations(&mut conn.conn()).await?;
         let (product, organization_id) =
-            crate::bank_products::find(id.as_str(), &visible).ok_or_else(ApiError::not_found)?;
-        (product, organization_id.to_string())
+            crate::bank_products::find(&id, &visible).ok_or_else(ApiError::not_found)?;
+        (product, organization_id.clone())
     };
     let product_type = product.account_type;
     let pooled = product.funding_type == "pooled";
@@ -422,15 +423,13 @@ fn parse_bool(query: &QueryParams, key: &str) -> ApiResult<Option<bool>> {
     }
 }
 
-fn parse_party(query: &QueryParams, key: &str) -> ApiResult<Option<String>> {
+fn parse_party(query: &QueryParams, key: &str) -> ApiResult<Option<LegalPersonId>> {
     query
         .single(key)?
         .map(|url| {
-            urls::parse::<LegalPersonKind>(url, urls::LEGAL_PERSONS)
-                .map(|id| id.into_string())
-                .ok_or_else(|| {
-                    ApiError::invalid_parameter(key, format!("`{key}` must be a legal person URL."))
-                })
+            urls::parse::<LegalPersonKind>(url, urls::LEGAL_PERSONS).ok_or_else(|| {
+                ApiError::invalid_parameter(key, format!("`{key}` must be a legal person URL."))
+            })
         })
         .transpose()
 }
@@ -471,7 +470,7 @@ async fn included(
     if includes.is_empty() {
         return Ok(None);
     }
-    let mut ids: Vec<String> = Vec::new();
+    let mut ids: Vec<LegalPersonId> = Vec::new();
     for row in rows {
         if includes.contains(&"owner") {
             ids.push(row.owner_id.clone());
@@ -491,9 +490,9 @@ async fn included(
 async fn list_in(
     state: &AppState,
     caller: &Caller,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     mut filter: Filter,
-    party_id: Option<String>,
+    party_id: Option<LegalPersonId>,
     request: &HttpRequest,
     query: &QueryParams,
 ) -> ApiResult<HttpResponse> {
@@ -530,7 +529,7 @@ pub async fn list(
     list_in(
         &state,
         &caller,
-        organization_id.as_str(),
+        &organization_id,
         filter,
         None,
         &request,
@@ -607,7 +606,7 @@ pub async fn search(
     caller
         .access(&mut conn, organization_id.as_str(), Permission::Read)
         .await?;
-    let rows = super::search(&mut conn, organization_id.as_str(), number, SEARCH_LIMIT).await?;
+    let rows = super::search(&mut conn, &organization_id, number, SEARCH_LIMIT).await?;
     Ok(ok(&SearchResults {
         meta: serde_json::json!({"page": {"total": rows.len()}}),
         search_results: rows.iter().map(BankAccountView::new).collect(),

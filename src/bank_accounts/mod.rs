@@ -5,6 +5,7 @@
 pub mod handlers;
 pub mod pool;
 
+use crate::ids::OrganizationId;
 use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -14,7 +15,7 @@ use serde_json::json;
 use crate::dispatch;
 use crate::events;
 use crate::ids::{BankAccountId, LegalPersonId};
-use crate::ledger::{self, Leg, Movement, PostError};
+use crate::ledger::{self, InternalAccount, Leg, Movement, PostError};
 use crate::money::{MinorUnits, Money};
 use crate::organizations::{OrganizationRow, TEST_MODE};
 use crate::paging::{CREATED_AT, Cursor};
@@ -91,8 +92,8 @@ pub const DISPLAY_NAME: &str = "display-name";
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = bank_accounts, treat_none_as_default_value = false)]
 pub struct BankAccountRow {
-    pub id: String,
-    pub organization_id: String,
+    pub id: BankAccountId,
+    pub organization_id: OrganizationId,
     pub bank_product_type: String,
     pub client_money_type: Option<String>,
     pub savings_type: Option<String>,
@@ -100,9 +101,9 @@ pub struct BankAccountRow {
     pub primary_account: bool,
     pub display_name: String,
     pub account_status: String,
-    pub owner_id: String,
-    pub controller_id: String,
-    pub beneficiary_id: Option<String>,
+    pub owner_id: LegalPersonId,
+    pub controller_id: LegalPersonId,
+    pub beneficiary_id: Option<LegalPersonId>,
     pub account_holder: String,
     pub account_number: String,
     pub bank_id: String,
@@ -121,7 +122,10 @@ pub struct BankAccountRow {
 impl crate::http::auth::OrganizationResource for BankAccountRow {
     type Kind = crate::ids::BankAccountKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::BankAccountKind>,
+    ) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
@@ -132,7 +136,7 @@ impl crate::http::auth::OrganizationResource for BankAccountRow {
 
 impl BankAccountRow {
     pub fn url(&self) -> String {
-        urls::bank_account(&BankAccountId::from_db(self.id.clone()))
+        urls::bank_account(&self.id)
     }
 
     pub fn available(&self) -> i64 {
@@ -152,7 +156,10 @@ impl BankAccountRow {
     }
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<BankAccountRow>> {
+pub async fn find(
+    conn: &mut Conn<'_>,
+    id: &crate::ids::BankAccountId,
+) -> QueryResult<Option<BankAccountRow>> {
     dispatch!(conn, c => bank_accounts::table
         .find(id)
         .select(BankAccountRow::as_select())
@@ -169,9 +176,9 @@ pub struct NewAccount {
     pub savings_type: Option<&'static str>,
     pub pooled_funds: bool,
     pub display_name: Option<String>,
-    pub owner_id: String,
+    pub owner_id: LegalPersonId,
     pub owner_name: String,
-    pub beneficiary_id: Option<String>,
+    pub beneficiary_id: Option<LegalPersonId>,
 }
 
 /// Opens an account for the organization: `opening`, then `open` at once when
@@ -241,7 +248,7 @@ async fn insert(
         .display_name
         .unwrap_or_else(|| default_display_name(new.bank_product_type).to_string());
     let row = BankAccountRow {
-        id: BankAccountId::generate().into_string(),
+        id: BankAccountId::generate(),
         organization_id: organization.id.clone(),
         bank_product_type: new.bank_product_type.to_string(),
         client_money_type: new.client_money_type,
@@ -356,8 +363,8 @@ async fn activate(
             reference: None,
             description: Some("Sandbox test money"),
             legs: vec![
-                Leg::new(ledger::SANDBOX_FUNDING, -test_money),
-                Leg::new(&row.id, test_money),
+                Leg::internal(InternalAccount::SandboxFunding, -test_money),
+                Leg::bank(&row.id, test_money),
             ],
         };
         let transactions = ledger::post(conn, &movement, now).await?;
@@ -547,15 +554,15 @@ pub struct Filter {
     pub product_types: Vec<String>,
     pub pooled_funds: Option<bool>,
     pub restricted: Option<bool>,
-    pub owner_id: Option<String>,
-    pub beneficiary_id: Option<String>,
+    pub owner_id: Option<LegalPersonId>,
+    pub beneficiary_id: Option<LegalPersonId>,
     /// Accounts owned by, or held for, this legal person.
-    pub party_id: Option<String>,
+    pub party_id: Option<LegalPersonId>,
 }
 
 pub async fn list(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     filter: &Filter,
     page: &PageRequest,
 ) -> QueryResult<Page<BankAccountRow>> {
@@ -613,7 +620,7 @@ pub async fn list(
 /// Accounts of the organization whose number is, or starts with, `number`; newest first.
 pub async fn search(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     number: &str,
     limit: i64,
 ) -> QueryResult<Vec<BankAccountRow>> {
@@ -629,7 +636,7 @@ pub async fn search(
 }
 
 /// The product an account type belongs to, among the organization's products.
-pub fn product_url(organization_id: &str, bank_product_type: &str) -> Option<String> {
+pub fn product_url(organization_id: &OrganizationId, bank_product_type: &str) -> Option<String> {
     crate::bank_products::BANK_PRODUCTS
         .iter()
         .find(|p| p.account_type == bank_product_type)
@@ -692,9 +699,9 @@ pub struct BankAccountView {
 
 impl BankAccountView {
     pub fn new(row: &BankAccountRow) -> Self {
-        let id = BankAccountId::from_db(row.id.clone());
+        let id = row.id.clone();
         let sub = |tail: &str| urls::bank_account_sub(&id, tail);
-        let party = |id: &String| urls::legal_person(&LegalPersonId::from_db(id.clone()));
+        let party = urls::legal_person;
         BankAccountView {
             account_url: urls::bank_account(&id),
             display_name: row.display_name.clone(),
@@ -755,7 +762,7 @@ pub async fn for_write(
     permission: crate::roles::Permission,
 ) -> crate::http::ApiResult<BankAccountRow> {
     let id = crate::http::path_id::<crate::ids::BankAccountKind>(path)?;
-    let found = find(conn, id.as_str())
+    let found = find(conn, &id)
         .await?
         .ok_or_else(crate::http::ApiError::not_found)?;
     caller

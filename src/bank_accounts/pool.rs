@@ -27,14 +27,14 @@ pub const MAX_CHANGES: usize = 1000;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pool_members, treat_none_as_default_value = false)]
 pub struct PoolMemberRow {
-    pub account_id: String,
-    pub legal_person_id: String,
+    pub account_id: BankAccountId,
+    pub legal_person_id: LegalPersonId,
     pub created_at: Micros,
 }
 
 async fn list(
     conn: &mut Conn<'_>,
-    account_id: &str,
+    account_id: &BankAccountId,
     page: &PageRequest,
 ) -> QueryResult<Page<PoolMemberRow>> {
     let rows = dispatch!(conn, c => {
@@ -117,7 +117,7 @@ pub async fn members(
     let included = if includes.is_empty() {
         None
     } else {
-        let ids: Vec<String> = page
+        let ids: Vec<LegalPersonId> = page
             .items
             .iter()
             .map(|m| m.legal_person_id.clone())
@@ -141,7 +141,7 @@ pub async fn members(
             .items
             .into_iter()
             .map(|m| PoolMember {
-                legal_person_url: urls::legal_person(&LegalPersonId::from_db(m.legal_person_id)),
+                legal_person_url: urls::legal_person(&m.legal_person_id),
                 created_at: time::format(m.created_at),
             })
             .collect(),
@@ -179,20 +179,18 @@ pub async fn update(
             "/additions",
         ));
     }
-    let parse = |urls_in: &[String], field: &str| -> ApiResult<Vec<String>> {
+    let parse = |urls_in: &[String], field: &str| -> ApiResult<Vec<LegalPersonId>> {
         urls_in
             .iter()
             .enumerate()
             .map(|(i, url)| {
-                urls::parse::<LegalPersonKind>(url, urls::LEGAL_PERSONS)
-                    .map(|id| id.into_string())
-                    .ok_or_else(|| {
-                        ApiError::invalid_body(
-                            "Invalid value",
-                            "Expected a legal person URL such as /v0/legal-persons/lp.….",
-                            format!("/{field}/{i}"),
-                        )
-                    })
+                urls::parse::<LegalPersonKind>(url, urls::LEGAL_PERSONS).ok_or_else(|| {
+                    ApiError::invalid_body(
+                        "Invalid value",
+                        "Expected a legal person URL such as /v0/legal-persons/lp.….",
+                        format!("/{field}/{i}"),
+                    )
+                })
             })
             .collect()
     };
@@ -212,7 +210,7 @@ pub async fn update(
             super::for_write(&caller, &mut conn, &path, Permission::PoolMembershipWrite).await?;
         let account = pooled(account)?;
         let unique = crate::ids::distinct(additions.iter().cloned());
-        let known: Vec<String> = if unique.is_empty() {
+        let known: Vec<LegalPersonId> = if unique.is_empty() {
             Vec::new()
         } else {
             dispatch!(&mut conn, c => persons::table
@@ -262,9 +260,6 @@ pub async fn update(
     .await;
     let account = tx.finish(result).await?;
     Ok(ok(&Updated {
-        pooled_account_memberships_url: urls::bank_account_sub(
-            &BankAccountId::from_db(account.id),
-            "membership",
-        ),
+        pooled_account_memberships_url: urls::bank_account_sub(&account.id, "membership"),
     }))
 }

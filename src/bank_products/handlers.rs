@@ -33,7 +33,7 @@ pub async fn list(
     caller
         .access(&mut conn, organization_id.as_str(), Permission::Read)
         .await?;
-    let organization = organizations::find(&mut conn, organization_id.as_str())
+    let organization = organizations::find(&mut conn, &organization_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     // Every product is active; a filter without `active` matches none.
@@ -67,8 +67,7 @@ pub async fn get(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let visible = caller.visible_organizations(&mut conn).await?;
-    let (product, organization_id) =
-        super::find(id.as_str(), &visible).ok_or_else(ApiError::not_found)?;
+    let (product, organization_id) = super::find(&id, &visible).ok_or_else(ApiError::not_found)?;
     let organization = organizations::find(&mut conn, organization_id)
         .await?
         .ok_or_else(ApiError::not_found)?;

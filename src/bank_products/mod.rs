@@ -63,15 +63,15 @@ pub static BANK_PRODUCTS: [BankProduct; 5] = [
 ];
 
 /// The id of the organization's copy of a product.
-pub fn id_of(organization_id: &str, class: &str) -> BankProductId {
+pub fn id_of(organization_id: &OrganizationId, class: &str) -> BankProductId {
     BankProductId::derived(&format!("hyperbank bank product {organization_id} {class}"))
 }
 
 /// The product with this id among the given organizations' products, with its organization.
 pub fn find<'a>(
-    id: &str,
-    organization_ids: &'a [String],
-) -> Option<(&'static BankProduct, &'a str)> {
+    id: &BankProductId,
+    organization_ids: &'a [OrganizationId],
+) -> Option<(&'static BankProduct, &'a OrganizationId)> {
     crate::organizations::find_in_catalogue(
         &BANK_PRODUCTS,
         id,
@@ -97,7 +97,11 @@ pub struct BankProductView {
 
 impl BankProductView {
     /// `created_at`: the organization's creation, when its products came to be.
-    pub fn new(product: &BankProduct, organization_id: &str, created_at: time::Micros) -> Self {
+    pub fn new(
+        product: &BankProduct,
+        organization_id: &OrganizationId,
+        created_at: time::Micros,
+    ) -> Self {
         let url = urls::bank_product(&id_of(organization_id, product.class));
         BankProductView {
             bank_account_product_accounts_url: format!("{url}/accounts"),

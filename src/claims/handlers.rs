@@ -1,3 +1,4 @@
+use crate::ids::LegalPersonId;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
@@ -54,7 +55,7 @@ pub async fn add_claims(
     Ok(rows)
 }
 
-async fn refresh_legal_name(conn: &mut Conn<'_>, legal_person_id: &str) -> ApiResult<()> {
+async fn refresh_legal_name(conn: &mut Conn<'_>, legal_person_id: &LegalPersonId) -> ApiResult<()> {
     let all = super::all_of(conn, legal_person_id).await?;
     legal_persons::set_legal_name(conn, legal_person_id, super::legal_name(&all).as_deref())
         .await?;

@@ -7,6 +7,7 @@
 pub mod handlers;
 pub mod validate;
 
+use crate::ids::{LegalPersonId, OrganizationId};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -93,7 +94,7 @@ pub fn references(claim: &ValidClaim) -> Option<&str> {
 pub async fn refers_within(
     conn: &mut Conn<'_>,
     url: &str,
-    organization_id: &str,
+    organization_id: &OrganizationId,
 ) -> QueryResult<bool> {
     let Some(id) = urls::parse::<LegalPersonKind>(url, "/v0/legal-persons") else {
         return Ok(false);
@@ -111,9 +112,9 @@ pub async fn refers_within(
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = claims, treat_none_as_default_value = false)]
 pub struct ClaimRow {
-    pub id: String,
-    pub legal_person_id: String,
-    pub organization_id: String,
+    pub id: ClaimId,
+    pub legal_person_id: LegalPersonId,
+    pub organization_id: OrganizationId,
     pub claim_type: String,
     pub body: String,
     pub verification_status: String,
@@ -123,7 +124,10 @@ pub struct ClaimRow {
 impl crate::http::auth::OrganizationResource for ClaimRow {
     type Kind = crate::ids::ClaimKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::ClaimKind>,
+    ) -> QueryResult<Option<Self>> {
         dispatch!(conn, c => claims::table
             .find(id)
             .select(ClaimRow::as_select())
@@ -139,14 +143,14 @@ impl crate::http::auth::OrganizationResource for ClaimRow {
 
 pub async fn insert(
     conn: &mut Conn<'_>,
-    legal_person_id: &str,
-    organization_id: &str,
+    legal_person_id: &LegalPersonId,
+    organization_id: &OrganizationId,
     claim: &ValidClaim,
 ) -> QueryResult<ClaimRow> {
     let row = ClaimRow {
-        id: ClaimId::generate().into_string(),
-        legal_person_id: legal_person_id.to_string(),
-        organization_id: organization_id.to_string(),
+        id: ClaimId::generate(),
+        legal_person_id: legal_person_id.clone(),
+        organization_id: organization_id.clone(),
         claim_type: claim.claim_type.clone(),
         body: Value::Object(claim.body.clone()).to_string(),
         verification_status: UNVERIFIED.to_string(),
@@ -162,7 +166,10 @@ pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
 }
 
 /// All claims of a legal person, oldest first.
-pub async fn all_of(conn: &mut Conn<'_>, legal_person_id: &str) -> QueryResult<Vec<ClaimRow>> {
+pub async fn all_of(
+    conn: &mut Conn<'_>,
+    legal_person_id: &LegalPersonId,
+) -> QueryResult<Vec<ClaimRow>> {
     dispatch!(conn, c => claims::table
         .filter(claims::legal_person_id.eq(legal_person_id))
         .order((claims::created_at.asc(), claims::id.asc()))
@@ -173,7 +180,7 @@ pub async fn all_of(conn: &mut Conn<'_>, legal_person_id: &str) -> QueryResult<V
 
 pub async fn list(
     conn: &mut Conn<'_>,
-    legal_person_id: &str,
+    legal_person_id: &LegalPersonId,
     verification_status: Option<&str>,
     page: &PageRequest,
 ) -> QueryResult<Page<ClaimRow>> {

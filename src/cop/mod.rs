@@ -9,6 +9,7 @@
 //! `POST /v0/simulation/organizations/{id}/cop-request/simulate/{type}` answers with the
 //! given outcome instead.
 
+use crate::ids::OrganizationId;
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -29,8 +30,8 @@ use crate::urls;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = cop_requests, treat_none_as_default_value = false)]
 pub struct CopRequestRow {
-    pub id: String,
-    pub organization_id: String,
+    pub id: CopRequestId,
+    pub organization_id: OrganizationId,
     pub account: String,
     pub cop_response: String,
     pub created_at: Micros,
@@ -39,7 +40,10 @@ pub struct CopRequestRow {
 impl crate::http::auth::OrganizationResource for CopRequestRow {
     type Kind = crate::ids::CopRequestKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::CopRequestKind>,
+    ) -> QueryResult<Option<Self>> {
         dispatch!(conn, c => cop_requests::table
             .find(id)
             .select(CopRequestRow::as_select())
@@ -75,7 +79,7 @@ pub struct CopView {
 
 pub fn view(row: &CopRequestRow) -> CopView {
     CopView {
-        cop_request_url: urls::cop_request(&CopRequestId::from_db(row.id.clone())),
+        cop_request_url: urls::cop_request(&row.id),
         account: serde_json::from_str(&row.account).unwrap_or(Value::Null),
         cop_response: serde_json::from_str(&row.cop_response).unwrap_or(Value::Null),
     }
@@ -193,14 +197,14 @@ async fn record(
             return Ok(taken);
         }
         if outcome.is_some() {
-            let organization = crate::organizations::find(&mut conn, organization_id.as_str())
+            let organization = crate::organizations::find(&mut conn, &organization_id)
                 .await?
                 .ok_or_else(ApiError::not_found)?;
             crate::simulation::require_test_mode(&organization)?;
         }
-        let person = crate::legal_persons::find(&mut conn, requester.as_str())
+        let person = crate::legal_persons::find(&mut conn, &requester)
             .await?
-            .filter(|p| p.organization_id == organization_id.as_str());
+            .filter(|p| p.organization_id == organization_id);
         if person.is_none() {
             return Err(ApiError::unprocessable(
                 "legal-person-not-found",
@@ -227,8 +231,8 @@ async fn record(
             }
         };
         let row = CopRequestRow {
-            id: CopRequestId::generate().into_string(),
-            organization_id: organization_id.as_str().to_string(),
+            id: CopRequestId::generate(),
+            organization_id: organization_id.clone(),
             account: serde_json::to_string(&body).map_err(ApiError::internal)?,
             cop_response: cop_response.to_string(),
             created_at: time::now(),
@@ -246,7 +250,10 @@ async fn record(
     idempotency::respond(&state.db, key.as_ref(), outcome).await
 }
 
-pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<CopRequestRow>> {
+pub async fn find_many(
+    conn: &mut Conn<'_>,
+    ids: &[CopRequestId],
+) -> QueryResult<Vec<CopRequestRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -52,7 +52,7 @@ pub async fn create(
         let (person, _) = caller
             .visible_for_write::<LegalPersonRow>(&mut conn, &path, Permission::DecisionsWrite)
             .await?;
-        let verification = verifications::find(&mut conn, verification_id.as_str())
+        let verification = verifications::find(&mut conn, &verification_id)
             .await?
             .filter(|v| v.legal_person_id == person.id)
             .ok_or_else(|| {
@@ -95,7 +95,7 @@ pub async fn create(
             Outcome::Accepted => super::ACCEPTED,
             Outcome::Declined => super::DECLINED,
         };
-        let username = users::find(&mut conn, caller.user_id.as_str())
+        let username = users::find(&mut conn, &caller.user_id)
             .await?
             .map(|u| u.username);
         let view = super::record(
@@ -108,7 +108,7 @@ pub async fn create(
                 outcome,
                 notes: &body.decision_notes,
                 maker: "user",
-                user: Some((caller.user_id.as_str(), username)),
+                user: Some((&caller.user_id, username)),
             },
             now,
         )

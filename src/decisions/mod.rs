@@ -5,6 +5,7 @@
 
 pub mod handlers;
 
+use crate::ids::OrganizationId;
 use std::collections::HashMap;
 
 use crate::store::PreparedExt;
@@ -25,14 +26,14 @@ use crate::urls;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = decisions, treat_none_as_default_value = false)]
 pub struct DecisionRow {
-    pub id: String,
-    pub organization_id: String,
-    pub legal_person_id: String,
-    pub verification_id: String,
+    pub id: DecisionId,
+    pub organization_id: OrganizationId,
+    pub legal_person_id: LegalPersonId,
+    pub verification_id: VerificationId,
     pub decision_outcome: String,
     pub decision_notes: String,
     pub decision_maker: String,
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub created_at: Micros,
 }
 
@@ -41,9 +42,9 @@ pub const DECLINED: &str = "declined";
 
 /// A decision about to be taken.
 pub struct Decided<'a> {
-    pub organization_id: &'a str,
-    pub legal_person_id: &'a str,
-    pub verification_id: &'a str,
+    pub organization_id: &'a OrganizationId,
+    pub legal_person_id: &'a LegalPersonId,
+    pub verification_id: &'a VerificationId,
     /// When the verification started: only claims made by then were checked.
     pub verified_from: Micros,
     /// [`ACCEPTED`] or [`DECLINED`].
@@ -52,7 +53,7 @@ pub struct Decided<'a> {
     /// `user` (an API caller) or `system` (automatic, as for reliance onboarding).
     pub maker: &'static str,
     /// The deciding user and their username.
-    pub user: Option<(&'a str, Option<String>)>,
+    pub user: Option<(&'a UserId, Option<String>)>,
 }
 
 /// Takes a decision inside the caller's transaction: the decision, the legal person's new
@@ -64,14 +65,14 @@ pub async fn record(
     now: Micros,
 ) -> QueryResult<DecisionView> {
     let row = DecisionRow {
-        id: DecisionId::generate().into_string(),
-        organization_id: decided.organization_id.to_string(),
-        legal_person_id: decided.legal_person_id.to_string(),
-        verification_id: decided.verification_id.to_string(),
+        id: DecisionId::generate(),
+        organization_id: decided.organization_id.clone(),
+        legal_person_id: decided.legal_person_id.clone(),
+        verification_id: decided.verification_id.clone(),
         decision_outcome: decided.outcome.to_string(),
         decision_notes: decided.notes.to_string(),
         decision_maker: decided.maker.to_string(),
-        user_id: decided.user.as_ref().map(|(id, _)| id.to_string()),
+        user_id: decided.user.as_ref().map(|(id, _)| (*id).clone()),
         created_at: now,
     };
     insert(conn, &row).await?;
@@ -113,7 +114,10 @@ pub async fn insert(conn: &mut Conn<'_>, row: &DecisionRow) -> QueryResult<()> {
 }
 
 /// Whether the verification has been decided on.
-pub async fn exists_for(conn: &mut Conn<'_>, verification_id: &str) -> QueryResult<Option<String>> {
+pub async fn exists_for(
+    conn: &mut Conn<'_>,
+    verification_id: &VerificationId,
+) -> QueryResult<Option<String>> {
     dispatch!(conn, c => decisions::table
         .filter(decisions::verification_id.eq(verification_id))
         .select(decisions::decision_outcome)
@@ -123,7 +127,10 @@ pub async fn exists_for(conn: &mut Conn<'_>, verification_id: &str) -> QueryResu
 }
 
 /// All of a legal person's decisions, oldest first.
-pub async fn all_of(conn: &mut Conn<'_>, legal_person_id: &str) -> QueryResult<Vec<DecisionRow>> {
+pub async fn all_of(
+    conn: &mut Conn<'_>,
+    legal_person_id: &LegalPersonId,
+) -> QueryResult<Vec<DecisionRow>> {
     dispatch!(conn, c => decisions::table
         .filter(decisions::legal_person_id.eq(legal_person_id))
         .order((decisions::created_at.asc(), decisions::id.asc()))
@@ -134,7 +141,7 @@ pub async fn all_of(conn: &mut Conn<'_>, legal_person_id: &str) -> QueryResult<V
 
 pub async fn list(
     conn: &mut Conn<'_>,
-    legal_person_id: &str,
+    legal_person_id: &LegalPersonId,
     page: &PageRequest,
 ) -> QueryResult<Page<DecisionRow>> {
     let rows = dispatch!(conn, c => {
@@ -152,8 +159,8 @@ pub async fn list(
 /// The latest decision of each of the given legal persons.
 pub async fn latest_for(
     conn: &mut Conn<'_>,
-    legal_person_ids: &[String],
-) -> QueryResult<HashMap<String, DecisionView>> {
+    legal_person_ids: &[LegalPersonId],
+) -> QueryResult<HashMap<LegalPersonId, DecisionView>> {
     let rows: Vec<(DecisionRow, Option<String>)> = dispatch!(conn, c => decisions::table
         .left_join(users::table.on(users::id.nullable().eq(decisions::user_id)))
         .filter(decisions::legal_person_id.eq_any(legal_person_ids))
@@ -176,9 +183,9 @@ pub async fn latest_for(
 pub async fn usernames(
     conn: &mut Conn<'_>,
     rows: &[DecisionRow],
-) -> QueryResult<HashMap<String, String>> {
-    let ids: Vec<String> = rows.iter().filter_map(|r| r.user_id.clone()).collect();
-    let pairs: Vec<(String, String)> = dispatch!(conn, c => users::table
+) -> QueryResult<HashMap<UserId, String>> {
+    let ids: Vec<UserId> = rows.iter().filter_map(|r| r.user_id.clone()).collect();
+    let pairs: Vec<(UserId, String)> = dispatch!(conn, c => users::table
         .filter(users::id.eq_any(&ids))
         .select((users::id, users::username))
         .load(c)
@@ -204,12 +211,12 @@ pub struct DecisionView {
 impl DecisionView {
     pub fn new(row: DecisionRow, username: Option<String>) -> Self {
         DecisionView {
-            legal_person_url: urls::legal_person(&LegalPersonId::from_db(row.legal_person_id)),
-            verification_url: urls::verification(&VerificationId::from_db(row.verification_id)),
+            legal_person_url: urls::legal_person(&row.legal_person_id),
+            verification_url: urls::verification(&row.verification_id),
             decision_outcome: row.decision_outcome,
             decision_notes: row.decision_notes,
             decision_maker: row.decision_maker,
-            decision_user_url: row.user_id.map(|id| urls::user(&UserId::from_db(id))),
+            decision_user_url: row.user_id.map(|id| urls::user(&id)),
             decision_user_username: username,
             created_at: time::format(row.created_at),
         }

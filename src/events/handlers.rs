@@ -30,7 +30,7 @@ pub async fn list(
     caller
         .access(&mut conn, organization_id.as_str(), Permission::Read)
         .await?;
-    let page = super::list(&mut conn, organization_id.as_str(), &filter, &page_request).await?;
+    let page = super::list(&mut conn, &organization_id, &filter, &page_request).await?;
     let page = page.map(EventView::new);
     Ok(ok(&ListBody::new("events", page, request.path(), &query)))
 }

@@ -4,6 +4,7 @@
 
 pub mod handlers;
 
+use crate::ids::OrganizationId;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -41,8 +42,8 @@ pub const EVENT_TYPES: [&str; 16] = [
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = events, treat_none_as_default_value = false)]
 pub struct EventRow {
-    pub id: String,
-    pub organization_id: String,
+    pub id: EventId,
+    pub organization_id: OrganizationId,
     pub event_type: String,
     pub payload: String,
     pub created_at: Micros,
@@ -51,7 +52,10 @@ pub struct EventRow {
 impl crate::http::auth::OrganizationResource for EventRow {
     type Kind = crate::ids::EventKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::EventKind>,
+    ) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
@@ -86,7 +90,7 @@ pub(crate) fn flush(conn: &mut Conn<'_>) -> QueryResult<()> {
 /// `event_type` must be one of [`EVENT_TYPES`]; `payload` is the resource as it is now.
 pub async fn record(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     event_type: &'static str,
     payload: &impl Serialize,
 ) -> QueryResult<()> {
@@ -97,8 +101,8 @@ pub async fn record(
     let payload = serde_json::to_string(payload)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     let row = EventRow {
-        id: EventId::generate().into_string(),
-        organization_id: organization_id.to_string(),
+        id: EventId::generate(),
+        organization_id: organization_id.clone(),
         event_type: event_type.to_string(),
         payload,
         created_at: time::now(),
@@ -111,7 +115,7 @@ pub async fn record(
     Ok(())
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<EventRow>> {
+pub async fn find(conn: &mut Conn<'_>, id: &crate::ids::EventId) -> QueryResult<Option<EventRow>> {
     dispatch!(conn, c => events::table
         .find(id)
         .select(EventRow::as_select())
@@ -129,7 +133,7 @@ pub struct Filter {
 
 pub async fn list(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     filter: &Filter,
     page: &PageRequest,
 ) -> QueryResult<Page<EventRow>> {
@@ -159,7 +163,7 @@ pub struct EventView {
 impl EventView {
     pub fn new(row: EventRow) -> Self {
         EventView {
-            event_url: urls::event(&EventId::from_db(row.id)),
+            event_url: urls::event(&row.id),
             event_type: row.event_type,
             // Written by `record` from a serialized value, so it parses; an empty object
             // keeps the response well formed should someone have edited the row by hand.

@@ -4,6 +4,7 @@
 
 pub mod handlers;
 
+use crate::ids::OrganizationId;
 use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -32,9 +33,9 @@ pub const CARD_TRANSACTION: &str = "card-transaction";
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = holds, treat_none_as_default_value = false)]
 pub struct HoldRow {
-    pub id: String,
-    pub organization_id: String,
-    pub account_id: String,
+    pub id: HoldId,
+    pub organization_id: OrganizationId,
+    pub account_id: BankAccountId,
     pub status: String,
     pub direction: String,
     pub amount: i64,
@@ -49,7 +50,10 @@ pub struct HoldRow {
 impl crate::http::auth::OrganizationResource for HoldRow {
     type Kind = crate::ids::HoldKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::HoldKind>,
+    ) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
@@ -58,7 +62,7 @@ impl crate::http::auth::OrganizationResource for HoldRow {
     }
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<HoldRow>> {
+pub async fn find(conn: &mut Conn<'_>, id: &crate::ids::HoldId) -> QueryResult<Option<HoldRow>> {
     dispatch!(conn, c => holds::table
         .find(id)
         .select(HoldRow::as_select())
@@ -110,7 +114,7 @@ pub async fn place(
         return Ok(Err(Refusal::of(account, new.amount)));
     }
     let row = HoldRow {
-        id: HoldId::generate().into_string(),
+        id: HoldId::generate(),
         organization_id: account.organization_id.clone(),
         account_id: account.id.clone(),
         status: PLACED.to_string(),
@@ -180,7 +184,7 @@ pub struct Filter {
 
 pub async fn list(
     conn: &mut Conn<'_>,
-    account_id: &str,
+    account_id: &BankAccountId,
     filter: &Filter,
     page: &PageRequest,
 ) -> QueryResult<Page<HoldRow>> {
@@ -225,8 +229,8 @@ pub struct HoldView {
 impl HoldView {
     pub fn new(row: &HoldRow) -> Self {
         HoldView {
-            hold_url: urls::hold(&HoldId::from_db(row.id.clone())),
-            account_url: urls::bank_account(&BankAccountId::from_db(row.account_id.clone())),
+            hold_url: urls::hold(&row.id),
+            account_url: urls::bank_account(&row.account_id),
             status: row.status.clone(),
             direction: row.direction.clone(),
             amount: Money::gbp(row.amount),

@@ -114,7 +114,7 @@ impl Caller {
             _ => self.current_access(conn, organization_id).await?,
         };
         if !access.permissions.contains(permission) {
-            return Err(forbidden(conn, organization_id, permission).await);
+            return Err(forbidden(conn, &access.organization_id, permission).await);
         }
         Ok(access)
     }
@@ -157,7 +157,7 @@ impl Caller {
         }
         let access = self.current_access(conn, organization_id).await?;
         if !access.permissions.contains(permission) {
-            return Err(forbidden(conn, organization_id, permission).await);
+            return Err(forbidden(conn, &access.organization_id, permission).await);
         }
         Ok(access)
     }
@@ -191,7 +191,11 @@ fn deactivated() -> ApiError {
 }
 
 /// 403 whose detail names the roles of the organization that grant `permission`.
-async fn forbidden(conn: &mut Conn<'_>, organization_id: &str, permission: Permission) -> ApiError {
+async fn forbidden(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+    permission: Permission,
+) -> ApiError {
     let granting: Vec<String> = match available(conn, organization_id).await {
         Ok(roles) => roles
             .into_iter()
@@ -240,9 +244,9 @@ impl FromRequest for Caller {
                         ApiError::unauthorized("The session is not valid or has expired.")
                     })?;
                     Ok(Caller {
-                        user_id: UserId::from_db(session.user_id),
+                        user_id: session.user_id,
                         credential: Credential::Session {
-                            id: SessionId::from_db(session.id),
+                            id: session.id,
                             expires_at: session.expires_at,
                         },
                         key_access: None,
@@ -410,16 +414,19 @@ impl Caller {
     /// Organizations whose members and resources this caller can see at all: an API key's own
     /// organization, or every organization where the session's user is an active member —
     /// in both cases only where the caller's roles grant `read`.
-    pub async fn visible_organizations(&self, conn: &mut Conn<'_>) -> ApiResult<Vec<String>> {
+    pub async fn visible_organizations(
+        &self,
+        conn: &mut Conn<'_>,
+    ) -> ApiResult<Vec<OrganizationId>> {
         match &self.credential {
             Credential::ApiKey { .. } => Ok(self
                 .key_access
                 .iter()
                 .filter(|access| access.permissions.contains(Permission::Read))
-                .map(|access| access.organization_id.to_string())
+                .map(|access| access.organization_id.clone())
                 .collect()),
             Credential::Session { .. } => {
-                let rows = memberships::all_of_user(conn, self.user_id.as_str()).await?;
+                let rows = memberships::all_of_user(conn, &self.user_id).await?;
                 let mut readable = Vec::new();
                 for membership in rows {
                     if membership.membership_status != memberships::ACTIVE {
@@ -443,7 +450,10 @@ impl Caller {
 pub trait OrganizationResource: Sized {
     type Kind: crate::ids::IdKind;
 
-    fn find(conn: &mut Conn<'_>, id: &str) -> impl Future<Output = QueryResult<Option<Self>>>;
+    fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<Self::Kind>,
+    ) -> impl Future<Output = QueryResult<Option<Self>>>;
 
     fn organization_id(&self) -> &str;
 }
@@ -458,9 +468,7 @@ impl Caller {
         permission: Permission,
     ) -> ApiResult<R> {
         let id = super::path_id::<R::Kind>(id)?;
-        let resource = R::find(conn, id.as_str())
-            .await?
-            .ok_or_else(ApiError::not_found)?;
+        let resource = R::find(conn, &id).await?.ok_or_else(ApiError::not_found)?;
         self.access(conn, resource.organization_id(), permission)
             .await?;
         Ok(resource)
@@ -476,15 +484,11 @@ impl Caller {
         permission: Permission,
     ) -> ApiResult<(R, Access)> {
         let id = super::path_id::<R::Kind>(id)?;
-        let found = R::find(conn, id.as_str())
-            .await?
-            .ok_or_else(ApiError::not_found)?;
+        let found = R::find(conn, &id).await?.ok_or_else(ApiError::not_found)?;
         let access = self
             .write_access(conn, found.organization_id(), permission)
             .await?;
-        let current = R::find(conn, id.as_str())
-            .await?
-            .ok_or_else(ApiError::not_found)?;
+        let current = R::find(conn, &id).await?.ok_or_else(ApiError::not_found)?;
         Ok((current, access))
     }
 }

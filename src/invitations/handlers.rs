@@ -48,7 +48,7 @@ async fn view(
 ) -> ApiResult<InvitationView> {
     let roles = custom::resolve(conn, &row.role_id_list()).await?;
     let status = row.status_at(now).to_string();
-    let id = InvitationId::from_db(row.id);
+    let id = row.id;
     let url = urls::invitation(&id);
     let pending = status == PENDING;
     Ok(InvitationView {
@@ -57,16 +57,14 @@ async fn view(
             .then(|| format!("{url}/actions/resend")),
         accept_invitation_url: pending.then_some(urls::INVITATION_ACCEPT),
         invitation_url: url,
-        organization_url: urls::organization(&OrganizationId::from_db(row.organization_id)),
+        organization_url: urls::organization(&row.organization_id),
         email_address: row.email,
         roles: roles::views(&roles),
         invitation_status: status,
-        invited_by_url: urls::user(&UserId::from_db(row.invited_by_user_id)),
+        invited_by_url: urls::user(&row.invited_by_user_id),
         expires_at: time::format(row.expires_at),
         created_at: time::format(row.created_at),
-        membership_url: row
-            .membership_id
-            .map(|m| urls::membership(&MembershipId::from_db(m))),
+        membership_url: row.membership_id.map(|m| urls::membership(&m)),
         invitation_token: token.map(|t| t.as_str().to_string()),
     })
 }
@@ -108,13 +106,13 @@ pub async fn create(
             .write_access(&mut conn, organization_id.as_str(), Permission::TeamManage)
             .await?;
         let role_ids = match &body.role_urls {
-            Some(urls) => available_role_ids(&mut conn, organization_id.as_str(), urls).await?,
+            Some(urls) => available_role_ids(&mut conn, &organization_id, urls).await?,
             None => roles::builtin_id(roles::TEAM_MEMBER)
-                .map(|id| vec![id.into_string()])
+                .map(|id| vec![id])
                 .unwrap_or_default(),
         };
         if let Some(user) = users::find_by_email(&mut conn, &email).await?
-            && memberships::find_of_user(&mut conn, organization_id.as_str(), &user.id)
+            && memberships::find_of_user(&mut conn, &organization_id, &user.id)
                 .await?
                 .is_some()
         {
@@ -123,7 +121,7 @@ pub async fn create(
                 format!("{email} is already a member of this organization."),
             ));
         }
-        if super::pending_for_email(&mut conn, organization_id.as_str(), &email, now)
+        if super::pending_for_email(&mut conn, &organization_id, &email, now)
             .await?
             .is_some()
         {
@@ -133,12 +131,16 @@ pub async fn create(
             ));
         }
         let row = InvitationRow {
-            id: InvitationId::generate().into_string(),
-            organization_id: organization_id.to_string(),
+            id: InvitationId::generate(),
+            organization_id: organization_id.clone(),
             email: email.clone(),
-            role_ids: role_ids.join(","),
+            role_ids: role_ids
+                .iter()
+                .map(|id| id.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
             invitation_status: PENDING.to_string(),
-            invited_by_user_id: caller.user_id.to_string(),
+            invited_by_user_id: caller.user_id.clone(),
             membership_id: None,
             expires_at: expiry(&state, now),
             created_at: now,
@@ -182,14 +184,7 @@ pub async fn list(
     caller
         .access(&mut conn, organization_id.as_str(), Permission::Read)
         .await?;
-    let page = super::list(
-        &mut conn,
-        organization_id.as_str(),
-        status,
-        now,
-        &page_request,
-    )
-    .await?;
+    let page = super::list(&mut conn, &organization_id, status, now, &page_request).await?;
     let mut views = Vec::with_capacity(page.items.len());
     for row in page.items.iter().cloned() {
         views.push(view(&mut conn, row, now, None).await?);
@@ -369,7 +364,7 @@ pub async fn accept(
     };
     let now = state.clock.now();
     let mut tx = state.db.write().await?;
-    let result: ApiResult<(String, String, String)> = async {
+    let result: ApiResult<(MembershipId, OrganizationId, UserId)> = async {
         let mut conn = tx.conn();
         // One accept (or resend, or cancel) at a time per organization: the token and the
         // invitation are read behind the lock, so a racing second accept sees `accepted` and
@@ -450,9 +445,9 @@ pub async fn accept(
     .await;
     let (membership_id, organization_id, user_id) = tx.finish(result).await?;
     let session = start_session(&state, &user_id).await?;
-    let membership_url = urls::membership(&MembershipId::from_db(membership_id));
+    let membership_url = urls::membership(&membership_id);
     let body = Accepted {
-        organization_url: urls::organization(&OrganizationId::from_db(organization_id)),
+        organization_url: urls::organization(&organization_id),
         user_url: session.user_url,
         session_url: session.session_url,
         session_token: session.session_token,

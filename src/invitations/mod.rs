@@ -7,6 +7,7 @@
 
 pub mod handlers;
 
+use crate::ids::{InvitationId, MembershipId, OrganizationId, RoleId, UserId};
 use std::fmt;
 
 use crate::store::PreparedExt;
@@ -62,13 +63,13 @@ impl fmt::Debug for InvitationToken {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = invitations, treat_none_as_default_value = false)]
 pub struct InvitationRow {
-    pub id: String,
-    pub organization_id: String,
+    pub id: InvitationId,
+    pub organization_id: OrganizationId,
     pub email: String,
     pub role_ids: String,
     pub invitation_status: String,
-    pub invited_by_user_id: String,
-    pub membership_id: Option<String>,
+    pub invited_by_user_id: UserId,
+    pub membership_id: Option<MembershipId>,
     pub expires_at: Micros,
     pub created_at: Micros,
     pub updated_at: Micros,
@@ -77,7 +78,10 @@ pub struct InvitationRow {
 impl crate::http::auth::OrganizationResource for InvitationRow {
     type Kind = crate::ids::InvitationKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::InvitationKind>,
+    ) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
@@ -96,11 +100,11 @@ impl InvitationRow {
         }
     }
 
-    pub fn role_id_list(&self) -> Vec<String> {
+    pub fn role_id_list(&self) -> Vec<RoleId> {
         self.role_ids
             .split(',')
             .filter(|id| !id.is_empty())
-            .map(str::to_string)
+            .map(|id| RoleId::from_db(id.to_string()))
             .collect()
     }
 
@@ -156,7 +160,10 @@ pub async fn replace_token(
     Ok(())
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<InvitationRow>> {
+pub async fn find(
+    conn: &mut Conn<'_>,
+    id: &crate::ids::InvitationId,
+) -> QueryResult<Option<InvitationRow>> {
     dispatch!(conn, c => invitations::table
         .find(id)
         .select(InvitationRow::as_select())
@@ -182,7 +189,7 @@ pub async fn find_by_token(
 /// The organization's pending, unexpired invitation of this email, if any.
 pub async fn pending_for_email(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     email: &str,
     now: Micros,
 ) -> QueryResult<Option<InvitationRow>> {
@@ -225,7 +232,7 @@ pub async fn transition(
 /// The organization's invitations; `status` filters by the status clients see.
 pub async fn list(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     status: Option<&str>,
     now: Micros,
     page: &PageRequest,

@@ -1,3 +1,4 @@
+use crate::ids::BankAccountId;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -26,7 +27,7 @@ const FILTERS: [&str; 4] = [
 
 async fn list_rows(
     conn: &mut Conn<'_>,
-    account_id: &str,
+    account_id: &BankAccountId,
     processed: &InstantRange,
     page: &PageRequest,
 ) -> QueryResult<Page<PostingRow>> {

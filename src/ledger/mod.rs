@@ -12,6 +12,7 @@
 pub mod handlers;
 pub mod verify;
 
+use crate::ids::OrganizationId;
 use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -29,14 +30,78 @@ use crate::store::schema::{bank_accounts as accounts, postings};
 use crate::time::{self, Micros};
 use crate::urls;
 
-/// Where sandbox test money comes from.
-pub const SANDBOX_FUNDING: &str = "internal.sandbox-funding";
-/// The other side of payments to and from other banks.
-pub const SCHEME_SETTLEMENT: &str = "internal.scheme-settlement";
-pub const INTERNAL_ACCOUNTS: [&str; 2] = [SANDBOX_FUNDING, SCHEME_SETTLEMENT];
+crate::text_enum! {
+    /// The bank's own accounts, the other side of money entering or leaving customers' ones.
+    pub enum InternalAccount {
+        /// Where sandbox test money comes from.
+        SandboxFunding = "internal.sandbox-funding",
+        /// The other side of payments to and from other banks.
+        SchemeSettlement = "internal.scheme-settlement",
+    }
+}
 
-pub fn is_internal(account_id: &str) -> bool {
-    INTERNAL_ACCOUNTS.contains(&account_id)
+/// An account the ledger posts to, stored as the bank account's id or the internal account's
+/// name (the two cannot collide: ids have a two-letter prefix).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum LedgerAccount {
+    Bank(BankAccountId),
+    Internal(InternalAccount),
+}
+
+impl LedgerAccount {
+    pub fn as_str(&self) -> &str {
+        match self {
+            LedgerAccount::Bank(id) => id.as_str(),
+            LedgerAccount::Internal(account) => account.as_str(),
+        }
+    }
+
+    /// The bank account, unless this is an internal account.
+    pub fn bank(&self) -> Option<&BankAccountId> {
+        match self {
+            LedgerAccount::Bank(id) => Some(id),
+            LedgerAccount::Internal(_) => None,
+        }
+    }
+}
+
+impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for LedgerAccount
+where
+    DB: diesel::backend::Backend,
+    str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+{
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, DB>,
+    ) -> diesel::serialize::Result {
+        <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(self.as_str(), out)
+    }
+}
+
+impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for LedgerAccount
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        let text =
+            <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+        Ok(match InternalAccount::parse(&text) {
+            Some(internal) => LedgerAccount::Internal(internal),
+            None => LedgerAccount::Bank(BankAccountId::from_db(text)),
+        })
+    }
 }
 
 /// `transaction-origin-type` values this server produces.
@@ -46,15 +111,15 @@ pub const PAYMENT: &str = "payment";
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = postings, treat_none_as_default_value = false)]
 pub struct PostingRow {
-    pub id: String,
-    pub entry_id: String,
-    pub organization_id: String,
-    pub account_id: String,
+    pub id: TransactionId,
+    pub entry_id: LedgerEntryId,
+    pub organization_id: OrganizationId,
+    pub account_id: LedgerAccount,
     pub amount: i64,
     pub balance_after: Option<i64>,
     pub account_seq: Option<i64>,
     pub origin_type: String,
-    pub payment_id: Option<String>,
+    pub payment_id: Option<PaymentId>,
     pub reference: Option<String>,
     pub description: Option<String>,
     pub processed_at: Micros,
@@ -66,7 +131,10 @@ pub struct PostingRow {
 impl crate::http::auth::OrganizationResource for PostingRow {
     type Kind = crate::ids::TransactionKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::TransactionKind>,
+    ) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
@@ -90,19 +158,29 @@ pub const PROCESSED_AT: &str = "processed-at";
 
 /// One leg of a movement: a signed amount (credit positive) on a bank account or an
 /// internal account.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Leg<'a> {
-    pub account_id: &'a str,
+    pub account: LedgerAccount,
     pub amount: i64,
     /// The payment this leg's transaction belongs to, when not the movement's (a book
     /// transfer: the debtor's outbound payment, the creditor's inbound one).
-    pub payment_id: Option<&'a str>,
+    pub payment_id: Option<&'a PaymentId>,
 }
 
-impl<'a> Leg<'a> {
-    pub fn new(account_id: &'a str, amount: i64) -> Self {
+impl Leg<'_> {
+    /// A leg on a customer's bank account.
+    pub fn bank(account_id: &BankAccountId, amount: i64) -> Self {
         Leg {
-            account_id,
+            account: LedgerAccount::Bank(account_id.clone()),
+            amount,
+            payment_id: None,
+        }
+    }
+
+    /// A leg on one of the bank's internal accounts.
+    pub fn internal(account: InternalAccount, amount: i64) -> Self {
+        Leg {
+            account: LedgerAccount::Internal(account),
             amount,
             payment_id: None,
         }
@@ -112,9 +190,9 @@ impl<'a> Leg<'a> {
 /// A movement of money, described by what caused it.
 #[derive(Debug)]
 pub struct Movement<'a> {
-    pub organization_id: &'a str,
+    pub organization_id: &'a OrganizationId,
     pub origin_type: &'static str,
-    pub payment_id: Option<&'a str>,
+    pub payment_id: Option<&'a PaymentId>,
     pub reference: Option<&'a str>,
     pub description: Option<&'a str>,
     pub legs: Vec<Leg<'a>>,
@@ -131,8 +209,8 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn error(self, account_id: &str) -> ApiError {
-        let account = urls::bank_account(&BankAccountId::from_db(account_id.to_string()));
+    pub fn error(self, account_id: &BankAccountId) -> ApiError {
+        let account = urls::bank_account(account_id);
         match self {
             Refusal::NotOpen => ApiError::unprocessable(
                 "account-not-open",
@@ -178,7 +256,7 @@ impl Refusal {
 pub enum PostError {
     #[error("bank account {account_id} refused the movement: {refusal:?}")]
     Refused {
-        account_id: String,
+        account_id: BankAccountId,
         refusal: Refusal,
     },
     #[error("the legs of a movement must sum to zero")]
@@ -213,30 +291,31 @@ pub async fn post(
     if total != 0 || movement.legs.iter().any(|leg| leg.amount == 0) {
         return Err(PostError::Unbalanced);
     }
-    let entry_id = LedgerEntryId::generate().into_string();
+    let entry_id = LedgerEntryId::generate();
     // Bank accounts are updated in id order, so two movements between the same accounts
     // always lock them in the same order and cannot deadlock.
     let mut order: Vec<usize> = (0..movement.legs.len()).collect();
-    order.sort_by_key(|&i| movement.legs[i].account_id);
+    order.sort_by(|&a, &b| movement.legs[a].account.cmp(&movement.legs[b].account));
     let mut rows: Vec<Option<PostingRow>> = vec![None; movement.legs.len()];
     for i in order {
-        let leg = movement.legs[i];
-        let (balance_after, account_seq) = if is_internal(leg.account_id) {
-            (None, None)
-        } else {
-            let (balance, seq) = move_balance(conn, leg, now).await?;
-            (Some(balance), Some(seq))
+        let leg = &movement.legs[i];
+        let (balance_after, account_seq) = match leg.account.bank() {
+            None => (None, None),
+            Some(account_id) => {
+                let (balance, seq) = move_balance(conn, account_id, leg.amount, now).await?;
+                (Some(balance), Some(seq))
+            }
         };
         rows[i] = Some(PostingRow {
-            id: TransactionId::generate().into_string(),
+            id: TransactionId::generate(),
             entry_id: entry_id.clone(),
-            organization_id: movement.organization_id.to_string(),
-            account_id: leg.account_id.to_string(),
+            organization_id: movement.organization_id.clone(),
+            account_id: leg.account.clone(),
             amount: leg.amount,
             balance_after,
             account_seq,
             origin_type: movement.origin_type.to_string(),
-            payment_id: leg.payment_id.or(movement.payment_id).map(str::to_string),
+            payment_id: leg.payment_id.or(movement.payment_id).cloned(),
             reference: movement.reference.map(str::to_string),
             description: movement.description.map(str::to_string),
             processed_at: now,
@@ -268,17 +347,18 @@ pub async fn post(
 /// state, restrictions or available balance forbid the leg and nothing does.
 async fn move_balance(
     conn: &mut Conn<'_>,
-    leg: Leg<'_>,
+    account_id: &BankAccountId,
+    amount: i64,
     now: Micros,
 ) -> Result<(i64, i64), PostError> {
-    let target = accounts::table.filter(accounts::id.eq(leg.account_id));
+    let target = accounts::table.filter(accounts::id.eq(account_id));
     let set = (
-        accounts::balance.eq(accounts::balance + leg.amount),
+        accounts::balance.eq(accounts::balance + amount),
         accounts::transaction_count.eq(accounts::transaction_count + 1),
         accounts::updated_at.eq(now),
     );
     let returning = (accounts::balance, accounts::transaction_count);
-    let moved: Option<(i64, i64)> = if leg.amount < 0 {
+    let moved: Option<(i64, i64)> = if amount < 0 {
         dispatch!(conn, c => diesel::update(
                 target
                     .filter(
@@ -288,7 +368,7 @@ async fn move_balance(
                     )
                     .filter(accounts::active_blocks.eq(0))
                     .filter(accounts::active_freezes.eq(0))
-                    .filter((accounts::balance - accounts::held).ge(-leg.amount)),
+                    .filter((accounts::balance - accounts::held).ge(-amount)),
             )
             .set(set)
             .returning(returning)
@@ -301,7 +381,7 @@ async fn move_balance(
                 target
                     .filter(accounts::account_status.eq(OPEN))
                     .filter(accounts::active_blocks.eq(0))
-                    .filter(accounts::balance.le(i64::MAX - leg.amount)),
+                    .filter(accounts::balance.le(i64::MAX - amount)),
             )
             .set(set)
             .returning(returning)
@@ -313,19 +393,22 @@ async fn move_balance(
     match moved {
         Some(moved) => Ok(moved),
         None => {
-            let refusal = match bank_accounts::find(conn, leg.account_id).await? {
-                Some(account) => Refusal::of(&account, leg.amount),
+            let refusal = match bank_accounts::find(conn, account_id).await? {
+                Some(account) => Refusal::of(&account, amount),
                 None => Refusal::Closed,
             };
             Err(PostError::Refused {
-                account_id: leg.account_id.to_string(),
+                account_id: account_id.clone(),
                 refusal,
             })
         }
     }
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<PostingRow>> {
+pub async fn find(
+    conn: &mut Conn<'_>,
+    id: &crate::ids::TransactionId,
+) -> QueryResult<Option<PostingRow>> {
     dispatch!(conn, c => postings::table
         .find(id)
         .filter(postings::account_seq.is_not_null())
@@ -359,8 +442,13 @@ pub struct TransactionView {
 impl TransactionView {
     pub fn new(row: &PostingRow) -> Self {
         TransactionView {
-            account_transaction_url: urls::transaction(&TransactionId::from_db(row.id.clone())),
-            account_url: urls::bank_account(&BankAccountId::from_db(row.account_id.clone())),
+            account_transaction_url: urls::transaction(&row.id),
+            // Only bank accounts' postings are transactions.
+            account_url: row
+                .account_id
+                .bank()
+                .map(urls::bank_account)
+                .unwrap_or_default(),
             balance_change: Money::gbp(row.amount.abs()),
             balance_change_direction: if row.amount > 0 { "credit" } else { "debit" },
             account_balance: Money::gbp(row.balance_after.unwrap_or_default()),
@@ -368,10 +456,7 @@ impl TransactionView {
             processed_at: time::format(row.processed_at),
             effective_at: time::format(row.effective_at),
             post_datetime: time::format(row.processed_at),
-            payment_url: row
-                .payment_id
-                .as_ref()
-                .map(|id| urls::payment(&PaymentId::from_db(id.clone()))),
+            payment_url: row.payment_id.as_ref().map(urls::payment),
             reference: row.reference.clone(),
             description: row.description.clone(),
         }

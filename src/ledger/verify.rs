@@ -194,7 +194,7 @@ async fn check(conn: &mut Conn<'_>) -> QueryResult<Report> {
         }
     }
     for (id, total) in by_account {
-        if !super::is_internal(&id) {
+        if super::InternalAccount::parse(&id).is_none() {
             report.breach(
                 &id,
                 "postings to an account that does not exist".to_string(),

@@ -54,8 +54,8 @@ pub async fn create(
             )
             .await?;
         let row = super::new_row(
-            LegalPersonId::generate().into_string(),
-            organization_id.as_str(),
+            LegalPersonId::generate(),
+            &organization_id,
             legal_person_type,
             &body.display_name,
         );
@@ -184,7 +184,7 @@ struct RiskRatingEntry {
 async fn included(
     conn: &mut crate::store::Conn<'_>,
     query: &QueryParams,
-    legal_person_ids: &[String],
+    legal_person_ids: &[LegalPersonId],
 ) -> ApiResult<Option<Included>> {
     let includes = query.includes();
     if includes.is_empty() {
@@ -200,7 +200,7 @@ async fn included(
 pub async fn verification_includes(
     conn: &mut crate::store::Conn<'_>,
     includes: &[&str],
-    legal_person_ids: &[String],
+    legal_person_ids: &[LegalPersonId],
 ) -> ApiResult<Included> {
     if !includes.contains(&"latest-verification") && !includes.contains(&"latest-risk-rating") {
         return Ok(Included::default());
@@ -257,9 +257,9 @@ pub async fn list(
     caller
         .access(&mut conn, organization_id.as_str(), Permission::Read)
         .await?;
-    let page = super::list(&mut conn, organization_id.as_str(), &filter, &page_request).await?;
+    let page = super::list(&mut conn, &organization_id, &filter, &page_request).await?;
     let mut page = page;
-    let ids: Vec<String> = page.items.iter().map(|p| p.id.clone()).collect();
+    let ids: Vec<LegalPersonId> = page.items.iter().map(|p| p.id.clone()).collect();
     let included = included(&mut conn, &query, &ids).await?;
     let views = super::views(&mut conn, std::mem::take(&mut page.items)).await?;
     let page = page.with_items(views);
@@ -318,14 +318,7 @@ pub async fn search(
     caller
         .access(&mut conn, organization_id.as_str(), Permission::Read)
         .await?;
-    let rows = super::search(
-        &mut conn,
-        organization_id.as_str(),
-        text,
-        status,
-        SEARCH_LIMIT,
-    )
-    .await?;
+    let rows = super::search(&mut conn, &organization_id, text, status, SEARCH_LIMIT).await?;
     let total = rows.len();
     Ok(ok(&SearchResults {
         search_results: super::views(&mut conn, rows).await?,

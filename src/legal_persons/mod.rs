@@ -3,6 +3,7 @@
 
 pub mod handlers;
 
+use crate::ids::OrganizationId;
 use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -35,8 +36,8 @@ pub const LEGAL_PERSON_STATUSES: [&str; 5] = [
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = legal_persons, treat_none_as_default_value = false)]
 pub struct LegalPersonRow {
-    pub id: String,
-    pub organization_id: String,
+    pub id: LegalPersonId,
+    pub organization_id: OrganizationId,
     pub legal_person_type: String,
     pub display_name: String,
     pub legal_name: Option<String>,
@@ -50,7 +51,10 @@ pub struct LegalPersonRow {
 impl crate::http::auth::OrganizationResource for LegalPersonRow {
     type Kind = crate::ids::LegalPersonKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::LegalPersonKind>,
+    ) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
@@ -75,15 +79,15 @@ pub const STATUS_CHANGED_AT: &str = "status-changed-at";
 
 /// A new legal person of the organization, not yet in any application.
 pub fn new_row(
-    id: String,
-    organization_id: &str,
+    id: LegalPersonId,
+    organization_id: &OrganizationId,
     legal_person_type: &str,
     display_name: &str,
 ) -> LegalPersonRow {
     let now = time::now();
     LegalPersonRow {
         id,
-        organization_id: organization_id.to_string(),
+        organization_id: organization_id.clone(),
         legal_person_type: legal_person_type.to_string(),
         display_name: display_name.to_string(),
         legal_name: None,
@@ -100,7 +104,10 @@ pub async fn insert(conn: &mut Conn<'_>, row: &LegalPersonRow) -> QueryResult<()
     Ok(())
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<LegalPersonRow>> {
+pub async fn find(
+    conn: &mut Conn<'_>,
+    id: &crate::ids::LegalPersonId,
+) -> QueryResult<Option<LegalPersonRow>> {
     dispatch!(conn, c => legal_persons::table
         .find(id)
         .select(LegalPersonRow::as_select())
@@ -109,7 +116,10 @@ pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<LegalPers
         .optional())
 }
 
-pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<LegalPersonRow>> {
+pub async fn find_many(
+    conn: &mut Conn<'_>,
+    ids: &[LegalPersonId],
+) -> QueryResult<Vec<LegalPersonRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -160,7 +170,7 @@ pub struct Filter {
 
 pub async fn list(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     filter: &Filter,
     page: &PageRequest,
 ) -> QueryResult<Page<LegalPersonRow>> {
@@ -193,7 +203,7 @@ pub async fn list(
 /// case), newest first, at most `limit`.
 pub async fn search(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     text: &str,
     legal_person_status: Option<&str>,
     limit: i64,
@@ -251,7 +261,7 @@ pub async fn views(
     conn: &mut Conn<'_>,
     rows: Vec<LegalPersonRow>,
 ) -> QueryResult<Vec<LegalPersonView>> {
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<LegalPersonId> = rows.iter().map(|r| r.id.clone()).collect();
     let mut latest = crate::decisions::latest_for(conn, &ids).await?;
     Ok(rows
         .into_iter()
@@ -274,7 +284,7 @@ impl LegalPersonView {
         row: LegalPersonRow,
         latest_decision: Option<crate::decisions::DecisionView>,
     ) -> Self {
-        let id = LegalPersonId::from_db(row.id);
+        let id = row.id;
         let url = urls::legal_person(&id);
         LegalPersonView {
             legal_person_claims_url: format!("{url}/claims"),

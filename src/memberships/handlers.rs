@@ -1,3 +1,4 @@
+use crate::ids::OrganizationId;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
@@ -6,7 +7,7 @@ use crate::AppState;
 use crate::http::{
     ApiError, ApiResult, Caller, Json, ListBody, QueryParams, list_request, no_content, ok, path_id,
 };
-use crate::ids::{OrganizationKind, RoleKind, UserKind};
+use crate::ids::{OrganizationKind, RoleId, RoleKind, UserKind};
 use crate::roles::{self, Permission, RoleView, custom};
 use crate::store::Conn;
 use crate::{urls, users};
@@ -82,7 +83,7 @@ pub async fn set_roles(
             .visible_for_write::<MembershipRow>(&mut conn, &path, Permission::TeamManage)
             .await?;
         let role_ids = available_role_ids(&mut conn, &row.organization_id, &body.role_urls).await?;
-        if row.user_id == caller.user_id.as_str() {
+        if row.user_id == caller.user_id {
             no_self_escalation(&mut conn, &access, &role_ids).await?;
         }
         super::set_roles(&mut conn, &row.id, &role_ids).await?;
@@ -98,7 +99,7 @@ pub async fn set_roles(
 pub async fn no_self_escalation(
     conn: &mut Conn<'_>,
     access: &crate::http::auth::Access,
-    role_ids: &[String],
+    role_ids: &[RoleId],
 ) -> ApiResult<()> {
     let roles = custom::resolve(conn, role_ids).await?;
     let wanted = roles
@@ -125,9 +126,9 @@ pub async fn no_self_escalation(
 /// organization offers. At least one is required; duplicates are ignored.
 pub async fn available_role_ids(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     role_urls: &[String],
-) -> ApiResult<Vec<String>> {
+) -> ApiResult<Vec<RoleId>> {
     if role_urls.is_empty() {
         return Err(ApiError::invalid_body(
             "Invalid value",
@@ -136,10 +137,10 @@ pub async fn available_role_ids(
         ));
     }
     let available = custom::available(conn, organization_id).await?;
-    let mut ids: Vec<String> = Vec::new();
+    let mut ids: Vec<RoleId> = Vec::new();
     for (i, url) in role_urls.iter().enumerate() {
         let id = crate::urls::parse::<RoleKind>(url, urls::ROLES)
-            .filter(|id| available.iter().any(|role| role.id == id.as_str()))
+            .filter(|id| available.iter().any(|role| role.id == **id))
             .ok_or_else(|| {
                 ApiError::unprocessable(
                     "role-not-available",
@@ -147,8 +148,8 @@ pub async fn available_role_ids(
                 )
                 .with_pointer(format!("/role-urls/{i}"))
             })?;
-        if !ids.iter().any(|known| known == id.as_str()) {
-            ids.push(id.into_string());
+        if !ids.contains(&id) {
+            ids.push(id);
         }
     }
     Ok(ids)
@@ -156,7 +157,10 @@ pub async fn available_role_ids(
 
 /// Refuses a change (still uncommitted) that leaves the organization without an active
 /// Team admin.
-async fn keeps_a_team_admin(conn: &mut Conn<'_>, organization_id: &str) -> ApiResult<()> {
+async fn keeps_a_team_admin(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+) -> ApiResult<()> {
     if super::active_team_admins(conn, organization_id)
         .await?
         .is_empty()
@@ -256,7 +260,7 @@ pub async fn permissions(
             set.union(role.permissions)
         });
     Ok(ok(&PermissionsBody {
-        membership_url: urls::membership(&crate::ids::MembershipId::from_db(row.id)),
+        membership_url: urls::membership(&row.id),
         permissions: granted.names(),
     }))
 }
@@ -303,7 +307,7 @@ pub async fn list_for_organization(
     caller
         .access(&mut conn, organization_id.as_str(), Permission::Read)
         .await?;
-    let scope = Scope::Organizations(vec![organization_id.to_string()]);
+    let scope = Scope::Organizations(vec![organization_id.clone()]);
     list(&mut conn, scope, &filter, &page_request, &request, &query).await
 }
 
@@ -327,18 +331,13 @@ pub async fn list_for_user(
         None
     } else {
         let visible = caller.visible_organizations(&mut conn).await?;
-        users::find_visible(
-            &mut conn,
-            user_id.as_str(),
-            caller.user_id.as_str(),
-            &visible,
-        )
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+        users::find_visible(&mut conn, &user_id, &caller.user_id, &visible)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
         Some(visible)
     };
     let scope = Scope::User {
-        user_id: user_id.as_str(),
+        user_id: &user_id,
         only_organizations,
     };
     list(&mut conn, scope, &filter, &page_request, &request, &query).await

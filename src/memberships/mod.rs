@@ -2,6 +2,7 @@
 
 pub mod handlers;
 
+use crate::ids::{MembershipId, OrganizationId, RoleId, UserId};
 use std::collections::HashMap;
 
 use crate::store::PreparedExt;
@@ -10,7 +11,6 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
 use crate::dispatch;
-use crate::ids::MembershipId;
 use crate::organizations::{self, OrganizationView};
 use crate::paginate;
 use crate::paging::Cursor;
@@ -26,9 +26,9 @@ use crate::users::{self, UserView};
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = memberships, treat_none_as_default_value = false)]
 pub struct MembershipRow {
-    pub id: String,
-    pub organization_id: String,
-    pub user_id: String,
+    pub id: MembershipId,
+    pub organization_id: OrganizationId,
+    pub user_id: UserId,
     pub created_at: Micros,
     pub membership_status: String,
 }
@@ -39,7 +39,10 @@ pub const DEACTIVATED: &str = "deactivated";
 impl crate::http::auth::OrganizationResource for MembershipRow {
     type Kind = crate::ids::MembershipKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::MembershipKind>,
+    ) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
@@ -57,14 +60,14 @@ impl MembershipRow {
 /// Adds `user_id` to `organization_id` with the given roles.
 pub async fn insert(
     conn: &mut Conn<'_>,
-    organization_id: &str,
-    user_id: &str,
-    role_ids: &[String],
+    organization_id: &OrganizationId,
+    user_id: &UserId,
+    role_ids: &[RoleId],
 ) -> QueryResult<MembershipRow> {
     let row = MembershipRow {
-        id: MembershipId::generate().into_string(),
-        organization_id: organization_id.to_string(),
-        user_id: user_id.to_string(),
+        id: MembershipId::generate(),
+        organization_id: organization_id.clone(),
+        user_id: user_id.clone(),
         created_at: time::now(),
         membership_status: ACTIVE.to_string(),
     };
@@ -84,7 +87,7 @@ pub async fn insert(
     Ok(row)
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<MembershipRow>> {
+pub async fn find(conn: &mut Conn<'_>, id: &MembershipId) -> QueryResult<Option<MembershipRow>> {
     dispatch!(conn, c => memberships::table
         .find(id)
         .select(MembershipRow::as_select())
@@ -96,14 +99,14 @@ pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Membershi
 /// Role ids held by each of the given memberships.
 pub async fn role_ids(
     conn: &mut Conn<'_>,
-    membership_ids: &[String],
-) -> QueryResult<HashMap<String, Vec<String>>> {
-    let pairs: Vec<(String, String)> = dispatch!(conn, c => membership_roles::table
+    membership_ids: &[MembershipId],
+) -> QueryResult<HashMap<MembershipId, Vec<RoleId>>> {
+    let pairs: Vec<(MembershipId, RoleId)> = dispatch!(conn, c => membership_roles::table
         .filter(membership_roles::membership_id.eq_any(membership_ids))
         .select((membership_roles::membership_id, membership_roles::role_id))
         .load(c)
         .await)?;
-    let mut by_membership: HashMap<String, Vec<String>> = HashMap::new();
+    let mut by_membership: HashMap<MembershipId, Vec<RoleId>> = HashMap::new();
     for (membership_id, role_id) in pairs {
         by_membership
             .entry(membership_id)
@@ -114,7 +117,7 @@ pub async fn role_ids(
 }
 
 /// All of a user's memberships, oldest first.
-pub async fn all_of_user(conn: &mut Conn<'_>, user_id: &str) -> QueryResult<Vec<MembershipRow>> {
+pub async fn all_of_user(conn: &mut Conn<'_>, user_id: &UserId) -> QueryResult<Vec<MembershipRow>> {
     dispatch!(conn, c => memberships::table
         .filter(memberships::user_id.eq(user_id))
         .order((memberships::created_at.asc(), memberships::id.asc()))
@@ -126,8 +129,8 @@ pub async fn all_of_user(conn: &mut Conn<'_>, user_id: &str) -> QueryResult<Vec<
 /// The membership of `user_id` in `organization_id`, if any.
 pub async fn find_of_user(
     conn: &mut Conn<'_>,
-    organization_id: &str,
-    user_id: &str,
+    organization_id: &OrganizationId,
+    user_id: &UserId,
 ) -> QueryResult<Option<MembershipRow>> {
     dispatch!(conn, c => memberships::table
         .filter(memberships::organization_id.eq(organization_id))
@@ -139,7 +142,11 @@ pub async fn find_of_user(
 }
 
 /// Replaces the membership's roles.
-pub async fn set_roles(conn: &mut Conn<'_>, id: &str, role_ids: &[String]) -> QueryResult<()> {
+pub async fn set_roles(
+    conn: &mut Conn<'_>,
+    id: &MembershipId,
+    role_ids: &[RoleId],
+) -> QueryResult<()> {
     dispatch!(conn, c => diesel::delete(membership_roles::table.filter(membership_roles::membership_id.eq(id)))
         .execute(c)
         .await)?;
@@ -156,7 +163,7 @@ pub async fn set_roles(conn: &mut Conn<'_>, id: &str, role_ids: &[String]) -> Qu
     Ok(())
 }
 
-pub async fn set_status(conn: &mut Conn<'_>, id: &str, status: &str) -> QueryResult<()> {
+pub async fn set_status(conn: &mut Conn<'_>, id: &MembershipId, status: &str) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(memberships::table.find(id))
         .set(memberships::membership_status.eq(status))
         .prepared()
@@ -187,7 +194,7 @@ pub async fn delete(conn: &mut Conn<'_>, row: &MembershipRow) -> QueryResult<()>
 /// Ids of the organization's active memberships that hold the Team admin role.
 pub async fn active_team_admins(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
 ) -> QueryResult<Vec<String>> {
     let team_admin = roles::builtin_id(roles::TEAM_ADMIN)
         .map(|id| id.into_string())
@@ -204,11 +211,11 @@ pub async fn active_team_admins(
 
 /// Which memberships a list shows.
 pub enum Scope<'a> {
-    Organizations(Vec<String>),
+    Organizations(Vec<OrganizationId>),
     /// One user's memberships, limited to some organizations unless the caller is that user.
     User {
-        user_id: &'a str,
-        only_organizations: Option<Vec<String>>,
+        user_id: &'a UserId,
+        only_organizations: Option<Vec<OrganizationId>>,
     },
 }
 
@@ -272,17 +279,19 @@ pub async fn views(
     conn: &mut Conn<'_>,
     rows: Vec<MembershipRow>,
 ) -> QueryResult<Vec<MembershipView>> {
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let organization_ids: Vec<String> = rows.iter().map(|r| r.organization_id.clone()).collect();
-    let user_ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
+    let ids: Vec<MembershipId> = rows.iter().map(|r| r.id.clone()).collect();
+    let organization_ids: Vec<OrganizationId> =
+        rows.iter().map(|r| r.organization_id.clone()).collect();
+    let user_ids: Vec<UserId> = rows.iter().map(|r| r.user_id.clone()).collect();
     let mut role_ids_of = role_ids(conn, &ids).await?;
     let mut available = custom::available_for_many(conn, &organization_ids).await?;
-    let organizations: HashMap<String, _> = organizations::find_many(conn, &organization_ids)
-        .await?
-        .into_iter()
-        .map(|o| (o.id.clone(), o))
-        .collect();
-    let users: HashMap<String, _> = users::find_many(conn, &user_ids)
+    let organizations: HashMap<OrganizationId, _> =
+        organizations::find_many(conn, &organization_ids)
+            .await?
+            .into_iter()
+            .map(|o| (o.id.clone(), o))
+            .collect();
+    let users: HashMap<UserId, _> = users::find_many(conn, &user_ids)
         .await?
         .into_iter()
         .map(|u| (u.id.clone(), u))
@@ -304,7 +313,7 @@ pub async fn views(
             .map(RoleView::new)
             .collect();
         available.insert(row.organization_id.clone(), organization_roles.clone());
-        let id = MembershipId::from_db(row.id);
+        let id = row.id;
         views.push(MembershipView {
             membership_url: urls::membership(&id),
             membership_roles_url: urls::membership_roles(&id),

@@ -135,7 +135,7 @@ pub async fn create(
                 Permission::LegalPersonsWrite,
             )
             .await?;
-        let (workflow, _) = workflows::find(workflow_id.as_str(), &[organization_id.to_string()])
+        let (workflow, _) = workflows::find(&workflow_id, std::slice::from_ref(&organization_id))
             .ok_or_else(ApiError::not_found)?;
         if !workflow.key.starts_with("reliance-") {
             return Err(ApiError::unprocessable(
@@ -145,8 +145,8 @@ pub async fn create(
             .with_pointer("/workflow-url"));
         }
         let subject = legal_persons::new_row(
-            LegalPersonId::generate().into_string(),
-            organization_id.as_str(),
+            LegalPersonId::generate(),
+            &organization_id,
             workflow.legal_person_type,
             &body.subject_profile.display_name,
         );
@@ -164,15 +164,15 @@ pub async fn create(
             .enumerate()
         {
             let person = legal_persons::new_row(
-                LegalPersonId::generate().into_string(),
-                organization_id.as_str(),
+                LegalPersonId::generate(),
+                &organization_id,
                 INDIVIDUAL,
                 &related.display_name,
             );
             legal_persons::insert(&mut conn, &person).await?;
             let base = format!("/related-profiles/{i}/claims");
             add_claims(&mut conn, &person, &with_pointers(claims.clone(), &base)).await?;
-            let person_url = urls::legal_person(&LegalPersonId::from_db(person.id.clone()));
+            let person_url = urls::legal_person(&person.id);
             let ties: Vec<ValidClaim> =
                 association_claims(&related.subject_association, &person_url)
                     .iter()
@@ -190,7 +190,7 @@ pub async fn create(
         verifications::require_claims(&mut conn, &subject, workflow).await?;
         let verification = verifications::start(
             &mut conn,
-            organization_id.as_str(),
+            &organization_id,
             &subject.id,
             &workflow_id,
             now,
@@ -198,9 +198,9 @@ pub async fn create(
         )
         .await?;
         let row = ApplicationRow {
-            id: OnboardingApplicationId::generate().into_string(),
-            organization_id: organization_id.to_string(),
-            workflow_id: workflow_id.to_string(),
+            id: OnboardingApplicationId::generate(),
+            organization_id: organization_id.clone(),
+            workflow_id: workflow_id.clone(),
             onboarding_application_status: SUBMITTED.to_string(),
             legal_person_id: subject.id.clone(),
             verification_id: verification.id,

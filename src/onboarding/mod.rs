@@ -6,6 +6,7 @@
 
 pub mod handlers;
 
+use crate::ids::OrganizationId;
 use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -26,12 +27,12 @@ pub const COMPLETE: &str = "complete";
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = applications, treat_none_as_default_value = false)]
 pub struct ApplicationRow {
-    pub id: String,
-    pub organization_id: String,
-    pub workflow_id: String,
+    pub id: OnboardingApplicationId,
+    pub organization_id: OrganizationId,
+    pub workflow_id: WorkflowId,
     pub onboarding_application_status: String,
-    pub legal_person_id: String,
-    pub verification_id: String,
+    pub legal_person_id: LegalPersonId,
+    pub verification_id: VerificationId,
     pub decision_outcome: Option<String>,
     pub due_at: Option<Micros>,
     pub created_at: Micros,
@@ -41,7 +42,10 @@ pub struct ApplicationRow {
 impl crate::http::auth::OrganizationResource for ApplicationRow {
     type Kind = crate::ids::OnboardingApplicationKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::OnboardingApplicationKind>,
+    ) -> QueryResult<Option<Self>> {
         dispatch!(conn, c => applications::table
             .find(id)
             .select(ApplicationRow::as_select())
@@ -197,17 +201,12 @@ impl ApplicationView {
     pub fn new(row: &ApplicationRow) -> Self {
         let past_submitted = row.onboarding_application_status != SUBMITTED;
         ApplicationView {
-            onboarding_application_url: format!(
-                "/v0/onboarding/applications/{}",
-                OnboardingApplicationId::from_db(row.id.clone())
-            ),
+            onboarding_application_url: format!("/v0/onboarding/applications/{}", row.id.clone()),
             onboarding_application_status: row.onboarding_application_status.clone(),
-            workflow_url: urls::workflow(&WorkflowId::from_db(row.workflow_id.clone())),
+            workflow_url: urls::workflow(&row.workflow_id),
             created_at: time::format(row.created_at),
-            legal_person_url: past_submitted
-                .then(|| urls::legal_person(&LegalPersonId::from_db(row.legal_person_id.clone()))),
-            verification_url: past_submitted
-                .then(|| urls::verification(&VerificationId::from_db(row.verification_id.clone()))),
+            legal_person_url: past_submitted.then(|| urls::legal_person(&row.legal_person_id)),
+            verification_url: past_submitted.then(|| urls::verification(&row.verification_id)),
             decision_outcome: row.decision_outcome.clone(),
         }
     }

@@ -39,7 +39,7 @@ pub async fn list(
     let mut conn = conn.conn();
     let visible = caller.visible_organizations(&mut conn).await?;
     let page = super::list(&mut conn, &visible, &page_request).await?;
-    let ids: Vec<String> = page.items.iter().map(|o| o.id.clone()).collect();
+    let ids: Vec<crate::ids::OrganizationId> = page.items.iter().map(|o| o.id.clone()).collect();
     let mut available = custom::available_for_many(&mut conn, &ids).await?;
     let page = page.map(|row| {
         let roles = available.remove(&row.id).unwrap_or_default();
@@ -79,7 +79,7 @@ pub async fn create(
         let (row, _) = super::provision(
             &mut conn,
             &body.display_name,
-            caller.user_id.as_str(),
+            &caller.user_id,
             state.settings.test_money,
         )
         .await?;

@@ -2,13 +2,14 @@
 
 pub mod handlers;
 
+use crate::ids::UserId;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
 use crate::bank_accounts;
 use crate::dispatch;
-use crate::ids::{LegalPersonId, OrganizationId};
+use crate::ids::{LegalPersonId, OrganizationId, RoleId};
 use crate::legal_persons;
 use crate::memberships::{self, MembershipRow};
 use crate::money::MinorUnits;
@@ -25,10 +26,10 @@ use crate::urls;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = organizations, treat_none_as_default_value = false)]
 pub struct OrganizationRow {
-    pub id: String,
+    pub id: OrganizationId,
     pub display_name: String,
     pub organization_mode: String,
-    pub own_legal_person_id: String,
+    pub own_legal_person_id: LegalPersonId,
     pub can_decide_on_verifications: bool,
     pub created_at: Micros,
 }
@@ -39,15 +40,15 @@ pub const TEST_MODE: &str = "test-mode";
 /// id, as derived for one of `organization_ids` by `id_of`, is `id`; with that organization.
 pub fn find_in_catalogue<'a, T, K: crate::ids::IdKind>(
     items: &'static [T],
-    id: &str,
-    organization_ids: &'a [String],
-    id_of: impl Fn(&str, &T) -> crate::ids::Id<K>,
-) -> Option<(&'static T, &'a str)> {
+    id: &crate::ids::Id<K>,
+    organization_ids: &'a [OrganizationId],
+    id_of: impl Fn(&OrganizationId, &T) -> crate::ids::Id<K>,
+) -> Option<(&'static T, &'a OrganizationId)> {
     organization_ids.iter().find_map(|organization_id| {
         items
             .iter()
             .find(|item| id_of(organization_id, item) == *id)
-            .map(|item| (item, organization_id.as_str()))
+            .map(|item| (item, organization_id))
     })
 }
 
@@ -71,7 +72,10 @@ pub fn check_display_name(name: &str) -> Result<(), crate::http::ApiError> {
     }
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<OrganizationRow>> {
+pub async fn find(
+    conn: &mut Conn<'_>,
+    id: &crate::ids::OrganizationId,
+) -> QueryResult<Option<OrganizationRow>> {
     dispatch!(conn, c => organizations::table
         .find(id)
         .select(OrganizationRow::as_select())
@@ -107,7 +111,10 @@ pub async fn find_with_roles(
     Ok(Some((organization, roles)))
 }
 
-pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<OrganizationRow>> {
+pub async fn find_many(
+    conn: &mut Conn<'_>,
+    ids: &[OrganizationId],
+) -> QueryResult<Vec<OrganizationRow>> {
     dispatch!(conn, c => organizations::table
         .filter(organizations::id.eq_any(ids))
         .select(OrganizationRow::as_select())
@@ -134,7 +141,7 @@ pub async fn lock(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
 /// A page of the given organizations.
 pub async fn list(
     conn: &mut Conn<'_>,
-    ids: &[String],
+    ids: &[OrganizationId],
     page: &PageRequest,
 ) -> QueryResult<Page<OrganizationRow>> {
     let rows = dispatch!(conn, c => {
@@ -166,14 +173,13 @@ pub async fn any_exist(conn: &mut Conn<'_>) -> QueryResult<bool> {
 pub async fn provision(
     conn: &mut Conn<'_>,
     display_name: &str,
-    creator_user_id: &str,
+    creator_user_id: &UserId,
     test_money: MinorUnits,
 ) -> QueryResult<(OrganizationRow, MembershipRow)> {
     let organization = insert(conn, display_name).await?;
-    let founder_roles: Vec<String> = roles::FOUNDER_ROLES
+    let founder_roles: Vec<RoleId> = roles::FOUNDER_ROLES
         .iter()
         .filter_map(|key| roles::builtin_id(key))
-        .map(|id| id.into_string())
         .collect();
     let membership =
         memberships::insert(conn, &organization.id, creator_user_id, &founder_roles).await?;
@@ -194,10 +200,10 @@ pub async fn provision(
 
 async fn insert(conn: &mut Conn<'_>, display_name: &str) -> QueryResult<OrganizationRow> {
     let row = OrganizationRow {
-        id: OrganizationId::generate().into_string(),
+        id: OrganizationId::generate(),
         display_name: display_name.to_string(),
         organization_mode: TEST_MODE.to_string(),
-        own_legal_person_id: LegalPersonId::generate().into_string(),
+        own_legal_person_id: LegalPersonId::generate(),
         can_decide_on_verifications: true,
         created_at: time::now(),
     };
@@ -241,7 +247,7 @@ pub struct OrganizationView {
 impl OrganizationView {
     /// `available_roles`: the built-in roles and the organization's own.
     pub fn new(row: OrganizationRow, available_roles: &[Role]) -> Self {
-        let id = OrganizationId::from_db(row.id);
+        let id = row.id;
         let sub = |tail: &str| urls::organization_sub(&id, tail);
         OrganizationView {
             organization_memberships_url: sub("memberships"),
@@ -265,9 +271,7 @@ impl OrganizationView {
             display_name: row.display_name,
             organization_mode: row.organization_mode,
             can_decide_on_verifications: row.can_decide_on_verifications,
-            own_legal_person_url: urls::legal_person(&LegalPersonId::from_db(
-                row.own_legal_person_id,
-            )),
+            own_legal_person_url: urls::legal_person(&row.own_legal_person_id),
             available_roles: roles::views(available_roles),
         }
     }

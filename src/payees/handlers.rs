@@ -1,3 +1,4 @@
+use crate::ids::OrganizationId;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
@@ -6,7 +7,7 @@ use crate::AppState;
 use crate::http::idempotency::{self, Answer, Idempotent, Outcome};
 use crate::http::pagination::list_request;
 use crate::http::{ApiError, ApiResult, Caller, Json, ListBody, QueryParams, ok};
-use crate::ids::{CopRequestKind, PayeeId};
+use crate::ids::{CopRequestId, CopRequestKind, PayeeId};
 use crate::legal_persons::LegalPersonRow;
 use crate::roles::Permission;
 use crate::store::Conn;
@@ -23,7 +24,11 @@ pub struct CreatePayee {
 }
 
 /// The CoP request a body names, which must be one of the organization's.
-async fn cop_request(conn: &mut Conn<'_>, organization_id: &str, url: &str) -> ApiResult<String> {
+async fn cop_request(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+    url: &str,
+) -> ApiResult<CopRequestId> {
     let id = urls::parse::<CopRequestKind>(url, urls::COP_REQUESTS).ok_or_else(|| {
         ApiError::invalid_body(
             "Invalid value",
@@ -31,12 +36,10 @@ async fn cop_request(conn: &mut Conn<'_>, organization_id: &str, url: &str) -> A
             "/cop-request-url",
         )
     })?;
-    let found = <crate::cop::CopRequestRow as crate::http::auth::OrganizationResource>::find(
-        conn,
-        id.as_str(),
-    )
-    .await?
-    .filter(|row| row.organization_id == organization_id);
+    let found =
+        <crate::cop::CopRequestRow as crate::http::auth::OrganizationResource>::find(conn, &id)
+            .await?
+            .filter(|row| row.organization_id == *organization_id);
     found.map(|row| row.id).ok_or_else(|| {
         ApiError::unprocessable(
             "cop-request-not-found",
@@ -92,8 +95,8 @@ pub async fn create(
                 "payee-already-exists",
                 format!(
                     "{} already has an active payee with these details: {}.",
-                    urls::legal_person(&crate::ids::LegalPersonId::from_db(person.id.clone())),
-                    urls::payee(&PayeeId::from_db(existing.id))
+                    urls::legal_person(&person.id),
+                    urls::payee(&existing.id)
                 ),
             ));
         }
@@ -101,7 +104,7 @@ pub async fn create(
             super::account_by_details(&mut conn, &body.account_number, &body.bank_id).await?;
         let now = time::now();
         let row = PayeeRow {
-            id: PayeeId::generate().into_string(),
+            id: PayeeId::generate(),
             organization_id: person.organization_id.clone(),
             legal_person_id: person.id.clone(),
             account_holder: body.account_holder.trim().to_string(),
@@ -240,7 +243,7 @@ pub async fn update(
             &mut conn,
             &row,
             body.payee_status.as_deref(),
-            cop_request_id.as_deref(),
+            cop_request_id.as_ref(),
         )
         .await?;
         Ok::<_, ApiError>(PayeeView::new(&updated))

@@ -3,6 +3,7 @@
 
 pub mod handlers;
 
+use crate::ids::OrganizationId;
 use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -25,15 +26,15 @@ pub const DEACTIVATED: &str = "deactivated";
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = payees, treat_none_as_default_value = false)]
 pub struct PayeeRow {
-    pub id: String,
-    pub organization_id: String,
-    pub legal_person_id: String,
+    pub id: PayeeId,
+    pub organization_id: OrganizationId,
+    pub legal_person_id: LegalPersonId,
     pub account_holder: String,
     pub account_number: String,
     pub bank_id: String,
     pub payee_status: String,
-    pub cop_request_id: Option<String>,
-    pub account_id: Option<String>,
+    pub cop_request_id: Option<CopRequestId>,
+    pub account_id: Option<BankAccountId>,
     pub created_at: Micros,
     pub updated_at: Micros,
 }
@@ -41,7 +42,10 @@ pub struct PayeeRow {
 impl crate::http::auth::OrganizationResource for PayeeRow {
     type Kind = crate::ids::PayeeKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::PayeeKind>,
+    ) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
@@ -50,7 +54,7 @@ impl crate::http::auth::OrganizationResource for PayeeRow {
     }
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<PayeeRow>> {
+pub async fn find(conn: &mut Conn<'_>, id: &crate::ids::PayeeId) -> QueryResult<Option<PayeeRow>> {
     dispatch!(conn, c => payees::table
         .find(id)
         .select(PayeeRow::as_select())
@@ -65,7 +69,7 @@ pub async fn account_by_details(
     conn: &mut Conn<'_>,
     account_number: &str,
     bank_id: &str,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Option<BankAccountId>> {
     if bank_id != SANDBOX_BANK_ID {
         return Ok(None);
     }
@@ -80,7 +84,7 @@ pub async fn account_by_details(
 /// An active payee of the legal person with the same details, if there is one.
 pub async fn find_active_like(
     conn: &mut Conn<'_>,
-    legal_person_id: &str,
+    legal_person_id: &LegalPersonId,
     account_number: &str,
     bank_id: &str,
 ) -> QueryResult<Option<PayeeRow>> {
@@ -105,14 +109,14 @@ pub async fn update(
     conn: &mut Conn<'_>,
     row: &PayeeRow,
     status: Option<&str>,
-    cop_request_id: Option<&str>,
+    cop_request_id: Option<&CopRequestId>,
 ) -> QueryResult<PayeeRow> {
     let mut updated = row.clone();
     if let Some(status) = status {
         updated.payee_status = status.to_string();
     }
     if let Some(cop) = cop_request_id {
-        updated.cop_request_id = Some(cop.to_string());
+        updated.cop_request_id = Some(cop.clone());
     }
     updated.updated_at = time::now();
     dispatch!(conn, c => diesel::update(payees::table.find(&row.id))
@@ -129,7 +133,7 @@ pub async fn update(
 
 pub async fn list(
     conn: &mut Conn<'_>,
-    legal_person_id: &str,
+    legal_person_id: &LegalPersonId,
     page: &PageRequest,
 ) -> QueryResult<Page<PayeeRow>> {
     let rows = dispatch!(conn, c => {
@@ -165,10 +169,8 @@ pub struct PayeeView {
 impl PayeeView {
     pub fn new(row: &PayeeRow) -> Self {
         PayeeView {
-            payee_url: urls::payee(&PayeeId::from_db(row.id.clone())),
-            legal_person_url: urls::legal_person(&LegalPersonId::from_db(
-                row.legal_person_id.clone(),
-            )),
+            payee_url: urls::payee(&row.id),
+            legal_person_url: urls::legal_person(&row.legal_person_id),
             account_holder: row.account_holder.clone(),
             account_number: row.account_number.clone(),
             bank_id: row.bank_id.clone(),
@@ -177,11 +179,11 @@ impl PayeeView {
             cop_request_url: row
                 .cop_request_id
                 .as_ref()
-                .map(|id| urls::cop_request(&CopRequestId::from_db(id.clone()))),
+                .map(|id| urls::cop_request(&id.clone())),
             account_url: row
                 .account_id
                 .as_ref()
-                .map(|id| urls::bank_account(&BankAccountId::from_db(id.clone()))),
+                .map(|id| urls::bank_account(&id.clone())),
             created_at: time::format(row.created_at),
         }
     }

@@ -1,3 +1,4 @@
+use crate::ids::OrganizationId;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +34,7 @@ pub async fn create(
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
-        let account = bank_accounts::find(&mut conn, id.as_str())
+        let account = bank_accounts::find(&mut conn, &id)
             .await?
             .ok_or_else(ApiError::not_found)?;
         caller
@@ -48,14 +49,8 @@ pub async fn create(
         {
             return Ok(taken);
         }
-        let row = outbound::create(
-            &mut conn,
-            &account,
-            &request.body,
-            amount,
-            caller.user_id.as_str(),
-        )
-        .await?;
+        let row =
+            outbound::create(&mut conn, &account, &request.body, amount, &caller.user_id).await?;
         let view = PaymentView::new(&row);
         let answer = Answer::created(&view.payment_url, &view)?;
         idempotency::done(&mut conn, key.as_ref(), &account.organization_id, answer).await
@@ -119,7 +114,7 @@ pub async fn reject(
                 &mut conn,
                 &payment.id,
                 reason,
-                caller.user_id.as_str(),
+                &caller.user_id,
                 crate::time::now(),
             )
             .await?
@@ -389,7 +384,7 @@ pub async fn search(
             "/search-query",
         ));
     }
-    let organization_id = organization_id.as_str();
+    let organization_id = &organization_id;
     let Some(key) = request.key.as_ref() else {
         let mut conn = state.db.read().await?;
         let mut conn = conn.conn();
@@ -419,7 +414,7 @@ pub async fn search(
 
 async fn search_answer(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     query: &QueryParams,
     text: &str,
 ) -> ApiResult<Answer> {

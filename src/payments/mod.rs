@@ -5,6 +5,7 @@
 pub mod handlers;
 pub mod outbound;
 
+use crate::ids::{OrganizationId, PayeeId};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -13,7 +14,7 @@ use serde_json::{Value, json};
 use crate::dispatch;
 use crate::events;
 use crate::ids::{AdmissionId, BankAccountId, PaymentId, SubmissionId, UserId};
-use crate::ledger::{self, Leg, Movement, PostError, PostingRow};
+use crate::ledger::{self, InternalAccount, Leg, Movement, PostError, PostingRow};
 use crate::money::Money;
 use crate::paginate;
 use crate::paging::Cursor;
@@ -29,31 +30,34 @@ pub const OUTBOUND: &str = "outbound-payment";
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = payments, treat_none_as_default_value = false)]
 pub struct PaymentRow {
-    pub id: String,
-    pub organization_id: String,
-    pub account_id: String,
+    pub id: PaymentId,
+    pub organization_id: OrganizationId,
+    pub account_id: BankAccountId,
     pub payment_direction: String,
     pub amount: i64,
     pub payment_reference: Option<String>,
     pub creditor: String,
     pub debtor: String,
-    pub created_by_user_id: Option<String>,
+    pub created_by_user_id: Option<UserId>,
     pub created_at: Micros,
-    pub payee_id: Option<String>,
+    pub payee_id: Option<PayeeId>,
     /// The creditor's account when it is one of this bank's.
-    pub creditor_account_id: Option<String>,
+    pub creditor_account_id: Option<BankAccountId>,
     pub created_via: Option<String>,
-    pub latest_submission_id: Option<String>,
+    pub latest_submission_id: Option<SubmissionId>,
     pub latest_submission_status: Option<String>,
     pub rejected_at: Option<Micros>,
-    pub rejected_by_user_id: Option<String>,
+    pub rejected_by_user_id: Option<UserId>,
     pub rejection_reason: Option<String>,
 }
 
 impl crate::http::auth::OrganizationResource for PaymentRow {
     type Kind = crate::ids::PaymentKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::PaymentKind>,
+    ) -> QueryResult<Option<Self>> {
         dispatch!(conn, c => payments::table
             .find(id)
             .select(PaymentRow::as_select())
@@ -70,10 +74,10 @@ impl crate::http::auth::OrganizationResource for PaymentRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = admissions, treat_none_as_default_value = false)]
 pub struct AdmissionRow {
-    pub id: String,
-    pub organization_id: String,
-    pub payment_id: String,
-    pub account_id: String,
+    pub id: AdmissionId,
+    pub organization_id: OrganizationId,
+    pub payment_id: PaymentId,
+    pub account_id: BankAccountId,
     pub admission_status: String,
     pub payment_scheme: String,
     pub end_to_end_identification: String,
@@ -85,7 +89,10 @@ pub struct AdmissionRow {
 impl crate::http::auth::OrganizationResource for AdmissionRow {
     type Kind = crate::ids::AdmissionKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::AdmissionKind>,
+    ) -> QueryResult<Option<Self>> {
         dispatch!(conn, c => admissions::table
             .find(id)
             .select(AdmissionRow::as_select())
@@ -101,8 +108,8 @@ impl crate::http::auth::OrganizationResource for AdmissionRow {
 
 /// An inbound payment from outside the bank, as the scheme delivers it.
 pub struct Inbound<'a> {
-    pub organization_id: &'a str,
-    pub account_id: &'a str,
+    pub organization_id: &'a OrganizationId,
+    pub account_id: &'a BankAccountId,
     pub amount: i64,
     pub reference: Option<String>,
     /// The payer, as Griffin shows a debtor.
@@ -118,8 +125,8 @@ pub enum Source<'a> {
     /// An account of this bank, by book transfer: one ledger entry debits it (for its
     /// outbound payment) and credits the inbound payment's account.
     Account {
-        account_id: &'a str,
-        outbound_payment_id: &'a str,
+        account_id: &'a BankAccountId,
+        outbound_payment_id: &'a PaymentId,
     },
 }
 
@@ -142,9 +149,9 @@ pub async fn admit(
     let now = time::now();
     let account_url = urls::bank_account(&BankAccountId::from_db(inbound.account_id.to_string()));
     let payment = PaymentRow {
-        id: PaymentId::generate().into_string(),
-        organization_id: inbound.organization_id.to_string(),
-        account_id: inbound.account_id.to_string(),
+        id: PaymentId::generate(),
+        organization_id: inbound.organization_id.clone(),
+        account_id: inbound.account_id.clone(),
         payment_direction: INBOUND.to_string(),
         amount: inbound.amount,
         payment_reference: inbound.reference,
@@ -172,10 +179,10 @@ pub async fn admit(
     .await?;
     let scheme_id = format!("{:016X}", rand::random::<u64>());
     let mut admission = AdmissionRow {
-        id: AdmissionId::generate().into_string(),
-        organization_id: inbound.organization_id.to_string(),
+        id: AdmissionId::generate(),
+        organization_id: inbound.organization_id.clone(),
         payment_id: payment.id.clone(),
-        account_id: inbound.account_id.to_string(),
+        account_id: inbound.account_id.clone(),
         admission_status: "processing".to_string(),
         payment_scheme: inbound.payment_scheme.to_string(),
         end_to_end_identification: format!("E2E{scheme_id}"),
@@ -193,14 +200,13 @@ pub async fn admit(
     )
     .await?;
     let debit = match source {
-        Source::Scheme => Leg::new(ledger::SCHEME_SETTLEMENT, -inbound.amount),
+        Source::Scheme => Leg::internal(InternalAccount::SchemeSettlement, -inbound.amount),
         Source::Account {
             account_id,
             outbound_payment_id,
         } => Leg {
-            account_id,
-            amount: -inbound.amount,
             payment_id: Some(outbound_payment_id),
+            ..Leg::bank(account_id, -inbound.amount)
         },
     };
     let movement = Movement {
@@ -209,7 +215,7 @@ pub async fn admit(
         payment_id: Some(&payment.id),
         reference: payment.payment_reference.as_deref(),
         description: None,
-        legs: vec![debit, Leg::new(inbound.account_id, inbound.amount)],
+        legs: vec![debit, Leg::bank(inbound.account_id, inbound.amount)],
     };
     let transactions = ledger::post(conn, &movement, now).await?;
     admission.admission_status = "delivered".to_string();
@@ -228,11 +234,14 @@ pub async fn admit(
     })
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<PaymentRow>> {
+pub async fn find(
+    conn: &mut Conn<'_>,
+    id: &crate::ids::PaymentId,
+) -> QueryResult<Option<PaymentRow>> {
     <PaymentRow as crate::http::auth::OrganizationResource>::find(conn, id).await
 }
 
-pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<PaymentRow>> {
+pub async fn find_many(conn: &mut Conn<'_>, ids: &[PaymentId]) -> QueryResult<Vec<PaymentRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -306,7 +315,7 @@ pub struct PaymentView {
 
 impl PaymentView {
     pub fn new(row: &PaymentRow) -> Self {
-        let id = PaymentId::from_db(row.id.clone());
+        let id = row.id.clone();
         PaymentView {
             payment_url: urls::payment(&id),
             payment_direction: row.payment_direction.clone(),
@@ -319,16 +328,16 @@ impl PaymentView {
             created_by_url: row
                 .created_by_user_id
                 .as_ref()
-                .map(|u| urls::user(&UserId::from_db(u.clone()))),
+                .map(|u| urls::user(&u.clone())),
             latest_submission_url: row
                 .latest_submission_id
                 .as_ref()
-                .map(|s| urls::submission(&SubmissionId::from_db(s.clone()))),
+                .map(|s| urls::submission(&s.clone())),
             rejected_at: row.rejected_at.map(time::format),
             rejected_by_url: row
                 .rejected_by_user_id
                 .as_ref()
-                .map(|u| urls::user(&UserId::from_db(u.clone()))),
+                .map(|u| urls::user(&u.clone())),
             rejection_reason: row.rejection_reason.clone(),
             payment_admissions_url: urls::payment_sub(&id, "admissions"),
             payment_submissions_url: urls::payment_sub(&id, "submissions"),
@@ -352,9 +361,9 @@ pub struct AdmissionView {
 impl AdmissionView {
     pub fn new(row: &AdmissionRow) -> Self {
         AdmissionView {
-            admission_url: urls::admission(&AdmissionId::from_db(row.id.clone())),
-            payment_url: urls::payment(&PaymentId::from_db(row.payment_id.clone())),
-            account_url: urls::bank_account(&BankAccountId::from_db(row.account_id.clone())),
+            admission_url: urls::admission(&row.id),
+            payment_url: urls::payment(&row.payment_id),
+            account_url: urls::bank_account(&row.account_id),
             admission_status: row.admission_status.clone(),
             admission_scheme_information: json!({
                 "payment-scheme": row.payment_scheme,
@@ -429,7 +438,7 @@ pub async fn list(
 /// submission or admission carries it as its scheme identifier; newest first.
 pub async fn search(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     text: &str,
     limit: i64,
 ) -> QueryResult<Vec<PaymentRow>> {

@@ -1,6 +1,7 @@
 //! Outbound payments: created on an account with a creditor (a payee, one of this bank's
 //! accounts, or UK account details), then submitted (see `submissions`), or rejected before.
 
+use crate::ids::UserId;
 use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -12,7 +13,7 @@ use crate::bank_accounts::{self, BankAccountRow, CLOSED};
 use crate::dispatch;
 use crate::events;
 use crate::http::{ApiError, ApiResult};
-use crate::ids::{BankAccountId, BankAccountKind, PayeeKind, PaymentId};
+use crate::ids::{BankAccountId, BankAccountKind, PayeeId, PayeeKind, PaymentId};
 use crate::money::Money;
 use crate::payees::{self, DEACTIVATED};
 use crate::store::Conn;
@@ -80,8 +81,8 @@ impl CreatePayment {
 /// The creditor, resolved: how the payment shows it, and this bank's account if it is one.
 struct Creditor {
     shown: Value,
-    account_id: Option<String>,
-    payee_id: Option<String>,
+    account_id: Option<BankAccountId>,
+    payee_id: Option<PayeeId>,
 }
 
 fn uk_domestic(holder: &str, number: &str, bank_id: &str, account_id: Option<&str>) -> Value {
@@ -113,7 +114,7 @@ async fn resolve(
                     "/creditor/payee-url",
                 )
             })?;
-            let payee = payees::find(conn, payee.as_str())
+            let payee = payees::find(conn, &payee)
                 .await?
                 .filter(|p| p.organization_id == debtor.organization_id)
                 .ok_or_else(|| {
@@ -149,15 +150,13 @@ async fn resolve(
             )?;
             // Any account of this bank can be named; a book transfer to another
             // organization's is refused when submitted (`mixed-organizations`).
-            let account = bank_accounts::find(conn, id.as_str())
-                .await?
-                .ok_or_else(|| {
-                    ApiError::unprocessable(
-                        "bank-account-not-found",
-                        format!("{account_url} is not a bank account."),
-                    )
-                    .with_pointer("/creditor/account-url")
-                })?;
+            let account = bank_accounts::find(conn, &id).await?.ok_or_else(|| {
+                ApiError::unprocessable(
+                    "bank-account-not-found",
+                    format!("{account_url} is not a bank account."),
+                )
+                .with_pointer("/creditor/account-url")
+            })?;
             Ok(Creditor {
                 shown: json!({"creditor-type": "griffin-bank-account", "account-url": account.url()}),
                 account_id: Some(account.id),
@@ -214,7 +213,7 @@ pub async fn create(
     debtor: &BankAccountRow,
     body: &CreatePayment,
     amount: i64,
-    user_id: &str,
+    user_id: &UserId,
 ) -> ApiResult<PaymentRow> {
     if debtor.account_status == CLOSED {
         return Err(crate::ledger::Refusal::Closed.error(&debtor.id));
@@ -232,7 +231,7 @@ pub async fn create(
         "bank-id-code": "gbdsc",
     });
     let row = PaymentRow {
-        id: PaymentId::generate().into_string(),
+        id: PaymentId::generate(),
         organization_id: debtor.organization_id.clone(),
         account_id: debtor.id.clone(),
         payment_direction: OUTBOUND.to_string(),
@@ -244,7 +243,7 @@ pub async fn create(
         ),
         creditor: creditor.shown.to_string(),
         debtor: debtor_shown.to_string(),
-        created_by_user_id: Some(user_id.to_string()),
+        created_by_user_id: Some(user_id.clone()),
         created_at: time::now(),
         payee_id: creditor.payee_id,
         creditor_account_id: creditor.account_id,
@@ -269,9 +268,9 @@ pub async fn create(
 /// Rejects an unsubmitted payment; `false` when it was submitted or rejected meanwhile.
 pub async fn reject(
     conn: &mut Conn<'_>,
-    payment_id: &str,
+    payment_id: &PaymentId,
     reason: &str,
-    user_id: &str,
+    user_id: &UserId,
     now: Micros,
 ) -> QueryResult<bool> {
     let changed = dispatch!(conn, c => diesel::update(

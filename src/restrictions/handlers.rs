@@ -131,7 +131,7 @@ pub async fn apply(
             &account.id,
             &terms,
             &body.notes,
-            caller.user_id.as_str(),
+            &caller.user_id,
         )
         .await?;
         let username = super::applied_by_username(&mut conn, &row).await?;
@@ -222,7 +222,7 @@ async fn active_for_write(
     path: &str,
 ) -> ApiResult<RestrictionRow> {
     let id = crate::http::path_id::<crate::ids::RestrictionKind>(path)?;
-    let found = super::find(conn, id.as_str())
+    let found = super::find(conn, &id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     bank_accounts::for_write(
@@ -232,7 +232,7 @@ async fn active_for_write(
         Permission::AccountRestrictionsWrite,
     )
     .await?;
-    let current = super::find(conn, id.as_str())
+    let current = super::find(conn, &id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     if current.restriction_status != ACTIVE {
@@ -296,14 +296,7 @@ pub async fn update(
         {
             return Err(already_applied(&other, &terms));
         }
-        let updated = super::update(
-            &mut conn,
-            &row,
-            &terms,
-            &body.notes,
-            caller.user_id.as_str(),
-        )
-        .await?;
+        let updated = super::update(&mut conn, &row, &terms, &body.notes, &caller.user_id).await?;
         let username = super::applied_by_username(&mut conn, &updated).await?;
         Ok::<_, ApiError>(RestrictionView::new(&updated, &username))
     }
@@ -328,7 +321,7 @@ pub async fn lift(
     let result = async {
         let mut conn = tx.conn();
         let row = active_for_write(&caller, &mut conn, &path).await?;
-        let lifted = super::lift(&mut conn, &row, &body.notes, caller.user_id.as_str()).await?;
+        let lifted = super::lift(&mut conn, &row, &body.notes, &caller.user_id).await?;
         let username = super::applied_by_username(&mut conn, &lifted).await?;
         Ok::<_, ApiError>(RestrictionView::new(&lifted, &username))
     }

@@ -4,6 +4,7 @@
 
 pub mod handlers;
 
+use crate::ids::OrganizationId;
 use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -28,14 +29,14 @@ pub const BLOCK: &str = "block";
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = restrictions, treat_none_as_default_value = false)]
 pub struct RestrictionRow {
-    pub id: String,
-    pub organization_id: String,
-    pub account_id: String,
+    pub id: RestrictionId,
+    pub organization_id: OrganizationId,
+    pub account_id: BankAccountId,
     pub restriction_status: String,
     pub restriction_type: String,
     pub restriction_reason_code: String,
     pub restriction_legal_status: String,
-    pub applied_by_user_id: String,
+    pub applied_by_user_id: UserId,
     pub created_at: Micros,
     pub updated_at: Micros,
 }
@@ -43,7 +44,10 @@ pub struct RestrictionRow {
 impl crate::http::auth::OrganizationResource for RestrictionRow {
     type Kind = crate::ids::RestrictionKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::RestrictionKind>,
+    ) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
@@ -55,18 +59,21 @@ impl crate::http::auth::OrganizationResource for RestrictionRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = restriction_events, treat_none_as_default_value = false)]
 pub struct RestrictionEventRow {
-    pub id: String,
-    pub restriction_id: String,
+    pub id: RestrictionEventId,
+    pub restriction_id: RestrictionId,
     pub restriction_event_type: String,
     pub restriction_type: String,
     pub restriction_reason_code: String,
     pub restriction_legal_status: String,
     pub notes: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub created_at: Micros,
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<RestrictionRow>> {
+pub async fn find(
+    conn: &mut Conn<'_>,
+    id: &crate::ids::RestrictionId,
+) -> QueryResult<Option<RestrictionRow>> {
     dispatch!(conn, c => restrictions::table
         .find(id)
         .select(RestrictionRow::as_select())
@@ -78,7 +85,7 @@ pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Restricti
 /// Active restrictions of this type and reason on the account.
 pub async fn find_active_like(
     conn: &mut Conn<'_>,
-    account_id: &str,
+    account_id: &BankAccountId,
     restriction_type: &str,
     reason_code: &str,
 ) -> QueryResult<Option<RestrictionRow>> {
@@ -96,7 +103,7 @@ pub async fn find_active_like(
 /// Moves the account's count of active restrictions of `restriction_type` by `delta`.
 async fn count(
     conn: &mut Conn<'_>,
-    account_id: &str,
+    account_id: &BankAccountId,
     restriction_type: &str,
     delta: i32,
     now: Micros,
@@ -129,17 +136,17 @@ async fn record(
     row: &RestrictionRow,
     event_type: &str,
     notes: &str,
-    user_id: &str,
+    user_id: &UserId,
 ) -> QueryResult<()> {
     let event = RestrictionEventRow {
-        id: RestrictionEventId::generate().into_string(),
+        id: RestrictionEventId::generate(),
         restriction_id: row.id.clone(),
         restriction_event_type: event_type.to_string(),
         restriction_type: row.restriction_type.clone(),
         restriction_reason_code: row.restriction_reason_code.clone(),
         restriction_legal_status: row.restriction_legal_status.clone(),
         notes: notes.to_string(),
-        user_id: user_id.to_string(),
+        user_id: user_id.clone(),
         created_at: row.updated_at,
     };
     dispatch!(conn, c => diesel::insert_into(restriction_events::table)
@@ -160,22 +167,22 @@ pub struct Terms {
 /// Applies a restriction to the account (whose row the caller has locked).
 pub async fn apply(
     conn: &mut Conn<'_>,
-    organization_id: &str,
-    account_id: &str,
+    organization_id: &OrganizationId,
+    account_id: &BankAccountId,
     terms: &Terms,
     notes: &str,
-    user_id: &str,
+    user_id: &UserId,
 ) -> QueryResult<RestrictionRow> {
     let now = time::now();
     let row = RestrictionRow {
-        id: RestrictionId::generate().into_string(),
-        organization_id: organization_id.to_string(),
-        account_id: account_id.to_string(),
+        id: RestrictionId::generate(),
+        organization_id: organization_id.clone(),
+        account_id: account_id.clone(),
         restriction_status: ACTIVE.to_string(),
         restriction_type: terms.restriction_type.clone(),
         restriction_reason_code: terms.reason_code.clone(),
         restriction_legal_status: terms.legal_status.clone(),
-        applied_by_user_id: user_id.to_string(),
+        applied_by_user_id: user_id.clone(),
         created_at: now,
         updated_at: now,
     };
@@ -194,7 +201,7 @@ pub async fn update(
     row: &RestrictionRow,
     terms: &Terms,
     notes: &str,
-    user_id: &str,
+    user_id: &UserId,
 ) -> QueryResult<RestrictionRow> {
     let now = time::now();
     dispatch!(conn, c => diesel::update(restrictions::table.find(&row.id))
@@ -225,7 +232,7 @@ pub async fn lift(
     conn: &mut Conn<'_>,
     row: &RestrictionRow,
     notes: &str,
-    user_id: &str,
+    user_id: &UserId,
 ) -> QueryResult<RestrictionRow> {
     let now = time::now();
     dispatch!(conn, c => diesel::update(restrictions::table.find(&row.id))
@@ -247,7 +254,7 @@ pub async fn lift(
 /// A page of the account's restrictions, each with the username of the user who applied it.
 pub async fn list(
     conn: &mut Conn<'_>,
-    account_id: &str,
+    account_id: &BankAccountId,
     status: Option<&str>,
     page: &PageRequest,
 ) -> QueryResult<Page<(RestrictionRow, String)>> {
@@ -278,7 +285,7 @@ pub async fn applied_by_username(conn: &mut Conn<'_>, row: &RestrictionRow) -> Q
 /// A page of what happened to the restriction, each with the acting user's username.
 pub async fn events(
     conn: &mut Conn<'_>,
-    restriction_id: &str,
+    restriction_id: &RestrictionId,
     page: &PageRequest,
 ) -> QueryResult<Page<(RestrictionEventRow, String)>> {
     let rows = dispatch!(conn, c => {
@@ -296,7 +303,7 @@ pub async fn events(
     }))
 }
 
-fn applied_by(user_id: &str, username: &str) -> serde_json::Value {
+fn applied_by(user_id: &UserId, username: &str) -> serde_json::Value {
     json!({
         "restriction-applied-by-type": "user",
         "user-url": urls::user(&UserId::from_db(user_id.to_string())),
@@ -325,11 +332,11 @@ pub struct RestrictionView {
 
 impl RestrictionView {
     pub fn new(row: &RestrictionRow, applied_by_username: &str) -> Self {
-        let id = RestrictionId::from_db(row.id.clone());
+        let id = row.id.clone();
         let active = row.restriction_status == ACTIVE;
         RestrictionView {
             bank_account_restriction_url: urls::restriction(&id),
-            account_url: urls::bank_account(&BankAccountId::from_db(row.account_id.clone())),
+            account_url: urls::bank_account(&row.account_id),
             restriction_status: row.restriction_status.clone(),
             restriction_type: row.restriction_type.clone(),
             restriction_reason_code: row.restriction_reason_code.clone(),

@@ -1,6 +1,7 @@
 //! An organization's own roles, stored in the database, and the queries that combine them
 //! with the built-in ones.
 
+use crate::ids::{OrganizationId, RoleId};
 use std::collections::HashMap;
 
 use crate::store::PreparedExt;
@@ -18,8 +19,8 @@ pub const CATEGORY: &str = "custom";
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = roles, treat_none_as_default_value = false)]
 pub struct CustomRoleRow {
-    pub id: String,
-    pub organization_id: String,
+    pub id: RoleId,
+    pub organization_id: OrganizationId,
     pub display_name: String,
     pub description: String,
     pub permissions: String,
@@ -30,7 +31,10 @@ pub struct CustomRoleRow {
 impl crate::http::auth::OrganizationResource for CustomRoleRow {
     type Kind = crate::ids::RoleKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::RoleKind>,
+    ) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
@@ -52,7 +56,10 @@ impl CustomRoleRow {
     }
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<CustomRoleRow>> {
+pub async fn find(
+    conn: &mut Conn<'_>,
+    id: &crate::ids::RoleId,
+) -> QueryResult<Option<CustomRoleRow>> {
     dispatch!(conn, c => roles::table
         .find(id)
         .select(CustomRoleRow::as_select())
@@ -103,7 +110,7 @@ pub async fn in_use(conn: &mut Conn<'_>, id: &str) -> QueryResult<bool> {
 /// Whether the organization has a role (of either kind) of this display name.
 pub async fn name_taken(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     display_name: &str,
     except_id: Option<&str>,
 ) -> QueryResult<bool> {
@@ -126,7 +133,7 @@ pub async fn name_taken(
 /// The custom roles of each of the given organizations, oldest first.
 async fn custom_roles_of(
     conn: &mut Conn<'_>,
-    organization_ids: &[String],
+    organization_ids: &[OrganizationId],
 ) -> QueryResult<Vec<CustomRoleRow>> {
     dispatch!(conn, c => roles::table
         .filter(roles::organization_id.eq_any(organization_ids))
@@ -137,7 +144,10 @@ async fn custom_roles_of(
 }
 
 /// The roles an organization's members can hold: the built-in ones, then its own.
-pub async fn available(conn: &mut Conn<'_>, organization_id: &str) -> QueryResult<Vec<Role>> {
+pub async fn available(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+) -> QueryResult<Vec<Role>> {
     // `=` rather than `IN (…)`: diesel does not cache a statement whose IN list can vary, so
     // the IN form would be parsed and planned again on every read of an organization.
     let custom: Vec<CustomRoleRow> = dispatch!(conn, c => roles::table
@@ -154,10 +164,10 @@ pub async fn available(conn: &mut Conn<'_>, organization_id: &str) -> QueryResul
 /// [`available`] for several organizations in one query.
 pub async fn available_for_many(
     conn: &mut Conn<'_>,
-    organization_ids: &[String],
-) -> QueryResult<HashMap<String, Vec<Role>>> {
+    organization_ids: &[OrganizationId],
+) -> QueryResult<HashMap<OrganizationId, Vec<Role>>> {
     let custom = custom_roles_of(conn, organization_ids).await?;
-    let mut by_organization: HashMap<String, Vec<Role>> = organization_ids
+    let mut by_organization: HashMap<OrganizationId, Vec<Role>> = organization_ids
         .iter()
         .map(|id| (id.clone(), builtin_roles()))
         .collect();
@@ -171,12 +181,12 @@ pub async fn available_for_many(
 }
 
 /// The roles with these ids, built-in ones first in catalogue order, then custom ones.
-pub async fn resolve(conn: &mut Conn<'_>, role_ids: &[String]) -> QueryResult<Vec<Role>> {
+pub async fn resolve(conn: &mut Conn<'_>, role_ids: &[RoleId]) -> QueryResult<Vec<Role>> {
     let mut found: Vec<Role> = builtin_roles()
         .into_iter()
         .filter(|role| role_ids.contains(&role.id))
         .collect();
-    let unknown: Vec<String> = role_ids
+    let unknown: Vec<RoleId> = role_ids
         .iter()
         .filter(|id| builtin_role(id).is_none())
         .cloned()

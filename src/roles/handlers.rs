@@ -1,3 +1,4 @@
+use crate::ids::OrganizationId;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
@@ -54,7 +55,7 @@ pub async fn list_for_organization(
     caller
         .access(&mut conn, organization_id.as_str(), Permission::Read)
         .await?;
-    let roles = custom::available(&mut conn, organization_id.as_str()).await?;
+    let roles = custom::available(&mut conn, &organization_id).await?;
     Ok(ok(&RolesBody {
         roles: views(&roles),
     }))
@@ -111,7 +112,7 @@ fn parse_permissions(names: &[String]) -> ApiResult<PermissionSet> {
 
 async fn name_free(
     conn: &mut Conn<'_>,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     name: &str,
     except: Option<&str>,
 ) -> ApiResult<()> {
@@ -141,17 +142,11 @@ pub async fn create(
         caller
             .write_access(&mut conn, organization_id.as_str(), Permission::TeamManage)
             .await?;
-        name_free(
-            &mut conn,
-            organization_id.as_str(),
-            &body.display_name,
-            None,
-        )
-        .await?;
+        name_free(&mut conn, &organization_id, &body.display_name, None).await?;
         let now = time::now();
         let row = CustomRoleRow {
-            id: RoleId::generate().into_string(),
-            organization_id: organization_id.to_string(),
+            id: RoleId::generate(),
+            organization_id: organization_id.clone(),
             display_name: body.display_name.clone(),
             description: body.description.clone(),
             permissions: permissions.to_stored(),
@@ -204,9 +199,9 @@ pub async fn update(
             .visible_for_write::<CustomRoleRow>(&mut conn, id.as_str(), Permission::TeamManage)
             .await?;
         if let Some(permissions) = permissions {
-            let held = memberships::role_ids(&mut conn, std::slice::from_ref(&access.membership_id.to_string()))
+            let held = memberships::role_ids(&mut conn, std::slice::from_ref(&access.membership_id))
                 .await?
-                .remove(access.membership_id.as_str())
+                .remove(&access.membership_id)
                 .unwrap_or_default();
             // Widening a role one holds is widening one's own permissions.
             if held.contains(&row.id) {

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::ids::RoleId;
+use crate::ids::{OrganizationId, RoleId};
 use crate::urls;
 
 /// Everything a role can allow. Endpoints name the permission they need.
@@ -237,19 +237,19 @@ impl PermissionSet {
 /// A role of either kind, resolved: what it is called and what it allows.
 #[derive(Debug, Clone)]
 pub struct Role {
-    pub id: String,
+    pub id: RoleId,
     pub display_name: String,
     pub description: String,
     pub category: String,
     pub permissions: PermissionSet,
     /// `None` for built-in roles.
-    pub organization_id: Option<String>,
+    pub organization_id: Option<OrganizationId>,
 }
 
 impl Role {
     fn from_builtin(id: &RoleId, role: &BuiltinRole) -> Self {
         Role {
-            id: id.to_string(),
+            id: id.clone(),
             display_name: role.display_name.to_string(),
             description: role.description.to_string(),
             category: role.category.to_string(),
@@ -294,7 +294,7 @@ impl RoleView {
         RoleView {
             display_name: role.display_name.clone(),
             description: role.description.clone(),
-            role_url: urls::role(&RoleId::from_db(role.id.clone())),
+            role_url: urls::role(&role.id),
             role_category: role.category.clone(),
             permissions: role.permissions.names(),
         }

@@ -54,7 +54,7 @@ pub async fn create(
 }
 
 /// Starts a session for a user (after a login or an accepted invitation).
-pub async fn start(state: &AppState, user_id: &str) -> ApiResult<SessionCreated> {
+pub async fn start(state: &AppState, user_id: &UserId) -> ApiResult<SessionCreated> {
     let now = state.clock.now();
     let ttl =
         i64::try_from(state.settings.session_ttl.as_secs()).unwrap_or(i64::MAX / MICROS_PER_SECOND);
@@ -66,7 +66,7 @@ pub async fn start(state: &AppState, user_id: &str) -> ApiResult<SessionCreated>
         session_url: urls::SESSION,
         session_token: token.as_str().to_string(),
         expires_at: time::format(row.expires_at),
-        user_url: urls::user(&UserId::from_db(row.user_id)),
+        user_url: urls::user(&row.user_id),
     })
 }
 
@@ -94,10 +94,10 @@ pub async fn get(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRe
     };
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let user = users::find(&mut conn, caller.user_id.as_str())
+    let user = users::find(&mut conn, &caller.user_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let rows = memberships::all_of_user(&mut conn, caller.user_id.as_str()).await?;
+    let rows = memberships::all_of_user(&mut conn, &caller.user_id).await?;
     let memberships = memberships::views(&mut conn, rows).await?;
     Ok(ok(&SessionView {
         session_url: urls::SESSION,

@@ -3,6 +3,7 @@
 
 pub mod handlers;
 
+use crate::ids::UserId;
 use std::fmt;
 
 use base64::Engine;
@@ -53,8 +54,8 @@ impl fmt::Debug for SessionToken {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions, treat_none_as_default_value = false)]
 pub struct SessionRow {
-    pub id: String,
-    pub user_id: String,
+    pub id: SessionId,
+    pub user_id: UserId,
     pub token_hash: String,
     pub expires_at: Micros,
     pub created_at: Micros,
@@ -63,14 +64,14 @@ pub struct SessionRow {
 /// Starts a session for `user_id`, valid until `expires_at`.
 pub async fn create(
     conn: &mut Conn<'_>,
-    user_id: &str,
+    user_id: &UserId,
     now: Micros,
     expires_at: Micros,
 ) -> QueryResult<(SessionRow, SessionToken)> {
     let token = SessionToken::generate();
     let row = SessionRow {
-        id: SessionId::generate().into_string(),
-        user_id: user_id.to_string(),
+        id: SessionId::generate(),
+        user_id: user_id.clone(),
         token_hash: hash_secret(token.as_str()),
         expires_at,
         created_at: now,

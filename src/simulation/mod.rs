@@ -107,7 +107,7 @@ pub async fn inbound_payment(
         let id = crate::http::path_id::<crate::ids::BankAccountKind>(&path)?;
         // No row lock here: the ledger's conditional update is the guard, and payments to
         // one account should not queue behind each other longer than that update.
-        let account = bank_accounts::find(&mut conn, id.as_str())
+        let account = bank_accounts::find(&mut conn, &id)
             .await?
             .ok_or_else(ApiError::not_found)?;
         caller
@@ -232,7 +232,7 @@ pub async fn release_hold(
     let result = async {
         let mut conn = tx.conn();
         let id = crate::http::path_id::<crate::ids::HoldKind>(&path)?;
-        let found: HoldRow = holds::find(&mut conn, id.as_str())
+        let found: HoldRow = holds::find(&mut conn, &id)
             .await?
             .ok_or_else(ApiError::not_found)?;
         let account = bank_accounts::for_write(
@@ -243,7 +243,7 @@ pub async fn release_hold(
         )
         .await?;
         check_test_mode(&mut conn, &account).await?;
-        let hold = holds::find(&mut conn, id.as_str())
+        let hold = holds::find(&mut conn, &id)
             .await?
             .ok_or_else(ApiError::not_found)?;
         holds::release(&mut conn, &hold, body.release_reason.as_deref())

@@ -62,7 +62,7 @@ pub async fn submit(
     let mut tx = state.db.write().await?;
     let result = async {
         let mut conn = tx.conn();
-        let payment = crate::payments::find(&mut conn, id.as_str())
+        let payment = crate::payments::find(&mut conn, &id)
             .await?
             .ok_or_else(ApiError::not_found)?;
         caller
@@ -77,8 +77,7 @@ pub async fn submit(
         {
             return Ok(taken);
         }
-        let row =
-            super::submit(&mut conn, &payment, scheme, caller.user_id.as_str(), delay).await?;
+        let row = super::submit(&mut conn, &payment, scheme, &caller.user_id, delay).await?;
         let answer = Answer::ok(&SubmissionView::new(&row))?;
         idempotency::done(&mut conn, key.as_ref(), &payment.organization_id, answer).await
     }

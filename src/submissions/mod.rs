@@ -13,6 +13,7 @@
 
 pub mod handlers;
 
+use crate::ids::OrganizationId;
 use std::collections::HashSet;
 
 use crate::store::PreparedExt;
@@ -25,7 +26,7 @@ use crate::dispatch;
 use crate::events;
 use crate::http::{ApiError, ApiResult};
 use crate::ids::{BankAccountId, PaymentId, SubmissionId, UserId};
-use crate::ledger::{self, Leg, Movement, PostError};
+use crate::ledger::{self, InternalAccount, Leg, Movement, PostError};
 use crate::paging::Cursor;
 use crate::paging::InstantRange;
 use crate::paging::{Page, PageRequest};
@@ -50,15 +51,15 @@ pub const BOOK_TRANSFER: &str = "book-transfer";
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = submissions, treat_none_as_default_value = false)]
 pub struct SubmissionRow {
-    pub id: String,
-    pub organization_id: String,
-    pub payment_id: String,
-    pub account_id: String,
+    pub id: SubmissionId,
+    pub organization_id: OrganizationId,
+    pub payment_id: PaymentId,
+    pub account_id: BankAccountId,
     pub submission_status: String,
     pub payment_scheme: String,
     pub end_to_end_identification: String,
     pub unique_scheme_identifier: String,
-    pub created_by_user_id: Option<String>,
+    pub created_by_user_id: Option<UserId>,
     pub due_at: Option<Micros>,
     pub created_at: Micros,
     pub updated_at: Micros,
@@ -67,7 +68,10 @@ pub struct SubmissionRow {
 impl crate::http::auth::OrganizationResource for SubmissionRow {
     type Kind = crate::ids::SubmissionKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::SubmissionKind>,
+    ) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
@@ -76,7 +80,10 @@ impl crate::http::auth::OrganizationResource for SubmissionRow {
     }
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<SubmissionRow>> {
+pub async fn find(
+    conn: &mut Conn<'_>,
+    id: &crate::ids::SubmissionId,
+) -> QueryResult<Option<SubmissionRow>> {
     dispatch!(conn, c => submissions::table
         .find(id)
         .select(SubmissionRow::as_select())
@@ -85,7 +92,10 @@ pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Submissio
         .optional())
 }
 
-pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<SubmissionRow>> {
+pub async fn find_many(
+    conn: &mut Conn<'_>,
+    ids: &[SubmissionId],
+) -> QueryResult<Vec<SubmissionRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -116,7 +126,7 @@ pub async fn submit(
     conn: &mut Conn<'_>,
     payment: &PaymentRow,
     scheme: &'static str,
-    user_id: &str,
+    user_id: &UserId,
     settlement_delay: Micros,
 ) -> ApiResult<SubmissionRow> {
     if payment.payment_direction != OUTBOUND {
@@ -134,9 +144,7 @@ pub async fn submit(
     if let Some(payee_id) = &payment.payee_id {
         let payee = payees::find(conn, payee_id).await?;
         if payee.is_some_and(|p| p.payee_status == payees::DEACTIVATED) {
-            return Err(payee_deactivated(&urls::payee(
-                &crate::ids::PayeeId::from_db(payee_id.clone()),
-            )));
+            return Err(payee_deactivated(&urls::payee(&payee_id.clone())));
         }
     }
     let creditor = match &payment.creditor_account_id {
@@ -170,7 +178,7 @@ pub async fn submit(
         return Err(same_debtor_and_beneficiary());
     }
     let now = time::now();
-    let id = SubmissionId::generate().into_string();
+    let id = SubmissionId::generate();
     let status = if scheme == FPS { PROCESSING } else { DELIVERED };
     // Claim the payment: one submission, ever, and none after a rejection.
     let claimed = dispatch!(conn, c => diesel::update(
@@ -202,8 +210,8 @@ pub async fn submit(
             reference,
             description: None,
             legs: vec![
-                Leg::new(&payment.account_id, -payment.amount),
-                Leg::new(ledger::SCHEME_SETTLEMENT, payment.amount),
+                Leg::bank(&payment.account_id, -payment.amount),
+                Leg::internal(InternalAccount::SchemeSettlement, payment.amount),
             ],
         };
         ledger::post(conn, &movement, now).await?;
@@ -228,7 +236,7 @@ pub async fn submit(
         payment_scheme: scheme.to_string(),
         end_to_end_identification: format!("E2E{scheme_id}"),
         unique_scheme_identifier: format!("SANDBOX{scheme_id}"),
-        created_by_user_id: Some(user_id.to_string()),
+        created_by_user_id: Some(user_id.clone()),
         due_at: (scheme == FPS).then_some(now + settlement_delay),
         created_at: now,
         updated_at: now,
@@ -270,8 +278,8 @@ async fn settle(
     status: &str,
     now: Micros,
 ) -> QueryResult<Vec<SubmissionRow>> {
-    let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
-    let moved: HashSet<String> = dispatch!(conn, c => diesel::update(
+    let ids: Vec<&SubmissionId> = rows.iter().map(|row| &row.id).collect();
+    let moved: HashSet<SubmissionId> = dispatch!(conn, c => diesel::update(
             submissions::table
                 .filter(submissions::id.eq_any(&ids))
                 .filter(submissions::submission_status.eq(PROCESSING)),
@@ -299,7 +307,7 @@ async fn settle(
             ..row.clone()
         })
         .collect();
-    let payment_ids: Vec<String> = settled.iter().map(|row| row.payment_id.clone()).collect();
+    let payment_ids: Vec<PaymentId> = settled.iter().map(|row| row.payment_id.clone()).collect();
     conn.defer(
         diesel::update(
             payments_table::table
@@ -364,8 +372,8 @@ async fn give_back(
         reference: payment.payment_reference.as_deref(),
         description: Some("Returned: the creditor's account could not receive it"),
         legs: vec![
-            Leg::new(ledger::SCHEME_SETTLEMENT, -payment.amount),
-            Leg::new(&payment.account_id, payment.amount),
+            Leg::internal(InternalAccount::SchemeSettlement, -payment.amount),
+            Leg::bank(&payment.account_id, payment.amount),
         ],
     };
     ledger::post(conn, &movement, now).await?;
@@ -488,9 +496,9 @@ pub struct SubmissionView {
 impl SubmissionView {
     pub fn new(row: &SubmissionRow) -> Self {
         SubmissionView {
-            submission_url: urls::submission(&SubmissionId::from_db(row.id.clone())),
-            payment_url: urls::payment(&PaymentId::from_db(row.payment_id.clone())),
-            account_url: urls::bank_account(&BankAccountId::from_db(row.account_id.clone())),
+            submission_url: urls::submission(&row.id),
+            payment_url: urls::payment(&row.payment_id),
+            account_url: urls::bank_account(&row.account_id),
             submission_status: row.submission_status.clone(),
             submission_scheme_information: json!({
                 "payment-scheme": row.payment_scheme,
@@ -500,7 +508,7 @@ impl SubmissionView {
             created_by_url: row
                 .created_by_user_id
                 .as_ref()
-                .map(|u| urls::user(&UserId::from_db(u.clone()))),
+                .map(|u| urls::user(&u.clone())),
             created_at: time::format(row.created_at),
         }
     }

@@ -15,7 +15,7 @@ pub async fn get(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let visible = caller.visible_organizations(&mut conn).await?;
-    let row = super::find_visible(&mut conn, id.as_str(), caller.user_id.as_str(), &visible)
+    let row = super::find_visible(&mut conn, &id, &caller.user_id, &visible)
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(ok(&UserView::new(row)))

@@ -9,7 +9,7 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
 use crate::dispatch;
-use crate::ids::UserId;
+use crate::ids::{OrganizationId, UserId};
 use crate::store::Conn;
 use crate::store::schema::{memberships, users};
 use crate::time::{self, Micros};
@@ -18,7 +18,7 @@ use crate::urls;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users, treat_none_as_default_value = false)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub username: String,
     pub given_name: Option<String>,
@@ -67,7 +67,7 @@ pub async fn find_or_create(conn: &mut Conn<'_>, email: &str) -> QueryResult<Use
     }
     let email = normalize_email(email);
     let row = UserRow {
-        id: UserId::generate().into_string(),
+        id: UserId::generate(),
         username: email.clone(),
         email,
         given_name: None,
@@ -87,7 +87,7 @@ pub async fn find_or_create(conn: &mut Conn<'_>, email: &str) -> QueryResult<Use
         .ok_or(diesel::result::Error::NotFound)
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<UserRow>> {
+pub async fn find(conn: &mut Conn<'_>, id: &crate::ids::UserId) -> QueryResult<Option<UserRow>> {
     dispatch!(conn, c => users::table
         .find(id)
         .select(UserRow::as_select())
@@ -124,9 +124,9 @@ pub async fn set_names_if_unset(
 /// them: themself, or a member of one of those organizations.
 pub async fn find_visible(
     conn: &mut Conn<'_>,
-    user_id: &str,
-    caller_user_id: &str,
-    visible_organizations: &[String],
+    user_id: &UserId,
+    caller_user_id: &UserId,
+    visible_organizations: &[OrganizationId],
 ) -> QueryResult<Option<UserRow>> {
     if user_id == caller_user_id {
         return find(conn, user_id).await;
@@ -141,7 +141,7 @@ pub async fn find_visible(
         .optional())
 }
 
-pub async fn find_many(conn: &mut Conn<'_>, ids: &[String]) -> QueryResult<Vec<UserRow>> {
+pub async fn find_many(conn: &mut Conn<'_>, ids: &[UserId]) -> QueryResult<Vec<UserRow>> {
     dispatch!(conn, c => users::table
         .filter(users::id.eq_any(ids))
         .select(UserRow::as_select())
@@ -165,7 +165,7 @@ pub struct UserView {
 
 impl UserView {
     pub fn new(row: UserRow) -> Self {
-        let id = UserId::from_db(row.id);
+        let id = row.id;
         UserView {
             user_url: urls::user(&id),
             api_keys_url: urls::user_api_keys(&id),

@@ -39,11 +39,9 @@ pub async fn create(
         let (person, _) = caller
             .visible_for_write::<LegalPersonRow>(&mut conn, &path, Permission::LegalPersonsWrite)
             .await?;
-        let (workflow, _) = workflows::find(
-            workflow_id.as_str(),
-            std::slice::from_ref(&person.organization_id),
-        )
-        .ok_or_else(ApiError::not_found)?;
+        let (workflow, _) =
+            workflows::find(&workflow_id, std::slice::from_ref(&person.organization_id))
+                .ok_or_else(ApiError::not_found)?;
         if workflow.legal_person_type != person.legal_person_type {
             return Err(ApiError::unprocessable(
                 "workflow-legal-person-type-mismatch",
@@ -127,7 +125,7 @@ struct Profile {
 async fn profile(conn: &mut Conn<'_>, person: LegalPersonRow) -> ApiResult<Profile> {
     let claims = claims::all_of(conn, &person.id).await?;
     Ok(Profile {
-        legal_person_url: urls::legal_person(&crate::ids::LegalPersonId::from_db(person.id)),
+        legal_person_url: urls::legal_person(&person.id),
         display_name: person.display_name,
         legal_person_type: person.legal_person_type,
         current_claims: claims.iter().map(claims::view).collect(),
@@ -196,9 +194,7 @@ pub async fn resources(
     Ok(ok(&Resources {
         verification_url: view.verification_url,
         legal_person_url: view.legal_person_url,
-        organization_url: urls::organization(&crate::ids::OrganizationId::from_db(
-            verification.organization_id,
-        )),
+        organization_url: urls::organization(&verification.organization_id),
         verification_resources: Vec::new(),
         links: crate::http::pagination::Links {
             prev: None,

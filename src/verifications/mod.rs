@@ -5,6 +5,7 @@
 
 pub mod handlers;
 
+use crate::ids::OrganizationId;
 use std::collections::BTreeSet;
 
 use crate::store::PreparedExt;
@@ -35,10 +36,10 @@ pub const CHECKS_COMPLETE: &str = "checks-complete";
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = verifications, treat_none_as_default_value = false)]
 pub struct VerificationRow {
-    pub id: String,
-    pub organization_id: String,
-    pub legal_person_id: String,
-    pub workflow_id: String,
+    pub id: VerificationId,
+    pub organization_id: OrganizationId,
+    pub legal_person_id: LegalPersonId,
+    pub workflow_id: WorkflowId,
     pub verification_status: String,
     pub risk_rating: Option<String>,
     pub due_at: Option<Micros>,
@@ -49,7 +50,10 @@ pub struct VerificationRow {
 impl crate::http::auth::OrganizationResource for VerificationRow {
     type Kind = crate::ids::VerificationKind;
 
-    async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Self>> {
+    async fn find(
+        conn: &mut Conn<'_>,
+        id: &crate::ids::Id<crate::ids::VerificationKind>,
+    ) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
@@ -64,7 +68,10 @@ impl VerificationRow {
     }
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<VerificationRow>> {
+pub async fn find(
+    conn: &mut Conn<'_>,
+    id: &crate::ids::VerificationId,
+) -> QueryResult<Option<VerificationRow>> {
     dispatch!(conn, c => verifications::table
         .find(id)
         .select(VerificationRow::as_select())
@@ -76,7 +83,7 @@ pub async fn find(conn: &mut Conn<'_>, id: &str) -> QueryResult<Option<Verificat
 /// The legal person's verification still in flight, if any.
 pub async fn in_flight_for(
     conn: &mut Conn<'_>,
-    legal_person_id: &str,
+    legal_person_id: &LegalPersonId,
 ) -> QueryResult<Option<VerificationRow>> {
     dispatch!(conn, c => verifications::table
         .filter(verifications::legal_person_id.eq(legal_person_id))
@@ -91,17 +98,17 @@ pub async fn in_flight_for(
 /// legal person's move to `submitted` / `onboarding`.
 pub async fn start(
     conn: &mut Conn<'_>,
-    organization_id: &str,
-    legal_person_id: &str,
+    organization_id: &OrganizationId,
+    legal_person_id: &LegalPersonId,
     workflow_id: &WorkflowId,
     now: Micros,
     step: Micros,
 ) -> QueryResult<VerificationRow> {
     let row = VerificationRow {
-        id: VerificationId::generate().into_string(),
-        organization_id: organization_id.to_string(),
-        legal_person_id: legal_person_id.to_string(),
-        workflow_id: workflow_id.to_string(),
+        id: VerificationId::generate(),
+        organization_id: organization_id.clone(),
+        legal_person_id: legal_person_id.clone(),
+        workflow_id: workflow_id.clone(),
         verification_status: PENDING.to_string(),
         risk_rating: None,
         due_at: Some(now + step),
@@ -122,7 +129,7 @@ pub async fn start(
 
 pub async fn set_person_status(
     conn: &mut Conn<'_>,
-    legal_person_id: &str,
+    legal_person_id: &LegalPersonId,
     application_status: &str,
     legal_person_status: &str,
     now: Micros,
@@ -220,7 +227,7 @@ async fn advance(
 /// All of a legal person's verifications, oldest first.
 pub async fn all_of(
     conn: &mut Conn<'_>,
-    legal_person_id: &str,
+    legal_person_id: &LegalPersonId,
 ) -> QueryResult<Vec<VerificationRow>> {
     dispatch!(conn, c => verifications::table
         .filter(verifications::legal_person_id.eq(legal_person_id))
@@ -233,7 +240,7 @@ pub async fn all_of(
 /// The latest verification of each of the given legal persons that has one.
 pub async fn latest_for(
     conn: &mut Conn<'_>,
-    legal_person_ids: &[String],
+    legal_person_ids: &[LegalPersonId],
 ) -> QueryResult<Vec<VerificationRow>> {
     let rows: Vec<VerificationRow> = dispatch!(conn, c => verifications::table
         .filter(verifications::legal_person_id.eq_any(legal_person_ids))
@@ -241,7 +248,7 @@ pub async fn latest_for(
         .select(VerificationRow::as_select())
         .load(c)
         .await)?;
-    let mut latest: std::collections::BTreeMap<String, VerificationRow> = Default::default();
+    let mut latest: std::collections::BTreeMap<LegalPersonId, VerificationRow> = Default::default();
     for row in rows {
         latest.insert(row.legal_person_id.clone(), row);
     }
@@ -260,7 +267,7 @@ fn missing(required: &[&str], claims: &[ClaimRow]) -> Vec<String> {
 
 /// The legal persons a corporation's `director` and `person-with-significant-control`
 /// claims name.
-pub fn related_people(claims: &[ClaimRow]) -> Vec<String> {
+pub fn related_people(claims: &[ClaimRow]) -> Vec<LegalPersonId> {
     let mut ids = Vec::new();
     for claim in claims {
         if claim.claim_type != "director" && claim.claim_type != "person-with-significant-control" {
@@ -274,9 +281,9 @@ pub fn related_people(claims: &[ClaimRow]) -> Vec<String> {
                     .map(str::to_string)
             });
         if let Some(id) = url.and_then(|u| urls::parse::<LegalPersonKind>(&u, "/v0/legal-persons"))
-            && !ids.contains(&id.to_string())
+            && !ids.contains(&id)
         {
-            ids.push(id.to_string());
+            ids.push(id);
         }
     }
     ids
@@ -327,7 +334,7 @@ pub async fn require_claims(
 
 pub async fn list(
     conn: &mut Conn<'_>,
-    legal_person_id: &str,
+    legal_person_id: &LegalPersonId,
     page: &PageRequest,
 ) -> QueryResult<Page<VerificationRow>> {
     let rows = dispatch!(conn, c => {
@@ -360,17 +367,15 @@ pub struct VerificationView {
 
 impl VerificationView {
     pub fn new(row: &VerificationRow) -> Self {
-        let url = urls::verification(&VerificationId::from_db(row.id.clone()));
+        let url = urls::verification(&row.id);
         VerificationView {
             verification_checks_url: format!("{url}/checks"),
             verification_profiles_url: format!("{url}/profiles"),
             verification_resources_url: format!("{url}/resources"),
             verification_url: url,
             verification_status: row.verification_status.clone(),
-            legal_person_url: urls::legal_person(&LegalPersonId::from_db(
-                row.legal_person_id.clone(),
-            )),
-            workflow_url: urls::workflow(&WorkflowId::from_db(row.workflow_id.clone())),
+            legal_person_url: urls::legal_person(&row.legal_person_id),
+            workflow_url: urls::workflow(&row.workflow_id),
             risk_rating: row.risk_rating.clone(),
             created_at: time::format(row.created_at),
             updated_at: time::format(row.updated_at),

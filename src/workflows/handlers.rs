@@ -24,7 +24,7 @@ pub async fn list(
     caller
         .access(&mut conn, organization_id.as_str(), Permission::Read)
         .await?;
-    let organization = organizations::find(&mut conn, organization_id.as_str())
+    let organization = organizations::find(&mut conn, &organization_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     let page = Page::from_memory(WORKFLOWS.iter().collect(), &page_request, |w| {
@@ -52,8 +52,7 @@ pub async fn get(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let visible = caller.visible_organizations(&mut conn).await?;
-    let (workflow, organization_id) =
-        super::find(id.as_str(), &visible).ok_or_else(ApiError::not_found)?;
+    let (workflow, organization_id) = super::find(&id, &visible).ok_or_else(ApiError::not_found)?;
     let organization = organizations::find(&mut conn, organization_id)
         .await?
         .ok_or_else(ApiError::not_found)?;

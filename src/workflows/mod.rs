@@ -6,6 +6,7 @@
 
 pub mod handlers;
 
+use crate::ids::OrganizationId;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -161,12 +162,15 @@ impl Workflow {
 }
 
 /// The id of the organization's copy of a workflow.
-pub fn id_of(organization_id: &str, key: &str) -> WorkflowId {
+pub fn id_of(organization_id: &OrganizationId, key: &str) -> WorkflowId {
     WorkflowId::derived(&format!("hyperbank workflow {organization_id} {key}"))
 }
 
 /// The workflow with this id among the given organizations' workflows, with its organization.
-pub fn find<'a>(id: &str, organization_ids: &'a [String]) -> Option<(&'static Workflow, &'a str)> {
+pub fn find<'a>(
+    id: &WorkflowId,
+    organization_ids: &'a [OrganizationId],
+) -> Option<(&'static Workflow, &'a OrganizationId)> {
     crate::organizations::find_in_catalogue(&WORKFLOWS, id, organization_ids, |organization, w| {
         id_of(organization, w.key)
     })
@@ -188,7 +192,11 @@ pub struct WorkflowView {
 
 impl WorkflowView {
     /// `created_at`: the organization's creation, when its workflows came to be.
-    pub fn new(workflow: &Workflow, organization_id: &str, created_at: time::Micros) -> Self {
+    pub fn new(
+        workflow: &Workflow,
+        organization_id: &OrganizationId,
+        created_at: time::Micros,
+    ) -> Self {
         WorkflowView {
             workflow_url: urls::workflow(&id_of(organization_id, workflow.key)),
             display_name: workflow.display_name,

@@ -46,7 +46,8 @@ async fn create_shows_the_secret_once_and_stores_only_its_hash() {
 
     // The database holds the hash, not the secret.
     let mut conn = app.db.read().await.unwrap_or_else(|e| panic!("{e}"));
-    let row = api_keys::find(&mut conn.conn(), id_of(&url))
+    let id = hyperbank::ids::ApiKeyId::parse(id_of(&url)).expect("an API key id");
+    let row = api_keys::find(&mut conn.conn(), &id)
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("the key row exists"));

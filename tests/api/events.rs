@@ -9,9 +9,11 @@ use crate::support::{TestApp, id_of};
 /// state change would, to exercise the outbox and its endpoints.
 async fn record(app: &TestApp, organization_url: &str, event_type: &'static str, n: i64) {
     let mut tx = app.db.write().await.unwrap_or_else(|e| panic!("{e}"));
+    let organization_id =
+        hyperbank::ids::OrganizationId::parse(id_of(organization_url)).expect("an organization id");
     let result = events::record(
         &mut tx.conn(),
-        id_of(organization_url),
+        &organization_id,
         event_type,
         &json!({"n": n}),
     )

@@ -779,7 +779,8 @@ async fn concurrent_inbound_payments_add_up_exactly() {
 #[actix_web::test]
 async fn a_failed_waiting_write_takes_its_whole_transaction_with_it() {
     use hyperbank::events::EventRow;
-    use hyperbank::ledger::{self, Leg, Movement};
+    use hyperbank::ids::{BankAccountId, EventId, OrganizationId};
+    use hyperbank::ledger::{self, InternalAccount, Leg, Movement};
     use hyperbank::store::schema::events;
 
     let app = TestApp::new().await;
@@ -790,11 +791,12 @@ async fn a_failed_waiting_write_takes_its_whole_transaction_with_it() {
     // An event that exists already: inserting it again breaks the events' primary key.
     let taken_id = events_before[0]["event-url"]
         .as_str()
-        .map(|url| id_of(url).to_string())
-        .unwrap_or_default();
-    assert!(!taken_id.is_empty());
+        .and_then(|url| EventId::parse(id_of(url)))
+        .expect("the first event has an event-url");
 
-    let organization_id = id_of(&app.organization_url).to_string();
+    let organization_id =
+        OrganizationId::parse(id_of(&app.organization_url)).expect("an organization id");
+    let account_id = BankAccountId::parse(id_of(&account)).expect("a bank account id");
     let mut tx = app.db.write().await.unwrap_or_else(|e| panic!("{e}"));
     let result = async {
         let mut conn = tx.conn();
@@ -805,8 +807,8 @@ async fn a_failed_waiting_write_takes_its_whole_transaction_with_it() {
             reference: Some("never kept"),
             description: None,
             legs: vec![
-                Leg::new(ledger::SANDBOX_FUNDING, -500),
-                Leg::new(id_of(&account), 500),
+                Leg::internal(InternalAccount::SandboxFunding, -500),
+                Leg::bank(&account_id, 500),
             ],
         };
         ledger::post(&mut conn, &movement, hyperbank::time::now())

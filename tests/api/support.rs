@@ -489,13 +489,11 @@ impl TestApp {
         let secret =
             hyperbank::api_keys::secret::ApiKeySecret::generate(&format!("member{}", hex_suffix()));
         let mut tx = self.db.write().await.unwrap_or_else(|e| panic!("{e}"));
-        let inserted = hyperbank::api_keys::insert(
-            &mut tx.conn(),
-            id_of(&self.organization_url),
-            id_of(&user_url),
-            &secret,
-        )
-        .await;
+        let organization_id = hyperbank::ids::OrganizationId::parse(id_of(&self.organization_url))
+            .expect("an organization id");
+        let user_id = hyperbank::ids::UserId::parse(id_of(&user_url)).expect("a user id");
+        let inserted =
+            hyperbank::api_keys::insert(&mut tx.conn(), &organization_id, &user_id, &secret).await;
         tx.finish(inserted).await.unwrap_or_else(|e| panic!("{e}"));
         Member {
             session: accepted.body["session-token"]
