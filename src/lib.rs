@@ -3,6 +3,7 @@
 //! [`app`] builds the actix application from an [`AppState`]; the binary and the tests share
 //! it, so the tests exercise exactly what is served.
 
+pub mod access;
 pub mod api_keys;
 pub mod bank_accounts;
 pub mod bank_products;
@@ -29,6 +30,7 @@ pub mod organizations;
 pub mod paging;
 pub mod payees;
 pub mod payments;
+pub mod pipeline;
 pub mod restrictions;
 pub mod roles;
 pub mod routes;

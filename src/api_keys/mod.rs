@@ -31,7 +31,7 @@ pub struct ApiKeyRow {
     pub created_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for ApiKeyRow {
+impl crate::access::Owned for ApiKeyRow {
     type Kind = crate::ids::ApiKeyKind;
 
     async fn find(
@@ -41,7 +41,7 @@ impl crate::http::auth::OrganizationResource for ApiKeyRow {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

@@ -119,7 +119,7 @@ pub struct BankAccountRow {
     pub updated_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for BankAccountRow {
+impl crate::access::Owned for BankAccountRow {
     type Kind = crate::ids::BankAccountKind;
 
     async fn find(
@@ -129,7 +129,7 @@ impl crate::http::auth::OrganizationResource for BankAccountRow {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

@@ -121,7 +121,7 @@ pub struct ClaimRow {
     pub created_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for ClaimRow {
+impl crate::access::Owned for ClaimRow {
     type Kind = crate::ids::ClaimKind;
 
     async fn find(
@@ -136,7 +136,7 @@ impl crate::http::auth::OrganizationResource for ClaimRow {
             .optional())
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

@@ -37,7 +37,7 @@ pub struct CopRequestRow {
     pub created_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for CopRequestRow {
+impl crate::access::Owned for CopRequestRow {
     type Kind = crate::ids::CopRequestKind;
 
     async fn find(
@@ -52,7 +52,7 @@ impl crate::http::auth::OrganizationResource for CopRequestRow {
             .optional())
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

@@ -49,7 +49,7 @@ pub struct EventRow {
     pub created_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for EventRow {
+impl crate::access::Owned for EventRow {
     type Kind = crate::ids::EventKind;
 
     async fn find(
@@ -59,7 +59,7 @@ impl crate::http::auth::OrganizationResource for EventRow {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

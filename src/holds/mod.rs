@@ -47,7 +47,7 @@ pub struct HoldRow {
     pub updated_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for HoldRow {
+impl crate::access::Owned for HoldRow {
     type Kind = crate::ids::HoldKind;
 
     async fn find(
@@ -57,7 +57,7 @@ impl crate::http::auth::OrganizationResource for HoldRow {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

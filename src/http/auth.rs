@@ -175,7 +175,7 @@ impl Caller {
                 Credential::ApiKey { .. } => ApiError::unauthorized("The API key is not valid."),
                 Credential::Session { .. } => ApiError::not_found(),
             })?;
-        if grant.status != memberships::ACTIVE {
+        if grant.status != memberships::MembershipStatus::Active {
             return Err(deactivated());
         }
         Ok(Access {
@@ -303,11 +303,16 @@ pub fn hash_secret(secret: &str) -> String {
 
 /// One row per role the membership holds (or one with no role): membership id, status,
 /// role id, and the permissions of a custom role.
-type GrantRow = (String, String, Option<String>, Option<String>);
+type GrantRow = (
+    String,
+    memberships::MembershipStatus,
+    Option<String>,
+    Option<String>,
+);
 
 struct Grant {
     membership_id: String,
-    status: String,
+    status: memberships::MembershipStatus,
     permissions: PermissionSet,
 }
 
@@ -358,7 +363,7 @@ type KeyGrantRow = (
     String,
     String,
     String,
-    String,
+    memberships::MembershipStatus,
     Option<String>,
     Option<String>,
 );
@@ -391,7 +396,7 @@ async fn authenticate_key(conn: &mut Conn<'_>, secret_hash: &str) -> ApiResult<C
     };
     let grant = fold_grant(rows.into_iter().map(|(_, _, _, m, s, r, p)| (m, s, r, p)))
         .ok_or_else(|| ApiError::unauthorized("The API key is not valid."))?;
-    if grant.status != memberships::ACTIVE {
+    if grant.status != memberships::MembershipStatus::Active {
         return Err(deactivated());
     }
     let organization_id = OrganizationId::from_db(organization_id);
@@ -429,7 +434,7 @@ impl Caller {
                 let rows = memberships::all_of_user(conn, &self.user_id).await?;
                 let mut readable = Vec::new();
                 for membership in rows {
-                    if membership.membership_status != memberships::ACTIVE {
+                    if membership.membership_status != memberships::MembershipStatus::Active {
                         continue;
                     }
                     let grant =
@@ -445,23 +450,10 @@ impl Caller {
     }
 }
 
-/// A resource that belongs to one organization and can be found by id: what
-/// [`Caller::visible`] needs to apply the access rules uniformly.
-pub trait OrganizationResource: Sized {
-    type Kind: crate::ids::IdKind;
-
-    fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<Self::Kind>,
-    ) -> impl Future<Output = QueryResult<Option<Self>>>;
-
-    fn organization_id(&self) -> &str;
-}
-
 impl Caller {
     /// The resource named by a path id, if it belongs to an organization where the caller has
     /// `permission`: malformed, unknown and other organizations' ids are all 404.
-    pub async fn visible<R: OrganizationResource>(
+    pub async fn visible<R: crate::access::Owned>(
         &self,
         conn: &mut Conn<'_>,
         id: &str,
@@ -477,7 +469,7 @@ impl Caller {
     /// [`Caller::visible`] for a change, inside the write transaction: the access check takes
     /// the organization's lock ([`Caller::write_access`]) and the resource is read again
     /// behind it, so the change applies to its current state.
-    pub async fn visible_for_write<R: OrganizationResource>(
+    pub async fn visible_for_write<R: crate::access::Owned>(
         &self,
         conn: &mut Conn<'_>,
         id: &str,

@@ -16,6 +16,8 @@ use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, Route, web};
 use serde::Serialize;
 
+use crate::store::idempotency::{Reply, ReplyStatus};
+
 pub use auth::Caller;
 pub use error::{ApiError, ApiResult};
 pub use json::Json;
@@ -36,6 +38,25 @@ pub fn created<T: Serialize>(location: &str, body: &T) -> HttpResponse {
 
 pub fn no_content() -> HttpResponse {
     HttpResponse::NoContent().finish()
+}
+
+/// A write's reply, as the write pipeline built it (or replayed it for a retry).
+impl actix_web::Responder for Reply {
+    type Body = BoxBody;
+
+    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
+        let status = match self.status {
+            ReplyStatus::Ok => StatusCode::OK,
+            ReplyStatus::Created => StatusCode::CREATED,
+            ReplyStatus::NoContent => return HttpResponse::NoContent().finish(),
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/json");
+        if let Some(location) = &self.location {
+            response.insert_header((header::LOCATION, location.as_str()));
+        }
+        response.body(self.body)
+    }
 }
 
 /// One path and the methods it serves. The route table is a list of these, so the same list

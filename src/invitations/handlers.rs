@@ -8,7 +8,7 @@ use crate::http::{
     ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, list_request, ok, path_id,
 };
 use crate::ids::{InvitationId, MembershipId, OrganizationId, OrganizationKind, UserId};
-use crate::memberships::handlers::available_role_ids;
+use crate::memberships::available_role_ids;
 use crate::roles::{self, Permission, RoleView, custom};
 use crate::sessions::handlers::start as start_session;
 use crate::store::Conn;

@@ -75,7 +75,7 @@ pub struct InvitationRow {
     pub updated_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for InvitationRow {
+impl crate::access::Owned for InvitationRow {
     type Kind = crate::ids::InvitationKind;
 
     async fn find(
@@ -85,7 +85,7 @@ impl crate::http::auth::OrganizationResource for InvitationRow {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

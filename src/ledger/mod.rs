@@ -128,7 +128,7 @@ pub struct PostingRow {
 }
 
 /// A bank account's transaction (internal accounts' postings are not resources).
-impl crate::http::auth::OrganizationResource for PostingRow {
+impl crate::access::Owned for PostingRow {
     type Kind = crate::ids::TransactionKind;
 
     async fn find(
@@ -138,7 +138,7 @@ impl crate::http::auth::OrganizationResource for PostingRow {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

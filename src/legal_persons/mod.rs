@@ -48,7 +48,7 @@ pub struct LegalPersonRow {
     pub updated_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for LegalPersonRow {
+impl crate::access::Owned for LegalPersonRow {
     type Kind = crate::ids::LegalPersonKind;
 
     async fn find(
@@ -58,7 +58,7 @@ impl crate::http::auth::OrganizationResource for LegalPersonRow {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

@@ -1,24 +1,18 @@
-use crate::ids::OrganizationId;
+//! `/v0/memberships/…`, and the membership lists of organizations and users.
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{ACTIVE, DEACTIVATED, Filter, MembershipRow, Scope};
+use super::{Filter, MembershipRow, MembershipStatus, Scope};
 use crate::AppState;
-use crate::http::{
-    ApiError, ApiResult, Caller, Json, ListBody, QueryParams, list_request, no_content, ok, path_id,
-};
-use crate::ids::{OrganizationKind, RoleId, RoleKind, UserKind};
-use crate::roles::{self, Permission, RoleView, custom};
+use crate::access::Caller;
+use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
+use crate::ids::{MembershipKind, OrganizationKind, RoleKind, UserKind};
+use crate::pipeline::Write;
+use crate::roles::{self, Permission, Role, RoleView};
 use crate::store::Conn;
+use crate::store::idempotency::Reply;
 use crate::{urls, users};
-
-async fn view(conn: &mut Conn<'_>, row: MembershipRow) -> ApiResult<HttpResponse> {
-    let view = super::views(conn, vec![row])
-        .await?
-        .pop()
-        .ok_or_else(ApiError::not_found)?;
-    Ok(ok(&view))
-}
 
 /// `GET /v0/memberships/{membership-id}`
 pub async fn get(
@@ -26,12 +20,11 @@ pub async fn get(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<MembershipKind>(&path)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let row = caller
-        .visible::<MembershipRow>(&mut conn, &path, Permission::Read)
-        .await?;
-    view(&mut conn, row).await
+    let row = caller.read(&mut conn, &id, Permission::Read).await?;
+    Ok(ok(&super::view::view(&mut conn, row).await?))
 }
 
 #[derive(Serialize)]
@@ -39,12 +32,12 @@ struct RolesBody {
     roles: Vec<RoleView>,
 }
 
-async fn roles_body(conn: &mut Conn<'_>, row: &MembershipRow) -> ApiResult<HttpResponse> {
-    let mut held = super::role_ids(conn, std::slice::from_ref(&row.id)).await?;
-    let roles = custom::resolve(conn, &held.remove(&row.id).unwrap_or_default()).await?;
-    Ok(ok(&RolesBody {
-        roles: roles::views(&roles),
-    }))
+impl RolesBody {
+    fn new(roles: &[Role]) -> Self {
+        RolesBody {
+            roles: roles::views(roles),
+        }
+    }
 }
 
 /// `GET /v0/memberships/{membership-id}/roles`
@@ -53,12 +46,12 @@ pub async fn roles(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<MembershipKind>(&path)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let row = caller
-        .visible::<MembershipRow>(&mut conn, &path, Permission::Read)
-        .await?;
-    roles_body(&mut conn, &row).await
+    let row: MembershipRow = caller.read(&mut conn, &id, Permission::Read).await?;
+    let roles = super::roles_of(&mut conn, &row.id).await?;
+    Ok(ok(&RolesBody::new(&roles)))
 }
 
 #[derive(Deserialize)]
@@ -75,115 +68,23 @@ pub async fn set_roles(
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<SetRoles>,
-) -> ApiResult<HttpResponse> {
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        let (row, access) = caller
-            .visible_for_write::<MembershipRow>(&mut conn, &path, Permission::TeamManage)
-            .await?;
-        let role_ids = available_role_ids(&mut conn, &row.organization_id, &body.role_urls).await?;
-        if row.user_id == caller.user_id {
-            no_self_escalation(&mut conn, &access, &role_ids).await?;
-        }
-        super::set_roles(&mut conn, &row.id, &role_ids).await?;
-        keeps_a_team_admin(&mut conn, &row.organization_id).await?;
-        roles_body(&mut conn, &row).await
-    }
-    .await;
-    tx.finish(result).await
-}
-
-/// Nobody widens their own permissions: a caller changing their own roles may only keep or
-/// narrow what they hold (another Team admin can grant them more).
-pub async fn no_self_escalation(
-    conn: &mut Conn<'_>,
-    access: &crate::http::auth::Access,
-    role_ids: &[RoleId],
-) -> ApiResult<()> {
-    let roles = custom::resolve(conn, role_ids).await?;
-    let wanted = roles
-        .iter()
-        .fold(roles::PermissionSet::default(), |set, role| {
-            set.union(role.permissions)
-        });
-    let added: Vec<&str> = wanted
-        .iter()
-        .filter(|p| !access.permissions.contains(*p))
-        .map(Permission::name)
-        .collect();
-    if added.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(format!(
-            "You cannot give yourself permissions you do not hold ({}); ask another Team admin.",
-            added.join(", ")
-        )))
-    }
-}
-
-/// Reads role URLs from a request body (`/role-urls`): each must name a role the
-/// organization offers. At least one is required; duplicates are ignored.
-pub async fn available_role_ids(
-    conn: &mut Conn<'_>,
-    organization_id: &OrganizationId,
-    role_urls: &[String],
-) -> ApiResult<Vec<RoleId>> {
-    if role_urls.is_empty() {
-        return Err(ApiError::invalid_body(
-            "Invalid value",
-            "Give at least one role URL.",
-            "/role-urls",
-        ));
-    }
-    let available = custom::available(conn, organization_id).await?;
-    let mut ids: Vec<RoleId> = Vec::new();
-    for (i, url) in role_urls.iter().enumerate() {
-        let id = crate::urls::parse::<RoleKind>(url, urls::ROLES)
-            .filter(|id| available.iter().any(|role| role.id == **id))
-            .ok_or_else(|| {
-                ApiError::unprocessable(
-                    "role-not-available",
-                    format!("{url} is not one of this organization's available roles."),
-                )
-                .with_pointer(format!("/role-urls/{i}"))
-            })?;
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
-}
-
-/// Refuses a change (still uncommitted) that leaves the organization without an active
-/// Team admin.
-async fn keeps_a_team_admin(
-    conn: &mut Conn<'_>,
-    organization_id: &OrganizationId,
-) -> ApiResult<()> {
-    if super::active_team_admins(conn, organization_id)
-        .await?
-        .is_empty()
-    {
-        return Err(ApiError::unprocessable(
-            "last-team-admin",
-            "The organization must keep at least one active Team admin.",
-        ));
-    }
-    Ok(())
+) -> ApiResult<Reply> {
+    let id = path_id::<MembershipKind>(&path)?;
+    let reply = Write::new(&caller, Permission::TeamManage)
+        .locked()
+        .run(&state.db, &id, async |conn, granted| {
+            let roles =
+                super::change_roles(conn, &caller.user_id, &granted, &body.role_urls).await?;
+            Reply::ok(&RolesBody::new(&roles))
+        })
+        .await?;
+    Ok(reply)
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct UpdateMembership {
     membership_status: MembershipStatus,
-}
-
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "kebab-case")]
-enum MembershipStatus {
-    Active,
-    Deactivated,
 }
 
 /// `PATCH /v0/memberships/{membership-id}`: deactivate or reactivate. A deactivated member's
@@ -193,24 +94,16 @@ pub async fn update(
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<UpdateMembership>,
-) -> ApiResult<HttpResponse> {
-    let status = match body.membership_status {
-        MembershipStatus::Active => ACTIVE,
-        MembershipStatus::Deactivated => DEACTIVATED,
-    };
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        let (mut row, _) = caller
-            .visible_for_write::<MembershipRow>(&mut conn, &path, Permission::TeamManage)
-            .await?;
-        super::set_status(&mut conn, &row.id, status).await?;
-        keeps_a_team_admin(&mut conn, &row.organization_id).await?;
-        row.membership_status = status.to_string();
-        view(&mut conn, row).await
-    }
-    .await;
-    tx.finish(result).await
+) -> ApiResult<Reply> {
+    let id = path_id::<MembershipKind>(&path)?;
+    let reply = Write::new(&caller, Permission::TeamManage)
+        .locked()
+        .run(&state.db, &id, async |conn, granted| {
+            let row = super::change_status(conn, granted.resource, body.membership_status).await?;
+            Reply::ok(&super::view::view(conn, row).await?)
+        })
+        .await?;
+    Ok(reply)
 }
 
 /// `DELETE /v0/memberships/{membership-id}`: removes the user from the organization; their
@@ -219,19 +112,16 @@ pub async fn delete(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        let (row, _) = caller
-            .visible_for_write::<MembershipRow>(&mut conn, &path, Permission::TeamManage)
-            .await?;
-        super::delete(&mut conn, &row).await?;
-        keeps_a_team_admin(&mut conn, &row.organization_id).await
-    }
-    .await;
-    tx.finish(result).await?;
-    Ok(no_content())
+) -> ApiResult<Reply> {
+    let id = path_id::<MembershipKind>(&path)?;
+    let reply = Write::new(&caller, Permission::TeamManage)
+        .locked()
+        .run(&state.db, &id, async |conn, granted| {
+            super::remove(conn, &granted.resource).await?;
+            Ok(Reply::no_content())
+        })
+        .await?;
+    Ok(reply)
 }
 
 #[derive(Serialize)]
@@ -247,21 +137,14 @@ pub async fn permissions(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<MembershipKind>(&path)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let row = caller
-        .visible::<MembershipRow>(&mut conn, &path, Permission::Read)
-        .await?;
-    let mut held = super::role_ids(&mut conn, std::slice::from_ref(&row.id)).await?;
-    let roles = custom::resolve(&mut conn, &held.remove(&row.id).unwrap_or_default()).await?;
-    let granted = roles
-        .iter()
-        .fold(roles::PermissionSet::default(), |set, role| {
-            set.union(role.permissions)
-        });
+    let row: MembershipRow = caller.read(&mut conn, &id, Permission::Read).await?;
+    let roles = super::roles_of(&mut conn, &row.id).await?;
     Ok(ok(&PermissionsBody {
         membership_url: urls::membership(&row.id),
-        permissions: granted.names(),
+        permissions: super::permissions_of(&roles).names(),
     }))
 }
 
@@ -271,23 +154,22 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
     let role_id = query
         .single("filter[role-url][eq]")?
         .map(|url| {
-            crate::urls::parse::<RoleKind>(url, urls::ROLES)
-                .map(|id| id.into_string())
-                .ok_or_else(|| {
-                    ApiError::invalid_parameter("filter[role-url][eq]", "Not a role URL.")
-                })
+            urls::parse::<RoleKind>(url, urls::ROLES).ok_or_else(|| {
+                ApiError::invalid_parameter("filter[role-url][eq]", "Not a role URL.")
+            })
         })
         .transpose()?;
-    let status = match query.single("filter[membership-status][eq]")? {
-        None => None,
-        Some(status @ (ACTIVE | DEACTIVATED)) => Some(status.to_string()),
-        Some(other) => {
-            return Err(ApiError::invalid_parameter(
-                "filter[membership-status][eq]",
-                format!("Unknown status `{other}`: expected active or deactivated."),
-            ));
-        }
-    };
+    let status = query
+        .single("filter[membership-status][eq]")?
+        .map(|text| {
+            MembershipStatus::parse(text).ok_or_else(|| {
+                ApiError::invalid_parameter(
+                    "filter[membership-status][eq]",
+                    format!("Unknown status `{text}`: expected active or deactivated."),
+                )
+            })
+        })
+        .transpose()?;
     Ok(Filter { role_id, status })
 }
 
@@ -305,9 +187,9 @@ pub async fn list_for_organization(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     caller
-        .access(&mut conn, organization_id.as_str(), Permission::Read)
+        .organization(&mut conn, &organization_id, Permission::Read)
         .await?;
-    let scope = Scope::Organizations(vec![organization_id.clone()]);
+    let scope = Scope::Organizations(vec![organization_id]);
     list(&mut conn, scope, &filter, &page_request, &request, &query).await
 }
 

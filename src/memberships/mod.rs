@@ -1,27 +1,28 @@
-//! Memberships: a user's place in an organization, with the roles they hold there.
+//! Memberships: a user's place in an organization, with the roles they hold there. The rules
+//! of a change: nobody widens their own permissions, and no change leaves an organization
+//! without an active Team admin.
 
 pub mod handlers;
+pub mod view;
 
-use crate::ids::{MembershipId, OrganizationId, RoleId, UserId};
 use std::collections::HashMap;
 
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 
+use crate::access::{Access, Granted};
 use crate::dispatch;
-use crate::organizations::{self, OrganizationView};
+use crate::error::{DomainError, DomainResult};
+use crate::ids::{MembershipId, OrganizationId, RoleId, RoleKind, UserId};
 use crate::paginate;
-use crate::paging::Cursor;
-use crate::paging::{Page, PageRequest};
-use crate::roles::custom;
-use crate::roles::{self, RoleView};
-use crate::store::Conn;
+use crate::paging::{Cursor, Page, PageRequest};
+use crate::roles::{self, Permission, PermissionSet, Role, custom};
 use crate::store::schema::{api_keys, membership_roles, memberships};
+use crate::store::{Conn, PreparedExt};
 use crate::time::{self, Micros};
 use crate::urls;
-use crate::users::{self, UserView};
+
+pub use view::{MembershipView, views};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = memberships, treat_none_as_default_value = false)]
@@ -30,23 +31,25 @@ pub struct MembershipRow {
     pub organization_id: OrganizationId,
     pub user_id: UserId,
     pub created_at: Micros,
-    pub membership_status: String,
+    pub membership_status: MembershipStatus,
 }
 
-pub const ACTIVE: &str = "active";
-pub const DEACTIVATED: &str = "deactivated";
+crate::text_enum! {
+    /// A deactivated member's keys and sessions are refused until they are reactivated.
+    pub enum MembershipStatus {
+        Active = "active",
+        Deactivated = "deactivated",
+    }
+}
 
-impl crate::http::auth::OrganizationResource for MembershipRow {
+impl crate::access::Owned for MembershipRow {
     type Kind = crate::ids::MembershipKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::MembershipKind>,
-    ) -> QueryResult<Option<Self>> {
+    async fn find(conn: &mut Conn<'_>, id: &MembershipId) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
     }
 }
@@ -69,7 +72,7 @@ pub async fn insert(
         organization_id: organization_id.clone(),
         user_id: user_id.clone(),
         created_at: time::now(),
-        membership_status: ACTIVE.to_string(),
+        membership_status: MembershipStatus::Active,
     };
     dispatch!(conn, c => diesel::insert_into(memberships::table).values(&row).execute(c).await)?;
     // One row at a time: SQLite's diesel backend has no multi-row insert of this shape, and
@@ -163,7 +166,11 @@ pub async fn set_roles(
     Ok(())
 }
 
-pub async fn set_status(conn: &mut Conn<'_>, id: &MembershipId, status: &str) -> QueryResult<()> {
+pub async fn set_status(
+    conn: &mut Conn<'_>,
+    id: &MembershipId,
+    status: MembershipStatus,
+) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(memberships::table.find(id))
         .set(memberships::membership_status.eq(status))
         .prepared()
@@ -195,14 +202,14 @@ pub async fn delete(conn: &mut Conn<'_>, row: &MembershipRow) -> QueryResult<()>
 pub async fn active_team_admins(
     conn: &mut Conn<'_>,
     organization_id: &OrganizationId,
-) -> QueryResult<Vec<String>> {
-    let team_admin = roles::builtin_id(roles::TEAM_ADMIN)
-        .map(|id| id.into_string())
-        .unwrap_or_default();
+) -> QueryResult<Vec<MembershipId>> {
+    let Some(team_admin) = roles::builtin_id(roles::TEAM_ADMIN) else {
+        return Ok(Vec::new());
+    };
     dispatch!(conn, c => memberships::table
         .inner_join(membership_roles::table)
         .filter(memberships::organization_id.eq(organization_id))
-        .filter(memberships::membership_status.eq(ACTIVE))
+        .filter(memberships::membership_status.eq(MembershipStatus::Active))
         .filter(membership_roles::role_id.eq(&team_admin))
         .select(memberships::id)
         .load(c)
@@ -222,8 +229,8 @@ pub enum Scope<'a> {
 /// List filters.
 #[derive(Debug, Default)]
 pub struct Filter {
-    pub role_id: Option<String>,
-    pub status: Option<String>,
+    pub role_id: Option<RoleId>,
+    pub status: Option<MembershipStatus>,
 }
 
 pub async fn list(
@@ -246,7 +253,7 @@ pub async fn list(
             }
         }
         if let Some(status) = &filter.status {
-            query = query.filter(memberships::membership_status.eq(status.clone()));
+            query = query.filter(memberships::membership_status.eq(*status));
         }
         if let Some(role_id) = &filter.role_id {
             query = query.filter(memberships::id.eq_any(
@@ -260,70 +267,123 @@ pub async fn list(
     Ok(Page::from_rows(rows, page, MembershipRow::cursor))
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct MembershipView {
-    pub membership_url: String,
-    pub membership_roles_url: String,
-    pub membership_permissions_url: String,
-    pub membership_status: String,
-    pub organization: OrganizationView,
-    pub roles: Vec<RoleView>,
-    pub user: UserView,
-    pub created_at: String,
+/// The roles a membership holds.
+pub async fn roles_of(conn: &mut Conn<'_>, id: &MembershipId) -> QueryResult<Vec<Role>> {
+    let mut held = role_ids(conn, std::slice::from_ref(id)).await?;
+    custom::resolve(conn, &held.remove(id).unwrap_or_default()).await
 }
 
-/// Loads everything the views of `rows` embed (organizations with their available roles,
-/// users, the memberships' roles) in a fixed number of queries, whatever the number of rows.
-pub async fn views(
+/// What the roles allow together.
+pub fn permissions_of(roles: &[Role]) -> PermissionSet {
+    roles.iter().fold(PermissionSet::default(), |set, role| {
+        set.union(role.permissions)
+    })
+}
+
+/// Replaces the roles of a membership (the caller's own ones only keep or narrow what they
+/// hold) and returns them; the organization must keep an active Team admin.
+pub async fn change_roles(
     conn: &mut Conn<'_>,
-    rows: Vec<MembershipRow>,
-) -> QueryResult<Vec<MembershipView>> {
-    let ids: Vec<MembershipId> = rows.iter().map(|r| r.id.clone()).collect();
-    let organization_ids: Vec<OrganizationId> =
-        rows.iter().map(|r| r.organization_id.clone()).collect();
-    let user_ids: Vec<UserId> = rows.iter().map(|r| r.user_id.clone()).collect();
-    let mut role_ids_of = role_ids(conn, &ids).await?;
-    let mut available = custom::available_for_many(conn, &organization_ids).await?;
-    let organizations: HashMap<OrganizationId, _> =
-        organizations::find_many(conn, &organization_ids)
-            .await?
-            .into_iter()
-            .map(|o| (o.id.clone(), o))
-            .collect();
-    let users: HashMap<UserId, _> = users::find_many(conn, &user_ids)
-        .await?
-        .into_iter()
-        .map(|u| (u.id.clone(), u))
-        .collect();
-    let mut views = Vec::with_capacity(rows.len());
-    for row in rows {
-        // Foreign keys guarantee both exist; a missing one would be a broken database.
-        let (Some(organization), Some(user)) = (
-            organizations.get(&row.organization_id).cloned(),
-            users.get(&row.user_id).cloned(),
-        ) else {
-            return Err(diesel::result::Error::NotFound);
-        };
-        let organization_roles = available.remove(&row.organization_id).unwrap_or_default();
-        let held = role_ids_of.remove(&row.id).unwrap_or_default();
-        let roles: Vec<RoleView> = organization_roles
-            .iter()
-            .filter(|role| held.contains(&role.id))
-            .map(RoleView::new)
-            .collect();
-        available.insert(row.organization_id.clone(), organization_roles.clone());
-        let id = row.id;
-        views.push(MembershipView {
-            membership_url: urls::membership(&id),
-            membership_roles_url: urls::membership_roles(&id),
-            membership_permissions_url: urls::membership_permissions(&id),
-            membership_status: row.membership_status,
-            organization: OrganizationView::new(organization, &organization_roles),
-            roles,
-            user: UserView::new(user),
-            created_at: time::format(row.created_at),
-        });
+    caller: &UserId,
+    granted: &Granted<MembershipRow>,
+    role_urls: &[String],
+) -> DomainResult<Vec<Role>> {
+    let membership = &granted.resource;
+    let role_ids = available_role_ids(conn, &membership.organization_id, role_urls).await?;
+    if membership.user_id == *caller {
+        no_self_escalation(conn, &granted.access, &role_ids).await?;
     }
-    Ok(views)
+    set_roles(conn, &membership.id, &role_ids).await?;
+    keeps_a_team_admin(conn, &membership.organization_id).await?;
+    roles_of(conn, &membership.id).await.map_err(Into::into)
+}
+
+/// Deactivates or reactivates a membership; the last active Team admin stays.
+pub async fn change_status(
+    conn: &mut Conn<'_>,
+    mut membership: MembershipRow,
+    status: MembershipStatus,
+) -> DomainResult<MembershipRow> {
+    set_status(conn, &membership.id, status).await?;
+    keeps_a_team_admin(conn, &membership.organization_id).await?;
+    membership.membership_status = status;
+    Ok(membership)
+}
+
+/// Removes a membership; the last active Team admin stays.
+pub async fn remove(conn: &mut Conn<'_>, membership: &MembershipRow) -> DomainResult<()> {
+    delete(conn, membership).await?;
+    keeps_a_team_admin(conn, &membership.organization_id).await
+}
+
+/// Nobody widens their own permissions: a caller changing their own roles may only keep or
+/// narrow what they hold (another Team admin can grant them more).
+pub async fn no_self_escalation(
+    conn: &mut Conn<'_>,
+    access: &Access,
+    role_ids: &[RoleId],
+) -> DomainResult<()> {
+    let wanted = permissions_of(&custom::resolve(conn, role_ids).await?);
+    let added: Vec<&str> = wanted
+        .iter()
+        .filter(|p| !access.permissions.contains(*p))
+        .map(Permission::name)
+        .collect();
+    if added.is_empty() {
+        return Ok(());
+    }
+    Err(DomainError::Refused(
+        format!(
+            "You cannot give yourself permissions you do not hold ({}); ask another Team admin.",
+            added.join(", ")
+        )
+        .into(),
+    ))
+}
+
+/// The roles named by the URLs of a request body (`/role-urls`): each must be a role the
+/// organization offers. At least one is required; duplicates are ignored.
+pub async fn available_role_ids(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+    role_urls: &[String],
+) -> DomainResult<Vec<RoleId>> {
+    if role_urls.is_empty() {
+        return Err(DomainError::invalid_value(
+            "Give at least one role URL.",
+            "/role-urls",
+        ));
+    }
+    let available = custom::available(conn, organization_id).await?;
+    let mut ids: Vec<RoleId> = Vec::new();
+    for (i, url) in role_urls.iter().enumerate() {
+        let id = urls::parse::<RoleKind>(url, urls::ROLES)
+            .filter(|id| available.iter().any(|role| role.id == *id))
+            .ok_or_else(|| {
+                DomainError::unprocessable(
+                    "role-not-available",
+                    format!("{url} is not one of this organization's available roles."),
+                )
+                .at(format!("/role-urls/{i}"))
+            })?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Refuses a change (still uncommitted) that leaves the organization without an active
+/// Team admin.
+async fn keeps_a_team_admin(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+) -> DomainResult<()> {
+    if active_team_admins(conn, organization_id).await?.is_empty() {
+        return Err(DomainError::unprocessable(
+            "last-team-admin",
+            "The organization must keep at least one active Team admin.",
+        ));
+    }
+    Ok(())
 }

@@ -39,7 +39,7 @@ pub struct ApplicationRow {
     pub updated_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for ApplicationRow {
+impl crate::access::Owned for ApplicationRow {
     type Kind = crate::ids::OnboardingApplicationKind;
 
     async fn find(
@@ -54,7 +54,7 @@ impl crate::http::auth::OrganizationResource for ApplicationRow {
             .optional())
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

@@ -36,10 +36,9 @@ async fn cop_request(
             "/cop-request-url",
         )
     })?;
-    let found =
-        <crate::cop::CopRequestRow as crate::http::auth::OrganizationResource>::find(conn, &id)
-            .await?
-            .filter(|row| row.organization_id == *organization_id);
+    let found = <crate::cop::CopRequestRow as crate::access::Owned>::find(conn, &id)
+        .await?
+        .filter(|row| row.organization_id == *organization_id);
     found.map(|row| row.id).ok_or_else(|| {
         ApiError::unprocessable(
             "cop-request-not-found",

@@ -39,7 +39,7 @@ pub struct PayeeRow {
     pub updated_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for PayeeRow {
+impl crate::access::Owned for PayeeRow {
     type Kind = crate::ids::PayeeKind;
 
     async fn find(
@@ -49,7 +49,7 @@ impl crate::http::auth::OrganizationResource for PayeeRow {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

@@ -51,7 +51,7 @@ pub struct PaymentRow {
     pub rejection_reason: Option<String>,
 }
 
-impl crate::http::auth::OrganizationResource for PaymentRow {
+impl crate::access::Owned for PaymentRow {
     type Kind = crate::ids::PaymentKind;
 
     async fn find(
@@ -66,7 +66,7 @@ impl crate::http::auth::OrganizationResource for PaymentRow {
             .optional())
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }
@@ -86,7 +86,7 @@ pub struct AdmissionRow {
     pub updated_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for AdmissionRow {
+impl crate::access::Owned for AdmissionRow {
     type Kind = crate::ids::AdmissionKind;
 
     async fn find(
@@ -101,7 +101,7 @@ impl crate::http::auth::OrganizationResource for AdmissionRow {
             .optional())
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }
@@ -238,7 +238,7 @@ pub async fn find(
     conn: &mut Conn<'_>,
     id: &crate::ids::PaymentId,
 ) -> QueryResult<Option<PaymentRow>> {
-    <PaymentRow as crate::http::auth::OrganizationResource>::find(conn, id).await
+    <PaymentRow as crate::access::Owned>::find(conn, id).await
 }
 
 pub async fn find_many(conn: &mut Conn<'_>, ids: &[PaymentId]) -> QueryResult<Vec<PaymentRow>> {

@@ -41,7 +41,7 @@ pub struct RestrictionRow {
     pub updated_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for RestrictionRow {
+impl crate::access::Owned for RestrictionRow {
     type Kind = crate::ids::RestrictionKind;
 
     async fn find(
@@ -51,7 +51,7 @@ impl crate::http::auth::OrganizationResource for RestrictionRow {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

@@ -28,7 +28,7 @@ pub struct CustomRoleRow {
     pub updated_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for CustomRoleRow {
+impl crate::access::Owned for CustomRoleRow {
     type Kind = crate::ids::RoleKind;
 
     async fn find(
@@ -38,7 +38,7 @@ impl crate::http::auth::OrganizationResource for CustomRoleRow {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

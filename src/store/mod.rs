@@ -12,6 +12,7 @@
 
 mod checkpoint;
 mod group_commit;
+pub mod idempotency;
 pub mod migrations;
 mod pending;
 mod prepared;

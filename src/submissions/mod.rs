@@ -65,7 +65,7 @@ pub struct SubmissionRow {
     pub updated_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for SubmissionRow {
+impl crate::access::Owned for SubmissionRow {
     type Kind = crate::ids::SubmissionKind;
 
     async fn find(
@@ -75,7 +75,7 @@ impl crate::http::auth::OrganizationResource for SubmissionRow {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }

@@ -47,7 +47,7 @@ pub struct VerificationRow {
     pub updated_at: Micros,
 }
 
-impl crate::http::auth::OrganizationResource for VerificationRow {
+impl crate::access::Owned for VerificationRow {
     type Kind = crate::ids::VerificationKind;
 
     async fn find(
@@ -57,7 +57,7 @@ impl crate::http::auth::OrganizationResource for VerificationRow {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &str {
+    fn organization_id(&self) -> &crate::ids::OrganizationId {
         &self.organization_id
     }
 }
