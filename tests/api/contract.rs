@@ -1,5 +1,5 @@
 //! The Griffin contract check. Loads Griffin's published spec
-//! (`../shared/reference/griffin-openapi.yml`, Swagger 2.0) once, and validates every
+//! (`tests/fixtures/griffin-openapi.yml`, Swagger 2.0) once, and validates every
 //! response body the HTTP tests receive against the schema of the operation and status it
 //! answers — when Griffin defines that operation.
 //!
@@ -20,7 +20,7 @@ use serde_json::Value;
 
 const SPEC_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/reference/griffin-openapi.yml"
+    "/tests/fixtures/griffin-openapi.yml"
 );
 
 pub struct Spec {
