@@ -4,7 +4,7 @@
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{Json, TestApp};
 
 fn address() -> Value {
     json!({"building-number": "12", "street-name": "Argyle Street", "city": "London", "postal-code": "EC2V 9AN", "country-code": "GB"})
@@ -24,12 +24,9 @@ async fn workflow(app: &TestApp, name: &str) -> String {
     let list = app
         .get(&format!("{}/workflows", app.organization_url))
         .await;
-    list.body["workflows"]
-        .as_array()
-        .and_then(|w| w.iter().find(|x| x["display-name"] == name))
-        .and_then(|w| w["workflow-url"].as_str())
-        .unwrap_or_default()
-        .to_string()
+    list.body
+        .item_at("workflows", "display-name", name)
+        .string_at("workflow-url")
 }
 
 #[actix_web::test]
@@ -55,10 +52,7 @@ async fn an_ltd_company_is_onboarded_in_one_request() {
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(created.body["onboarding-application-status"], "submitted");
-    let url = created.body["onboarding-application-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let url = created.body.string_at("onboarding-application-url");
     assert!(url.starts_with("/v0/onboarding/applications/oa."));
     assert_eq!(created.header("location"), Some(url.as_str()));
 
@@ -66,16 +60,14 @@ async fn an_ltd_company_is_onboarded_in_one_request() {
     let done = app.get(&url).await;
     assert_eq!(done.body["onboarding-application-status"], "complete");
     assert_eq!(done.body["decision-outcome"], "accepted");
-    let company = app
-        .get(done.body["legal-person-url"].as_str().unwrap_or_default())
-        .await;
+    let company = app.get(done.body.str_at("legal-person-url")).await;
     assert_eq!(company.body["legal-name"], "Money Technology Ltd.");
     assert_eq!(company.body["legal-person-status"], "onboarded");
     assert_eq!(company.body["latest-decision"]["decision-maker"], "system");
     let profiles = app
         .get(&format!(
             "{}/profiles",
-            done.body["verification-url"].as_str().unwrap_or_default()
+            done.body.str_at("verification-url")
         ))
         .await;
     assert_eq!(
@@ -83,15 +75,9 @@ async fn an_ltd_company_is_onboarded_in_one_request() {
         "Ada"
     );
     let claims = app
-        .get(&format!(
-            "{}/claims",
-            done.body["legal-person-url"].as_str().unwrap_or_default()
-        ))
+        .get(&format!("{}/claims", done.body.str_at("legal-person-url")))
         .await;
-    let types: Vec<_> = claims.body["claims"]
-        .as_array()
-        .map(|c| c.iter().filter_map(|x| x["claim-type"].as_str()).collect())
-        .unwrap_or_default();
+    let types: Vec<_> = claims.body.strs_at("claims", "claim-type");
     assert!(
         types.contains(&"director") && types.contains(&"person-with-significant-control"),
         "{types:?}"
@@ -151,10 +137,7 @@ async fn an_organizations_own_decision_wins_over_the_automatic_one() {
         .admin(Method::POST, &format!("{}/onboarding/applications", app.organization_url),
             Some(json!({"workflow-url": workflow(&app, "Reliance: individual").await, "subject-profile": {"display-name": "Ada", "claims": person_claims()}})))
         .await;
-    let url = created.body["onboarding-application-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let url = created.body.string_at("onboarding-application-url");
     // Only the verification moves on, twice, to checks-complete.
     for _ in 0..2 {
         hyperbank::verifications::advance_due(&app.db, app.clock.now(), 0)
@@ -164,15 +147,13 @@ async fn an_organizations_own_decision_wins_over_the_automatic_one() {
     let legal_persons = app
         .get(&format!("{}/legal-persons", app.organization_url))
         .await;
-    let ada_url = legal_persons.body["legal-persons"][0]["legal-person-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let ada_url = legal_persons
+        .body
+        .string_at("legal-persons/0/legal-person-url");
     let verifications = app.get(&format!("{ada_url}/verifications")).await;
-    let verification_url = verifications.body["verifications"][0]["verification-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let verification_url = verifications
+        .body
+        .string_at("verifications/0/verification-url");
     let declined = app
         .admin(Method::POST, &format!("{ada_url}/decisions"), Some(json!({"verification-url": verification_url, "decision-outcome": "declined", "decision-notes": "no"})))
         .await;
