@@ -158,6 +158,26 @@ impl Document {
             .max_by_key(|operation| operation.literal_segments())
     }
 
+    /// The operation of this method whose path has the shape of `template`, another
+    /// document's: the same literal segments, and parameters in the same places, whatever
+    /// their names.
+    pub fn operation_like(&self, method: &str, template: &str) -> Option<&Operation> {
+        let shape = |path: &str| -> Vec<String> {
+            path.split('/')
+                .map(|s| {
+                    if is_parameter(s) {
+                        "{}".to_string()
+                    } else {
+                        s.to_string()
+                    }
+                })
+                .collect()
+        };
+        self.operations.iter().find(|operation| {
+            operation.method == method && shape(&operation.path) == shape(template)
+        })
+    }
+
     /// Whether any operation, of any method, has a template that fits `path`.
     fn has_path(&self, path: &str) -> bool {
         self.operations.iter().any(|operation| operation.fits(path))

@@ -1,8 +1,11 @@
-//! `openapi.yaml` documents exactly the routes the server serves.
+//! `openapi.yaml` documents exactly the routes the server serves, and marks those Griffin's
+//! API does not have.
 
 use std::collections::BTreeSet;
 
-use crate::contract::ours;
+use serde_json::Value;
+
+use crate::contract::{griffin, ours};
 
 #[test]
 fn openapi_yaml_and_the_route_table_agree() {
@@ -33,4 +36,41 @@ fn openapi_yaml_and_the_route_table_agree() {
         unserved.is_empty(),
         "in openapi.yaml but not served: {unserved:?}"
     );
+}
+
+/// Every operation Griffin's spec lacks carries `x-hyperbank-extension: true`, and none of
+/// Griffin's does. Paths match by shape: the same literal segments, parameters where Griffin
+/// has them, whatever their names.
+#[test]
+fn operations_beyond_griffins_are_marked_as_extensions() {
+    let mut unmarked = Vec::new();
+    let mut wrongly_marked = Vec::new();
+    let mut extensions = 0;
+    for operation in ours().operations() {
+        let mark = operation.definition.get("x-hyperbank-extension");
+        assert!(
+            matches!(mark, None | Some(Value::Bool(true))),
+            "{} {}: x-hyperbank-extension is true or absent, not {mark:?}",
+            operation.method,
+            operation.path
+        );
+        let marked = mark.is_some();
+        let griffins = griffin()
+            .operation_like(&operation.method, &operation.path)
+            .is_some();
+        let name = format!("{} {}", operation.method, operation.path);
+        match (griffins, marked) {
+            (false, false) => unmarked.push(name),
+            (true, true) => wrongly_marked.push(name),
+            (false, true) => extensions += 1,
+            (true, false) => {}
+        }
+    }
+    assert!(
+        unmarked.is_empty() && wrongly_marked.is_empty(),
+        "not in Griffin's spec, so to be marked `x-hyperbank-extension: true`: \
+         {unmarked:#?}\nGriffin's operations, not extensions: {wrongly_marked:#?}"
+    );
+    // Both kinds exist: the check above compared something.
+    assert!(extensions > 0 && extensions < ours().operations().len());
 }
