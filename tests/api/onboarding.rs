@@ -20,15 +20,6 @@ fn person_claims() -> Value {
     json!([{"claim-type": "individual-identity", "given-name": "Ada", "surname": "Lovelace", "date-of-birth": "1815-12-10"}, residence, reliance()])
 }
 
-async fn workflow(app: &TestApp, name: &str) -> String {
-    let list = app
-        .get(&format!("{}/workflows", app.organization_url))
-        .await;
-    list.body
-        .item_at("workflows", "display-name", name)
-        .string_at("workflow-url")
-}
-
 #[actix_web::test]
 async fn an_ltd_company_is_onboarded_in_one_request() {
     let app = TestApp::new().await;
@@ -38,7 +29,7 @@ async fn an_ltd_company_is_onboarded_in_one_request() {
     register["entity-registration-number"] = json!("91824539");
     register["corporation-type"] = json!("private-limited-company");
     let body = json!({
-        "workflow-url": workflow(&app, "Reliance: LTD company").await,
+        "workflow-url": app.workflow_url("Reliance: LTD company").await,
         "subject-profile": {"display-name": "Money Technology", "claims": [register, {"claim-type": "trading-address", "trading-address": address()}, reliance()]},
         "related-profiles": [{"display-name": "Ada", "claims": person_claims(),
             "subject-association": {"director": {}, "psc": {"ownership-percent": "75.00"}}}]
@@ -95,7 +86,7 @@ async fn an_ltd_company_is_onboarded_in_one_request() {
 async fn applications_are_refused_when_incomplete_or_not_reliance() {
     let app = TestApp::new().await;
     let url = format!("{}/onboarding/applications", app.organization_url);
-    let individual = workflow(&app, "Reliance: individual").await;
+    let individual = app.workflow_url("Reliance: individual").await;
     let missing = app
         .admin(Method::POST, &url, Some(json!({"workflow-url": individual, "subject-profile": {"display-name": "Ada", "claims": [reliance()]}})))
         .await;
@@ -109,7 +100,7 @@ async fn applications_are_refused_when_incomplete_or_not_reliance() {
         bad_claim.error_pointer(),
         Some("/subject-profile/claims/0/reliance-verification-methods")
     );
-    let sample = workflow(&app, "Sample individual workflow").await;
+    let sample = app.workflow_url("Sample individual workflow").await;
     let not_reliance = app
         .admin(Method::POST, &url, Some(json!({"workflow-url": sample, "subject-profile": {"display-name": "Ada", "claims": person_claims()}})))
         .await;
@@ -135,7 +126,7 @@ async fn an_organizations_own_decision_wins_over_the_automatic_one() {
     let app = TestApp::new().await;
     let created = app
         .admin(Method::POST, &format!("{}/onboarding/applications", app.organization_url),
-            Some(json!({"workflow-url": workflow(&app, "Reliance: individual").await, "subject-profile": {"display-name": "Ada", "claims": person_claims()}})))
+            Some(json!({"workflow-url": app.workflow_url("Reliance: individual").await, "subject-profile": {"display-name": "Ada", "claims": person_claims()}})))
         .await;
     let url = created.body.string_at("onboarding-application-url");
     // Only the verification moves on, twice, to checks-complete.

@@ -617,6 +617,17 @@ impl TestApp {
         }
     }
 
+    /// The URL of the organization's workflow with this display name.
+    pub async fn workflow_url(&self, display_name: &str) -> String {
+        let list = self
+            .get(&format!("{}/workflows", self.organization_url))
+            .await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        list.body
+            .item_at("workflows", "display-name", display_name)
+            .string_at("workflow-url")
+    }
+
     /// The bootstrapped admin's membership URL.
     pub async fn admin_membership_url(&self) -> String {
         let list = self

@@ -15,19 +15,6 @@ fn individual_claims() -> Value {
     ])
 }
 
-async fn workflow_url(app: &TestApp, display_name: &str) -> String {
-    let list = app
-        .get(&format!("{}/workflows", app.organization_url))
-        .await;
-    assert_eq!(list.status, StatusCode::OK);
-    list.body["workflows"]
-        .as_array()
-        .and_then(|w| w.iter().find(|x| x["display-name"] == display_name))
-        .and_then(|w| w["workflow-url"].as_str())
-        .unwrap_or_else(|| panic!("no workflow {display_name}"))
-        .to_string()
-}
-
 async fn person(app: &TestApp, kind: &str, claims: Value) -> Value {
     let created = app
         .admin(
@@ -68,7 +55,7 @@ async fn verify_then_accept() {
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 6);
-    let individual = workflow_url(&app, "Sample individual workflow").await;
+    let individual = app.workflow_url("Sample individual workflow").await;
     let fetched = app.get(&individual).await;
     assert_eq!(
         fetched.body["required-claim-types"]["individual"],
@@ -244,8 +231,8 @@ async fn verify_then_accept() {
 #[actix_web::test]
 async fn missing_claims_are_all_named() {
     let app = TestApp::new().await;
-    let individual = workflow_url(&app, "Sample individual workflow").await;
-    let corporate = workflow_url(&app, "Sample workflow (corporations)").await;
+    let individual = app.workflow_url("Sample individual workflow").await;
+    let corporate = app.workflow_url("Sample workflow (corporations)").await;
     let bare = person(
         &app,
         "individual",
@@ -331,7 +318,7 @@ async fn missing_claims_are_all_named() {
 #[actix_web::test]
 async fn a_corporation_with_a_director_is_verified_then_declined() {
     let app = TestApp::new().await;
-    let corporate = workflow_url(&app, "Sample workflow (corporations)").await;
+    let corporate = app.workflow_url("Sample workflow (corporations)").await;
     let director = person(&app, "individual", json!([
         {"claim-type": "individual-identity", "given-name": "Alan", "surname": "Turing", "date-of-birth": "1912-06-23"},
         {"claim-type": "individual-residence", "building-number": "2", "street-name": "Adlington Road", "city": "Wilmslow", "postal-code": "SK9 1LZ", "country-code": "GB"},
@@ -409,7 +396,7 @@ async fn a_corporation_with_a_director_is_verified_then_declined() {
 #[actix_web::test]
 async fn decisions_are_final_and_only_on_the_current_verification() {
     let app = TestApp::new().await;
-    let individual = workflow_url(&app, "Sample individual workflow").await;
+    let individual = app.workflow_url("Sample individual workflow").await;
     let ada = person(&app, "individual", individual_claims()).await;
     let ada_url = ada.string_at("legal-person-url");
     let verifications_url = format!("{ada_url}/verifications");
