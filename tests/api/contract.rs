@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-pub use schema::Dialect;
+use schema::Dialect;
 use schema::Schemas;
 
 const GRIFFIN_PATH: &str = concat!(
@@ -40,8 +40,8 @@ pub struct Operation {
 }
 
 impl Operation {
-    /// Whether the concrete `path` fits this template:
-    /// the same literal segments, and a parameter wherever this template has one.
+    /// Whether the concrete `path` fits this template: the same literal segments, and a
+    /// non-empty segment wherever the template has a parameter.
     fn fits(&self, path: &str) -> bool {
         let template: Vec<&str> = self.path.split('/').collect();
         let segments: Vec<&str> = path.split('/').collect();

@@ -429,7 +429,12 @@ pub fn check_response(
     content_type: Option<&str>,
     raw: &[u8],
 ) -> Value {
-    let body = if raw.is_empty() {
+    assert!(
+        status < 500,
+        "{method} {path} answered {status}: {}",
+        String::from_utf8_lossy(raw)
+    );
+    let body: Option<Value> = if raw.is_empty() {
         None
     } else {
         Some(serde_json::from_slice(raw).unwrap_or_else(|e| {
@@ -440,11 +445,6 @@ pub fn check_response(
         }))
     };
     let shown = || body.as_ref().map_or("(none)".to_string(), Value::to_string);
-    assert!(
-        status < 500,
-        "{method} {path} answered {status}: {}",
-        shown()
-    );
     if body.is_some() {
         assert_eq!(
             content_type,
