@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes src/claims/schemas.json: the request schema of every claim type Griffin's API
-accepts, taken from the contract (../shared/reference/griffin-openapi.yml, the body of
+accepts, taken from the contract (tests/fixtures/griffin-openapi.yml, the body of
 POST /v0/legal-persons/{legal-person-id}/claims) and reduced to what validation needs —
 no descriptions, titles or examples, and without the `x-allOf` annotations that only
 restate that a URL is a string.
@@ -13,7 +13,7 @@ import pathlib
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SPEC = ROOT.parent / "shared" / "reference" / "griffin-openapi.yml"
+SPEC = ROOT / "tests" / "fixtures" / "griffin-openapi.yml"
 OUT = ROOT / "src" / "claims" / "schemas.json"
 DROP = {"description", "title", "example", "x-allOf", "name", "deprecated", "default"}
 

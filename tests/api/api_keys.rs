@@ -6,7 +6,7 @@ use serde_json::json;
 use hyperbank::api_keys;
 use hyperbank::http::auth::hash_secret;
 
-use crate::support::{TestApp, id_of};
+use crate::support::{Json, TestApp, id_of};
 
 fn keys_url(app: &TestApp) -> String {
     format!("{}/api-keys", app.organization_url)
@@ -20,16 +20,13 @@ async fn create_shows_the_secret_once_and_stores_only_its_hash() {
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
     let body = &created.body;
-    let url = body["api-key-url"].as_str().unwrap_or_default().to_string();
+    let url = body.string_at("api-key-url");
     assert_eq!(created.header("location"), Some(url.as_str()));
     assert_eq!(body["api-key-name"], "buildserver");
     assert_eq!(body["api-key-live?"], false);
     assert_eq!(body["organization-url"], app.organization_url.as_str());
     assert_eq!(body["user-url"], app.user_url.as_str());
-    let secret = body["api-key-secret"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let secret = body.string_at("api-key-secret");
     assert!(secret.starts_with("g-test-buildserver-"), "{secret}");
     assert_eq!(secret.len(), "g-test-buildserver-".len() + 43);
 
@@ -57,7 +54,8 @@ async fn create_shows_the_secret_once_and_stores_only_its_hash() {
     assert!(!row_text.contains(&secret[secret.len() - 43..]));
     // On SQLite, not a byte of it anywhere in the database files either.
     for file in app.sqlite_files() {
-        let bytes = std::fs::read(&file).unwrap_or_default();
+        let bytes =
+            std::fs::read(&file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
         let random = &secret.as_bytes()[secret.len() - 43..];
         assert!(
             !bytes.windows(random.len()).any(|w| w == random),
@@ -76,30 +74,23 @@ async fn pages_are_stable_under_concurrent_inserts() {
             .await;
     }
     let first = app.get(&format!("{}?page[size]=3", keys_url(&app))).await;
-    let mut seen: Vec<String> = first.body["api-keys"]
-        .as_array()
-        .map(|k| {
-            k.iter()
-                .filter_map(|x| x["api-key-name"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut seen: Vec<String> = first
+        .body
+        .strs_at("api-keys", "api-key-name")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     for i in 0..3 {
         app.post(&keys_url(&app), json!({"api-key-name": format!("new{i}")}))
             .await;
     }
-    let second = app
-        .get(first.body["links"]["next"].as_str().unwrap_or_default())
-        .await;
+    let second = app.get(first.body.str_at("links/next")).await;
     seen.extend(
-        second.body["api-keys"]
-            .as_array()
-            .map(|k| {
-                k.iter()
-                    .filter_map(|x| x["api-key-name"].as_str().map(str::to_string))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default(),
+        second
+            .body
+            .strs_at("api-keys", "api-key-name")
+            .into_iter()
+            .map(str::to_string),
     );
     assert_eq!(seen, ["old3", "old2", "old1", "old0", "bootstrap"]);
 }
@@ -160,12 +151,7 @@ async fn lists_page_through_every_key_once() {
         let response = app
             .post(&keys_url(&app), json!({"api-key-name": format!("k{i}")}))
             .await;
-        created.push(
-            response.body["api-key-url"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        );
+        created.push(response.body.string_at("api-key-url"));
     }
     // Newest first by default, two at a time.
     let mut seen = Vec::new();
@@ -174,18 +160,11 @@ async fn lists_page_through_every_key_once() {
     while let Some(url) = next {
         let page = app.get(&url).await;
         assert_eq!(page.status, StatusCode::OK, "{url}");
-        let items = page.body["api-keys"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        assert!(items.len() <= 2);
-        seen.extend(
-            items
-                .iter()
-                .filter_map(|k| k["api-key-url"].as_str().map(str::to_string)),
-        );
+        let urls = page.body.strs_at("api-keys", "api-key-url");
+        assert!(!urls.is_empty() && urls.len() <= 2, "{}", page.body);
+        seen.extend(urls.into_iter().map(str::to_string));
         if pages > 0 {
-            let prev = page.body["links"]["prev"].as_str().unwrap_or_default();
+            let prev = page.body.str_at("links/prev");
             assert!(
                 prev.contains("page[size]=2") && prev.contains("page[before]="),
                 "{prev}"
@@ -211,19 +190,12 @@ async fn lists_page_through_every_key_once() {
     let first = app
         .get(&format!("{}?sort=created-at&page[size]=3", keys_url(&app)))
         .await;
-    let first_items: Vec<_> = first.body["api-keys"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let first_items: Vec<_> = first.body.array_at("api-keys").clone();
     assert_eq!(first_items[0]["api-key-url"], created[0].as_str());
-    let second = app
-        .get(first.body["links"]["next"].as_str().unwrap_or_default())
-        .await;
+    let second = app.get(first.body.str_at("links/next")).await;
     assert_eq!(second.body["api-keys"].as_array().map(Vec::len), Some(2));
     assert!(second.body["links"]["next"].is_null());
-    let back = app
-        .get(second.body["links"]["prev"].as_str().unwrap_or_default())
-        .await;
+    let back = app.get(second.body.str_at("links/prev")).await;
     assert_eq!(back.body["api-keys"], first.body["api-keys"]);
     let unique: HashSet<_> = seen.iter().collect();
     assert_eq!(unique.len(), seen.len());
@@ -236,14 +208,7 @@ async fn user_key_lists_show_that_users_keys() {
         .await;
     let list = app.get(&format!("{}/api-keys", app.user_url)).await;
     assert_eq!(list.status, StatusCode::OK);
-    let names: Vec<_> = list.body["api-keys"]
-        .as_array()
-        .map(|keys| {
-            keys.iter()
-                .filter_map(|k| k["api-key-name"].as_str())
-                .collect()
-        })
-        .unwrap_or_default();
+    let names: Vec<_> = list.body.strs_at("api-keys", "api-key-name");
     assert_eq!(names, ["second", "bootstrap"]);
 }
 
@@ -253,14 +218,8 @@ async fn delete_revokes_at_once() {
     let created = app
         .post(&keys_url(&app), json!({"api-key-name": "temp"}))
         .await;
-    let url = created.body["api-key-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let secret = created.body["api-key-secret"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let url = created.body.string_at("api-key-url");
+    let secret = created.body.string_at("api-key-secret");
     assert_eq!(
         app.get_as(&secret, "/v0/index").await.status,
         StatusCode::OK

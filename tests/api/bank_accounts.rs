@@ -1,7 +1,7 @@
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, id_of};
+use crate::support::{Json, TestApp, id_of};
 
 fn is_account_number(value: &Value) -> bool {
     value
@@ -43,12 +43,9 @@ async fn every_organization_has_an_open_primary_account_with_test_money() {
     assert!(is_account_number(&address["account-number"]));
 
     // The test money is a deposit transaction against the sandbox funding account.
-    let url = primary["account-url"].as_str().unwrap_or_default();
+    let url = primary.str_at("account-url");
     let transactions = app.get(&format!("{url}/transactions")).await;
-    let list = transactions.body["account-transactions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let list = transactions.body.array_at("account-transactions").clone();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["transaction-origin-type"], "deposit");
     assert_eq!(list[0]["balance-change-direction"], "credit");
@@ -81,7 +78,7 @@ async fn test_money_is_configurable_and_can_be_off() {
     .await;
     let primary = none.primary_account().await;
     assert_eq!(primary["account-balance"]["value"], "0.00");
-    let url = primary["account-url"].as_str().unwrap_or_default();
+    let url = primary.str_at("account-url");
     let transactions = none.get(&format!("{url}/transactions")).await;
     assert_eq!(transactions.body["account-transactions"], json!([]));
 }
@@ -155,17 +152,9 @@ async fn each_product_type_opens_with_its_parties() {
             pooled
         );
         // The product link leads to the product of this type.
-        let product = app
-            .get(
-                account["bank-account-product-url"]
-                    .as_str()
-                    .unwrap_or_default(),
-            )
-            .await;
+        let product = app.get(account.str_at("bank-account-product-url")).await;
         assert_eq!(product.status, StatusCode::OK);
-        let fetched = app
-            .get(account["account-url"].as_str().unwrap_or_default())
-            .await;
+        let fetched = app.get(account.str_at("account-url")).await;
         assert_eq!(fetched.body, account);
     }
     let savings = app
@@ -328,10 +317,7 @@ async fn opening_needs_the_bank_accounts_permission_and_the_organization() {
     );
     assert_eq!(app.get(&other_url).await.status, StatusCode::NOT_FOUND);
     let theirs = app.get_as(other.secret.as_str(), &other_url).await;
-    let their_account = theirs.body["accounts"][0]["account-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let their_account = theirs.body.string_at("accounts/0/account-url");
     for (method, path) in [
         (Method::GET, their_account.clone()),
         (Method::PATCH, their_account.clone()),
@@ -377,7 +363,7 @@ async fn accounts_open_through_the_worker_when_opening_takes_time() {
     assert!(account.get("bank-addresses").is_none());
     assert!(account.get("opened-at").is_none());
     assert_eq!(account["account-balance"]["value"], "0.00");
-    let url = account["account-url"].as_str().unwrap_or_default();
+    let url = account.str_at("account-url");
     // Not due yet: nothing happens; an opening account takes no money.
     assert_eq!(app.run_worker().await, 0);
     let early = app.inbound(url, "5.00").await;
@@ -398,10 +384,10 @@ async fn accounts_open_through_the_worker_when_opening_takes_time() {
     let events = app
         .get(&format!("{}/events?sort=created-at", app.organization_url))
         .await;
-    let mine: Vec<_> = events.body["events"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let mine: Vec<_> = events
+        .body
+        .array_at("events")
+        .clone()
         .into_iter()
         .filter(|e| e["event-payload"]["account-url"] == url)
         .map(|e| {
@@ -430,15 +416,13 @@ async fn opening_with_a_product() {
         .get(&format!("{}/bank/products", app.organization_url))
         .await;
     let product = |class: &str| -> String {
-        products.body["bank-account-products"]
-            .as_array()
-            .and_then(|all| {
-                all.iter()
-                    .find(|p| p["bank-account-product-class"] == class)
-            })
-            .and_then(|p| p["bank-account-product-accounts-url"].as_str())
-            .unwrap_or_default()
-            .to_string()
+        products
+            .body
+            .array_at("bank-account-products")
+            .iter()
+            .find(|p| p["bank-account-product-class"] == class)
+            .unwrap_or_else(|| panic!("no {class} product in {}", products.body))
+            .string_at("bank-account-product-accounts-url")
     };
     let embedded = app
         .post(
@@ -509,14 +493,10 @@ async fn rename_list_filter_sort_and_search() {
 
     let base = format!("{}/bank/accounts", app.organization_url);
     let names_of = |body: &Value| -> Vec<String> {
-        body["accounts"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x["display-name"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
+        body.strs_at("accounts", "display-name")
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     };
     // Sorted by name, two at a time, following the links.
     let mut seen = Vec::new();
@@ -602,10 +582,7 @@ async fn rename_list_filter_sort_and_search() {
     }
 
     // Search by account number: exact, or by its first digits.
-    let number = embedded["bank-addresses"][0]["account-number"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let number = embedded.string_at("bank-addresses/0/account-number");
     let search = format!("{base}/search");
     let exact = app.post(&search, json!({"search-query": number})).await;
     assert_eq!(exact.status, StatusCode::OK);
@@ -681,10 +658,9 @@ async fn closing_waits_for_a_zero_balance_and_refuses_money_in() {
             empty.organization_url
         ))
         .await
-        .body["events"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+        .body
+        .array_at("events")
+        .clone()
         .into_iter()
         .filter(|e| e["event-payload"]["account-url"] == url.as_str())
         .map(|e| e["event-payload"]["account-status"].clone())

@@ -1,25 +1,20 @@
 use actix_web::http::StatusCode;
 
-use crate::support::TestApp;
+use crate::support::{Json, TestApp};
 
 #[actix_web::test]
 async fn one_product_per_class_per_organization() {
     let app = TestApp::new().await;
     let organization = app.get(&app.organization_url).await;
-    let url = organization.body["organization-bank-account-products-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let url = organization
+        .body
+        .string_at("organization-bank-account-products-url");
     let list = app.get(&url).await;
     assert_eq!(list.status, StatusCode::OK);
-    let products = list.body["bank-account-products"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let mut classes: Vec<_> = products
-        .iter()
-        .filter_map(|p| p["bank-account-product-class"].as_str())
-        .collect();
+    let products = list.body.array_at("bank-account-products").clone();
+    let mut classes = list
+        .body
+        .strs_at("bank-account-products", "bank-account-product-class");
     classes.sort();
     assert_eq!(
         classes,
@@ -32,13 +27,7 @@ async fn one_product_per_class_per_organization() {
         ]
     );
     for product in &products {
-        let one = app
-            .get(
-                product["bank-account-product-url"]
-                    .as_str()
-                    .unwrap_or_default(),
-            )
-            .await;
+        let one = app.get(product.str_at("bank-account-product-url")).await;
         assert_eq!(&one.body, product);
         assert_eq!(one.body["organization-url"], app.organization_url.as_str());
         assert_eq!(
@@ -54,9 +43,7 @@ async fn one_product_per_class_per_organization() {
         serde_json::json!([])
     );
     let paged = app.get(&format!("{url}?page[size]=3")).await;
-    let rest = app
-        .get(paged.body["links"]["next"].as_str().unwrap_or_default())
-        .await;
+    let rest = app.get(paged.body.str_at("links/next")).await;
     assert_eq!(
         rest.body["bank-account-products"].as_array().map(Vec::len),
         Some(2)
@@ -78,10 +65,9 @@ async fn one_product_per_class_per_organization() {
             &format!("{}/bank/products", other.report().organization_url),
         )
         .await;
-    let their_url = theirs.body["bank-account-products"][0]["bank-account-product-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let their_url = theirs
+        .body
+        .string_at("bank-account-products/0/bank-account-product-url");
     assert!(
         !products
             .iter()

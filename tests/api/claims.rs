@@ -1,7 +1,7 @@
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{Json, TestApp};
 
 fn identity() -> Value {
     json!({"claim-type": "individual-identity", "given-name": "Ada", "middle-name": "King",
@@ -30,22 +30,15 @@ async fn claims_on_creation_give_the_legal_name() {
         {"claim-type": "mobile-number", "mobile-number": "+447700900001"}])).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(created.body["legal-name"], "Ada King Lovelace");
-    let claims_url = created.body["legal-person-claims-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let claims_url = created.body.string_at("legal-person-claims-url");
     let claims = app.get(&claims_url).await;
     assert_eq!(claims.status, StatusCode::OK);
-    let list = claims.body["claims"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let list = claims.body.array_at("claims").clone();
     assert_eq!(list.len(), 4);
     let first = list
         .iter()
         .find(|c| c["claim-type"] == "individual-identity")
-        .cloned()
-        .unwrap_or_default();
+        .unwrap_or_else(|| panic!("no identity claim in {}", claims.body));
     assert_eq!(first["given-name"], "Ada");
     assert_eq!(first["verification-status"], "unverified");
     assert!(
@@ -128,10 +121,7 @@ async fn bad_claims_point_at_the_problem_and_write_nothing() {
 async fn directors_must_be_of_the_same_organization() {
     let app = TestApp::new().await;
     let director = person(&app, "individual", json!([identity()])).await;
-    let director_url = director.body["legal-person-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let director_url = director.body.string_at("legal-person-url");
     let company = person(&app, "corporation", json!([
         {"claim-type": "uk-company-register", "entity-name": "Money Technology Ltd.", "entity-registration-number": "91824539", "corporation-type": "private-limited-company", "date-of-incorporation": "2017-06-01", "country-code": "GB", "building-number": "12", "street-name": "Argyle Street", "city": "London", "postal-code": "EC2V 9AN"},
         {"claim-type": "director", "legal-person-url": director_url}])).await;
@@ -153,10 +143,7 @@ async fn directors_must_be_of_the_same_organization() {
             Some(json!({"display-name": "Theirs", "legal-person-type": "individual"})),
         )
         .await;
-    let their_url = their_person.body["legal-person-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let their_url = their_person.body.string_at("legal-person-url");
     for url in [their_url, foreign, "not a url".to_string()] {
         let refused = person(
             &app,
@@ -175,21 +162,12 @@ async fn add_and_delete_claims() {
     let app = TestApp::new().await;
     let created = person(&app, "individual", json!([])).await;
     assert!(created.body.get("legal-name").is_none());
-    let claims_url = created.body["legal-person-claims-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let claims_url = created.body.string_at("legal-person-claims-url");
     let added = app.admin(Method::POST, &claims_url, Some(identity())).await;
     assert_eq!(added.status, StatusCode::CREATED);
-    let claim_url = added.body["claim-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let claim_url = added.body.string_at("claim-url");
     assert_eq!(added.header("location"), Some(claim_url.as_str()));
-    let person_url = created.body["legal-person-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let person_url = created.body.string_at("legal-person-url");
     assert_eq!(
         app.get(&person_url).await.body["legal-name"],
         "Ada King Lovelace"

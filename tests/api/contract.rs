@@ -1,63 +1,293 @@
-//! The Griffin contract check. Loads Griffin's published spec
-//! (`../shared/reference/griffin-openapi.yml`, Swagger 2.0) once, and validates every
-//! response body the HTTP tests receive against the schema of the operation and status it
-//! answers — when Griffin defines that operation.
+//! The contract checks: every response the HTTP tests see is checked against two documents.
 //!
-//! The spec is generated from Clojure/malli and reads with these conventions:
-//! - `x-anyOf` / `x-oneOf` are unions: the value must match one alternative.
-//! - `x-allOf` only restates that a URL string is a string containing an id: ignored.
-//! - `x-nullable: true` allows `null`.
-//! - Closed objects (`additionalProperties: false`) allow their `properties` and also the
-//!   names in their `required` list: Griffin's organization requires
-//!   `can-decide-on-verifications?` without listing it in `properties`, and no body could
-//!   satisfy the schema read literally.
+//! - Griffin's published spec (`tests/fixtures/griffin-openapi.yml`, Swagger 2.0): a response
+//!   of an operation Griffin defines must validate against that operation's schema for its
+//!   status. Griffin publishes no error schemas, so errors are left to our document.
+//! - Our `openapi.yaml` (OpenAPI 3.1): every response must be documented — its route, method
+//!   and status — and validate against the schema documented for it. A path the document does
+//!   not have may only answer `components/responses/NotFound`, and a documented path asked
+//!   with a method it does not document only `components/responses/MethodNotAllowed`.
+//!
+//! Both documents are read by one schema walker (`contract/schema.rs`); what differs is how
+//! each is loaded and where it keeps a response's schema.
 
-use std::collections::HashMap;
+mod schema;
+
 use std::sync::OnceLock;
 
-use regex::Regex;
 use serde_json::Value;
 
-const SPEC_PATH: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/reference/griffin-openapi.yml"
-);
+use schema::Dialect;
+use schema::Schemas;
 
-pub struct Spec {
-    /// (method, path template split in segments, operation)
-    operations: Vec<(String, Vec<String>, Value)>,
-    patterns: std::sync::Mutex<HashMap<String, Option<Regex>>>,
+const GRIFFIN_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/griffin-openapi.yml"
+);
+const OURS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml");
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// One operation of a document.
+pub struct Operation {
+    /// Upper case, as on the wire.
+    pub method: String,
+    /// The path template, e.g. `/v0/bank/accounts/{bank-account-id}`.
+    pub path: String,
+    pub definition: Value,
 }
 
-pub fn spec() -> &'static Spec {
-    static SPEC: OnceLock<Spec> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        let text = std::fs::read_to_string(SPEC_PATH)
-            .unwrap_or_else(|e| panic!("cannot read Griffin's spec at {SPEC_PATH}: {e}"));
+impl Operation {
+    /// Whether the concrete `path` fits this template: the same literal segments, and a
+    /// non-empty segment wherever the template has a parameter.
+    fn fits(&self, path: &str) -> bool {
+        let template: Vec<&str> = self.path.split('/').collect();
+        let segments: Vec<&str> = path.split('/').collect();
+        template.len() == segments.len()
+            && template
+                .iter()
+                .zip(&segments)
+                .all(|(t, s)| t == s || (is_parameter(t) && !s.is_empty()))
+    }
+
+    fn literal_segments(&self) -> usize {
+        self.path.split('/').filter(|s| !is_parameter(s)).count()
+    }
+}
+
+fn is_parameter(segment: &str) -> bool {
+    segment.starts_with('{') && segment.ends_with('}')
+}
+
+/// A loaded API document.
+pub struct Document {
+    /// What the failure messages call it.
+    pub name: &'static str,
+    schemas: Schemas,
+    operations: Vec<Operation>,
+}
+
+/// Griffin's spec, loaded once.
+pub fn griffin() -> &'static Document {
+    static GRIFFIN: OnceLock<Document> = OnceLock::new();
+    GRIFFIN.get_or_init(|| {
+        let document = Document::load("Griffin's spec", GRIFFIN_PATH, Dialect::Griffin);
+        assert_eq!(
+            document.operations.len(),
+            97,
+            "Griffin's spec has 97 operations"
+        );
+        document
+    })
+}
+
+/// Our `openapi.yaml`, loaded once.
+pub fn ours() -> &'static Document {
+    static OURS: OnceLock<Document> = OnceLock::new();
+    OURS.get_or_init(|| {
+        let document = Document::load("openapi.yaml", OURS_PATH, Dialect::OpenApi31);
+        let version = document.schemas.root["openapi"].as_str();
+        assert!(
+            version.is_some_and(|v| v.starts_with("3.1")),
+            "openapi.yaml is OpenAPI 3.1, not {version:?}"
+        );
+        document
+    })
+}
+
+/// Checks one response against both documents; fails the test naming every violation.
+#[track_caller]
+pub fn assert_documented(method: &str, path: &str, status: u16, body: Option<&Value>) {
+    for document in [griffin(), ours()] {
+        let violations = document.check(method, path, status, body);
+        assert!(
+            violations.is_empty(),
+            "{method} {path} {status} breaks {}:\n{}\nbody: {}",
+            document.name,
+            violations.join("\n"),
+            body.map_or("(none)".to_string(), |b| format!("{b:#}")),
+        );
+    }
+}
+
+impl Document {
+    fn load(name: &'static str, path: &str, dialect: Dialect) -> Document {
+        let text =
+            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
         let yaml: serde_yaml::Value =
-            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("Griffin's spec: {e}"));
+            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
         let root = to_json(yaml);
+        let paths = root["paths"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{path} has no `paths`"));
         let mut operations = Vec::new();
-        if let Some(paths) = root.get("paths").and_then(Value::as_object) {
-            for (path, item) in paths {
-                let segments: Vec<String> = path.split('/').map(str::to_string).collect();
-                if let Some(item) = item.as_object() {
-                    for (method, operation) in item {
-                        operations.push((
-                            method.to_uppercase(),
-                            segments.clone(),
-                            operation.clone(),
-                        ));
-                    }
-                }
+        for (template, item) in paths {
+            let item = item
+                .as_object()
+                .unwrap_or_else(|| panic!("{path}: {template} is not a path item"));
+            // Besides its operations a path item may hold `parameters`, `summary`, …
+            for (method, definition) in item.iter().filter(|(k, _)| METHODS.contains(&k.as_str())) {
+                operations.push(Operation {
+                    method: method.to_uppercase(),
+                    path: template.clone(),
+                    definition: definition.clone(),
+                });
             }
         }
-        assert!(operations.len() > 90, "Griffin's spec has 97 operations");
-        Spec {
+        assert!(!operations.is_empty(), "{path} defines no operation");
+        Document {
+            name,
+            schemas: Schemas::new(root, dialect),
             operations,
-            patterns: std::sync::Mutex::new(HashMap::new()),
         }
-    })
+    }
+
+    pub fn operations(&self) -> &[Operation] {
+        &self.operations
+    }
+
+    /// The operation for this method and concrete path, if any; literal
+    /// segments win over parameters (`/accounts/search` over `/accounts/{id}`).
+    pub fn operation(&self, method: &str, path: &str) -> Option<&Operation> {
+        let path = path.split('?').next().unwrap_or(path);
+        self.operations
+            .iter()
+            .filter(|operation| operation.method == method && operation.fits(path))
+            .max_by_key(|operation| operation.literal_segments())
+    }
+
+    /// The operation of this method whose path has the shape of `template`, another
+    /// document's: the same literal segments, and parameters in the same places, whatever
+    /// their names.
+    pub fn operation_like(&self, method: &str, template: &str) -> Option<&Operation> {
+        let shape = |path: &str| -> Vec<String> {
+            path.split('/')
+                .map(|s| {
+                    if is_parameter(s) {
+                        "{}".to_string()
+                    } else {
+                        s.to_string()
+                    }
+                })
+                .collect()
+        };
+        self.operations.iter().find(|operation| {
+            operation.method == method && shape(&operation.path) == shape(template)
+        })
+    }
+
+    /// Whether any operation, of any method, has a template that fits `path`.
+    fn has_path(&self, path: &str) -> bool {
+        self.operations.iter().any(|operation| operation.fits(path))
+    }
+
+    /// Checks a response. Returns what is wrong, empty when it passes.
+    pub fn check(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: Option<&Value>,
+    ) -> Vec<String> {
+        match self.schemas.dialect() {
+            Dialect::Griffin => self.check_griffin(method, path, status, body),
+            Dialect::OpenApi31 => self.check_ours(method, path, status, body),
+        }
+    }
+
+    fn check_griffin(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: Option<&Value>,
+    ) -> Vec<String> {
+        // Only Griffin's own operations are Griffin's business; ours are checked by ours().
+        let Some(operation) = self.operation(method, path) else {
+            return Vec::new();
+        };
+        if status >= 400 {
+            // Griffin publishes no error schemas.
+            return Vec::new();
+        }
+        let Some(response) = operation.definition["responses"].get(status.to_string()) else {
+            return vec![format!("{} does not answer {status}", operation.path)];
+        };
+        // A status Griffin declares without a schema leaves its body unspecified.
+        let Some(schema) = response.get("schema") else {
+            return Vec::new();
+        };
+        let Some(body) = body else {
+            return vec![format!("{} {status} has a body; got none", operation.path)];
+        };
+        let mut errors = Vec::new();
+        self.schemas.validate(schema, body, &mut errors);
+        errors
+    }
+
+    fn check_ours(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: Option<&Value>,
+    ) -> Vec<String> {
+        let response = match self.operation(method, path) {
+            Some(operation) => match operation.definition["responses"].get(status.to_string()) {
+                Some(response) => response,
+                None => {
+                    return vec![format!(
+                        "{method} {} does not document the status {status}",
+                        operation.path
+                    )];
+                }
+            },
+            // No such operation: only the document's answers for that are allowed.
+            None => {
+                let (expected, answer) = if self.has_path(path) {
+                    (405, "MethodNotAllowed")
+                } else {
+                    (404, "NotFound")
+                };
+                if status != expected {
+                    return vec![format!(
+                        "no operation {method} {path} is documented, yet it answered {status}"
+                    )];
+                }
+                let reference = format!("#/components/responses/{answer}");
+                match self.schemas.resolve(&reference) {
+                    Some(response) => response,
+                    None => return vec![format!("{reference} is not documented")],
+                }
+            }
+        };
+        let response = match self.schemas.follow(response) {
+            Ok(response) => response,
+            Err(e) => return vec![e],
+        };
+        let schema = response.get("content").map(|content| {
+            content
+                .get("application/json")
+                .and_then(|media| media.get("schema"))
+        });
+        match (schema, body) {
+            (None, None) => Vec::new(),
+            (None, Some(body)) => {
+                vec![format!("{status} is documented without a body; got {body}")]
+            }
+            (Some(None), _) => vec![format!(
+                "{status} is documented without an `application/json` schema"
+            )],
+            (Some(Some(_)), None) => vec![format!("{status} is documented with a body; got none")],
+            (Some(Some(schema)), Some(body)) => {
+                let mut errors = Vec::new();
+                self.schemas.validate(schema, body, &mut errors);
+                errors
+            }
+        }
+    }
 }
 
 /// YAML to JSON, with non-string keys (status codes) turned into strings.
@@ -66,7 +296,8 @@ fn to_json(yaml: serde_yaml::Value) -> Value {
     match yaml {
         Y::Null => Value::Null,
         Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => serde_json::to_value(&n).unwrap_or(Value::Null),
+        Y::Number(n) => serde_json::to_value(&n)
+            .unwrap_or_else(|e| panic!("the YAML number {n} is not a JSON number: {e}")),
         Y::String(s) => Value::String(s),
         Y::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
         Y::Mapping(map) => Value::Object(
@@ -76,7 +307,7 @@ fn to_json(yaml: serde_yaml::Value) -> Value {
                         Y::String(s) => s,
                         Y::Number(n) => n.to_string(),
                         Y::Bool(b) => b.to_string(),
-                        other => format!("{other:?}"),
+                        other => panic!("a YAML key that is not a scalar: {other:?}"),
                     };
                     (key, to_json(v))
                 })
@@ -86,291 +317,189 @@ fn to_json(yaml: serde_yaml::Value) -> Value {
     }
 }
 
-impl Spec {
-    /// The operation Griffin defines for this method and concrete path, if any.
-    pub fn operation(&self, method: &str, path: &str) -> Option<&Value> {
-        let path = path.split('?').next().unwrap_or(path);
-        let segments: Vec<&str> = path.split('/').collect();
-        self.operations
-            .iter()
-            .filter(|(m, template, _)| {
-                m == method
-                    && template.len() == segments.len()
-                    && template
-                        .iter()
-                        .zip(&segments)
-                        .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}')))
-            })
-            // Prefer literal segments over parameters (`/accounts/search` over `/accounts/{id}`).
-            .max_by_key(|(_, template, _)| template.iter().filter(|t| !t.starts_with('{')).count())
-            .map(|(_, _, operation)| operation)
-    }
-
-    /// Checks a response of a Griffin operation. Returns what is wrong, empty when it passes.
-    pub fn check(
-        &self,
-        method: &str,
-        path: &str,
-        status: u16,
-        body: Option<&Value>,
-    ) -> Vec<String> {
-        let Some(operation) = self.operation(method, path) else {
-            return Vec::new();
-        };
-        if status >= 400 {
-            // Griffin publishes no error schemas; our error body is checked by the harness.
-            return Vec::new();
-        }
-        let Some(response) = operation
-            .get("responses")
-            .and_then(|r| r.get(status.to_string()))
-        else {
-            return vec![format!(
-                "Griffin's {method} {path} does not answer {status}"
-            )];
-        };
-        // A status Griffin declares without a schema leaves its body unspecified.
-        let Some(schema) = response.get("schema") else {
-            return Vec::new();
-        };
-        let Some(body) = body else {
-            return vec![format!(
-                "Griffin's {method} {path} {status} has a body; got none"
-            )];
-        };
-        let mut errors = Vec::new();
-        self.validate(schema, body, "", &mut errors);
-        errors
-    }
-
-    fn validate(&self, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
-        let Some(schema) = schema.as_object() else {
-            return;
-        };
-        if value.is_null() {
-            if schema.get("x-nullable") != Some(&Value::Bool(true))
-                && !schema.is_empty()
-                && schema.contains_key("type")
-            {
-                errors.push(format!("{at}: null is not allowed"));
-            }
-            return;
-        }
-        if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
-            && !allowed.contains(value)
-        {
-            errors.push(format!("{at}: {value} is not one of {allowed:?}"));
-        }
-        match schema.get("type").and_then(Value::as_str) {
-            Some("object") => self.validate_object(schema, value, at, errors),
-            Some("array") => match value.as_array() {
-                Some(items) => {
-                    if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
-                        && (items.len() as u64) < min
-                    {
-                        errors.push(format!("{at}: fewer than {min} items"));
-                    }
-                    if let Some(item_schema) = schema.get("items") {
-                        for (i, item) in items.iter().enumerate() {
-                            self.validate(item_schema, item, &format!("{at}/{i}"), errors);
-                        }
-                    }
-                }
-                None => errors.push(format!("{at}: expected an array, got {value}")),
-            },
-            Some("string") => match value.as_str() {
-                Some(text) => self.validate_string(schema, text, at, errors),
-                None => errors.push(format!("{at}: expected a string, got {value}")),
-            },
-            Some("boolean") if !value.is_boolean() => {
-                errors.push(format!("{at}: expected a boolean, got {value}"))
-            }
-            Some("integer") if !(value.is_i64() || value.is_u64()) => {
-                errors.push(format!("{at}: expected an integer, got {value}"))
-            }
-            Some("number") if !value.is_number() => {
-                errors.push(format!("{at}: expected a number, got {value}"))
-            }
-            // Untyped properties carry only string constraints (e.g. `api-key-name`).
-            None if value.is_string() => {
-                if let Some(text) = value.as_str() {
-                    self.validate_string(schema, text, at, errors);
-                }
-            }
-            _ => {}
-        }
-        for union in ["x-anyOf", "x-oneOf", "anyOf", "oneOf"] {
-            if let Some(alternatives) = schema.get(union).and_then(Value::as_array) {
-                let failures: Vec<Vec<String>> = alternatives
-                    .iter()
-                    .map(|alternative| {
-                        let mut alt_errors = Vec::new();
-                        self.validate(alternative, value, at, &mut alt_errors);
-                        alt_errors
-                    })
-                    .collect();
-                if !failures.iter().any(Vec::is_empty) {
-                    errors.push(format!(
-                        "{at}: matches no alternative of {union}: {failures:?}"
-                    ));
-                }
-            }
-        }
-    }
-
-    fn validate_object(
-        &self,
-        schema: &serde_json::Map<String, Value>,
-        value: &Value,
-        at: &str,
-        errors: &mut Vec<String>,
-    ) {
-        let Some(object) = value.as_object() else {
-            errors.push(format!("{at}: expected an object, got {value}"));
-            return;
-        };
-        let properties = schema.get("properties").and_then(Value::as_object);
-        let required: Vec<&str> = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        for name in &required {
-            if !object.contains_key(*name) {
-                errors.push(format!("{at}: missing required `{name}`"));
-            }
-        }
-        for (name, field) in object {
-            let field_at = format!("{at}/{name}");
-            match properties.and_then(|p| p.get(name)) {
-                Some(field_schema) => self.validate(field_schema, field, &field_at, errors),
-                None => match schema.get("additionalProperties") {
-                    Some(Value::Bool(false)) if !required.contains(&name.as_str()) => {
-                        errors.push(format!("{at}: `{name}` is not allowed (closed object)"))
-                    }
-                    Some(extra @ Value::Object(_)) => {
-                        self.validate(extra, field, &field_at, errors)
-                    }
-                    _ => {}
-                },
-            }
-        }
-    }
-
-    fn validate_string(
-        &self,
-        schema: &serde_json::Map<String, Value>,
-        text: &str,
-        at: &str,
-        errors: &mut Vec<String>,
-    ) {
-        let chars = text.chars().count() as u64;
-        if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
-            && chars < min
-        {
-            errors.push(format!("{at}: {text:?} is shorter than {min}"));
-        }
-        if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
-            && chars > max
-        {
-            errors.push(format!("{at}: {text:?} is longer than {max}"));
-        }
-        if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
-            && let Some(regex) = self.regex(pattern)
-            && !regex.is_match(text)
-        {
-            errors.push(format!("{at}: {text:?} does not match {pattern}"));
-        }
-        if schema.get("format").and_then(Value::as_str) == Some("date-time")
-            && chrono::DateTime::parse_from_rfc3339(text).is_err()
-        {
-            errors.push(format!("{at}: {text:?} is not an RFC 3339 date-time"));
-        }
-    }
-
-    fn regex(&self, pattern: &str) -> Option<Regex> {
-        let mut cache = self.patterns.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .entry(pattern.to_string())
-            .or_insert_with(|| {
-                // ECMA-style classes such as `[a-zA-z0-9-_]` put a literal `-` after a range,
-                // which Rust's regex refuses; escape it.
-                Regex::new(pattern)
-                    .or_else(|_| Regex::new(&pattern.replace("9-_", "9\\-_")))
-                    .ok()
-            })
-            .clone()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     #[test]
-    fn the_spec_loads_and_finds_operations() {
-        let spec = spec();
-        assert!(spec.operation("GET", "/v0/organizations/og.x").is_some());
-        assert!(spec.operation("GET", "/v0/index").is_some());
-        assert!(spec.operation("GET", "/v0/nowhere").is_none());
+    fn the_documents_load_and_find_operations() {
+        let griffin = griffin();
+        assert!(griffin.operation("GET", "/v0/organizations/og.x").is_some());
+        assert!(griffin.operation("GET", "/v0/index").is_some());
+        assert!(griffin.operation("GET", "/v0/nowhere").is_none());
+        assert_eq!(
+            griffin
+                .operation("POST", "/v0/organizations/og.x/bank/accounts/search")
+                .map(|o| o.path.as_str()),
+            Some("/v0/organizations/{organization-id}/bank/accounts/search")
+        );
+        let ours = ours();
+        assert!(ours.operation("GET", "/v0/ping").is_some());
+        assert!(ours.operation("GET", "/v0/bank/accounts/").is_none());
     }
 
+    fn api_key() -> Value {
+        json!({"api-key-url": "/v0/api-keys/ak.x", "api-key-name": "a",
+            "api-key-live?": false, "organization-url": "/v0/organizations/og.x",
+            "user-url": "/v0/users/ur.x", "created-at": "2024-01-01T00:00:00.000Z"})
+    }
+
+    /// Both documents catch what a schema can say is wrong with a body.
     #[test]
     fn the_validator_catches_what_it_must() {
-        let spec = spec();
-        // A closed object with a field too many.
-        let key = json!({"api-key-url": "/v0/api-keys/ak.x", "api-key-name": "a",
-            "api-key-live?": false, "organization-url": "/v0/organizations/og.x",
-            "user-url": "/v0/users/ur.x", "created-at": "2024-01-01T00:00:00.000Z"});
+        for document in [griffin(), ours()] {
+            let check = |body: &Value| document.check("GET", "/v0/api-keys/ak.x", 200, Some(body));
+            let name = document.name;
+            assert_eq!(check(&api_key()), Vec::<String>::new(), "{name}");
+            let mut missing = api_key();
+            missing.as_object_mut().map(|o| o.remove("user-url"));
+            assert!(!check(&missing).is_empty(), "{name}: a missing field");
+            let mut wrong_type = api_key();
+            wrong_type["api-key-live?"] = json!("no");
+            assert!(!check(&wrong_type).is_empty(), "{name}: a wrong type");
+            let mut bad_time = api_key();
+            bad_time["created-at"] = json!("yesterday");
+            assert!(!check(&bad_time).is_empty(), "{name}: a bad date-time");
+            // Closed objects: Griffin's organization, and every object of our responses.
+            let errors = document.check(
+                "GET",
+                "/v0/organizations/og.x",
+                200,
+                Some(&json!({"surprise": 1})),
+            );
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e.contains("`surprise` is not allowed")),
+                "{name}: {errors:?}"
+            );
+            // Undeclared statuses.
+            assert!(
+                !document
+                    .check("GET", "/v0/organizations/og.x", 201, Some(&json!({})))
+                    .is_empty(),
+                "{name}"
+            );
+        }
+        let mut extra = api_key();
+        extra["surprise"] = json!(1);
+        let errors = ours().check("GET", "/v0/api-keys/ak.x", 200, Some(&extra));
         assert!(
-            spec.check("GET", "/v0/api-keys/ak.x", 200, Some(&key))
-                .is_empty()
-        );
-        let mut missing = key.clone();
-        missing.as_object_mut().map(|o| o.remove("user-url"));
-        assert!(
-            !spec
-                .check("GET", "/v0/api-keys/ak.x", 200, Some(&missing))
-                .is_empty()
-        );
-        let mut wrong_type = key.clone();
-        wrong_type["api-key-live?"] = json!("no");
-        assert!(
-            !spec
-                .check("GET", "/v0/api-keys/ak.x", 200, Some(&wrong_type))
-                .is_empty()
-        );
-        let mut bad_time = key.clone();
-        bad_time["created-at"] = json!("yesterday");
-        assert!(
-            !spec
-                .check("GET", "/v0/api-keys/ak.x", 200, Some(&bad_time))
-                .is_empty()
-        );
-        let mut bad_name = key;
-        bad_name["api-key-name"] = json!("");
-        assert!(
-            !spec
-                .check("GET", "/v0/api-keys/ak.x", 200, Some(&bad_name))
-                .is_empty()
-        );
-        // The organization schema is closed.
-        let errors = spec.check(
-            "GET",
-            "/v0/organizations/og.x",
-            200,
-            Some(&json!({"surprise": 1})),
-        );
-        assert!(
-            errors.iter().any(|e| e.contains("closed object")),
+            errors
+                .iter()
+                .any(|e| e.contains("`surprise` is not allowed")),
             "{errors:?}"
         );
-        // Undeclared statuses.
+        // Griffin's key name has a minimum length.
+        let mut empty_name = api_key();
+        empty_name["api-key-name"] = json!("");
         assert!(
-            !spec
-                .check("GET", "/v0/organizations/og.x", 201, Some(&json!({})))
+            !griffin()
+                .check("GET", "/v0/api-keys/ak.x", 200, Some(&empty_name))
                 .is_empty()
         );
+    }
+
+    /// What only our document answers for: errors, routes and statuses it does not know.
+    #[test]
+    fn our_document_refuses_what_it_does_not_document() {
+        let ours = ours();
+        let error = json!({"errors": [{"status": "404", "title": "not-found", "detail": "x"}]});
+        assert_eq!(
+            ours.check("GET", "/v0/api-keys/ak.x", 404, Some(&error)),
+            Vec::<String>::new()
+        );
+        // An error body that is not our error body.
+        assert!(
+            !ours
+                .check(
+                    "GET",
+                    "/v0/api-keys/ak.x",
+                    404,
+                    Some(&json!({"message": "no"}))
+                )
+                .is_empty()
+        );
+        // A status the operation does not document.
+        assert!(
+            !ours
+                .check("GET", "/v0/api-keys/ak.x", 409, Some(&error))
+                .is_empty()
+        );
+        // A route not in the document may only be a 404.
+        assert!(
+            !ours
+                .check("GET", "/v0/nowhere", 200, Some(&json!({})))
+                .is_empty()
+        );
+        assert_eq!(
+            ours.check("GET", "/v0/nowhere", 404, Some(&error)),
+            Vec::<String>::new()
+        );
+        // A method a documented path does not have may only be a 405.
+        assert!(
+            !ours
+                .check("PUT", "/v0/api-keys/ak.x", 200, Some(&api_key()))
+                .is_empty()
+        );
+        // A body where none is documented, and none where one is.
+        assert!(
+            !ours
+                .check("GET", "/v0/ping", 204, Some(&json!({})))
+                .is_empty()
+        );
+        assert!(!ours.check("GET", "/v0/api-keys/ak.x", 200, None).is_empty());
+    }
+
+    /// The walker's keywords, on schemas of their own.
+    #[test]
+    fn json_schema_keywords() {
+        let schemas = Schemas::new(
+            json!({"components": {"schemas": {
+                "Name": {"type": "string", "minLength": 1, "maxLength": 3, "pattern": "^[a-z]+$"},
+                "Pet": {"type": "object", "additionalProperties": false,
+                        "required": ["kind"],
+                        "properties": {"kind": {"const": "cat"}, "name": {"$ref": "#/components/schemas/Name"}}}
+            }}}),
+            Dialect::OpenApi31,
+        );
+        let errors = |schema: Value, value: Value| {
+            let mut errors = Vec::new();
+            schemas.validate(&schema, &value, &mut errors);
+            errors
+        };
+        let pet = json!({"$ref": "#/components/schemas/Pet"});
+        assert!(errors(pet.clone(), json!({"kind": "cat", "name": "tom"})).is_empty());
+        assert!(!errors(pet.clone(), json!({"kind": "dog"})).is_empty());
+        assert!(!errors(pet.clone(), json!({"kind": "cat", "name": "Tom"})).is_empty());
+        assert!(!errors(pet.clone(), json!({"kind": "cat", "name": "tomcat"})).is_empty());
+        assert!(!errors(pet.clone(), json!({"kind": "cat", "name": ""})).is_empty());
+        assert!(!errors(pet, json!({"kind": "cat", "age": 3})).is_empty());
+        let nullable = json!({"type": ["string", "null"]});
+        assert!(errors(nullable.clone(), json!(null)).is_empty());
+        assert!(!errors(nullable, json!(1)).is_empty());
+        assert!(!errors(json!({"type": "string"}), json!(null)).is_empty());
+        let one_of = json!({"oneOf": [{"type": "string"}, {"type": "string", "minLength": 2}]});
+        assert!(errors(one_of.clone(), json!("a")).is_empty());
+        assert!(!errors(one_of.clone(), json!("ab")).is_empty(), "two match");
+        assert!(!errors(one_of, json!(1)).is_empty(), "none match");
+        let any_of = json!({"anyOf": [{"type": "string"}, {"type": "string", "minLength": 2}]});
+        assert!(errors(any_of, json!("ab")).is_empty());
+        let all_of = json!({"allOf": [{"type": "integer", "minimum": 1}, {"maximum": 5}]});
+        assert!(errors(all_of.clone(), json!(3)).is_empty());
+        assert!(!errors(all_of.clone(), json!(0)).is_empty());
+        assert!(!errors(all_of.clone(), json!(6)).is_empty());
+        assert!(!errors(all_of, json!(2.5)).is_empty());
+        let list = json!({"type": "array", "items": {"enum": ["a", "b"]}, "minItems": 1});
+        assert!(errors(list.clone(), json!(["a", "b"])).is_empty());
+        assert!(!errors(list.clone(), json!([])).is_empty());
+        assert!(!errors(list, json!(["c"])).is_empty());
+        let time = json!({"type": "string", "format": "date-time"});
+        assert!(errors(time.clone(), json!("2024-01-01T13:30:00.000Z")).is_empty());
+        assert!(!errors(time, json!("2024-01-01")).is_empty());
+        // A pattern that cannot be read fails rather than passing everything.
+        assert!(!errors(json!({"pattern": "(?<=a)b"}), json!("ab")).is_empty());
+        assert!(!errors(json!({"$ref": "#/components/schemas/Nothing"}), json!(1)).is_empty());
     }
 }

@@ -31,7 +31,9 @@ async fn missing_or_wrong_credentials_are_401_with_a_challenge() {
         let response = app.send(request).await;
         assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{header:?}");
         assert_eq!(response.error_title(), "unauthorized");
-        let challenge = response.header("www-authenticate").unwrap_or_default();
+        let challenge = response
+            .header("www-authenticate")
+            .unwrap_or_else(|| panic!("a 401 without WWW-Authenticate for {header:?}"));
         assert!(challenge.contains("GriffinAPIKey"), "{challenge}");
         assert!(!String::from_utf8_lossy(&response.raw).contains(random));
     }

@@ -3,7 +3,7 @@ use serde_json::json;
 
 use hyperbank::events;
 
-use crate::support::{TestApp, id_of};
+use crate::support::{Json, TestApp, id_of};
 
 /// Events arrive with later areas; here they are recorded through the store directly, as a
 /// state change would, to exercise the outbox and its endpoints.
@@ -33,13 +33,10 @@ async fn events_list_filter_and_get() {
     let url = format!("{}/events", app.organization_url);
     let all = app.get(&url).await;
     assert_eq!(all.status, StatusCode::OK);
-    let list = all.body["events"].as_array().cloned().unwrap_or_default();
+    let list = all.body.array_at("events").clone();
     // After ours, newest first, come the organization's own: its primary account opening
     // and its test money.
-    let provisioning: Vec<_> = list[4..]
-        .iter()
-        .filter_map(|e| e["event-type"].as_str())
-        .collect();
+    let provisioning: Vec<_> = list[4..].iter().map(|e| e.str_at("event-type")).collect();
     assert_eq!(
         provisioning,
         [
@@ -56,23 +53,25 @@ async fn events_list_filter_and_get() {
         .await;
     assert_eq!(payments.body["events"].as_array().map(Vec::len), Some(3));
 
-    let one_url = list[1]["event-url"].as_str().unwrap_or_default();
+    let one_url = list[1].str_at("event-url");
     assert!(one_url.starts_with("/v0/events/ev."));
     let one = app.get(one_url).await;
     assert_eq!(one.status, StatusCode::OK);
     assert_eq!(one.body, list[1]);
 
     // Time windows: from the second event's instant on.
-    let second_at = list[2]["created-at"].as_str().unwrap_or_default();
+    let second_at = list[2].str_at("created-at");
     let since = app
         .get(&format!(
             "{url}?filter[created-at][gte]={second_at}&sort=created-at"
         ))
         .await;
-    let payloads: Vec<_> = since.body["events"]
-        .as_array()
-        .map(|e| e.iter().map(|x| x["event-payload"]["n"].clone()).collect())
-        .unwrap_or_default();
+    let payloads: Vec<_> = since
+        .body
+        .array_at("events")
+        .iter()
+        .map(|x| x.at("event-payload/n").clone())
+        .collect();
     assert_eq!(payloads, [json!(1), json!(2), json!(3)]);
     let before = app
         .get(&format!(
@@ -87,7 +86,7 @@ async fn events_list_filter_and_get() {
             "{url}?filter[event-type][eq]=payment-created&page[size]=2"
         ))
         .await;
-    let next = paged.body["links"]["next"].as_str().unwrap_or_default();
+    let next = paged.body.str_at("links/next");
     assert!(
         next.starts_with(&format!(
             "{url}?filter[event-type][eq]=payment-created&page[size]=2&page[after]="
@@ -136,13 +135,10 @@ async fn other_organizations_events_are_404() {
     let theirs = app
         .get_as(other.secret.as_str(), &format!("{other_url}/events"))
         .await;
-    let event_url = theirs.body["events"][0]["event-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let event_url = theirs.body.string_at("events/0/event-url");
     assert_eq!(app.get(&event_url).await.status, StatusCode::NOT_FOUND);
     let ours = app.get(&format!("{}/events", app.organization_url)).await;
-    let ours = ours.body["events"].as_array().cloned().unwrap_or_default();
+    let ours = ours.body.array_at("events").clone();
     assert!(!ours.is_empty());
     assert!(ours.iter().all(|e| e["event-payload"].get("n").is_none()));
 }

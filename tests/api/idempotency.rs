@@ -6,7 +6,7 @@ use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::payments::external;
-use crate::support::{Response, TestApp};
+use crate::support::{Json, Response, TestApp};
 
 /// Sends the same request twice with one key: both answers must be the first, status,
 /// `Location` and body alike. Returns it.
@@ -78,7 +78,7 @@ async fn retried_cop_requests_and_simulations_record_one_request_each() {
     for (url, key) in [(format!("{org}/cop-request"), "cop-1"), (simulate, "cop-2")] {
         let first = replayed(&app, &url, key, body.clone()).await;
         assert_eq!(first.status, StatusCode::CREATED);
-        let recorded = first.body["cop-request-url"].as_str().unwrap_or_default();
+        let recorded = first.body.str_at("cop-request-url");
         assert!(
             recorded.starts_with("/v0/cop-request/cp."),
             "{url}: {recorded}"
@@ -88,7 +88,7 @@ async fn retried_cop_requests_and_simulations_record_one_request_each() {
         // A new request without the key records a new CoP request.
         let fresh = app.post(&url, body.clone()).await;
         assert_eq!(fresh.status, StatusCode::CREATED);
-        assert_ne!(fresh.body["cop-request-url"], first.body["cop-request-url"]);
+        assert_ne!(fresh.body.str_at("cop-request-url"), recorded);
         let mut other = body.clone();
         other["name"] = json!("Someone Else");
         assert_reuse_refused(&app, &url, key, other).await;
@@ -150,15 +150,15 @@ async fn keys_are_per_organization() {
     // Another organization sending the same key and body makes its own payment.
     let (other, their_account) = app.other_organization_account().await;
     let auth = format!("GriffinAPIKey {}", other.secret.as_str());
-    let theirs = their_account["account-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let theirs = their_account.string_at("account-url");
     let url = format!("{theirs}/payments");
     let send = || app.post_idempotent_as(&auth, &url, "shared-key", body.clone());
     let first = send().await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
-    assert_ne!(first.body["payment-url"], mine.body["payment-url"]);
+    assert_ne!(
+        first.body.str_at("payment-url"),
+        mine.body.str_at("payment-url")
+    );
     assert_eq!(first.body["debtor"]["account-url"], json!(theirs));
     // ... and its own retries replay its own answer.
     let again = send().await;
@@ -185,10 +185,7 @@ async fn concurrent_retries_of_one_submission_pay_once() {
     let app = TestApp::new().await;
     let from = app.operational_account("From").await;
     let payment = app.pay(&from, external(), "10.00").await;
-    let submissions = format!(
-        "{}/submissions",
-        payment.body["payment-url"].as_str().unwrap_or_default()
-    );
+    let submissions = format!("{}/submissions", payment.body.str_at("payment-url"));
     let scheme = json!({"payment-scheme": "fps"});
     let attempts = (0..10).map(|_| app.post_idempotent(&submissions, "submit-1", scheme.clone()));
     let answers = futures_util::future::join_all(attempts).await;
@@ -227,14 +224,17 @@ async fn keys_are_kept_a_day_then_forgotten() {
     let hour = 3600 * hyperbank::time::MICROS_PER_SECOND;
     let prune = |at| hyperbank::http::idempotency::prune(&app.db, at);
     // Within a day the key stays, and answers the retry.
-    assert_eq!(prune(now + 23 * hour).await.ok(), Some(0));
+    assert_eq!(prune(now + 23 * hour).await.expect("prune"), 0);
     let retry = app.post_idempotent(&url, "day-key", body.clone()).await;
     assert_eq!(retry.body, first.body);
     // After it, the key is forgotten: the same key makes a new payment.
-    assert_eq!(prune(now + 24 * hour + hour).await.ok(), Some(1));
+    assert_eq!(prune(now + 24 * hour + hour).await.expect("prune"), 1);
     let later = app.post_idempotent(&url, "day-key", body).await;
     assert_eq!(later.status, StatusCode::CREATED);
-    assert_ne!(later.body["payment-url"], first.body["payment-url"]);
+    assert_ne!(
+        later.body.str_at("payment-url"),
+        first.body.str_at("payment-url")
+    );
     assert_eq!(
         app.get(&url).await.body["payments"]
             .as_array()

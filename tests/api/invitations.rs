@@ -3,7 +3,7 @@ use std::time::Duration;
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{Json, TestApp};
 
 fn accept_body(token: &str) -> Value {
     json!({"invitation-token": token, "given-name": "Grace", "surname": "Hopper",
@@ -36,10 +36,7 @@ async fn accept(app: &TestApp, token: &str) -> crate::support::Response {
 async fn invite_and_accept_as_a_new_user() {
     let app = TestApp::new().await;
     let invitation = invite(&app, "Grace@Example.com").await;
-    let url = invitation["invitation-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let url = invitation.string_at("invitation-url");
     assert!(url.starts_with("/v0/invitations/iv."));
     assert_eq!(invitation["email-address"], "grace@example.com");
     assert_eq!(invitation["invitation-status"], "pending");
@@ -49,10 +46,7 @@ async fn invite_and_accept_as_a_new_user() {
         invitation["cancel-invitation-url"],
         format!("{url}/actions/cancel")
     );
-    let token = invitation["invitation-token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let token = invitation.string_at("invitation-token");
     assert!(token.starts_with("g-invite-"));
     // The token is shown at creation only.
     let fetched = app.get(&url).await;
@@ -61,15 +55,9 @@ async fn invite_and_accept_as_a_new_user() {
 
     let accepted = accept(&app, &token).await;
     assert_eq!(accepted.status, StatusCode::CREATED);
-    let membership_url = accepted.body["membership-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let membership_url = accepted.body.string_at("membership-url");
     assert_eq!(accepted.header("location"), Some(membership_url.as_str()));
-    let session = format!(
-        "GriffinSession {}",
-        accepted.body["session-token"].as_str().unwrap_or_default()
-    );
+    let session = format!("GriffinSession {}", accepted.body.str_at("session-token"));
     let me = app
         .call(Method::GET, "/v0/session", Some(&session), None)
         .await;
@@ -102,17 +90,10 @@ async fn a_known_email_gets_a_membership() {
         .other_organization("Other Ltd", "known@example.com")
         .await;
     let invitation = invite(&app, "known@example.com").await;
-    let accepted = accept(
-        &app,
-        invitation["invitation-token"].as_str().unwrap_or_default(),
-    )
-    .await;
+    let accepted = accept(&app, invitation.str_at("invitation-token")).await;
     assert_eq!(accepted.status, StatusCode::CREATED);
     assert_eq!(accepted.body["user-url"], other.report().user_url.as_str());
-    let session = format!(
-        "GriffinSession {}",
-        accepted.body["session-token"].as_str().unwrap_or_default()
-    );
+    let session = format!("GriffinSession {}", accepted.body.str_at("session-token"));
     let orgs = app
         .call(Method::GET, "/v0/organizations", Some(&session), None)
         .await;
@@ -124,10 +105,7 @@ async fn each_refusal_has_its_own_title() {
     let app = TestApp::new().await;
     // Accepted twice.
     let first = invite(&app, "twice@example.com").await;
-    let token = first["invitation-token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let token = first.string_at("invitation-token");
     assert_eq!(accept(&app, &token).await.status, StatusCode::CREATED);
     let again = accept(&app, &token).await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -135,17 +113,13 @@ async fn each_refusal_has_its_own_title() {
 
     // After cancel.
     let cancelled = invite(&app, "cancel@example.com").await;
-    let url = cancelled["invitation-url"].as_str().unwrap_or_default();
+    let url = cancelled.str_at("invitation-url");
     let cancel = app
         .admin(Method::POST, &format!("{url}/actions/cancel"), None)
         .await;
     assert_eq!(cancel.status, StatusCode::OK);
     assert_eq!(cancel.body["invitation-status"], "cancelled");
-    let refused = accept(
-        &app,
-        cancelled["invitation-token"].as_str().unwrap_or_default(),
-    )
-    .await;
+    let refused = accept(&app, cancelled.str_at("invitation-token")).await;
     assert_eq!(refused.error_title(), "invitation-cancelled");
     let cancel_again = app
         .admin(Method::POST, &format!("{url}/actions/cancel"), None)
@@ -154,19 +128,13 @@ async fn each_refusal_has_its_own_title() {
 
     // After resend, with the old token; the new one works.
     let resent = invite(&app, "resend@example.com").await;
-    let url = resent["invitation-url"].as_str().unwrap_or_default();
-    let old = resent["invitation-token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let url = resent.str_at("invitation-url");
+    let old = resent.string_at("invitation-token");
     let again = app
         .admin(Method::POST, &format!("{url}/actions/resend"), None)
         .await;
     assert_eq!(again.status, StatusCode::OK);
-    let new = again.body["invitation-token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let new = again.body.string_at("invitation-token");
     assert_ne!(old, new);
     assert_eq!(
         accept(&app, &old).await.error_title(),
@@ -177,13 +145,9 @@ async fn each_refusal_has_its_own_title() {
     // After expiry: the clock moves, nobody sleeps.
     let expiring = invite(&app, "late@example.com").await;
     app.clock.advance(Duration::from_secs(7 * 24 * 3600 + 1));
-    let late = accept(
-        &app,
-        expiring["invitation-token"].as_str().unwrap_or_default(),
-    )
-    .await;
+    let late = accept(&app, expiring.str_at("invitation-token")).await;
     assert_eq!(late.error_title(), "invitation-expired");
-    let url = expiring["invitation-url"].as_str().unwrap_or_default();
+    let url = expiring.str_at("invitation-url");
     assert_eq!(app.get(url).await.body["invitation-status"], "expired");
     let expired = app
         .get(&format!(
@@ -200,9 +164,7 @@ async fn each_refusal_has_its_own_title() {
         .admin(Method::POST, &format!("{url}/actions/resend"), None)
         .await;
     assert_eq!(revived.body["invitation-status"], "pending");
-    let token = revived.body["invitation-token"]
-        .as_str()
-        .unwrap_or_default();
+    let token = revived.body.str_at("invitation-token");
     assert_eq!(accept(&app, token).await.status, StatusCode::CREATED);
 
     // A token nobody issued.
@@ -254,10 +216,7 @@ async fn duplicates_are_409() {
 async fn two_concurrent_accepts_make_one_membership() {
     let app = TestApp::new().await;
     let invitation = invite(&app, "race@example.com").await;
-    let token = invitation["invitation-token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let token = invitation.string_at("invitation-token");
     let (a, b) = futures_util::future::join(accept(&app, &token), accept(&app, &token)).await;
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort();
@@ -265,14 +224,7 @@ async fn two_concurrent_accepts_make_one_membership() {
     let members = app
         .get(&format!("{}/memberships", app.organization_url))
         .await;
-    let emails: Vec<_> = members.body["memberships"]
-        .as_array()
-        .map(|m| {
-            m.iter()
-                .filter_map(|x| x["user"]["user-email"].as_str())
-                .collect()
-        })
-        .unwrap_or_default();
+    let emails = members.body.strs_at("memberships", "user/user-email");
     assert_eq!(
         emails.iter().filter(|e| **e == "race@example.com").count(),
         1
@@ -299,10 +251,7 @@ async fn accepting_for_an_existing_account_needs_its_password() {
             Some(json!({"email-address": "victim@example.com"})),
         )
         .await;
-    let token = invited.body["invitation-token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let token = invited.body.string_at("invitation-token");
     let takeover = accept(&app, &token).await;
     assert_eq!(takeover.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(takeover.error_title(), "password-incorrect");

@@ -4,7 +4,7 @@
 use actix_web::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::TestApp;
+use crate::support::{Json, TestApp};
 
 #[actix_web::test]
 async fn an_admin_of_a_reaches_nothing_of_b() {
@@ -20,10 +20,7 @@ async fn an_admin_of_a_reaches_nothing_of_b() {
             Some(json!({"display-name": "B role", "permissions": ["read"]})),
         )
         .await;
-    let b_role_url = b_role.body["role-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let b_role_url = b_role.body.string_at("role-url");
     let b_invitation = app
         .call(
             Method::POST,
@@ -32,10 +29,7 @@ async fn an_admin_of_a_reaches_nothing_of_b() {
             Some(json!({"email-address": "b-invitee@example.com"})),
         )
         .await;
-    let b_invitation_url = b_invitation.body["invitation-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let b_invitation_url = b_invitation.body.string_at("invitation-url");
     let b_memberships = app
         .call(
             Method::GET,
@@ -44,10 +38,7 @@ async fn an_admin_of_a_reaches_nothing_of_b() {
             None,
         )
         .await;
-    let b_membership = b_memberships.body["memberships"][0]["membership-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let b_membership = b_memberships.body.string_at("memberships/0/membership-url");
     let b_key_url = b.report().api_key_url;
 
     let attempts: Vec<(Method, String, Option<serde_json::Value>)> = vec![

@@ -1,7 +1,7 @@
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, id_of};
+use crate::support::{Json, TestApp, id_of};
 
 fn money(value: &str) -> Value {
     json!({"currency": "GBP", "value": value})
@@ -43,7 +43,7 @@ async fn an_inbound_payment_is_a_payment_an_admission_and_a_credit() {
         payment["creditor"],
         json!({"creditor-type": "griffin-bank-account", "account-url": account})
     );
-    let payment_url = payment["payment-url"].as_str().unwrap_or_default();
+    let payment_url = payment.str_at("payment-url");
     assert_eq!(app.get(payment_url).await.body, payment);
     assert_eq!(
         app.balances(&account).await,
@@ -51,13 +51,7 @@ async fn an_inbound_payment_is_a_payment_an_admission_and_a_credit() {
     );
 
     // Its admission, delivered.
-    let admissions = app
-        .get(
-            payment["payment-admissions-url"]
-                .as_str()
-                .unwrap_or_default(),
-        )
-        .await;
+    let admissions = app.get(payment.str_at("payment-admissions-url")).await;
     let admission = admissions.body["admissions"][0].clone();
     assert_eq!(admission["admission-status"], "delivered");
     assert_eq!(admission["account-url"], json!(account));
@@ -65,9 +59,7 @@ async fn an_inbound_payment_is_a_payment_an_admission_and_a_credit() {
         admission["admission-scheme-information"]["payment-scheme"],
         "fps"
     );
-    let fetched = app
-        .get(admission["admission-url"].as_str().unwrap_or_default())
-        .await;
+    let fetched = app.get(admission.str_at("admission-url")).await;
     assert_eq!(fetched.body, admission);
     let by_account = app.get(&format!("{account}/admissions")).await;
     assert_eq!(by_account.body["admissions"], json!([admission]));
@@ -78,10 +70,7 @@ async fn an_inbound_payment_is_a_payment_an_admission_and_a_credit() {
     let transactions = app
         .get(&format!("{account}/transactions?include=payment"))
         .await;
-    let list = transactions.body["account-transactions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let list = transactions.body.array_at("account-transactions").clone();
     assert_eq!(list.len(), 2);
     let credit = &list[0];
     assert_eq!(credit["transaction-origin-type"], "payment");
@@ -91,13 +80,7 @@ async fn an_inbound_payment_is_a_payment_an_admission_and_a_credit() {
     assert_eq!(credit["payment-url"], payment["payment-url"]);
     assert_eq!(credit["reference"], "Invoice 7");
     assert_eq!(transactions.body["included"]["payments"], json!([payment]));
-    let one = app
-        .get(
-            credit["account-transaction-url"]
-                .as_str()
-                .unwrap_or_default(),
-        )
-        .await;
+    let one = app.get(credit.str_at("account-transaction-url")).await;
     assert_eq!(&one.body, credit);
 
     // Sorts and processed-at windows.
@@ -105,7 +88,7 @@ async fn an_inbound_payment_is_a_payment_an_admission_and_a_credit() {
         .get(&format!("{account}/transactions?sort=processed-at"))
         .await;
     assert_eq!(oldest_first.body["account-transactions"][1], *credit);
-    let at = credit["processed-at"].as_str().unwrap_or_default();
+    let at = credit.str_at("processed-at");
     let since = app
         .get(&format!(
             "{account}/transactions?filter[processed-at][gte]={at}"
@@ -136,14 +119,8 @@ async fn an_inbound_payment_is_a_payment_an_admission_and_a_credit() {
     let events = app
         .get(&format!("{}/events?sort=created-at", app.organization_url))
         .await;
-    let events = events.body["events"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let types: Vec<_> = events
-        .iter()
-        .filter_map(|e| e["event-type"].as_str().map(str::to_string))
-        .collect();
+    let events = events.body.array_at("events").clone();
+    let types: Vec<_> = events.iter().map(|e| e.string_at("event-type")).collect();
     assert_eq!(
         types[types.len() - 4..],
         [
@@ -156,12 +133,7 @@ async fn an_inbound_payment_is_a_payment_an_admission_and_a_credit() {
     // The admission's row is written once, delivered; its events still tell both steps.
     let admission_statuses: Vec<_> = events
         .iter()
-        .filter(|e| {
-            e["event-type"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("admission-")
-        })
+        .filter(|e| e.str_at("event-type").starts_with("admission-"))
         .map(|e| e["event-payload"]["admission-status"].clone())
         .collect();
     assert_eq!(
@@ -287,10 +259,7 @@ async fn holds_reduce_the_available_balance_until_released() {
     assert_eq!(credit.status, StatusCode::CREATED);
     assert_eq!(app.balances(&account).await.1, "0.00");
 
-    let hold = placed.body["hold-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let hold = placed.body.string_at("hold-url");
     assert_eq!(app.get(&hold).await.body, placed.body);
     let released = app
         .post(&release_url(&hold), json!({"release-reason": "expired"}))
@@ -320,9 +289,7 @@ async fn holds_reduce_the_available_balance_until_released() {
     app.clock
         .advance(std::time::Duration::from_secs(100 * 365 * 24 * 3600));
     assert_eq!(app.run_worker().await, 1);
-    let expired = app
-        .get(expiring.body["hold-url"].as_str().unwrap_or_default())
-        .await;
+    let expired = app.get(expiring.body.str_at("hold-url")).await;
     assert_eq!(expired.body["status"], "released");
     assert_eq!(expired.body["release-reason"], "expired");
     assert_eq!(app.balances(&account).await.1, "300.00");
@@ -393,10 +360,7 @@ async fn restrictions_freeze_and_block_money() {
     assert_eq!(twice.error_title(), "restriction-already-applied");
 
     // Turned into a block, it stops money in too.
-    let restriction = freeze.body["bank-account-restriction-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let restriction = freeze.body.string_at("bank-account-restriction-url");
     let updated = app
         .post(
             &format!("{restriction}/actions/update"),
@@ -445,14 +409,12 @@ async fn restrictions_freeze_and_block_money() {
     let history = app
         .get(&format!("{restriction}/events?sort=created-at"))
         .await;
-    let notes: Vec<_> = history.body["bank-account-restriction-events"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|x| (x["restriction-event-type"].clone(), x["notes"].clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let notes: Vec<_> = history
+        .body
+        .array_at("bank-account-restriction-events")
+        .iter()
+        .map(|x| (x["restriction-event-type"].clone(), x["notes"].clone()))
+        .collect();
     assert_eq!(
         notes,
         [
@@ -472,9 +434,7 @@ async fn restrictions_freeze_and_block_money() {
     assert_eq!(credit.error_title(), "account-restricted");
     // An update cannot make a restriction the duplicate of another active one.
     let other = restrict(&app, &account, "freeze", "customer-request").await;
-    let other_url = other.body["bank-account-restriction-url"]
-        .as_str()
-        .unwrap_or_default();
+    let other_url = other.body.str_at("bank-account-restriction-url");
     let clash = app
         .post(
             &format!("{other_url}/actions/update"),
@@ -489,7 +449,7 @@ async fn restrictions_freeze_and_block_money() {
     ] {
         let lifted = app
             .post(
-                &format!("{}/actions/lift", url.as_str().unwrap_or_default()),
+                &format!("{}/actions/lift", url.as_str().expect("a restriction URL")),
                 json!({"notes": "ok"}),
             )
             .await;
@@ -499,9 +459,7 @@ async fn restrictions_freeze_and_block_money() {
     let a = restrict(&app, &account, "freeze", "fraud-1st-party").await;
     let b = restrict(&app, &account, "block", "sanctions").await;
     assert_eq!(b.status, StatusCode::CREATED);
-    let a_url = a.body["bank-account-restriction-url"]
-        .as_str()
-        .unwrap_or_default();
+    let a_url = a.body.str_at("bank-account-restriction-url");
     app.post(&format!("{a_url}/actions/lift"), json!({"notes": "ok"}))
         .await;
     assert_eq!(app.get(&account).await.body["account-restricted"], true);
@@ -610,12 +568,8 @@ async fn pooled_account_membership() {
     let pooled = app
         .open_account(json!({"bank-product-type": "safeguarding-account", "pooled-funds": true}))
         .await;
-    let members_url = pooled["pooled-account-memberships-url"]
-        .as_str()
-        .unwrap_or_default();
-    let updates_url = pooled["pooled-account-membership-updates-url"]
-        .as_str()
-        .unwrap_or_default();
+    let members_url = pooled.str_at("pooled-account-memberships-url");
+    let updates_url = pooled.str_at("pooled-account-membership-updates-url");
     let alice = app.individual("Alice").await;
     let bob = app.individual("Bob").await;
     let added = app
@@ -635,12 +589,9 @@ async fn pooled_account_membership() {
         ))
         .await;
     assert_eq!(members.status, StatusCode::OK, "{}", members.body);
-    let urls: Vec<_> = members.body["pool-members"]
-        .as_array()
-        .map(|m| m.iter().map(|x| x["legal-person-url"].clone()).collect())
-        .unwrap_or_default();
+    let urls = members.body.strs_at("pool-members", "legal-person-url");
     assert_eq!(urls.len(), 2);
-    assert!(urls.contains(&json!(alice)) && urls.contains(&json!(bob)));
+    assert!(urls.contains(&alice.as_str()) && urls.contains(&bob.as_str()));
     assert_eq!(
         members.body["included"]["legal-persons"]
             .as_array()
@@ -760,7 +711,10 @@ async fn concurrent_inbound_payments_add_up_exactly() {
     // 1000.00 + (1 + 2 + … + 64) pence = 1000.00 + 20.80.
     assert_eq!(app.balances(&hot).await.0, "1020.80");
     for (url, value) in spread.iter().zip(&values) {
-        let pence: i64 = value.trim_start_matches("0.").parse().unwrap_or(0);
+        let pence: i64 = value
+            .trim_start_matches("0.")
+            .parse()
+            .unwrap_or_else(|e| panic!("{value}: {e}"));
         assert_eq!(app.balances(url).await.0, format!("1000.{pence:02}"));
     }
     let transactions = app.get(&format!("{hot}/transactions?page[size]=200")).await;
@@ -789,10 +743,8 @@ async fn a_failed_waiting_write_takes_its_whole_transaction_with_it() {
     let events_url = format!("{}/events?page[size]=200", app.organization_url);
     let events_before = app.get(&events_url).await.body["events"].clone();
     // An event that exists already: inserting it again breaks the events' primary key.
-    let taken_id = events_before[0]["event-url"]
-        .as_str()
-        .and_then(|url| EventId::parse(id_of(url)))
-        .expect("the first event has an event-url");
+    let taken_id =
+        EventId::parse(id_of(events_before.str_at("0/event-url"))).expect("an event id");
 
     let organization_id =
         OrganizationId::parse(id_of(&app.organization_url)).expect("an organization id");

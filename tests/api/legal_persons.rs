@@ -1,7 +1,7 @@
 use actix_web::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::TestApp;
+use crate::support::{Json, TestApp};
 
 fn people_url(app: &TestApp) -> String {
     format!("{}/legal-persons", app.organization_url)
@@ -11,10 +11,7 @@ fn people_url(app: &TestApp) -> String {
 async fn every_organization_is_its_own_legal_person() {
     let app = TestApp::new().await;
     let organization = app.get(&app.organization_url).await;
-    let own_url = organization.body["own-legal-person-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let own_url = organization.body.string_at("own-legal-person-url");
     let own = app.get(&own_url).await;
     assert_eq!(own.status, StatusCode::OK);
     assert_eq!(own.body["legal-person-url"], own_url.as_str());
@@ -35,10 +32,7 @@ async fn create_get_rename() {
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
-    let url = created.body["legal-person-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let url = created.body.string_at("legal-person-url");
     assert!(url.starts_with("/v0/legal-persons/lp."));
     assert_eq!(created.header("location"), Some(url.as_str()));
     assert_eq!(created.body["legal-person-type"], "individual");
@@ -96,14 +90,10 @@ async fn lists_filter_sort_and_include() {
         .await;
     }
     let names = |body: &serde_json::Value| -> Vec<String> {
-        body["legal-persons"]
-            .as_array()
-            .map(|l| {
-                l.iter()
-                    .filter_map(|p| p["display-name"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
+        body.strs_at("legal-persons", "display-name")
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     };
     let all = app.get(&people_url(&app)).await;
     assert_eq!(names(&all.body), ["C", "B", "A", "Sandbox"]);
@@ -115,9 +105,7 @@ async fn lists_filter_sort_and_include() {
         ))
         .await;
     assert_eq!(names(&by_change.body), ["Sandbox", "A"]);
-    let next = app
-        .get(by_change.body["links"]["next"].as_str().unwrap_or_default())
-        .await;
+    let next = app.get(by_change.body.str_at("links/next")).await;
     assert_eq!(names(&next.body), ["B", "C"]);
     let onboarded = app
         .get(&format!(
@@ -152,9 +140,9 @@ async fn lists_filter_sort_and_include() {
     let other = app
         .get(&format!(
             "{}&sort=created-at",
-            by_change.body["links"]["next"]
-                .as_str()
-                .unwrap_or_default()
+            by_change
+                .body
+                .str_at("links/next")
                 .replace("sort=status-changed-at&", "")
         ))
         .await;
@@ -185,14 +173,7 @@ async fn search_by_name() {
     };
     let found = search("tech").await;
     assert_eq!(found.status, StatusCode::OK);
-    let names: Vec<_> = found.body["search-results"]
-        .as_array()
-        .map(|r| {
-            r.iter()
-                .filter_map(|x| x["display-name"].as_str())
-                .collect()
-        })
-        .unwrap_or_default();
+    let names: Vec<_> = found.body.strs_at("search-results", "display-name");
     assert_eq!(names, ["Tech 100%_Corp", "Money Technology Ltd"]);
     assert_eq!(found.body["meta"]["page"]["total"], 2);
     // LIKE wildcards are searched literally.
@@ -242,10 +223,7 @@ async fn permissions_and_isolation() {
             Some(json!({"display-name": "Theirs", "legal-person-type": "individual"})),
         )
         .await;
-    let their_url = theirs.body["legal-person-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let their_url = theirs.body.string_at("legal-person-url");
     assert_eq!(app.get(&their_url).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
         app.admin(

@@ -1,6 +1,6 @@
 use actix_web::http::StatusCode;
 
-use crate::support::TestApp;
+use crate::support::{Json, TestApp};
 
 #[actix_web::test]
 async fn membership_shows_organization_roles_and_user() {
@@ -9,10 +9,7 @@ async fn membership_shows_organization_roles_and_user() {
         .get(&format!("{}/memberships", app.organization_url))
         .await;
     let membership = list.body["memberships"][0].clone();
-    let url = membership["membership-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let url = membership.string_at("membership-url");
     assert!(url.starts_with("/v0/memberships/mp."));
     let one = app.get(&url).await;
     assert_eq!(one.status, StatusCode::OK);
@@ -23,14 +20,7 @@ async fn membership_shows_organization_roles_and_user() {
     );
     assert_eq!(one.body["user"]["user-url"], app.user_url.as_str());
     assert_eq!(one.body["membership-roles-url"], format!("{url}/roles"));
-    let names: Vec<_> = one.body["roles"]
-        .as_array()
-        .map(|r| {
-            r.iter()
-                .filter_map(|role| role["display-name"].as_str())
-                .collect()
-        })
-        .unwrap_or_default();
+    let names: Vec<_> = one.body.strs_at("roles", "display-name");
     assert_eq!(names, ["Team admin", "Compliance", "Approve own payments"]);
     let roles = app.get(&format!("{url}/roles")).await;
     assert_eq!(roles.status, StatusCode::OK);
@@ -52,15 +42,10 @@ async fn a_user_sees_all_their_memberships_others_see_only_theirs() {
     // An API key is bound to its organization: even its own user's other memberships are out
     // of its sight. A session of the same user sees both.
     let by_key = app.get(&format!("{}/memberships", app.user_url)).await;
-    let orgs: Vec<_> = by_key.body["memberships"]
-        .as_array()
-        .map(|m| {
-            m.iter()
-                .map(|x| x["organization"]["organization-url"].clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    assert_eq!(orgs, [serde_json::json!(app.organization_url)]);
+    let orgs = by_key
+        .body
+        .strs_at("memberships", "organization/organization-url");
+    assert_eq!(orgs, [app.organization_url.as_str()]);
     let second_key = format!("GriffinAPIKey {}", second.secret.as_str());
     let from_second = app
         .call(
@@ -75,7 +60,8 @@ async fn a_user_sees_all_their_memberships_others_see_only_theirs() {
         second.report().organization_url.as_str()
     );
     let mut tx = app.db.write().await.unwrap_or_else(|e| panic!("{e}"));
-    let hash = hyperbank::users::password::hash("sandbox password").unwrap_or_default();
+    let hash = hyperbank::users::password::hash("sandbox password")
+        .unwrap_or_else(|e| panic!("hash: {e}"));
     let set =
         hyperbank::users::set_password(&mut tx.conn(), crate::support::id_of(&app.user_url), &hash)
             .await;
@@ -84,10 +70,7 @@ async fn a_user_sees_all_their_memberships_others_see_only_theirs() {
         .call(actix_web::http::Method::POST, "/v0/session", None,
             Some(serde_json::json!({"user-email": "sandbox@example.com", "password": "sandbox password"})))
         .await;
-    let session = format!(
-        "GriffinSession {}",
-        login.body["session-token"].as_str().unwrap_or_default()
-    );
+    let session = format!("GriffinSession {}", login.body.str_at("session-token"));
     let by_session = app
         .call(
             actix_web::http::Method::GET,
@@ -120,10 +103,7 @@ async fn a_user_sees_all_their_memberships_others_see_only_theirs() {
             &format!("{}/memberships", colleague.report().organization_url),
         )
         .await;
-    let their_membership = theirs.body["memberships"][0]["membership-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let their_membership = theirs.body.string_at("memberships/0/membership-url");
     assert_eq!(
         app.get(&their_membership).await.status,
         StatusCode::NOT_FOUND

@@ -1,7 +1,7 @@
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 
-use crate::support::{TestApp, id_of};
+use crate::support::{Json, TestApp, id_of};
 
 #[actix_web::test]
 async fn ping_needs_no_key_and_answers_204() {
@@ -32,34 +32,23 @@ async fn index_links_to_the_key_and_its_organization() {
 async fn a_client_can_walk_from_the_index_by_links_alone() {
     let app = TestApp::new().await;
     let index = app.get("/v0/index").await;
-    let key = app
-        .get(index.body["api-key-url"].as_str().unwrap_or_default())
-        .await;
+    let key = app.get(index.body.str_at("api-key-url")).await;
     assert_eq!(key.status, StatusCode::OK);
     assert_eq!(key.body["api-key-name"], "bootstrap");
-    let organization_url = key.body["organization-url"].as_str().unwrap_or_default();
+    let organization_url = key.body.str_at("organization-url");
     assert_eq!(organization_url, index.body["organization-url"]);
     let organization = app.get(organization_url).await;
     assert_eq!(organization.status, StatusCode::OK);
     assert_eq!(organization.body["display-name"], "Sandbox");
     let memberships = app
-        .get(
-            organization.body["organization-memberships-url"]
-                .as_str()
-                .unwrap_or_default(),
-        )
+        .get(organization.body.str_at("organization-memberships-url"))
         .await;
     assert_eq!(memberships.status, StatusCode::OK);
-    let list = memberships.body["memberships"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let list = memberships.body.array_at("memberships").clone();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["user"]["user-email"], "sandbox@example.com");
     assert_eq!(list[0]["user"]["user-url"], key.body["user-url"]);
-    let user = app
-        .get(key.body["user-url"].as_str().unwrap_or_default())
-        .await;
+    let user = app.get(key.body.str_at("user-url")).await;
     assert_eq!(user.status, StatusCode::OK);
     assert!(id_of(&app.user_url).starts_with("ur."));
 }

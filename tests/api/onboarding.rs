@@ -4,7 +4,7 @@
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{Json, TestApp};
 
 fn address() -> Value {
     json!({"building-number": "12", "street-name": "Argyle Street", "city": "London", "postal-code": "EC2V 9AN", "country-code": "GB"})
@@ -20,18 +20,6 @@ fn person_claims() -> Value {
     json!([{"claim-type": "individual-identity", "given-name": "Ada", "surname": "Lovelace", "date-of-birth": "1815-12-10"}, residence, reliance()])
 }
 
-async fn workflow(app: &TestApp, name: &str) -> String {
-    let list = app
-        .get(&format!("{}/workflows", app.organization_url))
-        .await;
-    list.body["workflows"]
-        .as_array()
-        .and_then(|w| w.iter().find(|x| x["display-name"] == name))
-        .and_then(|w| w["workflow-url"].as_str())
-        .unwrap_or_default()
-        .to_string()
-}
-
 #[actix_web::test]
 async fn an_ltd_company_is_onboarded_in_one_request() {
     let app = TestApp::new().await;
@@ -41,7 +29,7 @@ async fn an_ltd_company_is_onboarded_in_one_request() {
     register["entity-registration-number"] = json!("91824539");
     register["corporation-type"] = json!("private-limited-company");
     let body = json!({
-        "workflow-url": workflow(&app, "Reliance: LTD company").await,
+        "workflow-url": app.workflow_url("Reliance: LTD company").await,
         "subject-profile": {"display-name": "Money Technology", "claims": [register, {"claim-type": "trading-address", "trading-address": address()}, reliance()]},
         "related-profiles": [{"display-name": "Ada", "claims": person_claims(),
             "subject-association": {"director": {}, "psc": {"ownership-percent": "75.00"}}}]
@@ -55,10 +43,7 @@ async fn an_ltd_company_is_onboarded_in_one_request() {
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(created.body["onboarding-application-status"], "submitted");
-    let url = created.body["onboarding-application-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let url = created.body.string_at("onboarding-application-url");
     assert!(url.starts_with("/v0/onboarding/applications/oa."));
     assert_eq!(created.header("location"), Some(url.as_str()));
 
@@ -66,16 +51,14 @@ async fn an_ltd_company_is_onboarded_in_one_request() {
     let done = app.get(&url).await;
     assert_eq!(done.body["onboarding-application-status"], "complete");
     assert_eq!(done.body["decision-outcome"], "accepted");
-    let company = app
-        .get(done.body["legal-person-url"].as_str().unwrap_or_default())
-        .await;
+    let company = app.get(done.body.str_at("legal-person-url")).await;
     assert_eq!(company.body["legal-name"], "Money Technology Ltd.");
     assert_eq!(company.body["legal-person-status"], "onboarded");
     assert_eq!(company.body["latest-decision"]["decision-maker"], "system");
     let profiles = app
         .get(&format!(
             "{}/profiles",
-            done.body["verification-url"].as_str().unwrap_or_default()
+            done.body.str_at("verification-url")
         ))
         .await;
     assert_eq!(
@@ -83,15 +66,9 @@ async fn an_ltd_company_is_onboarded_in_one_request() {
         "Ada"
     );
     let claims = app
-        .get(&format!(
-            "{}/claims",
-            done.body["legal-person-url"].as_str().unwrap_or_default()
-        ))
+        .get(&format!("{}/claims", done.body.str_at("legal-person-url")))
         .await;
-    let types: Vec<_> = claims.body["claims"]
-        .as_array()
-        .map(|c| c.iter().filter_map(|x| x["claim-type"].as_str()).collect())
-        .unwrap_or_default();
+    let types: Vec<_> = claims.body.strs_at("claims", "claim-type");
     assert!(
         types.contains(&"director") && types.contains(&"person-with-significant-control"),
         "{types:?}"
@@ -109,7 +86,7 @@ async fn an_ltd_company_is_onboarded_in_one_request() {
 async fn applications_are_refused_when_incomplete_or_not_reliance() {
     let app = TestApp::new().await;
     let url = format!("{}/onboarding/applications", app.organization_url);
-    let individual = workflow(&app, "Reliance: individual").await;
+    let individual = app.workflow_url("Reliance: individual").await;
     let missing = app
         .admin(Method::POST, &url, Some(json!({"workflow-url": individual, "subject-profile": {"display-name": "Ada", "claims": [reliance()]}})))
         .await;
@@ -123,7 +100,7 @@ async fn applications_are_refused_when_incomplete_or_not_reliance() {
         bad_claim.error_pointer(),
         Some("/subject-profile/claims/0/reliance-verification-methods")
     );
-    let sample = workflow(&app, "Sample individual workflow").await;
+    let sample = app.workflow_url("Sample individual workflow").await;
     let not_reliance = app
         .admin(Method::POST, &url, Some(json!({"workflow-url": sample, "subject-profile": {"display-name": "Ada", "claims": person_claims()}})))
         .await;
@@ -149,12 +126,9 @@ async fn an_organizations_own_decision_wins_over_the_automatic_one() {
     let app = TestApp::new().await;
     let created = app
         .admin(Method::POST, &format!("{}/onboarding/applications", app.organization_url),
-            Some(json!({"workflow-url": workflow(&app, "Reliance: individual").await, "subject-profile": {"display-name": "Ada", "claims": person_claims()}})))
+            Some(json!({"workflow-url": app.workflow_url("Reliance: individual").await, "subject-profile": {"display-name": "Ada", "claims": person_claims()}})))
         .await;
-    let url = created.body["onboarding-application-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let url = created.body.string_at("onboarding-application-url");
     // Only the verification moves on, twice, to checks-complete.
     for _ in 0..2 {
         hyperbank::verifications::advance_due(&app.db, app.clock.now(), 0)
@@ -164,15 +138,13 @@ async fn an_organizations_own_decision_wins_over_the_automatic_one() {
     let legal_persons = app
         .get(&format!("{}/legal-persons", app.organization_url))
         .await;
-    let ada_url = legal_persons.body["legal-persons"][0]["legal-person-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let ada_url = legal_persons
+        .body
+        .string_at("legal-persons/0/legal-person-url");
     let verifications = app.get(&format!("{ada_url}/verifications")).await;
-    let verification_url = verifications.body["verifications"][0]["verification-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let verification_url = verifications
+        .body
+        .string_at("verifications/0/verification-url");
     let declined = app
         .admin(Method::POST, &format!("{ada_url}/decisions"), Some(json!({"verification-url": verification_url, "decision-outcome": "declined", "decision-notes": "no"})))
         .await;

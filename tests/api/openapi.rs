@@ -1,40 +1,31 @@
-//! `openapi.yaml` documents exactly the routes the server serves.
+//! `openapi.yaml` documents exactly the routes the server serves, and marks those Griffin's
+//! API does not have.
 
 use std::collections::BTreeSet;
 
-use serde_yaml::Value;
+use serde_json::Value;
+
+use crate::contract::{griffin, ours};
 
 #[test]
 fn openapi_yaml_and_the_route_table_agree() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml");
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let document: Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-    assert_eq!(
-        document["openapi"].as_str().map(|v| v.starts_with("3.1")),
-        Some(true)
-    );
     let mut documented = BTreeSet::new();
-    if let Some(paths) = document["paths"].as_mapping() {
-        for (path, item) in paths {
-            let path = path.as_str().unwrap_or_default().to_string();
-            for (method, operation) in item.as_mapping().into_iter().flatten() {
-                let method = method.as_str().unwrap_or_default();
-                if ["get", "post", "put", "patch", "delete"].contains(&method) {
-                    assert!(
-                        operation["responses"]
-                            .as_mapping()
-                            .is_some_and(|r| !r.is_empty()),
-                        "{method} {path} documents no responses"
-                    );
-                    documented.insert((method.to_uppercase(), path.clone()));
-                }
-            }
-        }
+    for operation in ours().operations() {
+        assert!(
+            operation.definition["responses"]
+                .as_object()
+                .is_some_and(|r| !r.is_empty()),
+            "{} {} documents no responses",
+            operation.method,
+            operation.path
+        );
+        documented.insert((operation.method.clone(), operation.path.clone()));
     }
     let served: BTreeSet<_> = hyperbank::routes::route_table()
         .into_iter()
         .map(|(method, path)| (method.as_str().to_string(), path.to_string()))
         .collect();
+    assert!(!served.is_empty(), "the route table is empty");
     let undocumented: Vec<_> = served.difference(&documented).collect();
     let unserved: Vec<_> = documented.difference(&served).collect();
     assert!(
@@ -45,4 +36,41 @@ fn openapi_yaml_and_the_route_table_agree() {
         unserved.is_empty(),
         "in openapi.yaml but not served: {unserved:?}"
     );
+}
+
+/// Every operation Griffin's spec lacks carries `x-hyperbank-extension: true`, and none of
+/// Griffin's does. Paths match by shape: the same literal segments, parameters where Griffin
+/// has them, whatever their names.
+#[test]
+fn operations_beyond_griffins_are_marked_as_extensions() {
+    let mut unmarked = Vec::new();
+    let mut wrongly_marked = Vec::new();
+    let mut extensions = 0;
+    for operation in ours().operations() {
+        let mark = operation.definition.get("x-hyperbank-extension");
+        assert!(
+            matches!(mark, None | Some(Value::Bool(true))),
+            "{} {}: x-hyperbank-extension is true or absent, not {mark:?}",
+            operation.method,
+            operation.path
+        );
+        let marked = mark.is_some();
+        let griffins = griffin()
+            .operation_like(&operation.method, &operation.path)
+            .is_some();
+        let name = format!("{} {}", operation.method, operation.path);
+        match (griffins, marked) {
+            (false, false) => unmarked.push(name),
+            (true, true) => wrongly_marked.push(name),
+            (false, true) => extensions += 1,
+            (true, false) => {}
+        }
+    }
+    assert!(
+        unmarked.is_empty() && wrongly_marked.is_empty(),
+        "not in Griffin's spec, so to be marked `x-hyperbank-extension: true`: \
+         {unmarked:#?}\nGriffin's operations, not extensions: {wrongly_marked:#?}"
+    );
+    // Both kinds exist: the check above compared something.
+    assert!(extensions > 0 && extensions < ours().operations().len());
 }

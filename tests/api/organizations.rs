@@ -1,7 +1,7 @@
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 
-use crate::support::{TestApp, id_of};
+use crate::support::{Json, TestApp, id_of};
 
 #[actix_web::test]
 async fn get_organization_shows_every_link_and_the_roles() {
@@ -53,14 +53,8 @@ async fn get_organization_shows_every_link_and_the_roles() {
             "{field}"
         );
     }
-    let roles = body["available-roles"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let names: Vec<_> = roles
-        .iter()
-        .filter_map(|r| r["display-name"].as_str())
-        .collect();
+    let roles = body.array_at("available-roles");
+    let names = body.strs_at("available-roles", "display-name");
     assert_eq!(
         names,
         [
@@ -74,8 +68,8 @@ async fn get_organization_shows_every_link_and_the_roles() {
         ]
     );
     // Every role link resolves, without a key.
-    for role in &roles {
-        let url = role["role-url"].as_str().unwrap_or_default();
+    for role in roles {
+        let url = role.str_at("role-url");
         let fetched = app.send(TestRequest::get().uri(url)).await;
         assert_eq!(fetched.status, StatusCode::OK, "{url}");
         assert_eq!(&fetched.body, role);

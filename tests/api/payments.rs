@@ -1,7 +1,7 @@
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Response, TestApp, id_of};
+use crate::support::{Json, Response, TestApp, id_of};
 
 fn money(value: &str) -> Value {
     json!({"currency": "GBP", "value": value})
@@ -18,8 +18,9 @@ pub fn external() -> Value {
            "account-number": "11112222", "bank-id": "203040"})
 }
 
+#[track_caller]
 fn url_of(body: &Value, key: &str) -> String {
-    body[key].as_str().unwrap_or_default().to_string()
+    body.string_at(key)
 }
 
 async fn payee(app: &TestApp, person: &str, number: &str, bank_id: &str) -> Value {
@@ -47,10 +48,9 @@ fn assert_refused(response: &Response, title: &str) {
 async fn transactions(app: &TestApp, account: &str) -> Vec<Value> {
     app.get(&format!("{account}/transactions?page[size]=200"))
         .await
-        .body["account-transactions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+        .body
+        .array_at("account-transactions")
+        .clone()
 }
 
 #[actix_web::test]
@@ -149,12 +149,11 @@ async fn payee_payment_submission_poll_and_transactions() {
     let events = app
         .get(&format!("{}/events?sort=created-at", app.organization_url))
         .await;
-    let types: Vec<String> = events.body["events"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let types: Vec<String> = events
+        .body
+        .strs_at("events", "event-type")
         .into_iter()
-        .filter_map(|e| e["event-type"].as_str().map(str::to_string))
+        .map(str::to_string)
         .collect();
     assert_eq!(
         types[types.len() - 4..],
@@ -166,10 +165,10 @@ async fn payee_payment_submission_poll_and_transactions() {
         ]
     );
     // Each event carries the resource as it was then.
-    let last: Vec<Value> = events.body["events"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let last: Vec<Value> = events
+        .body
+        .array_at("events")
+        .clone()
         .split_off(types.len() - 4);
     assert_eq!(last[0]["event-payload"]["payment-url"], json!(payment_url));
     assert_eq!(last[0]["event-payload"]["payment-amount"], money("123.45"));
@@ -235,8 +234,12 @@ async fn a_book_transfer_moves_money_between_two_accounts_in_one_entry() {
     // A payee whose details are one of our accounts gets its account-url, and fps to it
     // arrives there when delivered.
     let person = app.individual("Payer").await;
-    let number = app.get(&to).await.body["bank-addresses"][0]["account-number"].clone();
-    let own = payee(&app, &person, number.as_str().unwrap_or_default(), "000000").await;
+    let number = app
+        .get(&to)
+        .await
+        .body
+        .string_at("bank-addresses/0/account-number");
+    let own = payee(&app, &person, &number, "000000").await;
     assert_eq!(own["account-url"], json!(to));
     let fps = app
         .pay(
@@ -528,7 +531,7 @@ async fn rejected_payments_are_gone_and_roles_decide_who_submits() {
     // The submission names who submitted it: the approver, not the payment's creator.
     let submitter = url_of(&approved.body, "created-by-url");
     assert!(submitter.starts_with("/v0/users/ur."));
-    assert_ne!(json!(submitter), requested.body["created-by-url"]);
+    assert_ne!(submitter, requested.body.str_at("created-by-url"));
     // An approver cannot create payments, nor a Team member submit.
     let not_creator = app
         .call(
@@ -586,14 +589,14 @@ async fn rejected_payments_are_gone_and_roles_decide_who_submits() {
     let since = app
         .get(&format!(
             "{base}?filter[created-at][gte]={}",
-            created.body["created-at"].as_str().unwrap_or_default()
+            created.body.str_at("created-at")
         ))
         .await;
     assert_eq!(since.body["payments"].as_array().map(Vec::len), Some(2));
     let before = app
         .get(&format!(
             "{base}?filter[created-at][lt]={}",
-            created.body["created-at"].as_str().unwrap_or_default()
+            created.body.str_at("created-at")
         ))
         .await;
     assert_eq!(before.body["payments"], json!([]));
@@ -675,10 +678,7 @@ async fn idempotency_keys_make_retries_safe() {
     );
     // Keys are per organization.
     let (other_org, their_account) = app.other_organization_account().await;
-    let their_url = format!(
-        "{}/payments",
-        their_account["account-url"].as_str().unwrap_or_default()
-    );
+    let their_url = format!("{}/payments", their_account.str_at("account-url"));
     let theirs = app
         .call(
             Method::POST,
@@ -777,12 +777,7 @@ async fn a_hundred_concurrent_submissions_spend_exactly_what_is_there() {
     // The 33 are delivered, once each; the refused stay unsubmitted.
     app.run_worker().await;
     let submissions = app.get(&format!("{from}/submissions?page[size]=200")).await;
-    let statuses: Vec<&str> = submissions.body["submissions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s["submission-status"].as_str())
-        .collect();
+    let statuses = submissions.body.strs_at("submissions", "submission-status");
     assert_eq!(statuses, vec!["delivered"; 33], "{}", submissions.body);
     let unsubmitted = app
         .get(&format!(
@@ -863,7 +858,7 @@ async fn confirmation_of_payee_answers_deterministically() {
         json!({"status": "verified", "result": "match"})
     );
     assert_eq!(exact.body["account"]["name"], holder);
-    let partial = holder.as_str().unwrap_or_default()[..4].to_string();
+    let partial = holder.as_str().expect("the holder's name")[..4].to_string();
     let close = ask(json!(partial), number.clone(), "000000").await;
     assert_eq!(close.body["cop-response"]["result"], "close-match");
     assert_eq!(close.body["cop-response"]["suggested-name"], holder);
@@ -1078,7 +1073,7 @@ async fn fps_to_this_banks_accounts_arrives_or_comes_back() {
     let payment_url = url_of(&paid.body, "payment-url");
     assert_eq!(app.submit(&payment_url, "fps").await.status, StatusCode::OK);
     assert_eq!(app.run_worker().await, 1);
-    let their_url = their_account["account-url"].as_str().unwrap_or_default();
+    let their_url = their_account.str_at("account-url");
     let shown = app.get_as(other.secret.as_str(), their_url).await;
     assert_eq!(shown.body["account-balance"]["value"], "1040.00");
     // A creditor that cannot receive (blocked) sends it back: returned, and refunded.
@@ -1165,10 +1160,10 @@ async fn one_worker_pass_delivers_every_due_fps_submission_once() {
             "{from}/payments?filter[latest-submission-status][in][]=delivered"
         ))
         .await;
-    let mut latest: Vec<String> = delivered.body["payments"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let mut latest: Vec<String> = delivered
+        .body
+        .array_at("payments")
+        .clone()
         .iter()
         .map(|p| url_of(p, "latest-submission-url"))
         .collect();
@@ -1183,10 +1178,10 @@ async fn one_worker_pass_delivers_every_due_fps_submission_once() {
             app.organization_url
         ))
         .await;
-    let mut updated: Vec<(String, String)> = events.body["events"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let mut updated: Vec<(String, String)> = events
+        .body
+        .array_at("events")
+        .clone()
         .iter()
         .filter(|e| e["event-type"] == "submission-updated")
         .map(|e| {
@@ -1243,9 +1238,7 @@ async fn payee_details_and_references_are_checked_where_they_are_given() {
     let their_payee = payee(
         &app,
         &person,
-        their_account["bank-addresses"][0]["account-number"]
-            .as_str()
-            .unwrap_or_default(),
+        their_account.str_at("bank-addresses/0/account-number"),
         "000000",
     )
     .await;
@@ -1379,11 +1372,10 @@ async fn list_filters_leave_out_what_does_not_match() {
         .await;
     assert_eq!(reject.status, StatusCode::NO_CONTENT);
     let urls = |listed: &Value| -> Vec<String> {
-        let mut urls: Vec<String> = listed["payments"]
-            .as_array()
+        let mut urls: Vec<String> = listed
+            .strs_at("payments", "payment-url")
             .into_iter()
-            .flatten()
-            .map(|p| url_of(p, "payment-url"))
+            .map(str::to_string)
             .collect();
         urls.sort();
         urls

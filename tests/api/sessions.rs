@@ -5,7 +5,7 @@ use serde_json::json;
 
 use hyperbank::bootstrap;
 
-use crate::support::TestApp;
+use crate::support::{Json, TestApp};
 
 async fn with_password(app: &TestApp) -> String {
     let created = bootstrap::create_organization(
@@ -50,10 +50,7 @@ async fn login_use_and_logout() {
         )
         .await;
     assert_eq!(login.status, StatusCode::CREATED);
-    let token = login.body["session-token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let token = login.body.string_at("session-token");
     assert!(token.starts_with("g-session-"));
     let auth = format!("GriffinSession {token}");
     let me = app
@@ -118,10 +115,7 @@ async fn sessions_expire() {
             Some(json!({"user-email": "pw@example.com", "password": "s3cret password"})),
         )
         .await;
-    let auth = format!(
-        "GriffinSession {}",
-        login.body["session-token"].as_str().unwrap_or_default()
-    );
+    let auth = format!("GriffinSession {}", login.body.str_at("session-token"));
     assert_eq!(
         app.call(Method::GET, "/v0/session", Some(&auth), None)
             .await
@@ -149,10 +143,7 @@ async fn sessions_create_organizations_keys_cannot() {
             Some(json!({"user-email": "pw@example.com", "password": "s3cret password"})),
         )
         .await;
-    let auth = format!(
-        "GriffinSession {}",
-        login.body["session-token"].as_str().unwrap_or_default()
-    );
+    let auth = format!("GriffinSession {}", login.body.str_at("session-token"));
     let created = app
         .call(
             Method::POST,
@@ -162,10 +153,7 @@ async fn sessions_create_organizations_keys_cannot() {
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
-    let url = created.body["organization-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let url = created.body.string_at("organization-url");
     assert_eq!(created.header("location"), Some(url.as_str()));
     assert_eq!(created.body["organization-mode"], "test-mode");
     let orgs = app
@@ -180,14 +168,9 @@ async fn sessions_create_organizations_keys_cannot() {
             None,
         )
         .await;
-    let roles: Vec<_> = memberships.body["memberships"][0]["roles"]
-        .as_array()
-        .map(|r| {
-            r.iter()
-                .filter_map(|x| x["display-name"].as_str())
-                .collect()
-        })
-        .unwrap_or_default();
+    let roles: Vec<_> = memberships
+        .body
+        .strs_at("memberships/0/roles", "display-name");
     assert_eq!(roles, ["Team admin", "Compliance", "Approve own payments"]);
 
     let by_key = app

@@ -2,8 +2,9 @@
 //! PostgreSQL schema when `HYPERBANK_TEST_DATABASE_URL` is set), the real application built
 //! by `hyperbank::app`, and a bootstrapped organization with an API key.
 //!
-//! Every response goes through [`TestApp::send`], which checks it against Griffin's spec
-//! (see `contract.rs`) and, for errors, against our error body, so no test can forget to.
+//! Every response goes through [`TestApp::send`], which checks it against Griffin's spec and
+//! our `openapi.yaml` (see `contract.rs`) and, for errors, against our error body, so no test
+//! can forget to.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceResponse};
@@ -64,6 +65,94 @@ impl Drop for DbGuard {
     }
 }
 
+/// Reading a JSON body in a test. Each accessor takes a path — a key (`"account-url"`), or
+/// keys and array indices separated by `/` (`"links/next"`, `"accounts/0/account-url"`) —
+/// and fails the test, naming the path and showing the body, when the value is missing or
+/// of another type: a default in its place would let a check pass on nothing.
+pub trait Json: std::fmt::Display {
+    /// The value at `path`, which must be present (it may be `null`).
+    fn at(&self, path: &str) -> &Value;
+    /// The string at `path`.
+    fn str_at(&self, path: &str) -> &str;
+    /// The array at `path`.
+    fn array_at(&self, path: &str) -> &Vec<Value>;
+    /// The non-negative integer at `path`.
+    fn u64_at(&self, path: &str) -> u64;
+
+    /// [`Json::str_at`], owned.
+    #[track_caller]
+    fn string_at(&self, path: &str) -> String {
+        self.str_at(path).to_string()
+    }
+
+    /// The string `field` (a path within the item) of every item of the array at `path`;
+    /// every item must have one.
+    #[track_caller]
+    fn strs_at(&self, path: &str, field: &str) -> Vec<&str> {
+        let mut strings = Vec::new();
+        for (i, item) in self.array_at(path).iter().enumerate() {
+            match item.pointer(&format!("/{field}")).and_then(Value::as_str) {
+                Some(text) => strings.push(text),
+                None => panic!("`{path}/{i}/{field}` is not a string in {item}"),
+            }
+        }
+        strings
+    }
+
+    /// The first item of the array at `path` whose `field` (a path within the item) equals
+    /// `value`; fails the test when there is none.
+    #[track_caller]
+    fn item_at(&self, path: &str, field: &str, value: &str) -> &Value {
+        let found = self
+            .array_at(path)
+            .iter()
+            .find(|item| item.pointer(&format!("/{field}")).and_then(Value::as_str) == Some(value));
+        match found {
+            Some(item) => item,
+            None => panic!("no item of `{path}` with `{field}` {value:?} in {self}"),
+        }
+    }
+}
+
+impl Json for Value {
+    #[track_caller]
+    fn at(&self, path: &str) -> &Value {
+        let pointer = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("/{path}")
+        };
+        match self.pointer(&pointer) {
+            Some(value) => value,
+            None => panic!("no `{path}` in {self}"),
+        }
+    }
+
+    #[track_caller]
+    fn str_at(&self, path: &str) -> &str {
+        match self.at(path) {
+            Value::String(text) => text,
+            other => panic!("`{path}` is {other}, not a string, in {self}"),
+        }
+    }
+
+    #[track_caller]
+    fn array_at(&self, path: &str) -> &Vec<Value> {
+        match self.at(path) {
+            Value::Array(items) => items,
+            other => panic!("`{path}` is {other}, not an array, in {self}"),
+        }
+    }
+
+    #[track_caller]
+    fn u64_at(&self, path: &str) -> u64 {
+        match self.at(path).as_u64() {
+            Some(n) => n,
+            None => panic!("`{path}` is {}, not a count, in {self}", self.at(path)),
+        }
+    }
+}
+
 pub struct Response {
     pub status: StatusCode,
     pub headers: actix_web::http::header::HeaderMap,
@@ -76,9 +165,13 @@ impl Response {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The `title` of the first error.
+    /// The `title` of the first error; fails the test when the response is not an error.
+    #[track_caller]
     pub fn error_title(&self) -> &str {
-        self.body["errors"][0]["title"].as_str().unwrap_or("")
+        match self.body["errors"][0]["title"].as_str() {
+            Some(title) => title,
+            None => panic!("expected an error, got {}: {}", self.status, self.body),
+        }
     }
 
     pub fn error_pointer(&self) -> Option<&str> {
@@ -228,18 +321,32 @@ impl TestApp {
                 &format!("{}/bank/accounts", other.report().organization_url),
             )
             .await;
-        let account = accounts.body["accounts"][0].clone();
+        assert_eq!(accounts.status, StatusCode::OK, "{}", accounts.body);
+        let account = accounts.body.at("accounts/0").clone();
         (other, account)
     }
 
-    /// The SQLite database file and its WAL, when the suite runs on SQLite.
+    /// The SQLite database file and its WAL, when the suite runs on SQLite (none on
+    /// PostgreSQL). A directory that cannot be read, or one without the database file, fails
+    /// the test: a check of "every file" must not pass over no file.
     pub fn sqlite_files(&self) -> Vec<std::path::PathBuf> {
-        match &self._guard {
-            DbGuard::Sqlite(dir) => std::fs::read_dir(dir.path())
-                .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-                .unwrap_or_default(),
-            DbGuard::Postgres { .. } => Vec::new(),
-        }
+        let DbGuard::Sqlite(dir) = &self._guard else {
+            return Vec::new();
+        };
+        let entries = std::fs::read_dir(dir.path())
+            .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.path().display()));
+        let files: Vec<_> = entries
+            .map(|entry| {
+                entry
+                    .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.path().display()))
+                    .path()
+            })
+            .collect();
+        assert!(
+            files.iter().any(|f| f.ends_with("test.sqlite3")),
+            "no database file among {files:?}"
+        );
+        files
     }
 
     pub fn auth(&self) -> String {
@@ -283,8 +390,7 @@ impl TestApp {
         .await
     }
 
-    /// Sends a request and checks the response: Griffin's contract for Griffin's operations,
-    /// our error body for every error.
+    /// Sends a request and checks the response as every test must (see [`check_response`]).
     pub async fn send(&self, request: TestRequest) -> Response {
         let request = request.to_request();
         let method = request.method().clone();
@@ -297,42 +403,10 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let raw = test::read_body(response).await.to_vec();
-        let body = if raw.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&raw).unwrap_or_else(|e| {
-                panic!(
-                    "{method} {path}: body is not JSON ({e}): {}",
-                    String::from_utf8_lossy(&raw)
-                )
-            })
-        };
-        assert!(
-            status.as_u16() < 500,
-            "{method} {path} answered {status}: {body}"
-        );
-        if status.is_client_error() || status.is_server_error() {
-            check_error_body(&method, &path, status, &body);
-        } else if !raw.is_empty() {
-            assert_eq!(
-                headers
-                    .get(header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok()),
-                Some("application/json"),
-                "{method} {path}"
-            );
-        }
-        let violations = contract::spec().check(
-            method.as_str(),
-            &path,
-            status.as_u16(),
-            (!raw.is_empty()).then_some(&body),
-        );
-        assert!(
-            violations.is_empty(),
-            "{method} {path} {status} breaks Griffin's contract:\n{}\nbody: {body:#}",
-            violations.join("\n")
-        );
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or("(not text)"));
+        let body = check_response(method.as_str(), &path, status.as_u16(), content_type, &raw);
         Response {
             status,
             headers,
@@ -342,13 +416,59 @@ impl TestApp {
     }
 }
 
-fn check_error_body(method: &Method, path: &str, status: StatusCode, body: &Value) {
+/// Checks a response the way every test must, whether it came from the app in process or
+/// from the real binary over TCP: never a 5xx; a body, if any, of JSON served as
+/// `application/json`; our error body for every error; and both contracts — Griffin's spec
+/// for Griffin's operations, our `openapi.yaml` for every route, method and status. Returns
+/// the body (`null` when there is none).
+#[track_caller]
+pub fn check_response(
+    method: &str,
+    path: &str,
+    status: u16,
+    content_type: Option<&str>,
+    raw: &[u8],
+) -> Value {
+    assert!(
+        status < 500,
+        "{method} {path} answered {status}: {}",
+        String::from_utf8_lossy(raw)
+    );
+    let body: Option<Value> = if raw.is_empty() {
+        None
+    } else {
+        Some(serde_json::from_slice(raw).unwrap_or_else(|e| {
+            panic!(
+                "{method} {path} {status}: body is not JSON ({e}): {}",
+                String::from_utf8_lossy(raw)
+            )
+        }))
+    };
+    let shown = || body.as_ref().map_or("(none)".to_string(), Value::to_string);
+    if body.is_some() {
+        assert_eq!(
+            content_type,
+            Some("application/json"),
+            "{method} {path} {status}: {}",
+            shown()
+        );
+    }
+    if status >= 400 {
+        check_error_body(method, path, status, body.as_ref());
+    }
+    contract::assert_documented(method, path, status, body.as_ref());
+    body.unwrap_or(Value::Null)
+}
+
+#[track_caller]
+fn check_error_body(method: &str, path: &str, status: u16, body: Option<&Value>) {
+    let body = body.unwrap_or_else(|| panic!("{method} {path} {status}: an error without a body"));
     let errors = body["errors"]
         .as_array()
         .unwrap_or_else(|| panic!("{method} {path} {status}: no `errors` array in {body}"));
     assert_eq!(errors.len(), 1, "{body}");
     let error = &errors[0];
-    assert_eq!(error["status"], status.as_u16().to_string(), "{body}");
+    assert_eq!(error["status"], status.to_string(), "{body}");
     assert!(
         error["title"].as_str().is_some_and(|t| !t.is_empty()),
         "{body}"
@@ -447,12 +567,10 @@ impl TestApp {
     /// The URL of the built-in role with this display name.
     pub async fn role_url(&self, display_name: &str) -> String {
         let roles = self.send(TestRequest::get().uri("/v0/roles")).await;
-        roles.body["roles"]
-            .as_array()
-            .and_then(|all| all.iter().find(|r| r["display-name"] == display_name))
-            .and_then(|r| r["role-url"].as_str())
-            .unwrap_or_else(|| panic!("no built-in role {display_name}"))
-            .to_string()
+        roles
+            .body
+            .item_at("roles", "display-name", display_name)
+            .string_at("role-url")
     }
 
     /// Invites `email` to the bootstrapped organization with the given role URLs, accepts
@@ -467,9 +585,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
-        let token = invited.body["invitation-token"]
-            .as_str()
-            .unwrap_or_default();
+        let token = invited.body.str_at("invitation-token");
         let accepted = self
             .call(
                 Method::POST,
@@ -482,10 +598,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
-        let user_url = accepted.body["user-url"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let user_url = accepted.body.string_at("user-url");
         let secret =
             hyperbank::api_keys::secret::ApiKeySecret::generate(&format!("member{}", hex_suffix()));
         let mut tx = self.db.write().await.unwrap_or_else(|e| panic!("{e}"));
@@ -496,16 +609,21 @@ impl TestApp {
             hyperbank::api_keys::insert(&mut tx.conn(), &organization_id, &user_id, &secret).await;
         tx.finish(inserted).await.unwrap_or_else(|e| panic!("{e}"));
         Member {
-            session: accepted.body["session-token"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+            session: accepted.body.string_at("session-token"),
             key: secret.as_str().to_string(),
-            membership_url: accepted.body["membership-url"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+            membership_url: accepted.body.string_at("membership-url"),
         }
+    }
+
+    /// The URL of the organization's workflow with this display name.
+    pub async fn workflow_url(&self, display_name: &str) -> String {
+        let list = self
+            .get(&format!("{}/workflows", self.organization_url))
+            .await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        list.body
+            .item_at("workflows", "display-name", display_name)
+            .string_at("workflow-url")
     }
 
     /// The bootstrapped admin's membership URL.
@@ -513,15 +631,9 @@ impl TestApp {
         let list = self
             .get(&format!("{}/memberships", self.organization_url))
             .await;
-        list.body["memberships"]
-            .as_array()
-            .and_then(|all| {
-                all.iter()
-                    .find(|m| m["user"]["user-url"] == self.user_url.as_str())
-            })
-            .and_then(|m| m["membership-url"].as_str())
-            .unwrap_or_default()
-            .to_string()
+        list.body
+            .item_at("memberships", "user/user-url", &self.user_url)
+            .string_at("membership-url")
     }
 }
 
@@ -559,10 +671,7 @@ impl TestApp {
                 "display-name": name,
             }))
             .await;
-        account["account-url"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        account.string_at("account-url")
     }
 
     /// A new individual legal person of the organization; its URL.
@@ -574,10 +683,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
-        response.body["legal-person-url"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        response.body.string_at("legal-person-url")
     }
 
     /// Simulates an inbound payment of `value` (e.g. "10.00") to the account.
@@ -608,12 +714,7 @@ impl TestApp {
     pub async fn balances(&self, account_url: &str) -> (String, String) {
         let account = self.get(account_url).await;
         assert_eq!(account.status, StatusCode::OK, "{}", account.body);
-        let value = |key: &str| {
-            account.body[key]["value"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        };
+        let value = |key: &str| account.body.string_at(&format!("{key}/value"));
         (value("account-balance"), value("available-balance"))
     }
 

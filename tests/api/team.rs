@@ -3,7 +3,7 @@
 use actix_web::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::TestApp;
+use crate::support::{Json, TestApp};
 
 #[actix_web::test]
 async fn the_last_team_admin_cannot_be_demoted_removed_or_deactivated() {
@@ -48,14 +48,7 @@ async fn the_last_team_admin_cannot_be_demoted_removed_or_deactivated() {
         )
         .await;
     assert_eq!(stepped_down.status, StatusCode::OK);
-    let names: Vec<_> = stepped_down.body["roles"]
-        .as_array()
-        .map(|r| {
-            r.iter()
-                .filter_map(|x| x["display-name"].as_str())
-                .collect()
-        })
-        .unwrap_or_default();
+    let names: Vec<_> = stepped_down.body.strs_at("roles", "display-name");
     assert_eq!(names, ["Team member"]);
     // …and the second admin, now the last, is protected in turn.
     let last = app
@@ -85,10 +78,7 @@ async fn a_team_member_gets_403_on_every_write_naming_a_role() {
             Some(json!({"display-name": "Auditor", "permissions": ["read"]})),
         )
         .await;
-    let custom_url = custom.body["role-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let custom_url = custom.body.string_at("role-url");
     let invitation = app
         .admin(
             Method::POST,
@@ -96,10 +86,7 @@ async fn a_team_member_gets_403_on_every_write_naming_a_role() {
             Some(json!({"email-address": "x@example.com"})),
         )
         .await;
-    let invitation_url = invitation.body["invitation-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let invitation_url = invitation.body.string_at("invitation-url");
 
     let writes: Vec<(Method, String, Option<serde_json::Value>)> = vec![
         (
@@ -152,9 +139,7 @@ async fn a_team_member_gets_403_on_every_write_naming_a_role() {
                 .call(method.clone(), path, Some(&auth), body.clone())
                 .await;
             assert_eq!(response.status, StatusCode::FORBIDDEN, "{method} {path}");
-            let detail = response.body["errors"][0]["detail"]
-                .as_str()
-                .unwrap_or_default();
+            let detail = response.body.str_at("errors/0/detail");
             assert!(detail.contains("Team admin"), "{method} {path}: {detail}");
         }
         // Reads work.
@@ -199,11 +184,8 @@ async fn a_deactivated_member_is_refused_at_once_and_back_after_reactivation() {
             "{org}/memberships?filter[membership-status][eq]=deactivated"
         ))
         .await;
-    let urls: Vec<_> = filtered.body["memberships"]
-        .as_array()
-        .map(|m| m.iter().map(|x| x["membership-url"].clone()).collect())
-        .unwrap_or_default();
-    assert_eq!(urls, [json!(member.membership_url)]);
+    let urls = filtered.body.strs_at("memberships", "membership-url");
+    assert_eq!(urls, [member.membership_url.as_str()]);
 
     let on = app
         .admin(
@@ -360,10 +342,7 @@ async fn custom_roles_lifecycle() {
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
-    let url = created.body["role-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let url = created.body.string_at("role-url");
     assert_eq!(created.header("location"), Some(url.as_str()));
     assert_eq!(created.body["role-category"], "custom");
     assert_eq!(created.body["permissions"], json!(["read", "team:manage"]));
@@ -501,10 +480,7 @@ async fn nobody_widens_their_own_permissions() {
             Some(json!({"display-name": "Mine", "permissions": ["read"]})),
         )
         .await;
-    let custom_url = custom.body["role-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let custom_url = custom.body.string_at("role-url");
     let third = app
         .member("third@example.com", &[admin, custom_url.clone()])
         .await;
@@ -539,7 +515,7 @@ async fn a_removed_members_key_stays_dead_when_they_rejoin() {
             Some(json!({"email-address": "back@example.com"})),
         )
         .await;
-    let token = again.body["invitation-token"].as_str().unwrap_or_default();
+    let token = again.body.str_at("invitation-token");
     let accepted = app
         .call(Method::POST, "/v0/invitations/actions/accept", None,
             Some(json!({"invitation-token": token, "given-name": "A", "surname": "B", "password": "correct horse battery"})))

@@ -1,6 +1,6 @@
 use actix_web::http::StatusCode;
 
-use crate::support::TestApp;
+use crate::support::{Json, TestApp};
 
 #[actix_web::test]
 async fn get_user_links_to_keys_and_memberships() {
@@ -18,21 +18,13 @@ async fn get_user_links_to_keys_and_memberships() {
         user.body["user-memberships-url"],
         format!("{}/memberships", app.user_url)
     );
-    let keys = app
-        .get(user.body["api-keys-url"].as_str().unwrap_or_default())
-        .await;
+    let keys = app.get(user.body.str_at("api-keys-url")).await;
     assert_eq!(keys.status, StatusCode::OK);
     assert_eq!(
         keys.body["api-keys"][0]["api-key-url"],
         app.api_key_url.as_str()
     );
-    let memberships = app
-        .get(
-            user.body["user-memberships-url"]
-                .as_str()
-                .unwrap_or_default(),
-        )
-        .await;
+    let memberships = app.get(user.body.str_at("user-memberships-url")).await;
     assert_eq!(memberships.status, StatusCode::OK);
     assert_eq!(
         memberships.body["memberships"].as_array().map(Vec::len),

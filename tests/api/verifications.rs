@@ -4,7 +4,7 @@
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{Json, TestApp};
 
 fn individual_claims() -> Value {
     json!([
@@ -13,19 +13,6 @@ fn individual_claims() -> Value {
         {"claim-type": "contact-details", "email-address": "ada@example.com"},
         {"claim-type": "mobile-number", "mobile-number": "+447700900000"}
     ])
-}
-
-async fn workflow_url(app: &TestApp, display_name: &str) -> String {
-    let list = app
-        .get(&format!("{}/workflows", app.organization_url))
-        .await;
-    assert_eq!(list.status, StatusCode::OK);
-    list.body["workflows"]
-        .as_array()
-        .and_then(|w| w.iter().find(|x| x["display-name"] == display_name))
-        .and_then(|w| w["workflow-url"].as_str())
-        .unwrap_or_else(|| panic!("no workflow {display_name}"))
-        .to_string()
 }
 
 async fn person(app: &TestApp, kind: &str, claims: Value) -> Value {
@@ -55,27 +42,20 @@ async fn verify_then_accept() {
         .get(&format!("{}/workflows?page[size]=4", app.organization_url))
         .await;
     assert_eq!(first.body["workflows"].as_array().map(Vec::len), Some(4));
-    let rest = app
-        .get(first.body["links"]["next"].as_str().unwrap_or_default())
-        .await;
+    let rest = app.get(first.body.str_at("links/next")).await;
     assert_eq!(rest.body["workflows"].as_array().map(Vec::len), Some(2));
-    let mut seen: Vec<String> = first.body["workflows"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let mut seen: Vec<String> = first
+        .body
+        .array_at("workflows")
+        .clone()
         .into_iter()
-        .chain(
-            rest.body["workflows"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default(),
-        )
+        .chain(rest.body.array_at("workflows").clone())
         .map(|w| w["workflow-url"].to_string())
         .collect();
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 6);
-    let individual = workflow_url(&app, "Sample individual workflow").await;
+    let individual = app.workflow_url("Sample individual workflow").await;
     let fetched = app.get(&individual).await;
     assert_eq!(
         fetched.body["required-claim-types"]["individual"],
@@ -88,10 +68,7 @@ async fn verify_then_accept() {
     );
 
     let ada = person(&app, "individual", individual_claims()).await;
-    let ada_url = ada["legal-person-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let ada_url = ada.string_at("legal-person-url");
     let started = app
         .admin(
             Method::POST,
@@ -101,10 +78,7 @@ async fn verify_then_accept() {
         .await;
     assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
     assert_eq!(started.body["verification-status"], "pending");
-    let verification_url = started.body["verification-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let verification_url = started.body.string_at("verification-url");
     assert_eq!(started.header("location"), Some(verification_url.as_str()));
     let submitted = app.get(&ada_url).await;
     assert_eq!(submitted.body["application-status"], "submitted");
@@ -207,26 +181,16 @@ async fn verify_then_accept() {
     // The history, newest first, two at a time.
     let history = app.get(&format!("{ada_url}/history?page[size]=2")).await;
     let kinds = |body: &Value| -> Vec<String> {
-        body["legal-person-history"]
-            .as_array()
-            .map(|h| {
-                h.iter()
-                    .filter_map(|x| {
-                        x["legal-person-history-event-type"]
-                            .as_str()
-                            .map(str::to_string)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+        body.strs_at("legal-person-history", "legal-person-history-event-type")
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     };
     assert_eq!(
         kinds(&history.body),
         ["decision-created", "risk-rating-registered"]
     );
-    let rest = app
-        .get(history.body["links"]["next"].as_str().unwrap_or_default())
-        .await;
+    let rest = app.get(history.body.str_at("links/next")).await;
     assert_eq!(kinds(&rest.body), ["verification-created"]);
     assert!(rest.body["links"]["next"].is_null());
 
@@ -251,10 +215,7 @@ async fn verify_then_accept() {
         .get(&format!("{}/events?sort=created-at", app.organization_url))
         .await;
     // (After those of the organization's own primary account.)
-    let types: Vec<_> = events.body["events"]
-        .as_array()
-        .map(|e| e.iter().filter_map(|x| x["event-type"].as_str()).collect())
-        .unwrap_or_default();
+    let types: Vec<_> = events.body.strs_at("events", "event-type");
     let types = &types[3..];
     assert_eq!(
         types,
@@ -270,15 +231,15 @@ async fn verify_then_accept() {
 #[actix_web::test]
 async fn missing_claims_are_all_named() {
     let app = TestApp::new().await;
-    let individual = workflow_url(&app, "Sample individual workflow").await;
-    let corporate = workflow_url(&app, "Sample workflow (corporations)").await;
+    let individual = app.workflow_url("Sample individual workflow").await;
+    let corporate = app.workflow_url("Sample workflow (corporations)").await;
     let bare = person(
         &app,
         "individual",
         json!([{"claim-type": "mobile-number", "mobile-number": "+447700900000"}]),
     )
     .await;
-    let bare_url = bare["legal-person-url"].as_str().unwrap_or_default();
+    let bare_url = bare.str_at("legal-person-url");
     let refused = app
         .admin(
             Method::POST,
@@ -288,9 +249,7 @@ async fn missing_claims_are_all_named() {
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused.error_title(), "missing-claims");
-    let detail = refused.body["errors"][0]["detail"]
-        .as_str()
-        .unwrap_or_default();
+    let detail = refused.body.str_at("errors/0/detail");
     for claim in [
         "contact-details",
         "individual-identity",
@@ -301,11 +260,11 @@ async fn missing_claims_are_all_named() {
     assert!(!detail.contains("mobile-number"), "{detail}");
     // A corporation's directors need their own claims.
     let director = person(&app, "individual", json!([])).await;
-    let director_url = director["legal-person-url"].as_str().unwrap_or_default();
+    let director_url = director.str_at("legal-person-url");
     let company = person(&app, "corporation", json!([
         {"claim-type": "uk-company-register", "entity-name": "Money Technology Ltd.", "entity-registration-number": "91824539", "corporation-type": "private-limited-company", "country-code": "GB", "building-number": "12", "street-name": "Argyle Street", "city": "London", "postal-code": "EC2V 9AN"},
         {"claim-type": "director", "legal-person-url": director_url}])).await;
-    let company_url = company["legal-person-url"].as_str().unwrap_or_default();
+    let company_url = company.str_at("legal-person-url");
     let refused = app
         .admin(
             Method::POST,
@@ -314,9 +273,7 @@ async fn missing_claims_are_all_named() {
         )
         .await;
     assert_eq!(refused.error_title(), "missing-claims");
-    let detail = refused.body["errors"][0]["detail"]
-        .as_str()
-        .unwrap_or_default();
+    let detail = refused.body.str_at("errors/0/detail");
     assert!(
         detail.contains(crate::support::id_of(director_url))
             && detail.contains("individual-identity"),
@@ -346,10 +303,7 @@ async fn missing_claims_are_all_named() {
             None,
         )
         .await;
-    let their_workflow = theirs.body["workflows"][0]["workflow-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let their_workflow = theirs.body.string_at("workflows/0/workflow-url");
     assert_eq!(app.get(&their_workflow).await.status, StatusCode::NOT_FOUND);
     let foreign = app
         .admin(
@@ -364,22 +318,16 @@ async fn missing_claims_are_all_named() {
 #[actix_web::test]
 async fn a_corporation_with_a_director_is_verified_then_declined() {
     let app = TestApp::new().await;
-    let corporate = workflow_url(&app, "Sample workflow (corporations)").await;
+    let corporate = app.workflow_url("Sample workflow (corporations)").await;
     let director = person(&app, "individual", json!([
         {"claim-type": "individual-identity", "given-name": "Alan", "surname": "Turing", "date-of-birth": "1912-06-23"},
         {"claim-type": "individual-residence", "building-number": "2", "street-name": "Adlington Road", "city": "Wilmslow", "postal-code": "SK9 1LZ", "country-code": "GB"},
         {"claim-type": "contact-details", "email-address": "alan@example.com"}])).await;
-    let director_url = director["legal-person-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let director_url = director.string_at("legal-person-url");
     let company = person(&app, "corporation", json!([
         {"claim-type": "uk-company-register", "entity-name": "Money Technology Ltd.", "entity-registration-number": "91824539", "corporation-type": "private-limited-company", "country-code": "GB", "building-number": "12", "street-name": "Argyle Street", "city": "London", "postal-code": "EC2V 9AN"},
         {"claim-type": "director", "legal-person-url": director_url}])).await;
-    let company_url = company["legal-person-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let company_url = company.string_at("legal-person-url");
     let started = app
         .admin(
             Method::POST,
@@ -388,10 +336,7 @@ async fn a_corporation_with_a_director_is_verified_then_declined() {
         )
         .await;
     assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
-    let verification_url = started.body["verification-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let verification_url = started.body.string_at("verification-url");
     app.run_worker().await;
     assert_eq!(
         app.get(&verification_url).await.body["verification-status"],
@@ -451,12 +396,9 @@ async fn a_corporation_with_a_director_is_verified_then_declined() {
 #[actix_web::test]
 async fn decisions_are_final_and_only_on_the_current_verification() {
     let app = TestApp::new().await;
-    let individual = workflow_url(&app, "Sample individual workflow").await;
+    let individual = app.workflow_url("Sample individual workflow").await;
     let ada = person(&app, "individual", individual_claims()).await;
-    let ada_url = ada["legal-person-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let ada_url = ada.string_at("legal-person-url");
     let verifications_url = format!("{ada_url}/verifications");
     let start = || {
         app.admin(
@@ -465,10 +407,7 @@ async fn decisions_are_final_and_only_on_the_current_verification() {
             Some(json!({"workflow-url": individual})),
         )
     };
-    let first = start().await.body["verification-url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let first = start().await.body.string_at("verification-url");
     app.run_worker().await;
     // A claim made after the verification started was not checked by it.
     let late = app
@@ -488,15 +427,13 @@ async fn decisions_are_final_and_only_on_the_current_verification() {
     };
     assert_eq!(decide(first.clone()).await.status, StatusCode::CREATED);
     let claims = app.get(&format!("{ada_url}/claims")).await;
-    let unverified: Vec<_> = claims.body["claims"]
-        .as_array()
-        .map(|c| {
-            c.iter()
-                .filter(|x| x["verification-status"] == "unverified")
-                .filter_map(|x| x["claim-type"].as_str())
-                .collect()
-        })
-        .unwrap_or_default();
+    let unverified: Vec<_> = claims
+        .body
+        .array_at("claims")
+        .iter()
+        .filter(|x| x["verification-status"] == "unverified")
+        .map(|x| x.str_at("claim-type"))
+        .collect();
     assert_eq!(unverified, ["nationality"]);
     let twice = decide(first.clone()).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
