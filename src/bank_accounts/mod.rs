@@ -17,7 +17,7 @@ use crate::events;
 use crate::ids::{BankAccountId, LegalPersonId};
 use crate::ledger::{self, InternalAccount, Leg, Movement, PostError};
 use crate::money::{MinorUnits, Money};
-use crate::organizations::{OrganizationRow, TEST_MODE};
+use crate::organizations::{OrganizationMode, OrganizationRow};
 use crate::paging::{CREATED_AT, Cursor};
 use crate::paging::{Page, PageRequest};
 use crate::store::schema::{bank_accounts, organizations, submissions};
@@ -194,7 +194,7 @@ pub async fn open(
     if opening_delay > 0 {
         return Ok(row);
     }
-    let money = money_for(&organization.organization_mode, test_money);
+    let money = money_for(organization.organization_mode, test_money);
     Ok(activate(conn, &row, money, time::now())
         .await?
         .unwrap_or(row))
@@ -218,7 +218,7 @@ pub async fn open_primary(
         beneficiary_id: None,
     };
     let row = insert(conn, organization, new, true, 0).await?;
-    let money = money_for(&organization.organization_mode, test_money);
+    let money = money_for(organization.organization_mode, test_money);
     match activate(conn, &row, money, time::now()).await {
         Ok(opened) => Ok(opened.unwrap_or(row)),
         Err(PostError::Database(error)) => Err(error),
@@ -228,8 +228,8 @@ pub async fn open_primary(
 }
 
 /// Test money is for test-mode organizations only.
-fn money_for(organization_mode: &str, test_money: MinorUnits) -> i64 {
-    if organization_mode == TEST_MODE {
+fn money_for(organization_mode: OrganizationMode, test_money: MinorUnits) -> i64 {
+    if organization_mode == OrganizationMode::TestMode {
         test_money.0
     } else {
         0
@@ -379,7 +379,7 @@ async fn activate(
 
 /// Worker step: opens the accounts whose opening time has come. Returns how many.
 pub async fn open_due(db: &Db, now: Micros, test_money: MinorUnits) -> Result<usize, StoreError> {
-    let due: Vec<(BankAccountRow, String)> = {
+    let due: Vec<(BankAccountRow, OrganizationMode)> = {
         let mut conn = db.read().await?;
         let mut conn = conn.conn();
         dispatch!(&mut conn, c => bank_accounts::table
@@ -394,7 +394,7 @@ pub async fn open_due(db: &Db, now: Micros, test_money: MinorUnits) -> Result<us
     };
     let mut opened = 0;
     for (row, mode) in due {
-        let money = money_for(&mode, test_money);
+        let money = money_for(mode, test_money);
         let mut tx = db.write().await?;
         let result = activate(&mut tx.conn(), &row, money, now).await;
         match tx.finish(result).await {

@@ -28,13 +28,31 @@ use crate::urls;
 pub struct OrganizationRow {
     pub id: OrganizationId,
     pub display_name: String,
-    pub organization_mode: String,
+    pub organization_mode: OrganizationMode,
     pub own_legal_person_id: LegalPersonId,
     pub can_decide_on_verifications: bool,
     pub created_at: Micros,
 }
 
-pub const TEST_MODE: &str = "test-mode";
+crate::text_enum! {
+    /// Test-mode organizations get test money and the sandbox's simulations.
+    pub enum OrganizationMode {
+        TestMode = "test-mode",
+        LiveMode = "live-mode",
+    }
+}
+
+impl crate::access::Owned for OrganizationRow {
+    type Kind = crate::ids::OrganizationKind;
+
+    async fn find(conn: &mut Conn<'_>, id: &OrganizationId) -> QueryResult<Option<Self>> {
+        find(conn, id).await
+    }
+
+    fn organization_id(&self) -> &OrganizationId {
+        &self.id
+    }
+}
 
 /// The item of a per-organization catalogue defined in code (workflows, bank products) whose
 /// id, as derived for one of `organization_ids` by `id_of`, is `id`; with that organization.
@@ -202,7 +220,7 @@ async fn insert(conn: &mut Conn<'_>, display_name: &str) -> QueryResult<Organiza
     let row = OrganizationRow {
         id: OrganizationId::generate(),
         display_name: display_name.to_string(),
-        organization_mode: TEST_MODE.to_string(),
+        organization_mode: OrganizationMode::TestMode,
         own_legal_person_id: LegalPersonId::generate(),
         can_decide_on_verifications: true,
         created_at: time::now(),
@@ -220,7 +238,7 @@ async fn insert(conn: &mut Conn<'_>, display_name: &str) -> QueryResult<Organiza
 pub struct OrganizationView {
     pub organization_url: String,
     pub display_name: String,
-    pub organization_mode: String,
+    pub organization_mode: OrganizationMode,
     #[serde(rename = "can-decide-on-verifications?")]
     pub can_decide_on_verifications: bool,
     pub own_legal_person_url: String,

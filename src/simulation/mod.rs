@@ -10,7 +10,7 @@ use crate::bank_accounts::{self, BankAccountRow};
 use crate::holds::{self, HoldRow, HoldView, NewHold};
 use crate::http::{ApiError, ApiResult, Caller, Json, created, ok};
 use crate::money::Money;
-use crate::organizations::{self, TEST_MODE};
+use crate::organizations::{self, OrganizationMode};
 use crate::payments::{self, Inbound, PaymentView};
 use crate::roles::Permission;
 use crate::store::Conn;
@@ -25,7 +25,7 @@ async fn check_test_mode(conn: &mut Conn<'_>, account: &BankAccountRow) -> ApiRe
 
 /// 422 `simulation-not-available` unless the organization is in test mode.
 pub fn require_test_mode(organization: &organizations::OrganizationRow) -> ApiResult<()> {
-    if organization.organization_mode != TEST_MODE {
+    if organization.organization_mode != OrganizationMode::TestMode {
         return Err(ApiError::unprocessable(
             "simulation-not-available",
             "Simulations are only available to test-mode organizations.",
