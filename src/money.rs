@@ -6,6 +6,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
+
+use crate::error::{DomainError, DomainResult};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The currencies Griffin's API knows (only pounds sterling).
@@ -142,18 +144,17 @@ impl Money {
 /// update refuses one that would, all the same).
 pub const MAX_AMOUNT: MinorUnits = MinorUnits(1_000_000_000_000);
 
-/// A request's amount: more than zero and at most [`MAX_AMOUNT`], in minor units; else a 400
-/// pointing at `{pointer}/value`.
-pub fn check_amount(money: &Money, pointer: &str) -> crate::http::ApiResult<i64> {
+/// A request's amount: more than zero and at most [`MAX_AMOUNT`]; else a 400 pointing at
+/// `{pointer}/value`.
+pub fn positive_amount(money: &Money, pointer: &str) -> DomainResult<MinorUnits> {
     let amount = money.amount;
     if amount.0 <= 0 || amount > MAX_AMOUNT {
-        return Err(crate::http::ApiError::invalid_body(
-            "Invalid value",
+        return Err(DomainError::invalid_value(
             format!("The amount must be more than zero and at most {MAX_AMOUNT}."),
             format!("{pointer}/value"),
         ));
     }
-    Ok(amount.0)
+    Ok(amount)
 }
 
 #[derive(Serialize)]

@@ -13,17 +13,16 @@
 //! A new write endpoint is therefore a request type (parsed at the edge into a domain value),
 //! a rule function and a view.
 
-use crate::access::{Caller, Granted, Owned};
+use crate::access::{Caller, Granted, Need, Owned};
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{Id, OrganizationId};
-use crate::roles::Permission;
 use crate::store::idempotency::{IdempotencyKey, Reply};
 use crate::store::{Conn, Db};
 
-/// A write by a caller that needs one permission on the resource it names.
+/// A write by a caller that needs a permission on the resource it names ([`Need`]).
 pub struct Write<'a> {
     caller: &'a Caller,
-    permission: Permission,
+    need: Need,
     locked: bool,
     key: Option<&'a IdempotencyKey>,
 }
@@ -36,10 +35,10 @@ enum Ended<'k> {
 }
 
 impl<'a> Write<'a> {
-    pub fn new(caller: &'a Caller, permission: Permission) -> Self {
+    pub fn new(caller: &'a Caller, need: impl Into<Need>) -> Self {
         Write {
             caller,
-            permission,
+            need: need.into(),
             locked: false,
             key: None,
         }
@@ -67,11 +66,11 @@ impl<'a> Write<'a> {
         let mut tx = db.write().await?;
         let result: DomainResult<Ended> = async {
             let mut conn = tx.conn();
-            let (caller, permission) = (self.caller, self.permission);
+            let (caller, need) = (self.caller, self.need);
             let granted = if self.locked {
-                caller.write_locked::<R>(&mut conn, id, permission).await?
+                caller.write_locked::<R>(&mut conn, id, need).await?
             } else {
-                caller.write::<R>(&mut conn, id, permission).await?
+                caller.write::<R>(&mut conn, id, need).await?
             };
             let organization_id = granted.access.organization_id.clone();
             if let Some(key) = self.key

@@ -8,8 +8,8 @@ use crate::http::Endpoint;
 use crate::{
     api_keys, bank_accounts, bank_products, claims, companies_house, cop, decisions, events, holds,
     invitations, ledger, legal_persons, memberships, navigation, onboarding, organizations, payees,
-    payments, restrictions, roles, sessions, simulation, submissions, users, verifications,
-    workflows,
+    payments, pool_members, restrictions, roles, sessions, simulation, submissions, users,
+    verifications, workflows,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -68,9 +68,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/bank/accounts/{bank-account-id}/actions/close")
             .post(to(bank_accounts::handlers::close)),
         Endpoint::new("/v0/bank/accounts/{bank-account-id}/membership")
-            .get(to(bank_accounts::pool::members)),
+            .get(to(pool_members::handlers::members)),
         Endpoint::new("/v0/bank/accounts/{bank-account-id}/membership-updates")
-            .post(to(bank_accounts::pool::update)),
+            .post(to(pool_members::handlers::update)),
         // Transactions
         Endpoint::new("/v0/bank/accounts/{bank-account-id}/transactions")
             .get(to(ledger::handlers::list)),
@@ -100,12 +100,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/payees/{payee-id}/payments")
             .get(to(payments::handlers::list_for_payee)),
         // Confirmation of payee
-        Endpoint::new("/v0/organizations/{organization-id}/cop-request").post(to(cop::create)),
-        Endpoint::new("/v0/cop-request/{cop-request-id}").get(to(cop::get)),
+        Endpoint::new("/v0/organizations/{organization-id}/cop-request").post(to(cop::handlers::create)),
+        Endpoint::new("/v0/cop-request/{cop-request-id}").get(to(cop::handlers::get)),
         Endpoint::new(
             "/v0/simulation/organizations/{organization-id}/cop-request/simulate/{cop-simulation-type}",
         )
-        .post(to(cop::simulate)),
+        .post(to(cop::handlers::simulate)),
         // Payments, submissions and admissions
         Endpoint::new("/v0/bank/accounts/{bank-account-id}/payments")
             .get(to(payments::handlers::list_for_account))
@@ -130,11 +130,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/admissions/{admission-id}").get(to(payments::handlers::get_admission)),
         // Sandbox simulations
         Endpoint::new("/v0/simulation/bank/accounts/{bank-account-id}/inbound-payments")
-            .post(to(simulation::inbound_payment)),
+            .post(to(simulation::handlers::inbound_payment)),
         Endpoint::new("/v0/simulation/bank/accounts/{bank-account-id}/holds")
-            .post(to(simulation::place_hold)),
+            .post(to(simulation::handlers::place_hold)),
         Endpoint::new("/v0/simulation/bank/holds/{hold-id}/actions/release")
-            .post(to(simulation::release_hold)),
+            .post(to(simulation::handlers::release_hold)),
         // Companies House
         Endpoint::new("/v0/companies-house/companies/{company-number}")
             .get(to(companies_house::handlers::get)),

@@ -57,6 +57,39 @@ pub struct Caller {
     key_access: Option<Access>,
 }
 
+/// The permission a change needs: one permission, or for a resource someone created (a
+/// payment), one for its creator and another, a second pair of eyes, for everyone else.
+#[derive(Debug, Clone, Copy)]
+pub enum Need {
+    Permission(Permission),
+    CreatorOr {
+        creator: Permission,
+        others: Permission,
+    },
+}
+
+impl From<Permission> for Need {
+    fn from(permission: Permission) -> Self {
+        Need::Permission(permission)
+    }
+}
+
+impl Need {
+    /// The permission `caller` needs on `resource`.
+    pub fn of<R: Owned>(self, resource: &R, caller: &UserId) -> Permission {
+        match self {
+            Need::Permission(permission) => permission,
+            Need::CreatorOr { creator, others } => {
+                if resource.created_by() == Some(caller) {
+                    creator
+                } else {
+                    others
+                }
+            }
+        }
+    }
+}
+
 /// A resource found for a change, with the access that allowed it.
 pub struct Granted<R> {
     pub resource: R,
@@ -73,6 +106,11 @@ pub trait Owned: Sized {
     ) -> impl Future<Output = QueryResult<Option<Self>>>;
 
     fn organization_id(&self) -> &OrganizationId;
+
+    /// The user who created it, for resources whose creator has a say ([`Need::CreatorOr`]).
+    fn created_by(&self) -> Option<&UserId> {
+        None
+    }
 
     /// Reads the resource `id` of `organization_id` again behind the lock its locked writes
     /// take. By default that is the organization's lock, which serializes the organization's
@@ -180,9 +218,10 @@ impl Caller {
         &self,
         conn: &mut Conn<'_>,
         id: &Id<R::Kind>,
-        permission: Permission,
+        need: Need,
     ) -> DomainResult<Granted<R>> {
         let resource = self.find_own::<R>(conn, id).await?;
+        let permission = need.of(&resource, &self.user_id);
         let access = self
             .fresh_access(conn, resource.organization_id(), permission)
             .await?;
@@ -196,12 +235,13 @@ impl Caller {
         &self,
         conn: &mut Conn<'_>,
         id: &Id<R::Kind>,
-        permission: Permission,
+        need: Need,
     ) -> DomainResult<Granted<R>> {
         let found = self.find_own::<R>(conn, id).await?;
         let resource = R::lock(conn, id, found.organization_id())
             .await?
             .ok_or(DomainError::NotFound)?;
+        let permission = need.of(&resource, &self.user_id);
         let access = self
             .fresh_access(conn, resource.organization_id(), permission)
             .await?;

@@ -1,19 +1,28 @@
-use crate::ids::OrganizationId;
+//! `/v0/bank/accounts/…`, opening accounts in an organization or with a product, and the
+//! account lists.
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BankAccountRow, BankAccountView, CLIENT_MONEY, CloseRefusal, EMBEDDED, Filter, NewAccount,
-    OPERATIONAL, PRODUCT_TYPES, SAFEGUARDING, SAVINGS, SORTS, STATUSES,
+    AccountOpening, BankAccountRow, BankAccountView, ClientMoneyType, DISPLAY_NAME, Filter,
+    ProductType, SavingsType,
 };
 use crate::AppState;
+use crate::access::{Caller, Granted};
 use crate::http::pagination::list_request_sorted;
-use crate::http::{ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, ok, path_id};
-use crate::ids::{BankProductKind, LegalPersonId, LegalPersonKind, OrganizationKind};
+use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, ok, path_id};
+use crate::ids::{
+    BankAccountKind, BankProductKind, LegalPersonId, LegalPersonKind, OrganizationId,
+    OrganizationKind,
+};
 use crate::legal_persons::{self, LegalPersonRow};
 use crate::organizations::{self, OrganizationRow};
+use crate::paging::CREATED_AT;
+use crate::pipeline::Write;
 use crate::roles::Permission;
 use crate::store::Conn;
+use crate::store::idempotency::Reply;
 use crate::urls;
 
 /// `POST /v0/organizations/{organization-id}/bank/accounts`: the body is a union on
@@ -21,30 +30,13 @@ use crate::urls;
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct OpenAccount {
-    bank_product_type: String,
+    bank_product_type: ProductType,
     display_name: Option<String>,
     owner_url: Option<String>,
     beneficiary_url: Option<String>,
-    savings_type: Option<String>,
+    savings_type: Option<SavingsType>,
     pooled_funds: Option<bool>,
-    client_money_type: Option<String>,
-}
-
-const CLIENT_MONEY_TYPES: [&str; 3] = [
-    "designated-client-fund",
-    "designated-client-money",
-    "general-client-money",
-];
-
-/// What an opening request asks for, before its parties are looked up.
-struct Request {
-    bank_product_type: &'static str,
-    display_name: Option<String>,
-    owner_url: Option<String>,
-    beneficiary_url: Option<String>,
-    savings_type: Option<&'static str>,
-    pooled_funds: bool,
-    client_money_type: Option<String>,
+    client_money_type: Option<ClientMoneyType>,
 }
 
 fn missing(field: &str, why: &str) -> ApiError {
@@ -63,207 +55,144 @@ fn not_allowed(field: &str, why: &str) -> ApiError {
     )
 }
 
+/// A legal person's URL in the body, at `/field`.
+fn party_url(url: Option<&String>, field: &str) -> ApiResult<Option<LegalPersonId>> {
+    url.map(|url| {
+        urls::parse::<LegalPersonKind>(url, urls::LEGAL_PERSONS).ok_or_else(|| {
+            ApiError::invalid_body(
+                "Invalid value",
+                "Expected a legal person URL such as /v0/legal-persons/lp.….",
+                format!("/{field}"),
+            )
+        })
+    })
+    .transpose()
+}
+
 impl OpenAccount {
-    /// Checks the union's rules: which fields each member requires and allows.
-    fn check(self) -> ApiResult<Request> {
-        let product = PRODUCT_TYPES
-            .into_iter()
-            .find(|t| *t == self.bank_product_type)
-            .ok_or_else(|| {
-                ApiError::invalid_body(
-                    "Invalid enum value",
-                    format!(
-                        "`bank-product-type` must be one of {}.",
-                        PRODUCT_TYPES.join(", ")
-                    ),
-                    "/bank-product-type",
-                )
-            })?;
+    /// The union's rules: which fields each product requires and allows.
+    fn parse(self) -> ApiResult<AccountOpening> {
+        let product = self.bank_product_type;
         if let Some(name) = &self.display_name {
             organizations::check_display_name(name)?;
         }
         let why = format!("for a {product}");
-        if product != SAVINGS && self.savings_type.is_some() {
+        if product != ProductType::Savings && self.savings_type.is_some() {
             return Err(not_allowed("savings-type", &why));
         }
-        if product != SAFEGUARDING && product != CLIENT_MONEY && self.pooled_funds.is_some() {
+        let pooling = matches!(
+            product,
+            ProductType::Safeguarding | ProductType::ClientMoney
+        );
+        if !pooling && self.pooled_funds.is_some() {
             return Err(not_allowed("pooled-funds", &why));
         }
-        if product != CLIENT_MONEY && self.client_money_type.is_some() {
+        if product != ProductType::ClientMoney && self.client_money_type.is_some() {
             return Err(not_allowed("client-money-type", &why));
         }
-        if let Some(kind) = &self.client_money_type
-            && !CLIENT_MONEY_TYPES.contains(&kind.as_str())
-        {
-            return Err(ApiError::invalid_body(
-                "Invalid enum value",
-                format!(
-                    "`client-money-type` must be one of {}.",
-                    CLIENT_MONEY_TYPES.join(", ")
-                ),
-                "/client-money-type",
-            ));
-        }
-        let mut savings_type = None;
-        let mut pooled_funds = false;
-        match product {
-            OPERATIONAL => {
-                if self.owner_url.is_some() {
-                    return Err(not_allowed(
-                        "owner-url",
-                        "for an operational account: the organization owns it",
-                    ));
-                }
-                if self.beneficiary_url.is_some() {
-                    return Err(not_allowed("beneficiary-url", &why));
-                }
+        let parties = (self.owner_url.is_some(), self.beneficiary_url.is_some());
+        let pooled_funds = match product {
+            ProductType::Operational => operational_parties(parties, &why)?,
+            ProductType::Embedded => embedded_parties(parties, &why)?,
+            ProductType::Savings => savings_parties(self.savings_type, parties, &why)?,
+            ProductType::Safeguarding | ProductType::ClientMoney => {
+                pooled_parties(self.pooled_funds, parties, &why)?
             }
-            EMBEDDED => {
-                if self.owner_url.is_none() {
-                    return Err(missing("owner-url", &why));
-                }
-                if self.beneficiary_url.is_some() {
-                    return Err(not_allowed("beneficiary-url", &why));
-                }
-            }
-            SAVINGS => {
-                let kind = self
-                    .savings_type
-                    .as_deref()
-                    .ok_or_else(|| missing("savings-type", &why))?;
-                match kind {
-                    "easy-access" if self.owner_url.is_none() => {
-                        return Err(missing("owner-url", "for an easy-access savings account"));
-                    }
-                    "easy-access" => savings_type = Some("easy-access"),
-                    "bare-trust" if self.owner_url.is_some() => {
-                        return Err(not_allowed("owner-url", "for a bare-trust savings account"));
-                    }
-                    "bare-trust" => savings_type = Some("bare-trust"),
-                    _ => {
-                        return Err(ApiError::invalid_body(
-                            "Invalid enum value",
-                            "`savings-type` must be easy-access or bare-trust.",
-                            "/savings-type",
-                        ));
-                    }
-                }
-                if self.beneficiary_url.is_some() {
-                    return Err(not_allowed("beneficiary-url", &why));
-                }
-            }
-            _ => {
-                // Safeguarding and client money: pooled, or dedicated to one beneficiary.
-                pooled_funds = self
-                    .pooled_funds
-                    .ok_or_else(|| missing("pooled-funds", &why))?;
-                if pooled_funds && self.beneficiary_url.is_some() {
-                    return Err(not_allowed("beneficiary-url", "for a pooled account"));
-                }
-                if !pooled_funds && self.beneficiary_url.is_none() {
-                    return Err(missing(
-                        "beneficiary-url",
-                        "for a dedicated (not pooled) account",
-                    ));
-                }
-            }
-        }
-        Ok(Request {
-            bank_product_type: product,
-            display_name: self.display_name,
-            owner_url: self.owner_url,
-            beneficiary_url: self.beneficiary_url,
-            savings_type,
-            pooled_funds,
+        };
+        Ok(AccountOpening {
+            product,
+            savings_type: self.savings_type,
             client_money_type: self.client_money_type,
+            pooled_funds,
+            display_name: self.display_name,
+            owner: party_url(self.owner_url.as_ref(), "owner-url")?,
+            beneficiary: party_url(self.beneficiary_url.as_ref(), "beneficiary-url")?,
         })
     }
 }
 
-/// The legal person a body's URL names, which must be the organization's.
-async fn party(
-    conn: &mut Conn<'_>,
-    organization_id: &OrganizationId,
-    url: &str,
-    pointer: &str,
-) -> ApiResult<LegalPersonRow> {
-    let id = urls::parse::<LegalPersonKind>(url, urls::LEGAL_PERSONS).ok_or_else(|| {
-        ApiError::invalid_body(
-            "Invalid value",
-            "Expected a legal person URL such as /v0/legal-persons/lp.….",
-            pointer,
-        )
-    })?;
-    legal_persons::find(conn, &id)
-        .await?
-        .filter(|person| person.organization_id == *organization_id)
-        .ok_or_else(|| {
-            ApiError::unprocessable(
-                "legal-person-not-found",
-                format!("{url} is not a legal person of this organization."),
-            )
-            .with_pointer(pointer)
-        })
+/// Whether the body named an owner and a beneficiary.
+type Parties = (bool, bool);
+
+fn operational_parties((owner, beneficiary): Parties, why: &str) -> ApiResult<bool> {
+    if owner {
+        return Err(not_allowed(
+            "owner-url",
+            "for an operational account: the organization owns it",
+        ));
+    }
+    if beneficiary {
+        return Err(not_allowed("beneficiary-url", why));
+    }
+    Ok(false)
 }
 
-/// Opens the account a checked request describes, inside the caller's transaction.
-async fn open_checked(
-    state: &AppState,
-    conn: &mut Conn<'_>,
-    organization: &OrganizationRow,
-    request: Request,
-) -> ApiResult<BankAccountRow> {
-    let owner = match &request.owner_url {
-        Some(url) => party(conn, &organization.id, url, "/owner-url").await?,
-        None => legal_persons::find(conn, &organization.own_legal_person_id)
-            .await?
-            .ok_or_else(ApiError::not_found)?,
-    };
-    let beneficiary_id = match &request.beneficiary_url {
-        Some(url) => Some(
-            party(conn, &organization.id, url, "/beneficiary-url")
-                .await?
-                .id,
-        ),
-        None => None,
-    };
-    let new = NewAccount {
-        bank_product_type: request.bank_product_type,
-        client_money_type: request.client_money_type,
-        savings_type: request.savings_type,
-        pooled_funds: request.pooled_funds,
-        display_name: request.display_name,
-        owner_name: owner
-            .legal_name
-            .clone()
-            .unwrap_or(owner.display_name.clone()),
-        owner_id: owner.id,
-        beneficiary_id,
-    };
-    let delay = crate::time::micros(state.settings.account_opening);
-    Ok(super::open(conn, organization, new, delay, state.settings.test_money).await?)
+fn embedded_parties((owner, beneficiary): Parties, why: &str) -> ApiResult<bool> {
+    if !owner {
+        return Err(missing("owner-url", why));
+    }
+    if beneficiary {
+        return Err(not_allowed("beneficiary-url", why));
+    }
+    Ok(false)
 }
 
+fn savings_parties(
+    kind: Option<SavingsType>,
+    (owner, beneficiary): Parties,
+    why: &str,
+) -> ApiResult<bool> {
+    match kind.ok_or_else(|| missing("savings-type", why))? {
+        SavingsType::EasyAccess if !owner => {
+            return Err(missing("owner-url", "for an easy-access savings account"));
+        }
+        SavingsType::BareTrust if owner => {
+            return Err(not_allowed("owner-url", "for a bare-trust savings account"));
+        }
+        _ => {}
+    }
+    if beneficiary {
+        return Err(not_allowed("beneficiary-url", why));
+    }
+    Ok(false)
+}
+
+/// Safeguarding and client money: pooled, or dedicated to one beneficiary.
+fn pooled_parties(pooled: Option<bool>, (_, beneficiary): Parties, why: &str) -> ApiResult<bool> {
+    let pooled = pooled.ok_or_else(|| missing("pooled-funds", why))?;
+    if pooled && beneficiary {
+        return Err(not_allowed("beneficiary-url", "for a pooled account"));
+    }
+    if !pooled && !beneficiary {
+        return Err(missing(
+            "beneficiary-url",
+            "for a dedicated (not pooled) account",
+        ));
+    }
+    Ok(pooled)
+}
+
+/// Opens the account in the organization, through the write pipeline.
 async fn open_in(
     state: &AppState,
     caller: &Caller,
     organization_id: &OrganizationId,
-    request: Request,
-) -> ApiResult<HttpResponse> {
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        caller
-            .fresh_access(&mut conn, organization_id, Permission::BankAccountsWrite)
-            .await?;
-        let organization = organizations::find(&mut conn, organization_id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-        open_checked(state, &mut conn, &organization, request).await
-    }
-    .await;
-    let view = BankAccountView::new(&tx.finish(result).await?);
-    Ok(created(&view.account_url.clone(), &view))
+    opening: AccountOpening,
+) -> ApiResult<Reply> {
+    let delay = crate::time::micros(state.settings.account_opening);
+    let test_money = state.settings.test_money;
+    let reply = Write::new(caller, Permission::BankAccountsWrite)
+        .run(
+            &state.db,
+            organization_id,
+            async |conn, granted: Granted<OrganizationRow>| {
+                let row = super::open(conn, &granted.resource, opening, delay, test_money).await?;
+                let view = BankAccountView::new(&row);
+                Reply::created(&view.account_url, &view)
+            },
+        )
+        .await?;
+    Ok(reply)
 }
 
 /// `POST /v0/organizations/{organization-id}/bank/accounts`
@@ -272,10 +201,10 @@ pub async fn open(
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<OpenAccount>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
-    let request = body.check()?;
-    open_in(&state, &caller, &organization_id, request).await
+    let opening = body.parse()?;
+    open_in(&state, &caller, &organization_id, opening).await
 }
 
 #[derive(Deserialize)]
@@ -294,7 +223,7 @@ pub async fn open_with_product(
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<OpenWithProduct>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let id = path_id::<BankProductKind>(&path)?;
     let (product, organization_id) = {
         let mut conn = state.db.read().await?;
@@ -305,23 +234,23 @@ pub async fn open_with_product(
     };
     let product_type = product.account_type;
     let pooled = product.funding_type == "pooled";
-    let request = OpenAccount {
-        bank_product_type: product_type.to_string(),
+    let opening = OpenAccount {
+        bank_product_type: product_type,
         pooled_funds: pooled.then_some(body.beneficiary_url.is_none()),
-        savings_type: (product_type == SAVINGS).then(|| {
+        savings_type: (product_type == ProductType::Savings).then_some(
             if body.owner_url.is_some() {
-                "easy-access".to_string()
+                SavingsType::EasyAccess
             } else {
-                "bare-trust".to_string()
-            }
-        }),
+                SavingsType::BareTrust
+            },
+        ),
         display_name: body.display_name,
         owner_url: body.owner_url,
         beneficiary_url: body.beneficiary_url,
         client_money_type: None,
     }
-    .check()?;
-    open_in(&state, &caller, &organization_id, request).await
+    .parse()?;
+    open_in(&state, &caller, &organization_id, opening).await
 }
 
 /// `GET /v0/bank/accounts/{bank-account-id}`
@@ -330,10 +259,9 @@ pub async fn get(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<BankAccountKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = caller
-        .visible::<BankAccountRow>(&mut conn.conn(), &path, Permission::Read)
-        .await?;
+    let row: BankAccountRow = caller.read(&mut conn.conn(), &id, Permission::Read).await?;
     Ok(ok(&BankAccountView::new(&row)))
 }
 
@@ -349,19 +277,21 @@ pub async fn update(
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<Rename>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     organizations::check_display_name(&body.display_name)?;
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        let mut row =
-            super::for_write(&caller, &mut conn, &path, Permission::BankAccountsWrite).await?;
-        super::rename(&mut conn, &row.id, &body.display_name).await?;
-        row.display_name = body.display_name.clone();
-        Ok::<_, ApiError>(row)
-    }
-    .await;
-    Ok(ok(&BankAccountView::new(&tx.finish(result).await?)))
+    let id = path_id::<BankAccountKind>(&path)?;
+    let reply = Write::new(&caller, Permission::BankAccountsWrite)
+        .locked()
+        .run(
+            &state.db,
+            &id,
+            async |conn, granted: Granted<BankAccountRow>| {
+                let row = super::rename(conn, granted.resource, body.display_name).await?;
+                Reply::ok(&BankAccountView::new(&row))
+            },
+        )
+        .await?;
+    Ok(reply)
 }
 
 /// `POST /v0/bank/accounts/{bank-account-id}/actions/close`
@@ -369,37 +299,24 @@ pub async fn close(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        let row =
-            super::for_write(&caller, &mut conn, &path, Permission::BankAccountsWrite).await?;
-        let url = row.url();
-        super::request_close(&mut conn, &row, crate::time::now())
-            .await?
-            .map_err(|refusal| match refusal {
-                CloseRefusal::Primary => ApiError::unprocessable(
-                    "primary-account-not-closeable",
-                    format!("{url} is the organization's primary account, which stays open."),
-                ),
-                CloseRefusal::NotOpen => ApiError::unprocessable(
-                    "account-not-open",
-                    format!("{url} has not opened yet."),
-                ),
-                CloseRefusal::AlreadyClosing => ApiError::unprocessable(
-                    "account-already-closing",
-                    format!("{url} is already closing."),
-                ),
-                CloseRefusal::AlreadyClosed => ApiError::unprocessable(
-                    "account-already-closed",
-                    format!("{url} is already closed."),
-                ),
-            })
-    }
-    .await;
-    Ok(ok(&BankAccountView::new(&tx.finish(result).await?)))
+) -> ApiResult<Reply> {
+    let id = path_id::<BankAccountKind>(&path)?;
+    let reply = Write::new(&caller, Permission::BankAccountsWrite)
+        .locked()
+        .run(
+            &state.db,
+            &id,
+            async |conn, granted: Granted<BankAccountRow>| {
+                let row = super::close(conn, &granted.resource, crate::time::now()).await?;
+                Reply::ok(&BankAccountView::new(&row))
+            },
+        )
+        .await?;
+    Ok(reply)
 }
+
+/// `created-at` or `display-name`, the sorts bank account lists offer.
+const SORTS: [&str; 2] = [CREATED_AT, DISPLAY_NAME];
 
 const FILTERS: [&str; 6] = [
     "filter[account-status][in][]",
@@ -436,8 +353,8 @@ fn parse_party(query: &QueryParams, key: &str) -> ApiResult<Option<LegalPersonId
 
 fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
     Ok(Filter {
-        statuses: query.enum_list("filter[account-status][in][]", &STATUSES)?,
-        product_types: query.enum_list("filter[bank-product-type][in][]", &PRODUCT_TYPES)?,
+        statuses: query.enum_list("filter[account-status][in][]")?,
+        product_types: query.enum_list("filter[bank-product-type][in][]")?,
         pooled_funds: parse_bool(query, "filter[pooled-funds][eq]")?,
         restricted: parse_bool(query, "filter[account-restricted][eq]")?,
         owner_id: parse_party(query, "filter[owner-url][eq]")?,
@@ -501,7 +418,7 @@ async fn list_in(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     caller
-        .access(&mut conn, organization_id, Permission::Read)
+        .organization(&mut conn, organization_id, Permission::Read)
         .await?;
     let page = super::list(&mut conn, organization_id, &filter, &page_request).await?;
     let included = included(&mut conn, query, &page.items).await?;
@@ -547,11 +464,10 @@ pub async fn list_for_legal_person(
     request: HttpRequest,
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
-    let person = {
+    let id = path_id::<LegalPersonKind>(&path)?;
+    let person: LegalPersonRow = {
         let mut conn = state.db.read().await?;
-        caller
-            .visible::<LegalPersonRow>(&mut conn.conn(), &path, Permission::Read)
-            .await?
+        caller.read(&mut conn.conn(), &id, Permission::Read).await?
     };
     let filter = parse_filter(&query)?;
     list_in(
@@ -604,7 +520,7 @@ pub async fn search(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     caller
-        .access(&mut conn, organization_id.as_str(), Permission::Read)
+        .organization(&mut conn, &organization_id, Permission::Read)
         .await?;
     let rows = super::search(&mut conn, &organization_id, number, SEARCH_LIMIT).await?;
     Ok(ok(&SearchResults {

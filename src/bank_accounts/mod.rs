@@ -3,44 +3,72 @@
 //! moment; test-mode accounts receive test money when they open.
 
 pub mod handlers;
-pub mod pool;
+pub mod view;
 
-use crate::ids::OrganizationId;
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 use serde_json::json;
 
 use crate::dispatch;
-use crate::events;
-use crate::ids::{BankAccountId, LegalPersonId};
+use crate::error::{DomainError, DomainResult};
+use crate::events::{self, EventType};
+use crate::ids::{BankAccountId, LegalPersonId, OrganizationId};
 use crate::ledger::{self, InternalAccount, Leg, Movement, PostError};
-use crate::money::{MinorUnits, Money};
+use crate::legal_persons::{self, LegalPersonRow};
+use crate::money::MinorUnits;
 use crate::organizations::{OrganizationMode, OrganizationRow};
-use crate::paging::{CREATED_AT, Cursor};
-use crate::paging::{Page, PageRequest};
+use crate::paging::{Cursor, Page, PageRequest};
 use crate::store::schema::{bank_accounts, organizations, submissions};
-use crate::store::{Conn, Db, RawConn, StoreError};
+use crate::store::{Conn, Db, PreparedExt, RawConn, StoreError};
+use crate::submissions::SubmissionStatus;
 use crate::time::{self, Micros};
 use crate::urls;
 use crate::{paginate, paginate_by_text};
 
-pub const OPENING: &str = "opening";
-pub const OPEN: &str = "open";
-pub const CLOSING: &str = "closing";
-pub const CLOSED: &str = "closed";
-pub const STATUSES: [&str; 4] = [OPENING, OPEN, CLOSING, CLOSED];
+pub use view::BankAccountView;
 
-pub const OPERATIONAL: &str = "operational-account";
-pub const SAFEGUARDING: &str = "safeguarding-account";
-pub const CLIENT_MONEY: &str = "client-money-account";
-pub const SAVINGS: &str = "savings-account";
-pub const EMBEDDED: &str = "embedded-account";
-pub const PRODUCT_TYPES: [&str; 5] = [OPERATIONAL, SAFEGUARDING, CLIENT_MONEY, SAVINGS, EMBEDDED];
+crate::text_enum! {
+    /// Where an account is in its life: `opening → open → closing → closed`.
+    pub enum AccountStatus {
+        Opening = "opening",
+        Open = "open",
+        Closing = "closing",
+        Closed = "closed",
+    }
+}
+
+crate::text_enum! {
+    /// What an account is for (Griffin's `bank-product-type`).
+    pub enum ProductType {
+        Operational = "operational-account",
+        Safeguarding = "safeguarding-account",
+        ClientMoney = "client-money-account",
+        Savings = "savings-account",
+        Embedded = "embedded-account",
+    }
+}
+
+crate::text_enum! {
+    /// A savings account held for its owner, or on a bare trust with none.
+    pub enum SavingsType {
+        EasyAccess = "easy-access",
+        BareTrust = "bare-trust",
+    }
+}
+
+crate::text_enum! {
+    pub enum ClientMoneyType {
+        DesignatedClientFund = "designated-client-fund",
+        DesignatedClientMoney = "designated-client-money",
+        GeneralClientMoney = "general-client-money",
+    }
+}
 
 /// The sort code of every sandbox account: unreachable from any real bank.
 pub const SANDBOX_BANK_ID: &str = "000000";
+
+/// The sort bank account lists offer besides `created-at`.
+pub const DISPLAY_NAME: &str = "display-name";
 
 /// UK account details as clients send them: the holder's name (1 to 140 characters), an
 /// 8-digit account number and a 6-digit sort code without dashes. The 400 points at the bad
@@ -50,10 +78,9 @@ pub fn check_uk_details(
     account_number: &str,
     bank_id: &str,
     prefix: &str,
-) -> crate::http::ApiResult<()> {
+) -> DomainResult<()> {
     if account_holder.trim().is_empty() || account_holder.chars().count() > 140 {
-        return Err(crate::http::ApiError::invalid_body(
-            "Invalid value",
+        return Err(DomainError::invalid_value(
             "`account-holder` must be 1 to 140 characters.",
             format!("{prefix}/account-holder"),
         ));
@@ -67,19 +94,17 @@ pub fn check_account_details(
     account_number: &str,
     bank_id: &str,
     prefix: &str,
-) -> crate::http::ApiResult<()> {
+) -> DomainResult<()> {
     let digits =
         |text: &str, len: usize| text.len() == len && text.bytes().all(|b| b.is_ascii_digit());
     if !digits(account_number, 8) {
-        return Err(crate::http::ApiError::invalid_body(
-            "Invalid value",
+        return Err(DomainError::invalid_value(
             "`account-number` must be 8 digits.",
             format!("{prefix}/account-number"),
         ));
     }
     if !digits(bank_id, 6) {
-        return Err(crate::http::ApiError::invalid_body(
-            "Invalid value",
+        return Err(DomainError::invalid_value(
             "`bank-id` must be a sort code of 6 digits, without dashes.",
             format!("{prefix}/bank-id"),
         ));
@@ -87,20 +112,18 @@ pub fn check_account_details(
     Ok(())
 }
 
-pub const DISPLAY_NAME: &str = "display-name";
-
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = bank_accounts, treat_none_as_default_value = false)]
 pub struct BankAccountRow {
     pub id: BankAccountId,
     pub organization_id: OrganizationId,
-    pub bank_product_type: String,
-    pub client_money_type: Option<String>,
-    pub savings_type: Option<String>,
+    pub bank_product_type: ProductType,
+    pub client_money_type: Option<ClientMoneyType>,
+    pub savings_type: Option<SavingsType>,
     pub pooled_funds: bool,
     pub primary_account: bool,
     pub display_name: String,
-    pub account_status: String,
+    pub account_status: AccountStatus,
     pub owner_id: LegalPersonId,
     pub controller_id: LegalPersonId,
     pub beneficiary_id: Option<LegalPersonId>,
@@ -122,15 +145,32 @@ pub struct BankAccountRow {
 impl crate::access::Owned for BankAccountRow {
     type Kind = crate::ids::BankAccountKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::BankAccountKind>,
-    ) -> QueryResult<Option<Self>> {
+    async fn find(conn: &mut Conn<'_>, id: &BankAccountId) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
+    }
+
+    /// Changes to one account (restrictions, holds, membership) depend on its current state
+    /// alone: they queue on its row, not on the whole organization. On SQLite the write
+    /// transaction holds the only write lock already, so the row read before is current.
+    async fn lock(
+        conn: &mut Conn<'_>,
+        id: &BankAccountId,
+        _: &OrganizationId,
+    ) -> QueryResult<Option<Self>> {
+        match &mut conn.raw {
+            RawConn::Postgres(c) => bank_accounts::table
+                .find(id)
+                .select(BankAccountRow::as_select())
+                .for_update()
+                .first(&mut **c)
+                .await
+                .optional(),
+            RawConn::Sqlite(_) => find(conn, id).await,
+        }
     }
 }
 
@@ -168,17 +208,28 @@ pub async fn find(
         .optional())
 }
 
-/// What an account is opened as: the product and the parties, already checked.
+/// What a request opens: the product and its kind, as parsed from the body. The parties are
+/// named by id and checked against the organization when the account opens.
 #[derive(Debug, Clone)]
-pub struct NewAccount {
-    pub bank_product_type: &'static str,
-    pub client_money_type: Option<String>,
-    pub savings_type: Option<&'static str>,
+pub struct AccountOpening {
+    pub product: ProductType,
+    pub savings_type: Option<SavingsType>,
+    pub client_money_type: Option<ClientMoneyType>,
     pub pooled_funds: bool,
     pub display_name: Option<String>,
-    pub owner_id: LegalPersonId,
-    pub owner_name: String,
-    pub beneficiary_id: Option<LegalPersonId>,
+    /// `None`: the organization itself.
+    pub owner: Option<LegalPersonId>,
+    pub beneficiary: Option<LegalPersonId>,
+}
+
+/// An account about to be inserted: the opening with its owner resolved.
+struct NewAccount {
+    opening: AccountOpening,
+    owner_id: LegalPersonId,
+    /// The owner's name, as the account's holder.
+    holder: String,
+    primary_account: bool,
+    opening_delay: Micros,
 }
 
 /// Opens an account for the organization: `opening`, then `open` at once when
@@ -186,11 +237,25 @@ pub struct NewAccount {
 pub async fn open(
     conn: &mut Conn<'_>,
     organization: &OrganizationRow,
-    new: NewAccount,
+    opening: AccountOpening,
     opening_delay: Micros,
     test_money: MinorUnits,
-) -> Result<BankAccountRow, PostError> {
-    let row = insert(conn, organization, new, false, opening_delay).await?;
+) -> DomainResult<BankAccountRow> {
+    let owner = match &opening.owner {
+        Some(id) => party(conn, organization, id, "/owner-url").await?,
+        None => own_legal_person(conn, organization).await?,
+    };
+    if let Some(id) = &opening.beneficiary {
+        party(conn, organization, id, "/beneficiary-url").await?;
+    }
+    let new = NewAccount {
+        opening,
+        owner_id: owner.id,
+        holder: owner.legal_name.unwrap_or(owner.display_name),
+        primary_account: false,
+        opening_delay,
+    };
+    let row = insert(conn, organization, new).await?;
     if opening_delay > 0 {
         return Ok(row);
     }
@@ -200,6 +265,37 @@ pub async fn open(
         .unwrap_or(row))
 }
 
+/// The legal person `id` names, which must be the organization's (422 at `pointer` if not).
+async fn party(
+    conn: &mut Conn<'_>,
+    organization: &OrganizationRow,
+    id: &LegalPersonId,
+    pointer: &'static str,
+) -> DomainResult<LegalPersonRow> {
+    legal_persons::find(conn, id)
+        .await?
+        .filter(|person| person.organization_id == organization.id)
+        .ok_or_else(|| {
+            DomainError::unprocessable(
+                "legal-person-not-found",
+                format!(
+                    "{} is not a legal person of this organization.",
+                    urls::legal_person(id)
+                ),
+            )
+            .at(pointer)
+        })
+}
+
+async fn own_legal_person(
+    conn: &mut Conn<'_>,
+    organization: &OrganizationRow,
+) -> DomainResult<LegalPersonRow> {
+    legal_persons::find(conn, &organization.own_legal_person_id)
+        .await?
+        .ok_or(DomainError::NotFound)
+}
+
 /// The organization's primary operational account, open from the start.
 pub async fn open_primary(
     conn: &mut Conn<'_>,
@@ -207,17 +303,23 @@ pub async fn open_primary(
     display_name: &str,
     test_money: MinorUnits,
 ) -> QueryResult<BankAccountRow> {
-    let new = NewAccount {
-        bank_product_type: OPERATIONAL,
-        client_money_type: None,
+    let opening = AccountOpening {
+        product: ProductType::Operational,
         savings_type: None,
+        client_money_type: None,
         pooled_funds: false,
         display_name: Some("Primary account".to_string()),
-        owner_id: organization.own_legal_person_id.clone(),
-        owner_name: display_name.to_string(),
-        beneficiary_id: None,
+        owner: None,
+        beneficiary: None,
     };
-    let row = insert(conn, organization, new, true, 0).await?;
+    let new = NewAccount {
+        opening,
+        owner_id: organization.own_legal_person_id.clone(),
+        holder: display_name.to_string(),
+        primary_account: true,
+        opening_delay: 0,
+    };
+    let row = insert(conn, organization, new).await?;
     let money = money_for(organization.organization_mode, test_money);
     match activate(conn, &row, money, time::now()).await {
         Ok(opened) => Ok(opened.unwrap_or(row)),
@@ -240,27 +342,25 @@ async fn insert(
     conn: &mut Conn<'_>,
     organization: &OrganizationRow,
     new: NewAccount,
-    primary_account: bool,
-    opening_delay: Micros,
 ) -> QueryResult<BankAccountRow> {
     let now = time::now();
-    let display_name = new
-        .display_name
-        .unwrap_or_else(|| default_display_name(new.bank_product_type).to_string());
+    let opening = new.opening;
     let row = BankAccountRow {
         id: BankAccountId::generate(),
         organization_id: organization.id.clone(),
-        bank_product_type: new.bank_product_type.to_string(),
-        client_money_type: new.client_money_type,
-        savings_type: new.savings_type.map(str::to_string),
-        pooled_funds: new.pooled_funds,
-        primary_account,
-        display_name,
-        account_status: OPENING.to_string(),
+        bank_product_type: opening.product,
+        client_money_type: opening.client_money_type,
+        savings_type: opening.savings_type,
+        pooled_funds: opening.pooled_funds,
+        primary_account: new.primary_account,
+        display_name: opening
+            .display_name
+            .unwrap_or_else(|| default_display_name(opening.product).to_string()),
+        account_status: AccountStatus::Opening,
+        account_holder: new.holder,
         owner_id: new.owner_id,
         controller_id: organization.own_legal_person_id.clone(),
-        beneficiary_id: new.beneficiary_id,
-        account_holder: new.owner_name,
+        beneficiary_id: opening.beneficiary,
         account_number: unused_account_number(conn).await?,
         bank_id: SANDBOX_BANK_ID.to_string(),
         balance: 0,
@@ -268,7 +368,7 @@ async fn insert(
         transaction_count: 0,
         active_freezes: 0,
         active_blocks: 0,
-        opens_at: Some(now + opening_delay),
+        opens_at: Some(now + new.opening_delay),
         created_at: now,
         opened_at: None,
         closed_at: None,
@@ -278,17 +378,17 @@ async fn insert(
         .values(&row)
         .execute(c)
         .await)?;
-    record_status(conn, &row, "account-status-created").await?;
+    record_status(conn, &row, EventType::AccountStatusCreated)?;
     Ok(row)
 }
 
-fn default_display_name(bank_product_type: &str) -> &'static str {
-    match bank_product_type {
-        SAFEGUARDING => "Safeguarding account",
-        CLIENT_MONEY => "Client money account",
-        SAVINGS => "Savings account",
-        EMBEDDED => "Embedded account",
-        _ => "Operational account",
+fn default_display_name(product: ProductType) -> &'static str {
+    match product {
+        ProductType::Operational => "Operational account",
+        ProductType::Safeguarding => "Safeguarding account",
+        ProductType::ClientMoney => "Client money account",
+        ProductType::Savings => "Savings account",
+        ProductType::Embedded => "Embedded account",
     }
 }
 
@@ -298,7 +398,7 @@ fn default_display_name(bank_product_type: &str) -> &'static str {
 async fn unused_account_number(conn: &mut Conn<'_>) -> QueryResult<String> {
     loop {
         let number = format!("{:08}", rand::random_range(0..100_000_000u32));
-        let taken: Option<String> = dispatch!(conn, c => bank_accounts::table
+        let taken: Option<BankAccountId> = dispatch!(conn, c => bank_accounts::table
             .filter(bank_accounts::account_number.eq(&number))
             .select(bank_accounts::id)
             .first(c)
@@ -310,10 +410,10 @@ async fn unused_account_number(conn: &mut Conn<'_>) -> QueryResult<String> {
     }
 }
 
-async fn record_status(
+fn record_status(
     conn: &mut Conn<'_>,
     row: &BankAccountRow,
-    event_type: &'static str,
+    event_type: EventType,
 ) -> QueryResult<()> {
     events::record(
         conn,
@@ -321,8 +421,6 @@ async fn record_status(
         event_type,
         &json!({"account-url": row.url(), "account-status": row.account_status}),
     )
-    .await?;
-    Ok(())
 }
 
 /// `opening → open`, crediting `test_money` from the sandbox funding account. `None` when
@@ -336,10 +434,10 @@ async fn activate(
     let changed = dispatch!(conn, c => diesel::update(
             bank_accounts::table
                 .filter(bank_accounts::id.eq(&row.id))
-                .filter(bank_accounts::account_status.eq(OPENING)),
+                .filter(bank_accounts::account_status.eq(AccountStatus::Opening)),
         )
         .set((
-            bank_accounts::account_status.eq(OPEN),
+            bank_accounts::account_status.eq(AccountStatus::Open),
             bank_accounts::opens_at.eq(None::<Micros>),
             bank_accounts::opened_at.eq(now),
             bank_accounts::updated_at.eq(now),
@@ -351,14 +449,14 @@ async fn activate(
         return Ok(None);
     }
     let mut opened = row.clone();
-    opened.account_status = OPEN.to_string();
+    opened.account_status = AccountStatus::Open;
     opened.opened_at = Some(now);
     opened.opens_at = None;
-    record_status(conn, &opened, "account-status-updated").await?;
+    record_status(conn, &opened, EventType::AccountStatusUpdated)?;
     if test_money > 0 {
         let movement = Movement {
             organization_id: &row.organization_id,
-            origin_type: ledger::DEPOSIT,
+            origin_type: ledger::TransactionOrigin::Deposit,
             payment_id: None,
             reference: None,
             description: Some("Sandbox test money"),
@@ -384,7 +482,7 @@ pub async fn open_due(db: &Db, now: Micros, test_money: MinorUnits) -> Result<us
         let mut conn = conn.conn();
         dispatch!(&mut conn, c => bank_accounts::table
             .inner_join(organizations::table.on(organizations::id.eq(bank_accounts::organization_id)))
-            .filter(bank_accounts::account_status.eq(OPENING))
+            .filter(bank_accounts::account_status.eq(AccountStatus::Opening))
             .filter(bank_accounts::opens_at.le(now))
             .order(bank_accounts::opens_at.asc())
             .limit(100)
@@ -411,8 +509,8 @@ pub async fn open_due(db: &Db, now: Micros, test_money: MinorUnits) -> Result<us
 /// on its way (it may yet come back).
 #[diesel::dsl::auto_type]
 fn drained() -> _ {
-    let processing: &'static str = crate::submissions::PROCESSING;
-    let closing: &'static str = CLOSING;
+    let processing: SubmissionStatus = SubmissionStatus::Processing;
+    let closing: AccountStatus = AccountStatus::Closing;
     bank_accounts::account_status
         .eq(closing)
         .and(bank_accounts::balance.eq(0_i64))
@@ -439,29 +537,7 @@ pub async fn close_drained(db: &Db, now: Micros) -> Result<usize, StoreError> {
     let mut closed = 0;
     for row in due {
         let mut tx = db.write().await?;
-        let result = async {
-            let mut conn = tx.conn();
-            let changed = dispatch!(&mut conn, c => diesel::update(
-                    bank_accounts::table
-                        .filter(bank_accounts::id.eq(&row.id))
-                        .filter(drained()),
-                )
-                .set((
-                    bank_accounts::account_status.eq(CLOSED),
-                    bank_accounts::closed_at.eq(now),
-                    bank_accounts::updated_at.eq(now),
-                ))
-                .prepared()
-                .execute(c)
-                .await)?;
-            if changed == 1 {
-                let mut updated = row.clone();
-                updated.account_status = CLOSED.to_string();
-                record_status(&mut conn, &updated, "account-status-updated").await?;
-            }
-            Ok::<_, diesel::result::Error>(changed == 1)
-        }
-        .await;
+        let result = close_if_drained(&mut tx.conn(), row, now).await;
         if tx.finish(result).await? {
             closed += 1;
         }
@@ -469,37 +545,64 @@ pub async fn close_drained(db: &Db, now: Micros) -> Result<usize, StoreError> {
     Ok(closed)
 }
 
-/// Why a close request is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CloseRefusal {
-    Primary,
-    NotOpen,
-    AlreadyClosing,
-    AlreadyClosed,
+/// `closing → closed`, unless the account stopped being drained meanwhile.
+async fn close_if_drained(
+    conn: &mut Conn<'_>,
+    mut row: BankAccountRow,
+    now: Micros,
+) -> QueryResult<bool> {
+    let changed = dispatch!(conn, c => diesel::update(
+            bank_accounts::table
+                .filter(bank_accounts::id.eq(&row.id))
+                .filter(drained()),
+        )
+        .set((
+            bank_accounts::account_status.eq(AccountStatus::Closed),
+            bank_accounts::closed_at.eq(now),
+            bank_accounts::updated_at.eq(now),
+        ))
+        .prepared()
+        .execute(c)
+        .await)?;
+    if changed == 1 {
+        row.account_status = AccountStatus::Closed;
+        record_status(conn, &row, EventType::AccountStatusUpdated)?;
+    }
+    Ok(changed == 1)
 }
 
-/// `open → closing`; the worker finishes the close once the balance is zero.
-pub async fn request_close(
+/// `open → closing`; the worker finishes the close once the balance is zero. The primary
+/// account stays open, and only an open account can start closing.
+pub async fn close(
     conn: &mut Conn<'_>,
     row: &BankAccountRow,
     now: Micros,
-) -> QueryResult<Result<BankAccountRow, CloseRefusal>> {
+) -> DomainResult<BankAccountRow> {
+    let url = row.url();
+    let refused = |code, why: &str| DomainError::unprocessable(code, format!("{url} {why}"));
     if row.primary_account {
-        return Ok(Err(CloseRefusal::Primary));
+        return Err(refused(
+            "primary-account-not-closeable",
+            "is the organization's primary account, which stays open.",
+        ));
     }
-    match row.account_status.as_str() {
-        OPEN => {}
-        CLOSING => return Ok(Err(CloseRefusal::AlreadyClosing)),
-        CLOSED => return Ok(Err(CloseRefusal::AlreadyClosed)),
-        _ => return Ok(Err(CloseRefusal::NotOpen)),
+    match row.account_status {
+        AccountStatus::Open => {}
+        AccountStatus::Closing => {
+            return Err(refused("account-already-closing", "is already closing."));
+        }
+        AccountStatus::Closed => {
+            return Err(refused("account-already-closed", "is already closed."));
+        }
+        AccountStatus::Opening => return Err(refused("account-not-open", "has not opened yet.")),
     }
     let changed = dispatch!(conn, c => diesel::update(
             bank_accounts::table
                 .filter(bank_accounts::id.eq(&row.id))
-                .filter(bank_accounts::account_status.eq(OPEN)),
+                .filter(bank_accounts::account_status.eq(AccountStatus::Open)),
         )
         .set((
-            bank_accounts::account_status.eq(CLOSING),
+            bank_accounts::account_status.eq(AccountStatus::Closing),
             bank_accounts::updated_at.eq(now),
         ))
         .prepared()
@@ -508,50 +611,38 @@ pub async fn request_close(
     if changed == 0 {
         // Changed under us: the caller holds the row lock, so this cannot happen; refuse
         // rather than guess.
-        return Ok(Err(CloseRefusal::NotOpen));
+        return Err(refused("account-not-open", "has not opened yet."));
     }
     let mut closing = row.clone();
-    closing.account_status = CLOSING.to_string();
+    closing.account_status = AccountStatus::Closing;
     closing.updated_at = now;
-    record_status(conn, &closing, "account-status-updated").await?;
-    Ok(Ok(closing))
+    record_status(conn, &closing, EventType::AccountStatusUpdated)?;
+    Ok(closing)
 }
 
-pub async fn rename(conn: &mut Conn<'_>, id: &str, display_name: &str) -> QueryResult<()> {
-    dispatch!(conn, c => diesel::update(bank_accounts::table.find(id))
+/// The display name is all of an account that its owner can change.
+pub async fn rename(
+    conn: &mut Conn<'_>,
+    mut row: BankAccountRow,
+    display_name: String,
+) -> QueryResult<BankAccountRow> {
+    dispatch!(conn, c => diesel::update(bank_accounts::table.find(&row.id))
         .set((
-            bank_accounts::display_name.eq(display_name),
+            bank_accounts::display_name.eq(&display_name),
             bank_accounts::updated_at.eq(time::now()),
         ))
         .prepared()
         .execute(c)
         .await)?;
-    Ok(())
-}
-
-/// Takes the row lock of `found`, an account read earlier in this write transaction, until
-/// the transaction ends, and returns the account as it is now: on PostgreSQL read again
-/// behind the lock, so that a change that depends on the account's current state
-/// (restrictions, holds, membership) sees the last committed one; on SQLite `found` itself,
-/// since the write transaction has held the only write lock since before it was read.
-async fn lock(conn: &mut Conn<'_>, found: BankAccountRow) -> QueryResult<Option<BankAccountRow>> {
-    match &mut conn.raw {
-        RawConn::Postgres(c) => bank_accounts::table
-            .find(&found.id)
-            .select(BankAccountRow::as_select())
-            .for_update()
-            .first(&mut **c)
-            .await
-            .optional(),
-        RawConn::Sqlite(_) => Ok(Some(found)),
-    }
+    row.display_name = display_name;
+    Ok(row)
 }
 
 /// List filters.
 #[derive(Debug, Default)]
 pub struct Filter {
-    pub statuses: Vec<String>,
-    pub product_types: Vec<String>,
+    pub statuses: Vec<AccountStatus>,
+    pub product_types: Vec<ProductType>,
     pub pooled_funds: Option<bool>,
     pub restricted: Option<bool>,
     pub owner_id: Option<LegalPersonId>,
@@ -633,142 +724,4 @@ pub async fn search(
         .select(BankAccountRow::as_select())
         .load(c)
         .await)
-}
-
-/// The product an account type belongs to, among the organization's products.
-pub fn product_url(organization_id: &OrganizationId, bank_product_type: &str) -> Option<String> {
-    crate::bank_products::BANK_PRODUCTS
-        .iter()
-        .find(|p| p.account_type == bank_product_type)
-        .map(|p| urls::bank_product(&crate::bank_products::id_of(organization_id, p.class)))
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct BankAddress {
-    pub account_holder: String,
-    pub bank_id: String,
-    pub bank_id_code: &'static str,
-    pub account_number: String,
-    pub account_number_code: &'static str,
-}
-
-/// Griffin's bank account.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct BankAccountView {
-    pub account_url: String,
-    pub display_name: String,
-    pub account_status: String,
-    pub bank_product_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bank_account_product_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_money_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub savings_type: Option<String>,
-    pub pooled_funds: bool,
-    pub primary_account: bool,
-    pub account_restricted: bool,
-    pub account_balance: Money,
-    pub available_balance: Money,
-    pub accrued_interest: Money,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bank_addresses: Option<Vec<BankAddress>>,
-    pub owner_url: String,
-    pub controller_url: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub beneficiary_url: Option<String>,
-    pub created_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub opened_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub closed_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub close_account_url: Option<String>,
-    pub account_transactions_url: String,
-    pub account_payments_url: String,
-    pub account_submissions_url: String,
-    pub account_admissions_url: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pooled_account_memberships_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pooled_account_membership_updates_url: Option<String>,
-    pub bank_account_restrictions_url: String,
-}
-
-impl BankAccountView {
-    pub fn new(row: &BankAccountRow) -> Self {
-        let id = row.id.clone();
-        let sub = |tail: &str| urls::bank_account_sub(&id, tail);
-        let party = urls::legal_person;
-        BankAccountView {
-            account_url: urls::bank_account(&id),
-            display_name: row.display_name.clone(),
-            account_status: row.account_status.clone(),
-            bank_product_type: row.bank_product_type.clone(),
-            bank_account_product_url: product_url(&row.organization_id, &row.bank_product_type),
-            client_money_type: row.client_money_type.clone(),
-            savings_type: row.savings_type.clone(),
-            pooled_funds: row.pooled_funds,
-            primary_account: row.primary_account,
-            account_restricted: row.restricted(),
-            account_balance: Money::gbp(row.balance),
-            available_balance: Money::gbp(row.available()),
-            // The sandbox pays no interest.
-            accrued_interest: Money::gbp(0),
-            // Griffin may omit the address while the account is opening.
-            bank_addresses: (row.account_status != OPENING).then(|| {
-                vec![BankAddress {
-                    account_holder: row.account_holder.clone(),
-                    bank_id: row.bank_id.clone(),
-                    bank_id_code: "gbdsc",
-                    account_number: row.account_number.clone(),
-                    account_number_code: "bban",
-                }]
-            }),
-            owner_url: party(&row.owner_id),
-            controller_url: party(&row.controller_id),
-            beneficiary_url: row.beneficiary_id.as_ref().map(party),
-            created_at: time::format(row.created_at),
-            opened_at: row.opened_at.map(time::format),
-            closed_at: row.closed_at.map(time::format),
-            close_account_url: (!row.primary_account && row.account_status == OPEN)
-                .then(|| sub("actions/close")),
-            account_transactions_url: sub("transactions"),
-            account_payments_url: sub("payments"),
-            account_submissions_url: sub("submissions"),
-            account_admissions_url: sub("admissions"),
-            pooled_account_memberships_url: row.pooled_funds.then(|| sub("membership")),
-            pooled_account_membership_updates_url: row
-                .pooled_funds
-                .then(|| sub("membership-updates")),
-            bank_account_restrictions_url: sub("restrictions"),
-        }
-    }
-}
-
-/// `created-at` or `display-name`, the sorts bank account lists offer.
-pub const SORTS: [&str; 2] = [CREATED_AT, DISPLAY_NAME];
-
-/// The account a path names, for a change inside the caller's write transaction: the
-/// caller's access to its organization is read afresh, then the account's row is locked and
-/// read again, so the change applies to its current state. Changes to one account queue on
-/// that account alone, not on the whole organization.
-pub async fn for_write(
-    caller: &crate::http::Caller,
-    conn: &mut Conn<'_>,
-    path: &str,
-    permission: crate::roles::Permission,
-) -> crate::http::ApiResult<BankAccountRow> {
-    let id = crate::http::path_id::<crate::ids::BankAccountKind>(path)?;
-    let found = find(conn, &id)
-        .await?
-        .ok_or_else(crate::http::ApiError::not_found)?;
-    caller
-        .fresh_access(conn, &found.organization_id, permission)
-        .await?;
-    lock(conn, found)
-        .await?
-        .ok_or_else(crate::http::ApiError::not_found)
 }

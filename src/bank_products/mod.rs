@@ -7,7 +7,7 @@ pub mod handlers;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::bank_accounts;
+use crate::bank_accounts::ProductType;
 use crate::ids::{BankProductId, OrganizationId};
 use crate::time;
 use crate::urls;
@@ -17,7 +17,7 @@ pub struct BankProduct {
     /// `bank-account-product-class`.
     pub class: &'static str,
     /// The `bank-product-type` of the accounts it opens.
-    pub account_type: &'static str,
+    pub account_type: ProductType,
     pub display_name: &'static str,
     /// `pooled` (many customers' money in one account) or `dedicated`.
     pub funding_type: &'static str,
@@ -27,35 +27,35 @@ pub struct BankProduct {
 pub static BANK_PRODUCTS: [BankProduct; 5] = [
     BankProduct {
         class: "operational",
-        account_type: bank_accounts::OPERATIONAL,
+        account_type: ProductType::Operational,
         display_name: "Operational account",
         funding_type: "dedicated",
         owner_type: "corporation",
     },
     BankProduct {
         class: "safeguarding",
-        account_type: bank_accounts::SAFEGUARDING,
+        account_type: ProductType::Safeguarding,
         display_name: "Safeguarding account",
         funding_type: "pooled",
         owner_type: "corporation",
     },
     BankProduct {
         class: "client-money",
-        account_type: bank_accounts::CLIENT_MONEY,
+        account_type: ProductType::ClientMoney,
         display_name: "Client money account",
         funding_type: "pooled",
         owner_type: "corporation",
     },
     BankProduct {
         class: "savings",
-        account_type: bank_accounts::SAVINGS,
+        account_type: ProductType::Savings,
         display_name: "Easy access savings account",
         funding_type: "dedicated",
         owner_type: "individual",
     },
     BankProduct {
         class: "embedded",
-        account_type: bank_accounts::EMBEDDED,
+        account_type: ProductType::Embedded,
         display_name: "Embedded account",
         funding_type: "dedicated",
         owner_type: "individual",

@@ -9,30 +9,32 @@
 //! `POST /v0/simulation/organizations/{id}/cop-request/simulate/{type}` answers with the
 //! given outcome instead.
 
-use crate::ids::OrganizationId;
-use actix_web::{HttpResponse, web};
+pub mod handlers;
+pub mod view;
+
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::AppState;
 use crate::dispatch;
-use crate::http::idempotency::{self, Answer, Idempotent, Outcome};
-use crate::http::{ApiError, ApiResult, Caller, ok, path_id};
-use crate::ids::{CopRequestId, LegalPersonKind, OrganizationKind};
-use crate::roles::Permission;
+use crate::error::{DomainError, DomainResult};
+use crate::ids::{CopRequestId, LegalPersonId, OrganizationId};
+use crate::organizations::OrganizationRow;
 use crate::store::Conn;
 use crate::store::schema::{bank_accounts, cop_requests};
 use crate::time::{self, Micros};
-use crate::urls;
+
+pub use view::CopView;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = cop_requests, treat_none_as_default_value = false)]
 pub struct CopRequestRow {
     pub id: CopRequestId,
     pub organization_id: OrganizationId,
+    /// The account asked about, as the request gave it (JSON).
     pub account: String,
+    /// The answer (JSON).
     pub cop_response: String,
     pub created_at: Micros,
 }
@@ -40,70 +42,58 @@ pub struct CopRequestRow {
 impl crate::access::Owned for CopRequestRow {
     type Kind = crate::ids::CopRequestKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::CopRequestKind>,
-    ) -> QueryResult<Option<Self>> {
-        dispatch!(conn, c => cop_requests::table
-            .find(id)
-            .select(CopRequestRow::as_select())
-            .first(c)
-            .await
-            .optional())
+    async fn find(conn: &mut Conn<'_>, id: &CopRequestId) -> QueryResult<Option<Self>> {
+        find(conn, id).await
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+crate::text_enum! {
+    pub enum AccountClassification {
+        Personal = "personal",
+        Business = "business",
+    }
+}
+
+/// What a CoP request asks about, checked; stored as given.
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct CopBody {
-    account_number: String,
-    bank_id: String,
-    account_classification: String,
-    name: String,
-    requester_legal_person_url: String,
+pub struct CopQuestion {
+    pub account_number: String,
+    pub bank_id: String,
+    pub account_classification: AccountClassification,
+    pub name: String,
+    pub requester_legal_person_url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    secondary_reference_data: Option<String>,
+    pub secondary_reference_data: Option<String>,
+    #[serde(skip)]
+    pub requester: LegalPersonId,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct CopView {
-    cop_request_url: String,
-    account: Value,
-    cop_response: Value,
+pub async fn find(conn: &mut Conn<'_>, id: &CopRequestId) -> QueryResult<Option<CopRequestRow>> {
+    dispatch!(conn, c => cop_requests::table
+        .find(id)
+        .select(CopRequestRow::as_select())
+        .first(c)
+        .await
+        .optional())
 }
 
-pub fn view(row: &CopRequestRow) -> CopView {
-    CopView {
-        cop_request_url: urls::cop_request(&row.id),
-        account: serde_json::from_str(&row.account).unwrap_or(Value::Null),
-        cop_response: serde_json::from_str(&row.cop_response).unwrap_or(Value::Null),
+pub async fn find_many(
+    conn: &mut Conn<'_>,
+    ids: &[CopRequestId],
+) -> QueryResult<Vec<CopRequestRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-}
-
-impl CopBody {
-    fn check(&self) -> ApiResult<()> {
-        crate::bank_accounts::check_account_details(&self.account_number, &self.bank_id, "")?;
-        if self.account_classification != "personal" && self.account_classification != "business" {
-            return Err(ApiError::invalid_body(
-                "Invalid enum value",
-                "`account-classification` must be personal or business.",
-                "/account-classification",
-            ));
-        }
-        if self.name.trim().is_empty() || self.name.chars().count() > 140 {
-            return Err(ApiError::invalid_body(
-                "Invalid value",
-                "`name` must be 1 to 140 characters.",
-                "/name",
-            ));
-        }
-        Ok(())
-    }
+    dispatch!(conn, c => cop_requests::table
+        .filter(cop_requests::id.eq_any(ids))
+        .select(CopRequestRow::as_select())
+        .load(c)
+        .await)
 }
 
 fn normalized(name: &str) -> String {
@@ -140,11 +130,12 @@ fn answer(name: &str, holder: Option<&str>) -> Value {
     }
 }
 
-/// The answer the simulation endpoint gives for each outcome Griffin lists.
-fn simulated(kind: &str, body: &CopBody) -> Option<Value> {
+/// The answer the simulation endpoint gives for each outcome Griffin lists; `None` for a
+/// kind Griffin does not list.
+pub fn simulated(kind: &str, name: &str) -> Option<Value> {
     let close = |reason: &str| {
         json!({"status": "unverified", "result": "close-match", "reason": reason,
-               "suggested-name": body.name})
+               "suggested-name": name})
     };
     let no = |reason: &str| json!({"status": "unverified", "result": "no-match", "reason": reason});
     Some(match kind {
@@ -162,139 +153,63 @@ fn simulated(kind: &str, body: &CopBody) -> Option<Value> {
     })
 }
 
-async fn record(
-    state: &AppState,
-    caller: &Caller,
-    organization: &str,
-    request: Idempotent<CopBody>,
-    outcome: Option<Value>,
-) -> ApiResult<HttpResponse> {
-    let (body, key) = (request.body, request.key);
-    body.check()?;
-    let organization_id = path_id::<OrganizationKind>(organization)?;
-    let requester =
-        urls::parse::<LegalPersonKind>(&body.requester_legal_person_url, urls::LEGAL_PERSONS)
-            .ok_or_else(|| {
-                ApiError::invalid_body(
-                    "Invalid value",
-                    "Expected a legal person URL such as /v0/legal-persons/lp.….",
-                    "/requester-legal-person-url",
-                )
-            })?;
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        caller
-            .fresh_access(
-                &mut conn,
-                organization_id.as_str(),
-                Permission::PaymentsCreate,
-            )
-            .await?;
-        if let Some(taken) =
-            idempotency::claim(&mut conn, key.as_ref(), organization_id.as_str()).await?
-        {
-            return Ok(taken);
-        }
-        if outcome.is_some() {
-            let organization = crate::organizations::find(&mut conn, &organization_id)
-                .await?
-                .ok_or_else(ApiError::not_found)?;
-            crate::simulation::require_test_mode(&organization)?;
-        }
-        let person = crate::legal_persons::find(&mut conn, &requester)
-            .await?
-            .filter(|p| p.organization_id == organization_id);
-        if person.is_none() {
-            return Err(ApiError::unprocessable(
-                "legal-person-not-found",
-                "The requester is not a legal person of this organization.",
-            )
-            .with_pointer("/requester-legal-person-url"));
-        }
-        let cop_response = match outcome {
-            Some(outcome) => outcome,
-            None => {
-                let holder: Option<String> =
-                    if body.bank_id == crate::bank_accounts::SANDBOX_BANK_ID {
-                        dispatch!(&mut conn, c => bank_accounts::table
-                        .filter(bank_accounts::organization_id.eq(organization_id.as_str()))
-                        .filter(bank_accounts::account_number.eq(&body.account_number))
-                        .select(bank_accounts::account_holder)
-                        .first(c)
-                        .await
-                        .optional())?
-                    } else {
-                        None
-                    };
-                answer(&body.name, holder.as_deref())
-            }
-        };
-        let row = CopRequestRow {
-            id: CopRequestId::generate(),
-            organization_id: organization_id.clone(),
-            account: serde_json::to_string(&body).map_err(ApiError::internal)?,
-            cop_response: cop_response.to_string(),
-            created_at: time::now(),
-        };
-        dispatch!(&mut conn, c => diesel::insert_into(cop_requests::table)
-            .values(&row)
-            .execute(c)
-            .await)?;
-        let shown = view(&row);
-        let answer = Answer::created(&shown.cop_request_url, &shown)?;
-        idempotency::done(&mut conn, key.as_ref(), organization_id.as_str(), answer).await
-    }
-    .await;
-    let outcome: Outcome = tx.finish(result).await?;
-    idempotency::respond(&state.db, key.as_ref(), outcome).await
-}
-
-pub async fn find_many(
+/// Records a CoP request of the organization with its answer: `simulated` (test mode only),
+/// or the sandbox's own. The requester must be a legal person of the organization.
+pub async fn record(
     conn: &mut Conn<'_>,
-    ids: &[CopRequestId],
-) -> QueryResult<Vec<CopRequestRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    organization: &OrganizationRow,
+    question: &CopQuestion,
+    simulated: Option<Value>,
+) -> DomainResult<CopRequestRow> {
+    if simulated.is_some() {
+        crate::simulation::require_test_mode(organization)?;
     }
-    dispatch!(conn, c => cop_requests::table
-        .filter(cop_requests::id.eq_any(ids))
-        .select(CopRequestRow::as_select())
-        .load(c)
-        .await)
+    let person = crate::legal_persons::find(conn, &question.requester)
+        .await?
+        .filter(|p| p.organization_id == organization.id);
+    if person.is_none() {
+        return Err(DomainError::unprocessable(
+            "legal-person-not-found",
+            "The requester is not a legal person of this organization.",
+        )
+        .at("/requester-legal-person-url"));
+    }
+    let cop_response = match simulated {
+        Some(outcome) => outcome,
+        None => {
+            let holder = own_account_holder(conn, &organization.id, question).await?;
+            answer(&question.name, holder.as_deref())
+        }
+    };
+    let row = CopRequestRow {
+        id: CopRequestId::generate(),
+        organization_id: organization.id.clone(),
+        account: serde_json::to_string(question)
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?,
+        cop_response: cop_response.to_string(),
+        created_at: time::now(),
+    };
+    dispatch!(conn, c => diesel::insert_into(cop_requests::table)
+        .values(&row)
+        .execute(c)
+        .await)?;
+    Ok(row)
 }
 
-/// `POST /v0/organizations/{organization-id}/cop-request`
-pub async fn create(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    request: Idempotent<CopBody>,
-) -> ApiResult<HttpResponse> {
-    record(&state, &caller, &path, request, None).await
-}
-
-/// `POST /v0/simulation/organizations/{organization-id}/cop-request/simulate/{cop-simulation-type}`
-pub async fn simulate(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-    request: Idempotent<CopBody>,
-) -> ApiResult<HttpResponse> {
-    let (organization, kind) = path.into_inner();
-    let outcome = simulated(&kind, &request.body).ok_or_else(ApiError::not_found)?;
-    record(&state, &caller, &organization, request, Some(outcome)).await
-}
-
-/// `GET /v0/cop-request/{cop-request-id}` (ours: Griffin links it without describing it).
-pub async fn get(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let mut conn = state.db.read().await?;
-    let row = caller
-        .visible::<CopRequestRow>(&mut conn.conn(), &path, Permission::Read)
-        .await?;
-    Ok(ok(&view(&row)))
+/// The holder of the organization's own account the question names, if it is one.
+async fn own_account_holder(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+    question: &CopQuestion,
+) -> QueryResult<Option<String>> {
+    if question.bank_id != crate::bank_accounts::SANDBOX_BANK_ID {
+        return Ok(None);
+    }
+    dispatch!(conn, c => bank_accounts::table
+        .filter(bank_accounts::organization_id.eq(organization_id))
+        .filter(bank_accounts::account_number.eq(&question.account_number))
+        .select(bank_accounts::account_holder)
+        .first(c)
+        .await
+        .optional())
 }

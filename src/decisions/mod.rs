@@ -104,7 +104,12 @@ pub async fn record(
         row,
         decided.user.as_ref().and_then(|(_, name)| name.clone()),
     );
-    crate::events::record(conn, decided.organization_id, "decision-created", &view).await?;
+    crate::events::record(
+        conn,
+        decided.organization_id,
+        crate::events::EventType::DecisionCreated,
+        &view,
+    )?;
     Ok(view)
 }
 

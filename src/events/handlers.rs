@@ -1,9 +1,13 @@
+//! `/v0/events/…` and an organization's event list.
+
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{EVENT_TYPES, EventRow, EventView, Filter};
+use super::{EventRow, EventType, EventView, Filter};
 use crate::AppState;
-use crate::http::{ApiError, ApiResult, Caller, ListBody, QueryParams, list_request, ok, path_id};
-use crate::ids::OrganizationKind;
+use crate::access::Caller;
+use crate::http::query::instant_range;
+use crate::http::{ApiError, ApiResult, ListBody, QueryParams, list_request, ok, path_id};
+use crate::ids::{EventKind, OrganizationKind};
 use crate::roles::Permission;
 
 const FILTERS: [&str; 5] = [
@@ -28,7 +32,7 @@ pub async fn list(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     caller
-        .access(&mut conn, organization_id.as_str(), Permission::Read)
+        .organization(&mut conn, &organization_id, Permission::Read)
         .await?;
     let page = super::list(&mut conn, &organization_id, &filter, &page_request).await?;
     let page = page.map(EventView::new);
@@ -36,18 +40,20 @@ pub async fn list(
 }
 
 fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
-    let event_type = match query.single("filter[event-type][eq]")? {
-        Some(value) if !EVENT_TYPES.contains(&value) => {
-            return Err(ApiError::invalid_parameter(
-                "filter[event-type][eq]",
-                format!("Unknown event type `{value}`."),
-            ));
-        }
-        value => value.map(str::to_string),
-    };
+    let event_type = query
+        .single("filter[event-type][eq]")?
+        .map(|value| {
+            EventType::parse(value).ok_or_else(|| {
+                ApiError::invalid_parameter(
+                    "filter[event-type][eq]",
+                    format!("Unknown event type `{value}`."),
+                )
+            })
+        })
+        .transpose()?;
     Ok(Filter {
         event_type,
-        created: crate::http::query::instant_range(query, "created-at")?,
+        created: instant_range(query, "created-at")?,
     })
 }
 
@@ -57,9 +63,8 @@ pub async fn get(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<EventKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = caller
-        .visible::<EventRow>(&mut conn.conn(), &path, Permission::Read)
-        .await?;
+    let row: EventRow = caller.read(&mut conn.conn(), &id, Permission::Read).await?;
     Ok(ok(&EventView::new(row)))
 }

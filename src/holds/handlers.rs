@@ -1,10 +1,14 @@
+//! `/v0/bank/holds/…` and an account's holds.
+
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{Filter, HoldRow, HoldView, PLACED, RELEASED};
+use super::{Filter, HoldOrigin, HoldRow, HoldView};
 use crate::AppState;
+use crate::access::Caller;
 use crate::bank_accounts::BankAccountRow;
 use crate::http::pagination::list_request;
-use crate::http::{ApiError, ApiResult, Caller, ListBody, QueryParams, ok};
+use crate::http::{ApiError, ApiResult, ListBody, QueryParams, ok, path_id};
+use crate::ids::{BankAccountKind, HoldKind};
 use crate::roles::Permission;
 
 const FILTERS: [&str; 3] = [
@@ -22,9 +26,10 @@ pub async fn list(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let page_request = list_request(&query, &FILTERS, &[])?;
-    let statuses = query.enum_list("filter[status][in][]", &[PLACED, RELEASED])?;
+    let id = path_id::<BankAccountKind>(&path)?;
+    let statuses = query.enum_list("filter[status][in][]")?;
     if let Some(origin) = query.single("filter[origin-type][eq]")?
-        && origin != super::CARD_TRANSACTION
+        && HoldOrigin::parse(origin).is_none()
     {
         return Err(ApiError::invalid_parameter(
             "filter[origin-type][eq]",
@@ -34,9 +39,7 @@ pub async fn list(
     let updated_since = crate::http::query::instant(&query, "filter[updated-at][gte]")?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let account = caller
-        .visible::<BankAccountRow>(&mut conn, &path, Permission::Read)
-        .await?;
+    let account: BankAccountRow = caller.read(&mut conn, &id, Permission::Read).await?;
     let filter = Filter {
         statuses,
         updated_since,
@@ -56,9 +59,8 @@ pub async fn get(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<HoldKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = caller
-        .visible::<HoldRow>(&mut conn.conn(), &path, Permission::Read)
-        .await?;
+    let row: HoldRow = caller.read(&mut conn.conn(), &id, Permission::Read).await?;
     Ok(ok(&HoldView::new(&row)))
 }

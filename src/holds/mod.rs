@@ -3,32 +3,46 @@
 //! the sum of its placed debit holds (`held`), changed in the same transaction as the hold.
 
 pub mod handlers;
+pub mod view;
 
-use crate::ids::OrganizationId;
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::bank_accounts::{BankAccountRow, CLOSING, OPEN};
+use crate::access::Owned;
+use crate::bank_accounts::{AccountStatus, BankAccountRow};
 use crate::dispatch;
-use crate::ids::{BankAccountId, HoldId};
+use crate::error::DomainResult;
+use crate::ids::{BankAccountId, HoldId, OrganizationId};
 use crate::ledger::Refusal;
-use crate::money::Money;
 use crate::paginate;
-use crate::paging::Cursor;
-use crate::paging::{Page, PageRequest};
-use crate::store::Conn;
+use crate::paging::{Cursor, Page, PageRequest};
 use crate::store::schema::{bank_accounts, holds};
+use crate::store::{Conn, Db, PreparedExt, StoreError};
 use crate::time::{self, Micros};
-use crate::urls;
 
-pub const PLACED: &str = "placed";
-pub const RELEASED: &str = "released";
-pub const DEBIT: &str = "debit";
-pub const CREDIT: &str = "credit";
-pub const CARD_TRANSACTION: &str = "card-transaction";
+pub use view::HoldView;
+
+crate::text_enum! {
+    pub enum HoldStatus {
+        Placed = "placed",
+        Released = "released",
+    }
+}
+
+crate::text_enum! {
+    /// A debit hold reserves money the account has; a credit hold announces money to come.
+    pub enum HoldDirection {
+        Debit = "debit",
+        Credit = "credit",
+    }
+}
+
+crate::text_enum! {
+    pub enum HoldOrigin {
+        CardTransaction = "card-transaction",
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = holds, treat_none_as_default_value = false)]
@@ -36,10 +50,10 @@ pub struct HoldRow {
     pub id: HoldId,
     pub organization_id: OrganizationId,
     pub account_id: BankAccountId,
-    pub status: String,
-    pub direction: String,
+    pub status: HoldStatus,
+    pub direction: HoldDirection,
     pub amount: i64,
-    pub origin_type: String,
+    pub origin_type: HoldOrigin,
     pub origin_metadata: Option<String>,
     pub release_reason: Option<String>,
     pub expires_at: Option<Micros>,
@@ -47,22 +61,33 @@ pub struct HoldRow {
     pub updated_at: Micros,
 }
 
-impl crate::access::Owned for HoldRow {
+impl Owned for HoldRow {
     type Kind = crate::ids::HoldKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::HoldKind>,
-    ) -> QueryResult<Option<Self>> {
+    async fn find(conn: &mut Conn<'_>, id: &HoldId) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
+    }
+
+    /// A hold changes its account's `held`: changes queue on the account's row, and the
+    /// hold is read again behind that lock.
+    async fn lock(
+        conn: &mut Conn<'_>,
+        id: &HoldId,
+        organization_id: &OrganizationId,
+    ) -> QueryResult<Option<Self>> {
+        let Some(found) = find(conn, id).await? else {
+            return Ok(None);
+        };
+        BankAccountRow::lock(conn, &found.account_id, organization_id).await?;
+        find(conn, id).await
     }
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &crate::ids::HoldId) -> QueryResult<Option<HoldRow>> {
+pub async fn find(conn: &mut Conn<'_>, id: &HoldId) -> QueryResult<Option<HoldRow>> {
     dispatch!(conn, c => holds::table
         .find(id)
         .select(HoldRow::as_select())
@@ -73,28 +98,30 @@ pub async fn find(conn: &mut Conn<'_>, id: &crate::ids::HoldId) -> QueryResult<O
 
 /// What a new hold is.
 pub struct NewHold {
-    pub direction: &'static str,
+    pub direction: HoldDirection,
     pub amount: i64,
     pub origin_metadata: Option<Value>,
     pub expires_at: Option<Micros>,
 }
 
 /// Places a hold on the account. A debit hold needs the account able to send and its
-/// available balance to cover the amount, checked by one conditional update.
+/// available balance to cover the amount, checked by one conditional update; a credit hold
+/// needs it open and not blocked.
 pub async fn place(
     conn: &mut Conn<'_>,
     account: &BankAccountRow,
     new: NewHold,
-) -> QueryResult<Result<HoldRow, Refusal>> {
+) -> DomainResult<HoldRow> {
     let now = time::now();
-    if new.direction == DEBIT {
+    let refused = |amount| Refusal::of(account, amount).error(&account.id);
+    if new.direction == HoldDirection::Debit {
         let changed = dispatch!(conn, c => diesel::update(
                 bank_accounts::table
                     .filter(bank_accounts::id.eq(&account.id))
                     .filter(
                         bank_accounts::account_status
-                            .eq(OPEN)
-                            .or(bank_accounts::account_status.eq(CLOSING)),
+                            .eq(AccountStatus::Open)
+                            .or(bank_accounts::account_status.eq(AccountStatus::Closing)),
                     )
                     .filter(bank_accounts::active_blocks.eq(0))
                     .filter(bank_accounts::active_freezes.eq(0))
@@ -108,19 +135,19 @@ pub async fn place(
             .execute(c)
             .await)?;
         if changed == 0 {
-            return Ok(Err(Refusal::of(account, -new.amount)));
+            return Err(refused(-new.amount));
         }
-    } else if account.account_status != OPEN || account.active_blocks > 0 {
-        return Ok(Err(Refusal::of(account, new.amount)));
+    } else if account.account_status != AccountStatus::Open || account.active_blocks > 0 {
+        return Err(refused(new.amount));
     }
     let row = HoldRow {
         id: HoldId::generate(),
         organization_id: account.organization_id.clone(),
         account_id: account.id.clone(),
-        status: PLACED.to_string(),
-        direction: new.direction.to_string(),
+        status: HoldStatus::Placed,
+        direction: new.direction,
         amount: new.amount,
-        origin_type: CARD_TRANSACTION.to_string(),
+        origin_type: HoldOrigin::CardTransaction,
         origin_metadata: new.origin_metadata.map(|m| m.to_string()),
         release_reason: None,
         expires_at: new.expires_at,
@@ -131,7 +158,7 @@ pub async fn place(
         .values(&row)
         .execute(c)
         .await)?;
-    Ok(Ok(row))
+    Ok(row)
 }
 
 /// Releases a placed hold, giving a debit hold's amount back to the available balance.
@@ -145,10 +172,10 @@ pub async fn release(
     let changed = dispatch!(conn, c => diesel::update(
             holds::table
                 .filter(holds::id.eq(&hold.id))
-                .filter(holds::status.eq(PLACED)),
+                .filter(holds::status.eq(HoldStatus::Placed)),
         )
         .set((
-            holds::status.eq(RELEASED),
+            holds::status.eq(HoldStatus::Released),
             holds::release_reason.eq(reason),
             holds::updated_at.eq(now),
         ))
@@ -158,7 +185,7 @@ pub async fn release(
     if changed == 0 {
         return Ok(None);
     }
-    if hold.direction == DEBIT {
+    if hold.direction == HoldDirection::Debit {
         dispatch!(conn, c => diesel::update(bank_accounts::table.find(&hold.account_id))
             .set((
                 bank_accounts::held.eq(bank_accounts::held - hold.amount),
@@ -169,7 +196,7 @@ pub async fn release(
             .await)?;
     }
     let mut released = hold.clone();
-    released.status = RELEASED.to_string();
+    released.status = HoldStatus::Released;
     released.release_reason = reason.map(str::to_string);
     released.updated_at = now;
     Ok(Some(released))
@@ -178,7 +205,7 @@ pub async fn release(
 /// List filters.
 #[derive(Debug, Default)]
 pub struct Filter {
-    pub statuses: Vec<String>,
+    pub statuses: Vec<HoldStatus>,
     pub updated_since: Option<Micros>,
 }
 
@@ -206,57 +233,13 @@ pub async fn list(
     }))
 }
 
-/// Griffin's hold.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct HoldView {
-    pub hold_url: String,
-    pub account_url: String,
-    pub status: String,
-    pub direction: String,
-    pub amount: Money,
-    pub origin_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub origin_metadata: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub release_reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl HoldView {
-    pub fn new(row: &HoldRow) -> Self {
-        HoldView {
-            hold_url: urls::hold(&row.id),
-            account_url: urls::bank_account(&row.account_id),
-            status: row.status.clone(),
-            direction: row.direction.clone(),
-            amount: Money::gbp(row.amount),
-            origin_type: row.origin_type.clone(),
-            origin_metadata: row
-                .origin_metadata
-                .as_deref()
-                .and_then(|m| serde_json::from_str(m).ok()),
-            release_reason: row.release_reason.clone(),
-            expires_at: row.expires_at.map(time::format),
-            created_at: time::format(row.created_at),
-            updated_at: time::format(row.updated_at),
-        }
-    }
-}
-
 /// Worker step: placed holds whose `expires-at` has passed are released (reason `expired`).
-pub async fn release_expired(
-    db: &crate::store::Db,
-    now: Micros,
-) -> Result<usize, crate::store::StoreError> {
+pub async fn release_expired(db: &Db, now: Micros) -> Result<usize, StoreError> {
     let due: Vec<HoldRow> = {
         let mut conn = db.read().await?;
         let mut conn = conn.conn();
         dispatch!(&mut conn, c => holds::table
-            .filter(holds::status.eq(PLACED))
+            .filter(holds::status.eq(HoldStatus::Placed))
             .filter(holds::expires_at.le(now))
             .limit(100)
             .select(HoldRow::as_select())

@@ -6,6 +6,7 @@
 //! silently ignored. Other parameters are ignored.
 
 use crate::paging::InstantRange;
+use crate::store::TextEnum;
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
@@ -53,20 +54,18 @@ impl QueryParams {
 
     /// The values of a repeated enum filter (`filter[status][in][]=a&…`), each one of
     /// `allowed`; a 400 naming the parameter otherwise.
-    pub fn enum_list(&self, key: &str, allowed: &[&str]) -> ApiResult<Vec<String>> {
+    pub fn enum_list<T: TextEnum>(&self, key: &str) -> ApiResult<Vec<T>> {
         self.all(key)
             .map(|value| {
-                if allowed.contains(&value) {
-                    Ok(value.to_string())
-                } else {
-                    Err(ApiError::invalid_parameter(
+                T::parse(value).ok_or_else(|| {
+                    ApiError::invalid_parameter(
                         key,
                         format!(
                             "Unknown value `{value}`: expected one of {}.",
-                            allowed.join(", ")
+                            T::NAMES.join(", ")
                         ),
-                    ))
-                }
+                    )
+                })
             })
             .collect()
     }

@@ -1,22 +1,18 @@
-use crate::ids::BankAccountId;
+//! An account's transactions, and `/v0/bank/transactions/…`.
+
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
 use super::{PROCESSED_AT, PostingRow, TransactionView};
 use crate::AppState;
+use crate::access::Caller;
 use crate::bank_accounts::BankAccountRow;
 use crate::http::pagination::list_request_sorted;
-use crate::http::{ApiResult, Caller, ListBody, QueryParams, ok};
+use crate::http::{ApiResult, ListBody, QueryParams, ok, path_id};
+use crate::ids::{BankAccountKind, TransactionKind};
 use crate::paging::CREATED_AT;
-use crate::paging::InstantRange;
-use crate::paging::{Page, PageRequest};
 use crate::payments::PaymentView;
 use crate::roles::Permission;
-use crate::store::Conn;
-use crate::store::schema::postings;
-use crate::{dispatch, filter_range, paginate};
 
 const FILTERS: [&str; 4] = [
     "filter[processed-at][gte]",
@@ -24,28 +20,6 @@ const FILTERS: [&str; 4] = [
     "filter[processed-at][lte]",
     "filter[processed-at][lt]",
 ];
-
-async fn list_rows(
-    conn: &mut Conn<'_>,
-    account_id: &BankAccountId,
-    processed: &InstantRange,
-    page: &PageRequest,
-) -> QueryResult<Page<PostingRow>> {
-    let rows = dispatch!(conn, c => {
-        let mut query = postings::table
-            .filter(postings::account_id.eq(account_id))
-            .select(PostingRow::as_select())
-            .into_boxed();
-        query = filter_range!(query, postings::processed_at, processed);
-        if page.sort == PROCESSED_AT {
-            paginate!(query, postings::processed_at, postings::id, page).load(c).await
-        } else {
-            paginate!(query, postings::created_at, postings::id, page).load(c).await
-        }
-    })?;
-    let sort = page.sort;
-    Ok(Page::from_rows(rows, page, |row| row.cursor(sort)))
-}
 
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -69,15 +43,14 @@ pub async fn list(
     request: HttpRequest,
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<BankAccountKind>(&path)?;
     let page_request =
         list_request_sorted(&query, &FILTERS, &["payment"], &[CREATED_AT, PROCESSED_AT])?;
     let processed = crate::http::query::instant_range(&query, "processed-at")?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let account = caller
-        .visible::<BankAccountRow>(&mut conn, &path, Permission::Read)
-        .await?;
-    let page = list_rows(&mut conn, &account.id, &processed, &page_request).await?;
+    let account: BankAccountRow = caller.read(&mut conn, &id, Permission::Read).await?;
+    let page = super::transactions(&mut conn, &account.id, &processed, &page_request).await?;
     let included = if query.includes().is_empty() {
         None
     } else {
@@ -104,9 +77,8 @@ pub async fn get(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<TransactionKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = caller
-        .visible::<PostingRow>(&mut conn.conn(), &path, Permission::Read)
-        .await?;
+    let row: PostingRow = caller.read(&mut conn.conn(), &id, Permission::Read).await?;
     Ok(ok(&TransactionView::new(&row)))
 }

@@ -11,24 +11,23 @@
 
 pub mod handlers;
 pub mod verify;
+pub mod view;
 
-use crate::ids::OrganizationId;
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 
-use crate::bank_accounts::{self, BankAccountRow, CLOSED, CLOSING, OPEN};
+use crate::bank_accounts::{self, AccountStatus, BankAccountRow};
 use crate::dispatch;
+use crate::error::DomainError;
 use crate::events;
-use crate::http::ApiError;
-use crate::ids::{BankAccountId, LedgerEntryId, PaymentId, TransactionId};
-use crate::money::Money;
-use crate::paging::Cursor;
-use crate::store::Conn;
+use crate::ids::{BankAccountId, LedgerEntryId, OrganizationId, PaymentId, TransactionId};
+use crate::paging::{Cursor, InstantRange, Page, PageRequest};
 use crate::store::schema::{bank_accounts as accounts, postings};
-use crate::time::{self, Micros};
-use crate::urls;
+use crate::store::{Conn, PreparedExt};
+use crate::time::Micros;
+use crate::{filter_range, paginate, urls};
+
+pub use view::TransactionView;
 
 crate::text_enum! {
     /// The bank's own accounts, the other side of money entering or leaving customers' ones.
@@ -104,9 +103,14 @@ where
     }
 }
 
-/// `transaction-origin-type` values this server produces.
-pub const DEPOSIT: &str = "deposit";
-pub const PAYMENT: &str = "payment";
+crate::text_enum! {
+    /// What caused a movement (Griffin's `transaction-origin-type`, the values this server
+    /// produces).
+    pub enum TransactionOrigin {
+        Deposit = "deposit",
+        Payment = "payment",
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = postings, treat_none_as_default_value = false)]
@@ -118,7 +122,7 @@ pub struct PostingRow {
     pub amount: i64,
     pub balance_after: Option<i64>,
     pub account_seq: Option<i64>,
-    pub origin_type: String,
+    pub origin_type: TransactionOrigin,
     pub payment_id: Option<PaymentId>,
     pub reference: Option<String>,
     pub description: Option<String>,
@@ -131,14 +135,11 @@ pub struct PostingRow {
 impl crate::access::Owned for PostingRow {
     type Kind = crate::ids::TransactionKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::TransactionKind>,
-    ) -> QueryResult<Option<Self>> {
+    async fn find(conn: &mut Conn<'_>, id: &TransactionId) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
     }
 }
@@ -191,7 +192,7 @@ impl Leg<'_> {
 #[derive(Debug)]
 pub struct Movement<'a> {
     pub organization_id: &'a OrganizationId,
-    pub origin_type: &'static str,
+    pub origin_type: TransactionOrigin,
     pub payment_id: Option<&'a PaymentId>,
     pub reference: Option<&'a str>,
     pub description: Option<&'a str>,
@@ -209,26 +210,26 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn error(self, account_id: &BankAccountId) -> ApiError {
+    pub fn error(self, account_id: &BankAccountId) -> DomainError {
         let account = urls::bank_account(account_id);
         match self {
-            Refusal::NotOpen => ApiError::unprocessable(
+            Refusal::NotOpen => DomainError::unprocessable(
                 "account-not-open",
                 format!("The bank account {account} has not opened yet."),
             ),
-            Refusal::Closing => ApiError::unprocessable(
+            Refusal::Closing => DomainError::unprocessable(
                 "bank-account-closing",
                 format!("The bank account {account} is closing: it can send but not receive."),
             ),
-            Refusal::Closed => ApiError::unprocessable(
+            Refusal::Closed => DomainError::unprocessable(
                 "bank-account-closed",
                 format!("The bank account {account} is closed."),
             ),
-            Refusal::Restricted => ApiError::unprocessable(
+            Refusal::Restricted => DomainError::unprocessable(
                 "account-restricted",
                 format!("The bank account {account} is restricted."),
             ),
-            Refusal::InsufficientFunds => ApiError::unprocessable(
+            Refusal::InsufficientFunds => DomainError::unprocessable(
                 "insufficient-funds",
                 format!("The available balance of the bank account {account} is too low."),
             ),
@@ -237,17 +238,17 @@ impl Refusal {
 
     /// Why `account` cannot take a leg of `amount` now.
     pub fn of(account: &BankAccountRow, amount: i64) -> Refusal {
-        match account.account_status.as_str() {
-            CLOSED => Refusal::Closed,
-            CLOSING if amount > 0 => Refusal::Closing,
-            OPEN | CLOSING => {
+        match account.account_status {
+            AccountStatus::Closed => Refusal::Closed,
+            AccountStatus::Closing if amount > 0 => Refusal::Closing,
+            AccountStatus::Open | AccountStatus::Closing => {
                 if account.active_blocks > 0 || (amount < 0 && account.active_freezes > 0) {
                     Refusal::Restricted
                 } else {
                     Refusal::InsufficientFunds
                 }
             }
-            _ => Refusal::NotOpen,
+            AccountStatus::Opening => Refusal::NotOpen,
         }
     }
 }
@@ -265,14 +266,15 @@ pub enum PostError {
     Database(#[from] diesel::result::Error),
 }
 
-impl From<PostError> for ApiError {
+impl From<PostError> for DomainError {
     fn from(error: PostError) -> Self {
         match error {
             PostError::Refused {
                 account_id,
                 refusal,
             } => refusal.error(&account_id),
-            PostError::Unbalanced => ApiError::internal(error),
+            // A programming error, not a refusal: the store reports it as such.
+            PostError::Unbalanced => diesel::result::Error::QueryBuilderError(error.into()).into(),
             PostError::Database(error) => error.into(),
         }
     }
@@ -314,7 +316,7 @@ pub async fn post(
             amount: leg.amount,
             balance_after,
             account_seq,
-            origin_type: movement.origin_type.to_string(),
+            origin_type: movement.origin_type,
             payment_id: leg.payment_id.or(movement.payment_id).cloned(),
             reference: movement.reference.map(str::to_string),
             description: movement.description.map(str::to_string),
@@ -335,10 +337,9 @@ pub async fn post(
         events::record(
             conn,
             movement.organization_id,
-            "transaction-created",
+            crate::events::EventType::TransactionCreated,
             &TransactionView::new(transaction),
-        )
-        .await?;
+        )?;
     }
     Ok(transactions)
 }
@@ -363,8 +364,8 @@ async fn move_balance(
                 target
                     .filter(
                         accounts::account_status
-                            .eq(OPEN)
-                            .or(accounts::account_status.eq(CLOSING)),
+                            .eq(AccountStatus::Open)
+                            .or(accounts::account_status.eq(AccountStatus::Closing)),
                     )
                     .filter(accounts::active_blocks.eq(0))
                     .filter(accounts::active_freezes.eq(0))
@@ -379,7 +380,7 @@ async fn move_balance(
     } else {
         dispatch!(conn, c => diesel::update(
                 target
-                    .filter(accounts::account_status.eq(OPEN))
+                    .filter(accounts::account_status.eq(AccountStatus::Open))
                     .filter(accounts::active_blocks.eq(0))
                     .filter(accounts::balance.le(i64::MAX - amount)),
             )
@@ -418,47 +419,25 @@ pub async fn find(
         .optional())
 }
 
-/// Griffin's account transaction: one bank account's side of a movement.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct TransactionView {
-    pub account_transaction_url: String,
-    pub account_url: String,
-    pub balance_change: Money,
-    pub balance_change_direction: &'static str,
-    pub account_balance: Money,
-    pub transaction_origin_type: String,
-    pub processed_at: String,
-    pub effective_at: String,
-    pub post_datetime: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub payment_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
-
-impl TransactionView {
-    pub fn new(row: &PostingRow) -> Self {
-        TransactionView {
-            account_transaction_url: urls::transaction(&row.id),
-            // Only bank accounts' postings are transactions.
-            account_url: row
-                .account_id
-                .bank()
-                .map(urls::bank_account)
-                .unwrap_or_default(),
-            balance_change: Money::gbp(row.amount.abs()),
-            balance_change_direction: if row.amount > 0 { "credit" } else { "debit" },
-            account_balance: Money::gbp(row.balance_after.unwrap_or_default()),
-            transaction_origin_type: row.origin_type.clone(),
-            processed_at: time::format(row.processed_at),
-            effective_at: time::format(row.effective_at),
-            post_datetime: time::format(row.processed_at),
-            payment_url: row.payment_id.as_ref().map(urls::payment),
-            reference: row.reference.clone(),
-            description: row.description.clone(),
+/// A page of the bank account's transactions, processed within `processed`.
+pub async fn transactions(
+    conn: &mut Conn<'_>,
+    account_id: &BankAccountId,
+    processed: &InstantRange,
+    page: &PageRequest,
+) -> QueryResult<Page<PostingRow>> {
+    let rows = dispatch!(conn, c => {
+        let mut query = postings::table
+            .filter(postings::account_id.eq(account_id))
+            .select(PostingRow::as_select())
+            .into_boxed();
+        query = filter_range!(query, postings::processed_at, processed);
+        if page.sort == PROCESSED_AT {
+            paginate!(query, postings::processed_at, postings::id, page).load(c).await
+        } else {
+            paginate!(query, postings::created_at, postings::id, page).load(c).await
         }
-    }
+    })?;
+    let sort = page.sort;
+    Ok(Page::from_rows(rows, page, |row| row.cursor(sort)))
 }

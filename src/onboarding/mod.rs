@@ -64,10 +64,9 @@ pub async fn insert(conn: &mut Conn<'_>, row: &ApplicationRow) -> QueryResult<()
     events::record(
         conn,
         &row.organization_id,
-        "onboarding-application-created",
+        crate::events::EventType::OnboardingApplicationCreated,
         &ApplicationView::new(row),
-    )
-    .await?;
+    )?;
     Ok(())
 }
 
@@ -174,10 +173,9 @@ async fn advance(conn: &mut Conn<'_>, row: &ApplicationRow, now: Micros) -> Quer
     events::record(
         conn,
         &row.organization_id,
-        "onboarding-application-updated",
+        crate::events::EventType::OnboardingApplicationUpdated,
         &ApplicationView::new(&updated),
-    )
-    .await?;
+    )?;
     Ok(true)
 }
 

@@ -1,17 +1,19 @@
-use crate::ids::OrganizationId;
+//! `/v0/payees/…` and a legal person's payees.
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{ACTIVE, DEACTIVATED, PayeeRow, PayeeView};
+use super::{NewPayee, PayeeChange, PayeeRow, PayeeStatus, PayeeView};
 use crate::AppState;
-use crate::http::idempotency::{self, Answer, Idempotent, Outcome};
+use crate::access::{Caller, Granted};
+use crate::http::idempotency::Idempotent;
 use crate::http::pagination::list_request;
-use crate::http::{ApiError, ApiResult, Caller, Json, ListBody, QueryParams, ok};
-use crate::ids::{CopRequestId, CopRequestKind, PayeeId};
+use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, ok, path_id};
+use crate::ids::{CopRequestId, CopRequestKind, LegalPersonKind, PayeeKind};
 use crate::legal_persons::LegalPersonRow;
+use crate::pipeline::Write;
 use crate::roles::Permission;
-use crate::store::Conn;
-use crate::time;
+use crate::store::idempotency::Reply;
 use crate::urls;
 
 #[derive(Deserialize)]
@@ -23,29 +25,35 @@ pub struct CreatePayee {
     cop_request_url: Option<String>,
 }
 
-/// The CoP request a body names, which must be one of the organization's.
-async fn cop_request(
-    conn: &mut Conn<'_>,
-    organization_id: &OrganizationId,
-    url: &str,
-) -> ApiResult<CopRequestId> {
-    let id = urls::parse::<CopRequestKind>(url, urls::COP_REQUESTS).ok_or_else(|| {
-        ApiError::invalid_body(
-            "Invalid value",
-            "Expected a CoP request URL such as /v0/cop-request/cp.….",
-            "/cop-request-url",
-        )
-    })?;
-    let found = <crate::cop::CopRequestRow as crate::access::Owned>::find(conn, &id)
-        .await?
-        .filter(|row| row.organization_id == *organization_id);
-    found.map(|row| row.id).ok_or_else(|| {
-        ApiError::unprocessable(
-            "cop-request-not-found",
-            format!("{url} is not a CoP request of this organization."),
-        )
-        .with_pointer("/cop-request-url")
+impl CreatePayee {
+    fn parse(self) -> ApiResult<NewPayee> {
+        crate::bank_accounts::check_uk_details(
+            &self.account_holder,
+            &self.account_number,
+            &self.bank_id,
+            "",
+        )?;
+        Ok(NewPayee {
+            cop_request_id: cop_request_url(self.cop_request_url.as_deref())?,
+            account_holder: self.account_holder,
+            account_number: self.account_number,
+            bank_id: self.bank_id,
+        })
+    }
+}
+
+/// The CoP request a body's `cop-request-url` names.
+fn cop_request_url(url: Option<&str>) -> ApiResult<Option<CopRequestId>> {
+    url.map(|url| {
+        urls::parse::<CopRequestKind>(url, urls::COP_REQUESTS).ok_or_else(|| {
+            ApiError::invalid_body(
+                "Invalid value",
+                "Expected a CoP request URL such as /v0/cop-request/cp.….",
+                "/cop-request-url",
+            )
+        })
     })
+    .transpose()
 }
 
 /// `POST /v0/legal-persons/{legal-person-id}/bank/payees`: 409 when the legal person
@@ -56,83 +64,22 @@ pub async fn create(
     caller: Caller,
     path: web::Path<String>,
     request: Idempotent<CreatePayee>,
-) -> ApiResult<HttpResponse> {
-    let (body, key) = (request.body, request.key);
-    crate::bank_accounts::check_uk_details(
-        &body.account_holder,
-        &body.account_number,
-        &body.bank_id,
-        "",
-    )?;
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        let person = caller
-            .visible::<LegalPersonRow>(&mut conn, &path, Permission::Read)
-            .await?;
-        caller
-            .fresh_access(
-                &mut conn,
-                &person.organization_id,
-                Permission::PaymentsCreate,
-            )
-            .await?;
-        if let Some(taken) =
-            idempotency::claim(&mut conn, key.as_ref(), &person.organization_id).await?
-        {
-            return Ok(taken);
-        }
-        let cop_request_id = match &body.cop_request_url {
-            Some(url) => Some(cop_request(&mut conn, &person.organization_id, url).await?),
-            None => None,
-        };
-        if let Some(existing) =
-            super::find_active_like(&mut conn, &person.id, &body.account_number, &body.bank_id)
-                .await?
-        {
-            return Err(ApiError::conflict(
-                "payee-already-exists",
-                format!(
-                    "{} already has an active payee with these details: {}.",
-                    urls::legal_person(&person.id),
-                    urls::payee(&existing.id)
-                ),
-            ));
-        }
-        let account_id =
-            super::account_by_details(&mut conn, &body.account_number, &body.bank_id).await?;
-        let now = time::now();
-        let row = PayeeRow {
-            id: PayeeId::generate(),
-            organization_id: person.organization_id.clone(),
-            legal_person_id: person.id.clone(),
-            account_holder: body.account_holder.trim().to_string(),
-            account_number: body.account_number.clone(),
-            bank_id: body.bank_id.clone(),
-            payee_status: ACTIVE.to_string(),
-            cop_request_id,
-            account_id,
-            created_at: now,
-            updated_at: now,
-        };
-        // Two requests racing past the check above meet the unique index.
-        super::insert(&mut conn, &row).await.map_err(|error| {
-            if crate::store::is_unique_violation(&error) {
-                ApiError::conflict(
-                    "payee-already-exists",
-                    "The legal person already has an active payee with these details.",
-                )
-            } else {
-                error.into()
-            }
-        })?;
-        let view = PayeeView::new(&row);
-        let answer = Answer::created(&view.payee_url, &view)?;
-        idempotency::done(&mut conn, key.as_ref(), &person.organization_id, answer).await
-    }
-    .await;
-    let outcome: Outcome = tx.finish(result).await?;
-    idempotency::respond(&state.db, key.as_ref(), outcome).await
+) -> ApiResult<Reply> {
+    let id = path_id::<LegalPersonKind>(&path)?;
+    let new = request.body.parse()?;
+    let reply = Write::new(&caller, Permission::PaymentsCreate)
+        .idempotent(request.key.as_ref())
+        .run(
+            &state.db,
+            &id,
+            async |conn, granted: Granted<LegalPersonRow>| {
+                let row = super::create(conn, &granted.resource, new).await?;
+                let view = PayeeView::new(&row);
+                Reply::created(&view.payee_url, &view)
+            },
+        )
+        .await?;
+    Ok(reply)
 }
 
 /// `GET /v0/legal-persons/{legal-person-id}/bank/payees`
@@ -143,12 +90,11 @@ pub async fn list(
     request: HttpRequest,
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<LegalPersonKind>(&path)?;
     let page_request = list_request(&query, &[], &["cop-requests"])?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let person = caller
-        .visible::<LegalPersonRow>(&mut conn, &path, Permission::Read)
-        .await?;
+    let person: LegalPersonRow = caller.read(&mut conn, &id, Permission::Read).await?;
     let page = super::list(&mut conn, &person.id, &page_request).await?;
     let included = if query.includes().is_empty() {
         None
@@ -156,7 +102,7 @@ pub async fn list(
         let ids = crate::ids::distinct(page.items.iter().filter_map(|p| p.cop_request_id.clone()));
         let rows = crate::cop::find_many(&mut conn, &ids).await?;
         Some(Included {
-            cop_requests: rows.iter().map(crate::cop::view).collect(),
+            cop_requests: rows.iter().map(crate::cop::CopView::new).collect(),
         })
     };
     Ok(ok(&PayeeList {
@@ -191,10 +137,9 @@ pub async fn get(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<PayeeKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = caller
-        .visible::<PayeeRow>(&mut conn.conn(), &path, Permission::Read)
-        .await?;
+    let row: PayeeRow = caller.read(&mut conn.conn(), &id, Permission::Read).await?;
     Ok(ok(&PayeeView::new(&row)))
 }
 
@@ -205,6 +150,26 @@ pub struct UpdatePayee {
     cop_request_url: Option<String>,
 }
 
+impl UpdatePayee {
+    fn parse(self) -> ApiResult<PayeeChange> {
+        let deactivate = match self.payee_status.as_deref().map(PayeeStatus::parse) {
+            None => false,
+            Some(Some(PayeeStatus::Deactivated)) => true,
+            Some(_) => {
+                return Err(ApiError::invalid_body(
+                    "Invalid enum value",
+                    "`payee-status` can only be set to deactivated.",
+                    "/payee-status",
+                ));
+            }
+        };
+        Ok(PayeeChange {
+            deactivate,
+            cop_request_id: cop_request_url(self.cop_request_url.as_deref())?,
+        })
+    }
+}
+
 /// `PATCH /v0/payees/{payee-id}`: deactivate (one way: 422 `payee-already-deactivated`
 /// the second time) and/or attach a CoP request.
 pub async fn update(
@@ -212,41 +177,15 @@ pub async fn update(
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<UpdatePayee>,
-) -> ApiResult<HttpResponse> {
-    if let Some(status) = &body.payee_status
-        && status != DEACTIVATED
-    {
-        return Err(ApiError::invalid_body(
-            "Invalid enum value",
-            "`payee-status` can only be set to deactivated.",
-            "/payee-status",
-        ));
-    }
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        let (row, _) = caller
-            .visible_for_write::<PayeeRow>(&mut conn, &path, Permission::PaymentsCreate)
-            .await?;
-        if body.payee_status.is_some() && row.payee_status == DEACTIVATED {
-            return Err(ApiError::unprocessable(
-                "payee-already-deactivated",
-                "The payee is already deactivated.",
-            ));
-        }
-        let cop_request_id = match &body.cop_request_url {
-            Some(url) => Some(cop_request(&mut conn, &row.organization_id, url).await?),
-            None => None,
-        };
-        let updated = super::update(
-            &mut conn,
-            &row,
-            body.payee_status.as_deref(),
-            cop_request_id.as_ref(),
-        )
+) -> ApiResult<Reply> {
+    let id = path_id::<PayeeKind>(&path)?;
+    let change = body.parse()?;
+    let reply = Write::new(&caller, Permission::PaymentsCreate)
+        .locked()
+        .run(&state.db, &id, async |conn, granted: Granted<PayeeRow>| {
+            let updated = super::change(conn, &granted.resource, change).await?;
+            Reply::ok(&PayeeView::new(&updated))
+        })
         .await?;
-        Ok::<_, ApiError>(PayeeView::new(&updated))
-    }
-    .await;
-    Ok(ok(&tx.finish(result).await?))
+    Ok(reply)
 }

@@ -2,26 +2,46 @@
 //! `active → deactivated`, one way; payments to a deactivated payee are refused.
 
 pub mod handlers;
+pub mod view;
 
-use crate::ids::OrganizationId;
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 
 use crate::bank_accounts::SANDBOX_BANK_ID;
 use crate::dispatch;
-use crate::ids::{BankAccountId, CopRequestId, LegalPersonId, PayeeId};
+use crate::error::{DomainError, DomainResult};
+use crate::ids::{BankAccountId, CopRequestId, LegalPersonId, OrganizationId, PayeeId};
+use crate::legal_persons::LegalPersonRow;
 use crate::paginate;
-use crate::paging::Cursor;
-use crate::paging::{Page, PageRequest};
-use crate::store::Conn;
+use crate::paging::{Cursor, Page, PageRequest};
 use crate::store::schema::{bank_accounts, payees};
+use crate::store::{Conn, PreparedExt};
 use crate::time::{self, Micros};
 use crate::urls;
 
-pub const ACTIVE: &str = "active";
-pub const DEACTIVATED: &str = "deactivated";
+pub use view::PayeeView;
+
+crate::text_enum! {
+    /// One way: a deactivated payee takes no more payments.
+    pub enum PayeeStatus {
+        Active = "active",
+        Deactivated = "deactivated",
+    }
+}
+
+/// A payee as a request describes it, its account details already checked.
+pub struct NewPayee {
+    pub account_holder: String,
+    pub account_number: String,
+    pub bank_id: String,
+    pub cop_request_id: Option<CopRequestId>,
+}
+
+/// What a payee's update asks for; `None` leaves a field as it is.
+pub struct PayeeChange {
+    pub deactivate: bool,
+    pub cop_request_id: Option<CopRequestId>,
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = payees, treat_none_as_default_value = false)]
@@ -32,7 +52,7 @@ pub struct PayeeRow {
     pub account_holder: String,
     pub account_number: String,
     pub bank_id: String,
-    pub payee_status: String,
+    pub payee_status: PayeeStatus,
     pub cop_request_id: Option<CopRequestId>,
     pub account_id: Option<BankAccountId>,
     pub created_at: Micros,
@@ -42,19 +62,16 @@ pub struct PayeeRow {
 impl crate::access::Owned for PayeeRow {
     type Kind = crate::ids::PayeeKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::PayeeKind>,
-    ) -> QueryResult<Option<Self>> {
+    async fn find(conn: &mut Conn<'_>, id: &PayeeId) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
     }
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &crate::ids::PayeeId) -> QueryResult<Option<PayeeRow>> {
+pub async fn find(conn: &mut Conn<'_>, id: &PayeeId) -> QueryResult<Option<PayeeRow>> {
     dispatch!(conn, c => payees::table
         .find(id)
         .select(PayeeRow::as_select())
@@ -92,36 +109,109 @@ pub async fn find_active_like(
         .filter(payees::legal_person_id.eq(legal_person_id))
         .filter(payees::account_number.eq(account_number))
         .filter(payees::bank_id.eq(bank_id))
-        .filter(payees::payee_status.eq(ACTIVE))
+        .filter(payees::payee_status.eq(PayeeStatus::Active))
         .select(PayeeRow::as_select())
         .first(c)
         .await
         .optional())
 }
 
-pub async fn insert(conn: &mut Conn<'_>, row: &PayeeRow) -> QueryResult<()> {
-    dispatch!(conn, c => diesel::insert_into(payees::table).values(row).execute(c).await)?;
-    Ok(())
+/// The CoP request `id`, which must be one of the organization's (422 if not).
+async fn own_cop_request(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+    id: &CopRequestId,
+) -> DomainResult<CopRequestId> {
+    let found = crate::cop::find(conn, id)
+        .await?
+        .filter(|row| row.organization_id == *organization_id);
+    found.map(|row| row.id).ok_or_else(|| {
+        DomainError::unprocessable(
+            "cop-request-not-found",
+            format!(
+                "{} is not a CoP request of this organization.",
+                urls::cop_request(id)
+            ),
+        )
+        .at("/cop-request-url")
+    })
 }
 
-/// Sets the status and CoP request; `None` leaves a field as it is.
-pub async fn update(
+fn already_exists(detail: impl Into<std::borrow::Cow<'static, str>>) -> DomainError {
+    DomainError::conflict("payee-already-exists", detail)
+}
+
+/// Creates a payee of the legal person; 409 when it already has an active payee with these
+/// account details.
+pub async fn create(
+    conn: &mut Conn<'_>,
+    person: &LegalPersonRow,
+    new: NewPayee,
+) -> DomainResult<PayeeRow> {
+    let cop_request_id = match &new.cop_request_id {
+        Some(id) => Some(own_cop_request(conn, &person.organization_id, id).await?),
+        None => None,
+    };
+    if let Some(existing) =
+        find_active_like(conn, &person.id, &new.account_number, &new.bank_id).await?
+    {
+        return Err(already_exists(format!(
+            "{} already has an active payee with these details: {}.",
+            urls::legal_person(&person.id),
+            urls::payee(&existing.id)
+        )));
+    }
+    let account_id = account_by_details(conn, &new.account_number, &new.bank_id).await?;
+    let now = time::now();
+    let row = PayeeRow {
+        id: PayeeId::generate(),
+        organization_id: person.organization_id.clone(),
+        legal_person_id: person.id.clone(),
+        account_holder: new.account_holder.trim().to_string(),
+        account_number: new.account_number,
+        bank_id: new.bank_id,
+        payee_status: PayeeStatus::Active,
+        cop_request_id,
+        account_id,
+        created_at: now,
+        updated_at: now,
+    };
+    // Two requests racing past the check above meet the unique index.
+    dispatch!(conn, c => diesel::insert_into(payees::table).values(&row).execute(c).await)
+        .map_err(|error| {
+            if crate::store::is_unique_violation(&error) {
+                already_exists("The legal person already has an active payee with these details.")
+            } else {
+                error.into()
+            }
+        })?;
+    Ok(row)
+}
+
+/// Deactivates a payee (one way: 422 `payee-already-deactivated` the second time) and/or
+/// attaches a CoP request of its organization.
+pub async fn change(
     conn: &mut Conn<'_>,
     row: &PayeeRow,
-    status: Option<&str>,
-    cop_request_id: Option<&CopRequestId>,
-) -> QueryResult<PayeeRow> {
-    let mut updated = row.clone();
-    if let Some(status) = status {
-        updated.payee_status = status.to_string();
+    change: PayeeChange,
+) -> DomainResult<PayeeRow> {
+    if change.deactivate && row.payee_status == PayeeStatus::Deactivated {
+        return Err(DomainError::unprocessable(
+            "payee-already-deactivated",
+            "The payee is already deactivated.",
+        ));
     }
-    if let Some(cop) = cop_request_id {
-        updated.cop_request_id = Some(cop.clone());
+    let mut updated = row.clone();
+    if change.deactivate {
+        updated.payee_status = PayeeStatus::Deactivated;
+    }
+    if let Some(id) = &change.cop_request_id {
+        updated.cop_request_id = Some(own_cop_request(conn, &row.organization_id, id).await?);
     }
     updated.updated_at = time::now();
     dispatch!(conn, c => diesel::update(payees::table.find(&row.id))
         .set((
-            payees::payee_status.eq(&updated.payee_status),
+            payees::payee_status.eq(updated.payee_status),
             payees::cop_request_id.eq(&updated.cop_request_id),
             payees::updated_at.eq(updated.updated_at),
         ))
@@ -146,45 +236,4 @@ pub async fn list(
     Ok(Page::from_rows(rows, page, |row| {
         Cursor::new(row.created_at, &row.id)
     }))
-}
-
-/// Griffin's payee.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct PayeeView {
-    pub payee_url: String,
-    pub legal_person_url: String,
-    pub account_holder: String,
-    pub account_number: String,
-    pub bank_id: String,
-    pub country_code: &'static str,
-    pub payee_status: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cop_request_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_url: Option<String>,
-    pub created_at: String,
-}
-
-impl PayeeView {
-    pub fn new(row: &PayeeRow) -> Self {
-        PayeeView {
-            payee_url: urls::payee(&row.id),
-            legal_person_url: urls::legal_person(&row.legal_person_id),
-            account_holder: row.account_holder.clone(),
-            account_number: row.account_number.clone(),
-            bank_id: row.bank_id.clone(),
-            country_code: "GB",
-            payee_status: row.payee_status.clone(),
-            cop_request_url: row
-                .cop_request_id
-                .as_ref()
-                .map(|id| urls::cop_request(&id.clone())),
-            account_url: row
-                .account_id
-                .as_ref()
-                .map(|id| urls::bank_account(&id.clone())),
-            created_at: time::format(row.created_at),
-        }
-    }
 }

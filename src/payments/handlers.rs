@@ -1,25 +1,119 @@
-use crate::ids::OrganizationId;
+//! `/v0/payments/…`, `/v0/admissions/…`, and the payment lists of accounts, organizations
+//! and payees.
+
 use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::QueryResult;
 use serde::{Deserialize, Serialize};
 
-use super::outbound::{self, CreatePayment};
+use super::outbound::{self, CreditorRef, MAX_REFERENCE, NewPayment};
 use super::{
-    AdmissionRow, AdmissionView, Filter, INBOUND, OUTBOUND, PaymentRow, PaymentView, Scope,
+    APPROVAL, AdmissionRow, AdmissionView, Filter, PaymentDirection, PaymentRow, PaymentView, Scope,
 };
 use crate::AppState;
+use crate::access::{Caller, Granted};
 use crate::bank_accounts::{self, BankAccountRow, BankAccountView};
-use crate::http::idempotency::{self, Answer, Idempotent, Outcome};
+use crate::http::idempotency::Idempotent;
 use crate::http::pagination::list_request;
-use crate::http::{
-    ApiError, ApiResult, Caller, Json, ListBody, QueryParams, no_content, ok, path_id,
-};
-use crate::ids::{BankAccountKind, OrganizationKind};
+use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, ok, path_id};
+use crate::ids::{AdmissionKind, BankAccountKind, OrganizationKind, PayeeKind, PaymentKind};
+use crate::money::Money;
+use crate::organizations::OrganizationRow;
 use crate::paging::InstantRange;
 use crate::payees::PayeeRow;
+use crate::pipeline::Write;
 use crate::roles::Permission;
 use crate::store::Conn;
-use crate::submissions::{self, SubmissionView};
+use crate::store::idempotency::Reply;
+use crate::submissions::{self, SubmissionStatus, SubmissionView};
+use crate::urls;
 use crate::users::{self, UserView};
+
+/// The creditor of a new payment, as the request names it.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "creditor-type", rename_all = "kebab-case")]
+pub enum CreditorIn {
+    #[serde(rename_all = "kebab-case")]
+    Payee { payee_url: String },
+    #[serde(rename_all = "kebab-case")]
+    GriffinBankAccount { account_url: String },
+    #[serde(rename_all = "kebab-case")]
+    UkDomestic {
+        account_holder: String,
+        account_number: String,
+        bank_id: String,
+    },
+}
+
+impl CreditorIn {
+    fn parse(self) -> ApiResult<CreditorRef> {
+        Ok(match self {
+            CreditorIn::Payee { payee_url } => {
+                CreditorRef::Payee(urls::parse(&payee_url, urls::PAYEES).ok_or_else(|| {
+                    ApiError::invalid_body(
+                        "Invalid value",
+                        "Expected a payee URL such as /v0/payees/pe.….",
+                        "/creditor/payee-url",
+                    )
+                })?)
+            }
+            CreditorIn::GriffinBankAccount { account_url } => CreditorRef::Account(
+                urls::parse(&account_url, urls::BANK_ACCOUNTS).ok_or_else(|| {
+                    ApiError::invalid_body(
+                        "Invalid value",
+                        "Expected a bank account URL such as /v0/bank/accounts/ba.….",
+                        "/creditor/account-url",
+                    )
+                })?,
+            ),
+            CreditorIn::UkDomestic {
+                account_holder,
+                account_number,
+                bank_id,
+            } => {
+                bank_accounts::check_uk_details(
+                    &account_holder,
+                    &account_number,
+                    &bank_id,
+                    "/creditor",
+                )?;
+                CreditorRef::UkDomestic {
+                    account_holder,
+                    account_number,
+                    bank_id,
+                }
+            }
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct CreatePayment {
+    creditor: CreditorIn,
+    payment_amount: Money,
+    payment_reference: Option<String>,
+}
+
+impl CreatePayment {
+    /// A positive amount, the reference's length, the creditor's URL or UK details.
+    fn parse(self) -> ApiResult<NewPayment> {
+        let amount = crate::money::positive_amount(&self.payment_amount, "/payment-amount")?;
+        if let Some(reference) = &self.payment_reference
+            && !(1..=MAX_REFERENCE).contains(&reference.chars().count())
+        {
+            return Err(ApiError::invalid_body(
+                "Invalid value",
+                format!("`payment-reference` must be 1 to {MAX_REFERENCE} characters."),
+                "/payment-reference",
+            ));
+        }
+        Ok(NewPayment {
+            creditor: self.creditor.parse()?,
+            amount,
+            reference: self.payment_reference,
+        })
+    }
+}
 
 /// `POST /v0/bank/accounts/{bank-account-id}/payments` → 201 with the payment.
 pub async fn create(
@@ -27,37 +121,22 @@ pub async fn create(
     caller: Caller,
     path: web::Path<String>,
     request: Idempotent<CreatePayment>,
-) -> ApiResult<HttpResponse> {
-    let amount = request.body.check()?;
+) -> ApiResult<Reply> {
+    let new = request.body.parse()?;
     let id = path_id::<BankAccountKind>(&path)?;
-    let key = request.key;
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        let account = bank_accounts::find(&mut conn, &id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-        caller
-            .fresh_access(
-                &mut conn,
-                &account.organization_id,
-                Permission::PaymentsCreate,
-            )
-            .await?;
-        if let Some(taken) =
-            idempotency::claim(&mut conn, key.as_ref(), &account.organization_id).await?
-        {
-            return Ok(taken);
-        }
-        let row =
-            outbound::create(&mut conn, &account, &request.body, amount, &caller.user_id).await?;
-        let view = PaymentView::new(&row);
-        let answer = Answer::created(&view.payment_url, &view)?;
-        idempotency::done(&mut conn, key.as_ref(), &account.organization_id, answer).await
-    }
-    .await;
-    let outcome: Outcome = tx.finish(result).await?;
-    idempotency::respond(&state.db, key.as_ref(), outcome).await
+    let reply = Write::new(&caller, Permission::PaymentsCreate)
+        .idempotent(request.key.as_ref())
+        .run(
+            &state.db,
+            &id,
+            async |conn, granted: Granted<BankAccountRow>| {
+                let row = outbound::create(conn, &granted.resource, new, &caller.user_id).await?;
+                let view = PaymentView::new(&row);
+                Reply::created(&view.payment_url, &view)
+            },
+        )
+        .await?;
+    Ok(reply)
 }
 
 /// `GET /v0/payments/{payment-id}`
@@ -66,10 +145,9 @@ pub async fn get(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<PaymentKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = caller
-        .visible::<PaymentRow>(&mut conn.conn(), &path, Permission::Read)
-        .await?;
+    let row: PaymentRow = caller.read(&mut conn.conn(), &id, Permission::Read).await?;
     Ok(ok(&PaymentView::new(&row)))
 }
 
@@ -87,7 +165,7 @@ pub async fn reject(
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<Reject>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let reason = body.rejection_reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::invalid_body(
@@ -96,39 +174,19 @@ pub async fn reject(
             "/rejection-reason",
         ));
     }
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        let payment = caller
-            .visible::<PaymentRow>(&mut conn, &path, Permission::Read)
-            .await?;
-        caller
-            .fresh_access(
-                &mut conn,
-                &payment.organization_id,
-                submissions::handlers::submit_permission(&payment, &caller),
-            )
-            .await?;
-        if payment.payment_direction != OUTBOUND
-            || !outbound::reject(
-                &mut conn,
-                &payment.id,
-                reason,
-                &caller.user_id,
-                crate::time::now(),
-            )
-            .await?
-        {
-            return Err(ApiError::conflict(
-                "payment-not-rejectable",
-                "Only an outbound payment that is neither submitted nor rejected can be rejected.",
-            ));
-        }
-        Ok(())
-    }
-    .await;
-    tx.finish(result).await?;
-    Ok(no_content())
+    let id = path_id::<PaymentKind>(&path)?;
+    let reply = Write::new(&caller, APPROVAL)
+        .run(
+            &state.db,
+            &id,
+            async |conn, granted: Granted<PaymentRow>| {
+                let now = crate::time::now();
+                outbound::reject(conn, &granted.resource, reason, &caller.user_id, now).await?;
+                Ok(Reply::no_content())
+            },
+        )
+        .await?;
+    Ok(reply)
 }
 
 const FILTERS: [&str; 7] = [
@@ -149,15 +207,17 @@ const INCLUDES: [&str; 5] = [
 ];
 
 fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
-    let direction = match query.single("filter[payment-direction][eq]")? {
-        Some(d) if d != INBOUND && d != OUTBOUND => {
-            return Err(ApiError::invalid_parameter(
-                "filter[payment-direction][eq]",
-                "`filter[payment-direction][eq]` must be inbound-payment or outbound-payment.",
-            ));
-        }
-        d => d.map(str::to_string),
-    };
+    let direction = query
+        .single("filter[payment-direction][eq]")?
+        .map(|direction| {
+            PaymentDirection::parse(direction).ok_or_else(|| {
+                ApiError::invalid_parameter(
+                    "filter[payment-direction][eq]",
+                    "`filter[payment-direction][eq]` must be inbound-payment or outbound-payment.",
+                )
+            })
+        })
+        .transpose()?;
     let rejected = match query.single("filter[rejected][eq]")? {
         None => None,
         Some("true") => Some(true),
@@ -173,8 +233,8 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
     for status in query.all("filter[latest-submission-status][in][]") {
         if status == "null" {
             latest_submission_statuses.push(None);
-        } else if submissions::STATUSES.contains(&status) {
-            latest_submission_statuses.push(Some(status.to_string()));
+        } else if let Some(status) = SubmissionStatus::parse(status) {
+            latest_submission_statuses.push(Some(status));
         } else {
             return Err(ApiError::invalid_parameter(
                 "filter[latest-submission-status][in][]",
@@ -206,7 +266,7 @@ async fn included(
     conn: &mut Conn<'_>,
     query: &QueryParams,
     payments: &[PaymentRow],
-) -> ApiResult<Option<Included>> {
+) -> QueryResult<Option<Included>> {
     let includes = query.includes();
     if includes.is_empty() {
         return Ok(None);
@@ -298,11 +358,10 @@ pub async fn list_for_account(
     request: HttpRequest,
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<BankAccountKind>(&path)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let account = caller
-        .visible::<BankAccountRow>(&mut conn, &path, Permission::Read)
-        .await?;
+    let account: BankAccountRow = caller.read(&mut conn, &id, Permission::Read).await?;
     list_in(&mut conn, Scope::Account(&account.id), &request, &query).await
 }
 
@@ -318,11 +377,11 @@ pub async fn list_for_organization(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     caller
-        .access(&mut conn, organization_id.as_str(), Permission::Read)
+        .organization(&mut conn, &organization_id, Permission::Read)
         .await?;
     list_in(
         &mut conn,
-        Scope::Organization(organization_id.as_str()),
+        Scope::Organization(&organization_id),
         &request,
         &query,
     )
@@ -337,11 +396,10 @@ pub async fn list_for_payee(
     request: HttpRequest,
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<PayeeKind>(&path)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let payee = caller
-        .visible::<PayeeRow>(&mut conn, &path, Permission::Read)
-        .await?;
+    let payee: PayeeRow = caller.read(&mut conn, &id, Permission::Read).await?;
     list_in(&mut conn, Scope::Payee(&payee.id), &request, &query).await
 }
 
@@ -365,14 +423,14 @@ const SEARCH_LIMIT: i64 = 200;
 /// `POST /v0/organizations/{organization-id}/payments/search`: by reference (contains, any
 /// case) or by a submission's or admission's scheme identifier (exact). A search changes
 /// nothing, but like every POST of this area it takes an `Idempotency-Key`: a retry with it
-/// gets the first answer back.
+/// gets the first answer back, which takes the write pipeline to store.
 pub async fn search(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
     query: QueryParams,
     request: Idempotent<Search>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
     query.check_known(&[])?;
     query.check_includes(&INCLUDES)?;
@@ -384,43 +442,36 @@ pub async fn search(
             "/search-query",
         ));
     }
-    let organization_id = &organization_id;
-    let Some(key) = request.key.as_ref() else {
+    if request.key.is_none() {
         let mut conn = state.db.read().await?;
         let mut conn = conn.conn();
         caller
-            .access(&mut conn, organization_id, Permission::Read)
+            .organization(&mut conn, &organization_id, Permission::Read)
             .await?;
-        let answer = search_answer(&mut conn, organization_id, &query, text).await?;
-        return Ok(answer.into_response());
-    };
-    // With a key, the answer is stored, which takes a write transaction.
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        caller
-            .access(&mut conn, organization_id, Permission::Read)
-            .await?;
-        if let Some(taken) = idempotency::claim(&mut conn, Some(key), organization_id).await? {
-            return Ok(taken);
-        }
-        let answer = search_answer(&mut conn, organization_id, &query, text).await?;
-        idempotency::done(&mut conn, Some(key), organization_id, answer).await
+        return Ok(search_reply(&mut conn, &organization_id, &query, text).await?);
     }
-    .await;
-    let outcome: Outcome = tx.finish(result).await?;
-    idempotency::respond(&state.db, Some(key), outcome).await
+    let reply = Write::new(&caller, Permission::Read)
+        .idempotent(request.key.as_ref())
+        .run(
+            &state.db,
+            &organization_id,
+            async |conn, granted: Granted<OrganizationRow>| {
+                search_reply(conn, &granted.resource.id, &query, text).await
+            },
+        )
+        .await?;
+    Ok(reply)
 }
 
-async fn search_answer(
+async fn search_reply(
     conn: &mut Conn<'_>,
-    organization_id: &OrganizationId,
+    organization_id: &crate::ids::OrganizationId,
     query: &QueryParams,
     text: &str,
-) -> ApiResult<Answer> {
+) -> crate::error::DomainResult<Reply> {
     let rows = super::search(conn, organization_id, text, SEARCH_LIMIT).await?;
     let included = included(conn, query, &rows).await?;
-    Answer::ok(&SearchResults {
+    Reply::ok(&SearchResults {
         meta: serde_json::json!({"page": {"total": rows.len()}}),
         search_results: rows.iter().map(PaymentView::new).collect(),
         included,
@@ -433,10 +484,9 @@ pub async fn get_admission(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<AdmissionKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = caller
-        .visible::<AdmissionRow>(&mut conn.conn(), &path, Permission::Read)
-        .await?;
+    let row: AdmissionRow = caller.read(&mut conn.conn(), &id, Permission::Read).await?;
     Ok(ok(&AdmissionView::new(&row)))
 }
 
@@ -447,7 +497,6 @@ const ADMISSION_FILTERS: [&str; 5] = [
     "filter[created-at][lte]",
     "filter[created-at][lt]",
 ];
-const ADMISSION_STATUSES: [&str; 4] = ["processing", "delivered", "returned", "cancelled"];
 
 /// `GET /v0/bank/accounts/{bank-account-id}/admissions`
 pub async fn list_for_account_admissions(
@@ -457,14 +506,13 @@ pub async fn list_for_account_admissions(
     request: HttpRequest,
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<BankAccountKind>(&path)?;
     let page_request = list_request(&query, &ADMISSION_FILTERS, &[])?;
-    let statuses = query.enum_list("filter[admission-status][in][]", &ADMISSION_STATUSES)?;
+    let statuses = query.enum_list("filter[admission-status][in][]")?;
     let created = crate::http::query::instant_range(&query, "created-at")?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let account = caller
-        .visible::<BankAccountRow>(&mut conn, &path, Permission::Read)
-        .await?;
+    let account: BankAccountRow = caller.read(&mut conn, &id, Permission::Read).await?;
     let page = super::list_admissions(
         &mut conn,
         super::AdmissionScope::Account(&account.id),
@@ -489,12 +537,11 @@ pub async fn list_for_payment_admissions(
     request: HttpRequest,
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<PaymentKind>(&path)?;
     let page_request = list_request(&query, &[], &[])?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let payment = caller
-        .visible::<PaymentRow>(&mut conn, &path, Permission::Read)
-        .await?;
+    let payment: PaymentRow = caller.read(&mut conn, &id, Permission::Read).await?;
     let page = super::list_admissions(
         &mut conn,
         super::AdmissionScope::Payment(&payment.id),

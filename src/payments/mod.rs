@@ -4,28 +4,61 @@
 
 pub mod handlers;
 pub mod outbound;
+pub mod view;
 
-use crate::ids::{OrganizationId, PayeeId};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::access::Need;
 use crate::dispatch;
-use crate::events;
-use crate::ids::{AdmissionId, BankAccountId, PaymentId, SubmissionId, UserId};
+use crate::events::{self, EventType};
+use crate::ids::{
+    AdmissionId, BankAccountId, OrganizationId, PayeeId, PaymentId, SubmissionId, UserId,
+};
 use crate::ledger::{self, InternalAccount, Leg, Movement, PostError, PostingRow};
-use crate::money::Money;
 use crate::paginate;
-use crate::paging::Cursor;
-use crate::paging::{Page, PageRequest};
+use crate::paging::{Cursor, InstantRange, Page, PageRequest};
+use crate::roles::Permission;
 use crate::store::Conn;
 use crate::store::schema::{admissions, payments};
+use crate::submissions::SubmissionStatus;
 use crate::time::{self, Micros};
 use crate::urls;
 
-pub const INBOUND: &str = "inbound-payment";
-pub const OUTBOUND: &str = "outbound-payment";
+pub use view::{AdmissionView, PaymentView};
+
+crate::text_enum! {
+    pub enum PaymentDirection {
+        Inbound = "inbound-payment",
+        Outbound = "outbound-payment",
+    }
+}
+
+crate::text_enum! {
+    /// How a payment travels: Faster Payments to any bank, or a book transfer between two
+    /// accounts of this bank.
+    pub enum PaymentScheme {
+        Fps = "fps",
+        BookTransfer = "book-transfer",
+    }
+}
+
+/// Who may submit or reject a payment: its creator with `payments:submit`, anyone else with
+/// `payments:approve` (a second pair of eyes).
+pub const APPROVAL: Need = Need::CreatorOr {
+    creator: Permission::PaymentsSubmit,
+    others: Permission::PaymentsApprove,
+};
+
+crate::text_enum! {
+    pub enum AdmissionStatus {
+        Processing = "processing",
+        Delivered = "delivered",
+        Returned = "returned",
+        Cancelled = "cancelled",
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = payments, treat_none_as_default_value = false)]
@@ -33,7 +66,7 @@ pub struct PaymentRow {
     pub id: PaymentId,
     pub organization_id: OrganizationId,
     pub account_id: BankAccountId,
-    pub payment_direction: String,
+    pub payment_direction: PaymentDirection,
     pub amount: i64,
     pub payment_reference: Option<String>,
     pub creditor: String,
@@ -45,7 +78,7 @@ pub struct PaymentRow {
     pub creditor_account_id: Option<BankAccountId>,
     pub created_via: Option<String>,
     pub latest_submission_id: Option<SubmissionId>,
-    pub latest_submission_status: Option<String>,
+    pub latest_submission_status: Option<SubmissionStatus>,
     pub rejected_at: Option<Micros>,
     pub rejected_by_user_id: Option<UserId>,
     pub rejection_reason: Option<String>,
@@ -54,20 +87,16 @@ pub struct PaymentRow {
 impl crate::access::Owned for PaymentRow {
     type Kind = crate::ids::PaymentKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::PaymentKind>,
-    ) -> QueryResult<Option<Self>> {
-        dispatch!(conn, c => payments::table
-            .find(id)
-            .select(PaymentRow::as_select())
-            .first(c)
-            .await
-            .optional())
+    async fn find(conn: &mut Conn<'_>, id: &PaymentId) -> QueryResult<Option<Self>> {
+        find(conn, id).await
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
+    }
+
+    fn created_by(&self) -> Option<&UserId> {
+        self.created_by_user_id.as_ref()
     }
 }
 
@@ -78,8 +107,8 @@ pub struct AdmissionRow {
     pub organization_id: OrganizationId,
     pub payment_id: PaymentId,
     pub account_id: BankAccountId,
-    pub admission_status: String,
-    pub payment_scheme: String,
+    pub admission_status: AdmissionStatus,
+    pub payment_scheme: PaymentScheme,
     pub end_to_end_identification: String,
     pub unique_scheme_identifier: String,
     pub created_at: Micros,
@@ -89,10 +118,7 @@ pub struct AdmissionRow {
 impl crate::access::Owned for AdmissionRow {
     type Kind = crate::ids::AdmissionKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::AdmissionKind>,
-    ) -> QueryResult<Option<Self>> {
+    async fn find(conn: &mut Conn<'_>, id: &AdmissionId) -> QueryResult<Option<Self>> {
         dispatch!(conn, c => admissions::table
             .find(id)
             .select(AdmissionRow::as_select())
@@ -101,7 +127,7 @@ impl crate::access::Owned for AdmissionRow {
             .optional())
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
     }
 }
@@ -114,7 +140,7 @@ pub struct Inbound<'a> {
     pub reference: Option<String>,
     /// The payer, as Griffin shows a debtor.
     pub debtor: Value,
-    pub payment_scheme: &'static str,
+    pub payment_scheme: PaymentScheme,
 }
 
 /// Where the money of an inbound payment comes from.
@@ -147,12 +173,12 @@ pub async fn admit(
     source: Source<'_>,
 ) -> Result<Admitted, PostError> {
     let now = time::now();
-    let account_url = urls::bank_account(&BankAccountId::from_db(inbound.account_id.to_string()));
+    let account_url = urls::bank_account(inbound.account_id);
     let payment = PaymentRow {
         id: PaymentId::generate(),
         organization_id: inbound.organization_id.clone(),
         account_id: inbound.account_id.clone(),
-        payment_direction: INBOUND.to_string(),
+        payment_direction: PaymentDirection::Inbound,
         amount: inbound.amount,
         payment_reference: inbound.reference,
         creditor: json!({"creditor-type": "griffin-bank-account", "account-url": account_url})
@@ -173,18 +199,17 @@ pub async fn admit(
     events::record(
         conn,
         inbound.organization_id,
-        "payment-created",
+        EventType::PaymentCreated,
         &PaymentView::new(&payment),
-    )
-    .await?;
+    )?;
     let scheme_id = format!("{:016X}", rand::random::<u64>());
     let mut admission = AdmissionRow {
         id: AdmissionId::generate(),
         organization_id: inbound.organization_id.clone(),
         payment_id: payment.id.clone(),
         account_id: inbound.account_id.clone(),
-        admission_status: "processing".to_string(),
-        payment_scheme: inbound.payment_scheme.to_string(),
+        admission_status: AdmissionStatus::Processing,
+        payment_scheme: inbound.payment_scheme,
         end_to_end_identification: format!("E2E{scheme_id}"),
         unique_scheme_identifier: format!("SANDBOX{scheme_id}"),
         created_at: now,
@@ -195,10 +220,9 @@ pub async fn admit(
     events::record(
         conn,
         inbound.organization_id,
-        "admission-created",
+        crate::events::EventType::AdmissionCreated,
         &AdmissionView::new(&admission),
-    )
-    .await?;
+    )?;
     let debit = match source {
         Source::Scheme => Leg::internal(InternalAccount::SchemeSettlement, -inbound.amount),
         Source::Account {
@@ -211,22 +235,21 @@ pub async fn admit(
     };
     let movement = Movement {
         organization_id: inbound.organization_id,
-        origin_type: ledger::PAYMENT,
+        origin_type: ledger::TransactionOrigin::Payment,
         payment_id: Some(&payment.id),
         reference: payment.payment_reference.as_deref(),
         description: None,
         legs: vec![debit, Leg::bank(inbound.account_id, inbound.amount)],
     };
     let transactions = ledger::post(conn, &movement, now).await?;
-    admission.admission_status = "delivered".to_string();
+    admission.admission_status = AdmissionStatus::Delivered;
     conn.defer(diesel::insert_into(admissions::table).values(admission.clone()))?;
     events::record(
         conn,
         inbound.organization_id,
-        "admission-updated",
+        crate::events::EventType::AdmissionUpdated,
         &AdmissionView::new(&admission),
-    )
-    .await?;
+    )?;
     Ok(Admitted {
         payment,
         admission,
@@ -234,11 +257,13 @@ pub async fn admit(
     })
 }
 
-pub async fn find(
-    conn: &mut Conn<'_>,
-    id: &crate::ids::PaymentId,
-) -> QueryResult<Option<PaymentRow>> {
-    <PaymentRow as crate::access::Owned>::find(conn, id).await
+pub async fn find(conn: &mut Conn<'_>, id: &PaymentId) -> QueryResult<Option<PaymentRow>> {
+    dispatch!(conn, c => payments::table
+        .find(id)
+        .select(PaymentRow::as_select())
+        .first(c)
+        .await
+        .optional())
 }
 
 pub async fn find_many(conn: &mut Conn<'_>, ids: &[PaymentId]) -> QueryResult<Vec<PaymentRow>> {
@@ -254,16 +279,16 @@ pub async fn find_many(conn: &mut Conn<'_>, ids: &[PaymentId]) -> QueryResult<Ve
 
 /// Which admissions a list shows.
 pub enum AdmissionScope<'a> {
-    Account(&'a str),
-    Payment(&'a str),
+    Account(&'a BankAccountId),
+    Payment(&'a PaymentId),
 }
 
 /// A page of admissions: the account's, or the payment's.
 pub async fn list_admissions(
     conn: &mut Conn<'_>,
     scope: AdmissionScope<'_>,
-    statuses: &[String],
-    created: &crate::paging::InstantRange,
+    statuses: &[AdmissionStatus],
+    created: &InstantRange,
     page: &PageRequest,
 ) -> QueryResult<Page<AdmissionRow>> {
     let rows = dispatch!(conn, c => {
@@ -285,111 +310,21 @@ pub async fn list_admissions(
     }))
 }
 
-/// Griffin's payment.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct PaymentView {
-    pub payment_url: String,
-    pub payment_direction: String,
-    pub payment_amount: Money,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub payment_reference: Option<String>,
-    pub creditor: Value,
-    pub debtor: Value,
-    pub created_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_via: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_by_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latest_submission_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rejected_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rejected_by_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rejection_reason: Option<String>,
-    pub payment_admissions_url: String,
-    pub payment_submissions_url: String,
-}
-
-impl PaymentView {
-    pub fn new(row: &PaymentRow) -> Self {
-        let id = row.id.clone();
-        PaymentView {
-            payment_url: urls::payment(&id),
-            payment_direction: row.payment_direction.clone(),
-            payment_amount: Money::gbp(row.amount),
-            payment_reference: row.payment_reference.clone(),
-            creditor: serde_json::from_str(&row.creditor).unwrap_or(Value::Null),
-            debtor: serde_json::from_str(&row.debtor).unwrap_or(Value::Null),
-            created_at: time::format(row.created_at),
-            created_via: row.created_via.clone(),
-            created_by_url: row
-                .created_by_user_id
-                .as_ref()
-                .map(|u| urls::user(&u.clone())),
-            latest_submission_url: row
-                .latest_submission_id
-                .as_ref()
-                .map(|s| urls::submission(&s.clone())),
-            rejected_at: row.rejected_at.map(time::format),
-            rejected_by_url: row
-                .rejected_by_user_id
-                .as_ref()
-                .map(|u| urls::user(&u.clone())),
-            rejection_reason: row.rejection_reason.clone(),
-            payment_admissions_url: urls::payment_sub(&id, "admissions"),
-            payment_submissions_url: urls::payment_sub(&id, "submissions"),
-        }
-    }
-}
-
-/// Griffin's payment admission.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct AdmissionView {
-    pub admission_url: String,
-    pub payment_url: String,
-    pub account_url: String,
-    pub admission_status: String,
-    pub admission_scheme_information: Value,
-    pub unique_scheme_identifier: String,
-    pub created_at: String,
-}
-
-impl AdmissionView {
-    pub fn new(row: &AdmissionRow) -> Self {
-        AdmissionView {
-            admission_url: urls::admission(&row.id),
-            payment_url: urls::payment(&row.payment_id),
-            account_url: urls::bank_account(&row.account_id),
-            admission_status: row.admission_status.clone(),
-            admission_scheme_information: json!({
-                "payment-scheme": row.payment_scheme,
-                "end-to-end-identification": row.end_to_end_identification,
-            }),
-            unique_scheme_identifier: row.unique_scheme_identifier.clone(),
-            created_at: time::format(row.created_at),
-        }
-    }
-}
-
 /// Which payments a list shows.
 pub enum Scope<'a> {
-    Account(&'a str),
-    Organization(&'a str),
-    Payee(&'a str),
+    Account(&'a BankAccountId),
+    Organization(&'a OrganizationId),
+    Payee(&'a PayeeId),
 }
 
 /// Payment list filters.
 #[derive(Debug, Default)]
 pub struct Filter {
-    pub direction: Option<String>,
+    pub direction: Option<PaymentDirection>,
     pub rejected: Option<bool>,
     /// Latest submission statuses; `None` in the list matches payments never submitted.
-    pub latest_submission_statuses: Vec<Option<String>>,
-    pub created: crate::paging::InstantRange,
+    pub latest_submission_statuses: Vec<Option<SubmissionStatus>>,
+    pub created: InstantRange,
 }
 
 pub async fn list(
@@ -405,7 +340,7 @@ pub async fn list(
             Scope::Organization(id) => query.filter(payments::organization_id.eq(id)),
             Scope::Payee(id) => query.filter(payments::payee_id.eq(id)),
         };
-        if let Some(direction) = &filter.direction {
+        if let Some(direction) = filter.direction {
             query = query.filter(payments::payment_direction.eq(direction));
         }
         match filter.rejected {
@@ -414,7 +349,8 @@ pub async fn list(
             None => {}
         }
         if !filter.latest_submission_statuses.is_empty() {
-            let named: Vec<&String> = filter.latest_submission_statuses.iter().flatten().collect();
+            let named: Vec<SubmissionStatus> =
+                filter.latest_submission_statuses.iter().flatten().copied().collect();
             let unsubmitted = filter.latest_submission_statuses.iter().any(Option::is_none);
             query = match (named.is_empty(), unsubmitted) {
                 (true, _) => query.filter(payments::latest_submission_status.is_null()),
@@ -444,7 +380,7 @@ pub async fn search(
 ) -> QueryResult<Vec<PaymentRow>> {
     use crate::store::schema::submissions;
     let pattern = crate::store::like_contains(text);
-    let by_scheme_id: Vec<String> = dispatch!(conn, c => submissions::table
+    let by_scheme_id: Vec<PaymentId> = dispatch!(conn, c => submissions::table
         .filter(submissions::organization_id.eq(organization_id))
         .filter(submissions::unique_scheme_identifier.eq(text))
         .select(submissions::payment_id)

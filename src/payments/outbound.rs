@@ -1,37 +1,31 @@
 //! Outbound payments: created on an account with a creditor (a payee, one of this bank's
 //! accounts, or UK account details), then submitted (see `submissions`), or rejected before.
 
-use crate::ids::UserId;
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{OUTBOUND, PaymentRow, PaymentView};
-use crate::bank_accounts::{self, BankAccountRow, CLOSED};
+use super::{PaymentDirection, PaymentRow, PaymentView};
+use crate::bank_accounts::{self, AccountStatus, BankAccountRow};
 use crate::dispatch;
-use crate::events;
-use crate::http::{ApiError, ApiResult};
-use crate::ids::{BankAccountId, BankAccountKind, PayeeId, PayeeKind, PaymentId};
-use crate::money::Money;
-use crate::payees::{self, DEACTIVATED};
-use crate::store::Conn;
+use crate::error::{DomainError, DomainResult};
+use crate::events::{self, EventType};
+use crate::ids::{BankAccountId, PayeeId, PaymentId, UserId};
+use crate::money::MinorUnits;
+use crate::payees::{self, PayeeStatus};
 use crate::store::schema::payments;
+use crate::store::{Conn, PreparedExt};
 use crate::time::{self, Micros};
 use crate::urls;
 
 pub const MAX_REFERENCE: usize = 35;
 
 /// The creditor of a new payment, as the request names it.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "creditor-type", rename_all = "kebab-case")]
-pub enum CreditorIn {
-    #[serde(rename_all = "kebab-case")]
-    Payee { payee_url: String },
-    #[serde(rename_all = "kebab-case")]
-    GriffinBankAccount { account_url: String },
-    #[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone)]
+pub enum CreditorRef {
+    Payee(PayeeId),
+    Account(BankAccountId),
+    /// UK account details, already checked.
     UkDomestic {
         account_holder: String,
         account_number: String,
@@ -39,43 +33,13 @@ pub enum CreditorIn {
     },
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct CreatePayment {
-    pub creditor: CreditorIn,
-    pub payment_amount: Money,
-    pub payment_reference: Option<String>,
-}
-
-impl CreatePayment {
-    /// Checks what can be checked without the database: a positive amount, the reference's
-    /// length, the shape of UK account details.
-    pub fn check(&self) -> ApiResult<i64> {
-        let amount = crate::money::check_amount(&self.payment_amount, "/payment-amount")?;
-        if let Some(reference) = &self.payment_reference
-            && !(1..=MAX_REFERENCE).contains(&reference.chars().count())
-        {
-            return Err(ApiError::invalid_body(
-                "Invalid value",
-                format!("`payment-reference` must be 1 to {MAX_REFERENCE} characters."),
-                "/payment-reference",
-            ));
-        }
-        if let CreditorIn::UkDomestic {
-            account_holder,
-            account_number,
-            bank_id,
-        } = &self.creditor
-        {
-            crate::bank_accounts::check_uk_details(
-                account_holder,
-                account_number,
-                bank_id,
-                "/creditor",
-            )?;
-        }
-        Ok(amount)
-    }
+/// A payment as a request describes it: a positive amount within the limit, a reference of
+/// at most [`MAX_REFERENCE`] characters, a creditor.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    pub creditor: CreditorRef,
+    pub amount: MinorUnits,
+    pub reference: Option<String>,
 }
 
 /// The creditor, resolved: how the payment shows it, and this bank's account if it is one.
@@ -85,7 +49,12 @@ struct Creditor {
     payee_id: Option<PayeeId>,
 }
 
-fn uk_domestic(holder: &str, number: &str, bank_id: &str, account_id: Option<&str>) -> Value {
+fn uk_domestic(
+    holder: &str,
+    number: &str,
+    bank_id: &str,
+    account: Option<&BankAccountId>,
+) -> Value {
     let mut shown = json!({
         "creditor-type": "uk-domestic",
         "account-holder": holder,
@@ -94,8 +63,8 @@ fn uk_domestic(holder: &str, number: &str, bank_id: &str, account_id: Option<&st
         "bank-id": bank_id,
         "bank-id-code": "gbdsc",
     });
-    if let Some(id) = account_id {
-        shown["account-url"] = json!(urls::bank_account(&BankAccountId::from_db(id.to_string())));
+    if let Some(id) = account {
+        shown["account-url"] = json!(urls::bank_account(id));
     }
     shown
 }
@@ -103,59 +72,43 @@ fn uk_domestic(holder: &str, number: &str, bank_id: &str, account_id: Option<&st
 async fn resolve(
     conn: &mut Conn<'_>,
     debtor: &BankAccountRow,
-    creditor: &CreditorIn,
-) -> ApiResult<Creditor> {
+    creditor: &CreditorRef,
+) -> DomainResult<Creditor> {
     match creditor {
-        CreditorIn::Payee { payee_url } => {
-            let payee = urls::parse::<PayeeKind>(payee_url, urls::PAYEES).ok_or_else(|| {
-                ApiError::invalid_body(
-                    "Invalid value",
-                    "Expected a payee URL such as /v0/payees/pe.….",
-                    "/creditor/payee-url",
-                )
-            })?;
-            let payee = payees::find(conn, &payee)
+        CreditorRef::Payee(id) => {
+            let payee = payees::find(conn, id)
                 .await?
                 .filter(|p| p.organization_id == debtor.organization_id)
                 .ok_or_else(|| {
-                    ApiError::unprocessable(
+                    DomainError::unprocessable(
                         "payee-not-found",
-                        format!("{payee_url} is not a payee of this organization."),
+                        format!("{} is not a payee of this organization.", urls::payee(id)),
                     )
-                    .with_pointer("/creditor/payee-url")
+                    .at("/creditor/payee-url")
                 })?;
-            if payee.payee_status == DEACTIVATED {
-                return Err(payee_deactivated(payee_url));
+            if payee.payee_status == PayeeStatus::Deactivated {
+                return Err(payee_deactivated(id));
             }
             Ok(Creditor {
                 shown: uk_domestic(
                     &payee.account_holder,
                     &payee.account_number,
                     &payee.bank_id,
-                    payee.account_id.as_deref(),
+                    payee.account_id.as_ref(),
                 ),
-                account_id: payee.account_id.clone(),
+                account_id: payee.account_id,
                 payee_id: Some(payee.id),
             })
         }
-        CreditorIn::GriffinBankAccount { account_url } => {
-            let id = urls::parse::<BankAccountKind>(account_url, urls::BANK_ACCOUNTS).ok_or_else(
-                || {
-                    ApiError::invalid_body(
-                        "Invalid value",
-                        "Expected a bank account URL such as /v0/bank/accounts/ba.….",
-                        "/creditor/account-url",
-                    )
-                },
-            )?;
+        CreditorRef::Account(id) => {
             // Any account of this bank can be named; a book transfer to another
             // organization's is refused when submitted (`mixed-organizations`).
-            let account = bank_accounts::find(conn, &id).await?.ok_or_else(|| {
-                ApiError::unprocessable(
+            let account = bank_accounts::find(conn, id).await?.ok_or_else(|| {
+                DomainError::unprocessable(
                     "bank-account-not-found",
-                    format!("{account_url} is not a bank account."),
+                    format!("{} is not a bank account.", urls::bank_account(id)),
                 )
-                .with_pointer("/creditor/account-url")
+                .at("/creditor/account-url")
             })?;
             Ok(Creditor {
                 shown: json!({"creditor-type": "griffin-bank-account", "account-url": account.url()}),
@@ -163,19 +116,14 @@ async fn resolve(
                 payee_id: None,
             })
         }
-        CreditorIn::UkDomestic {
+        CreditorRef::UkDomestic {
             account_holder,
             account_number,
             bank_id,
         } => {
             let account_id = payees::account_by_details(conn, account_number, bank_id).await?;
             Ok(Creditor {
-                shown: uk_domestic(
-                    account_holder,
-                    account_number,
-                    bank_id,
-                    account_id.as_deref(),
-                ),
+                shown: uk_domestic(account_holder, account_number, bank_id, account_id.as_ref()),
                 account_id,
                 payee_id: None,
             })
@@ -183,15 +131,18 @@ async fn resolve(
     }
 }
 
-pub fn payee_deactivated(payee_url: &str) -> ApiError {
-    ApiError::unprocessable(
+pub fn payee_deactivated(payee: &PayeeId) -> DomainError {
+    DomainError::unprocessable(
         "payee-deactivated",
-        format!("The payee {payee_url} is deactivated: it cannot be paid."),
+        format!(
+            "The payee {} is deactivated: it cannot be paid.",
+            urls::payee(payee)
+        ),
     )
 }
 
-pub fn same_debtor_and_beneficiary() -> ApiError {
-    ApiError::unprocessable(
+pub fn same_debtor_and_beneficiary() -> DomainError {
+    DomainError::unprocessable(
         "same-debtor-and-beneficiary",
         "A payment cannot be made from an account to itself.",
     )
@@ -207,42 +158,40 @@ fn default_reference(account: &BankAccountRow) -> String {
         .to_string()
 }
 
-/// Creates an outbound payment on `debtor` in the caller's transaction, with its event.
-pub async fn create(
-    conn: &mut Conn<'_>,
-    debtor: &BankAccountRow,
-    body: &CreatePayment,
-    amount: i64,
-    user_id: &UserId,
-) -> ApiResult<PaymentRow> {
-    if debtor.account_status == CLOSED {
-        return Err(crate::ledger::Refusal::Closed.error(&debtor.id));
-    }
-    let creditor = resolve(conn, debtor, &body.creditor).await?;
-    if creditor.account_id.as_deref() == Some(debtor.id.as_str()) {
-        return Err(same_debtor_and_beneficiary());
-    }
-    let debtor_shown = json!({
+fn debtor_shown(debtor: &BankAccountRow) -> Value {
+    json!({
         "account-url": debtor.url(),
         "account-holder": debtor.account_holder,
         "account-number": debtor.account_number,
         "account-number-code": "bban",
         "bank-id": debtor.bank_id,
         "bank-id-code": "gbdsc",
-    });
+    })
+}
+
+/// Creates an outbound payment on `debtor` in the caller's transaction, with its event.
+pub async fn create(
+    conn: &mut Conn<'_>,
+    debtor: &BankAccountRow,
+    new: NewPayment,
+    user_id: &UserId,
+) -> DomainResult<PaymentRow> {
+    if debtor.account_status == AccountStatus::Closed {
+        return Err(crate::ledger::Refusal::Closed.error(&debtor.id));
+    }
+    let creditor = resolve(conn, debtor, &new.creditor).await?;
+    if creditor.account_id.as_ref() == Some(&debtor.id) {
+        return Err(same_debtor_and_beneficiary());
+    }
     let row = PaymentRow {
         id: PaymentId::generate(),
         organization_id: debtor.organization_id.clone(),
         account_id: debtor.id.clone(),
-        payment_direction: OUTBOUND.to_string(),
-        amount,
-        payment_reference: Some(
-            body.payment_reference
-                .clone()
-                .unwrap_or_else(|| default_reference(debtor)),
-        ),
+        payment_direction: PaymentDirection::Outbound,
+        amount: new.amount.0,
+        payment_reference: Some(new.reference.unwrap_or_else(|| default_reference(debtor))),
         creditor: creditor.shown.to_string(),
-        debtor: debtor_shown.to_string(),
+        debtor: debtor_shown(debtor).to_string(),
         created_by_user_id: Some(user_id.clone()),
         created_at: time::now(),
         payee_id: creditor.payee_id,
@@ -258,15 +207,33 @@ pub async fn create(
     events::record(
         conn,
         &row.organization_id,
-        "payment-created",
+        EventType::PaymentCreated,
         &PaymentView::new(&row),
-    )
-    .await?;
+    )?;
     Ok(row)
 }
 
-/// Rejects an unsubmitted payment; `false` when it was submitted or rejected meanwhile.
+/// Rejects an outbound payment that is neither submitted nor rejected (409 otherwise).
 pub async fn reject(
+    conn: &mut Conn<'_>,
+    payment: &PaymentRow,
+    reason: &str,
+    user_id: &UserId,
+    now: Micros,
+) -> DomainResult<()> {
+    if payment.payment_direction != PaymentDirection::Outbound
+        || !reject_unsubmitted(conn, &payment.id, reason, user_id, now).await?
+    {
+        return Err(DomainError::conflict(
+            "payment-not-rejectable",
+            "Only an outbound payment that is neither submitted nor rejected can be rejected.",
+        ));
+    }
+    Ok(())
+}
+
+/// `false` when the payment was submitted or rejected meanwhile.
+async fn reject_unsubmitted(
     conn: &mut Conn<'_>,
     payment_id: &PaymentId,
     reason: &str,

@@ -14,6 +14,7 @@ mod checkpoint;
 mod group_commit;
 pub mod idempotency;
 pub mod migrations;
+pub mod outbox;
 mod pending;
 mod prepared;
 pub mod schema;
@@ -23,6 +24,7 @@ mod text_enum;
 pub use pending::Pending;
 pub use prepared::{Prepared, PreparedExt};
 pub use sqlite::SqliteConn;
+pub use text_enum::TextEnum;
 
 use std::sync::Arc;
 use std::time::Duration;

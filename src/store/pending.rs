@@ -29,8 +29,8 @@ use diesel::sqlite::Sqlite;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::BoxFuture;
 
+use super::outbox::NewEvent;
 use super::{Conn, RawConn, SqliteConn};
-use crate::events::EventRow;
 
 type PgWrite =
     Box<dyn for<'c> FnOnce(&'c AsyncPgConnection) -> BoxFuture<'c, QueryResult<usize>> + Send>;
@@ -45,8 +45,8 @@ enum Write {
 /// The events and writes a transaction holds for its commit.
 #[derive(Default)]
 pub struct Pending {
-    /// Recorded by [`events::record`](crate::events::record); inserted last, together.
-    pub(crate) events: Vec<EventRow>,
+    /// The outbox: recorded events, inserted last, together.
+    pub(super) events: Vec<NewEvent>,
     writes: Vec<Write>,
 }
 
@@ -100,7 +100,7 @@ impl Conn<'_> {
     /// Runs the queued writes, the recorded events last: on PostgreSQL sent together, without
     /// waiting for each reply. The first failure, in queue order, is the result.
     pub(super) async fn run_pending(&mut self) -> QueryResult<()> {
-        crate::events::flush(self)?;
+        self.flush_events()?;
         let Some(pending) = self.pending.as_deref_mut() else {
             return Ok(());
         };

@@ -1,6 +1,15 @@
 //! Closed sets of names (statuses, kinds, event types) as Rust enums that are stored as their
 //! kebab-case text in a TEXT column and spoken as that same text in JSON.
 
+/// What every [`text_enum!`](crate::text_enum) offers generically: query-string filters
+/// parse any of them the same way.
+pub trait TextEnum: Sized + Copy + 'static {
+    /// Every name, in declaration order.
+    const NAMES: &'static [&'static str];
+
+    fn parse(text: &str) -> Option<Self>;
+}
+
 /// Declares an enum whose variants are named by text:
 ///
 /// ```ignore
@@ -38,7 +47,7 @@ macro_rules! text_enum {
         impl $name {
             /// Every variant, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-            const NAMES: &'static [&'static str] = &[$($text,)+];
+            pub const NAMES: &'static [&'static str] = &[$($text,)+];
 
             pub const fn as_str(self) -> &'static str {
                 match self {
@@ -51,6 +60,14 @@ macro_rules! text_enum {
                     $($text => Some($name::$variant),)+
                     _ => None,
                 }
+            }
+        }
+
+        impl $crate::store::TextEnum for $name {
+            const NAMES: &'static [&'static str] = $name::NAMES;
+
+            fn parse(text: &str) -> Option<Self> {
+                $name::parse(text)
             }
         }
 

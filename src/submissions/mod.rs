@@ -12,41 +12,43 @@
 //! `latest-submission` by a conditional update in the same transaction as the money moves.
 
 pub mod handlers;
+pub mod view;
 
-use crate::ids::OrganizationId;
 use std::collections::HashSet;
 
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 use serde_json::json;
 
+use crate::bank_accounts::{self, BankAccountRow};
 use crate::dispatch;
-use crate::events;
-use crate::http::{ApiError, ApiResult};
-use crate::ids::{BankAccountId, PaymentId, SubmissionId, UserId};
+use crate::error::{DomainError, DomainResult};
+use crate::events::{self, EventType};
+use crate::ids::{BankAccountId, OrganizationId, PaymentId, SubmissionId, UserId};
 use crate::ledger::{self, InternalAccount, Leg, Movement, PostError};
-use crate::paging::Cursor;
-use crate::paging::InstantRange;
-use crate::paging::{Page, PageRequest};
+use crate::paging::{Cursor, InstantRange, Page, PageRequest};
+use crate::payees::{self, PayeeStatus};
 use crate::payments::outbound::{payee_deactivated, same_debtor_and_beneficiary};
-use crate::payments::{self, Inbound, OUTBOUND, PaymentRow, Source};
+use crate::payments::{self, Inbound, PaymentDirection, PaymentRow, PaymentScheme, Source};
 use crate::store::schema::{payments as payments_table, submissions};
-use crate::store::{Conn, Db, StoreError};
+use crate::store::{Conn, Db, PreparedExt, StoreError};
 use crate::time::{self, Micros};
-use crate::{bank_accounts, filter_range, paginate, payees, urls};
+use crate::{filter_range, paginate};
 
-pub const PROCESSING: &str = "processing";
-pub const DELIVERED: &str = "delivered";
-pub const RETURNED: &str = "returned";
-pub const FAILED: &str = "failed";
-pub const STATUSES: [&str; 5] = ["scheduled", PROCESSING, DELIVERED, FAILED, RETURNED];
+pub use view::SubmissionView;
 
-pub const FPS: &str = "fps";
+crate::text_enum! {
+    pub enum SubmissionStatus {
+        Scheduled = "scheduled",
+        Processing = "processing",
+        Delivered = "delivered",
+        Failed = "failed",
+        Returned = "returned",
+    }
+}
+
 /// The most one Faster Payment may carry (£1,000,000.00).
 pub const FPS_LIMIT: i64 = 100_000_000;
-pub const BOOK_TRANSFER: &str = "book-transfer";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = submissions, treat_none_as_default_value = false)]
@@ -55,8 +57,8 @@ pub struct SubmissionRow {
     pub organization_id: OrganizationId,
     pub payment_id: PaymentId,
     pub account_id: BankAccountId,
-    pub submission_status: String,
-    pub payment_scheme: String,
+    pub submission_status: SubmissionStatus,
+    pub payment_scheme: PaymentScheme,
     pub end_to_end_identification: String,
     pub unique_scheme_identifier: String,
     pub created_by_user_id: Option<UserId>,
@@ -106,31 +108,29 @@ pub async fn find_many(
         .await)
 }
 
-fn rejected() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::GONE,
-        "payment-rejected",
-        "The payment was rejected: it can no longer be submitted.",
-    )
+fn rejected() -> DomainError {
+    DomainError::Gone {
+        code: "payment-rejected",
+        detail: "The payment was rejected: it can no longer be submitted.".into(),
+    }
 }
 
-fn already_submitted() -> ApiError {
-    ApiError::unprocessable(
+fn already_submitted() -> DomainError {
+    DomainError::unprocessable(
         "payment-already-submitted",
         "The payment has been submitted already; follow its latest-submission-url.",
     )
 }
 
-/// Submits `payment` by `scheme` in the caller's transaction.
-pub async fn submit(
+/// Whether `payment` can go by `scheme` now; returns its creditor's account if it is one of
+/// this bank's.
+async fn submittable(
     conn: &mut Conn<'_>,
     payment: &PaymentRow,
-    scheme: &'static str,
-    user_id: &UserId,
-    settlement_delay: Micros,
-) -> ApiResult<SubmissionRow> {
-    if payment.payment_direction != OUTBOUND {
-        return Err(ApiError::unprocessable(
+    scheme: PaymentScheme,
+) -> DomainResult<Option<BankAccountRow>> {
+    if payment.payment_direction != PaymentDirection::Outbound {
+        return Err(DomainError::unprocessable(
             "payment-not-outbound",
             "Only outbound payments are submitted.",
         ));
@@ -143,43 +143,68 @@ pub async fn submit(
     }
     if let Some(payee_id) = &payment.payee_id {
         let payee = payees::find(conn, payee_id).await?;
-        if payee.is_some_and(|p| p.payee_status == payees::DEACTIVATED) {
-            return Err(payee_deactivated(&urls::payee(&payee_id.clone())));
+        if payee.is_some_and(|p| p.payee_status == PayeeStatus::Deactivated) {
+            return Err(payee_deactivated(payee_id));
         }
     }
     let creditor = match &payment.creditor_account_id {
         Some(id) => bank_accounts::find(conn, id).await?,
         None => None,
     };
-    if scheme == FPS && payment.amount > FPS_LIMIT {
-        return Err(ApiError::unprocessable(
-            "payment-amount-exceeds-scheme-limit",
-            "Faster Payments carry at most 1000000.00; send more by book transfer or in parts.",
-        ));
-    }
-    if scheme == BOOK_TRANSFER {
-        let Some(creditor) = &creditor else {
-            return Err(ApiError::unprocessable(
-                "book-transfer-not-possible",
-                "A book transfer goes to an account of this bank; pay other banks by fps.",
-            ));
-        };
-        if creditor.organization_id != payment.organization_id {
-            return Err(ApiError::unprocessable(
-                "mixed-organizations",
-                "A book transfer moves money between accounts of one organization.",
-            ));
-        }
-    }
+    scheme_allows(payment, scheme, creditor.as_ref())?;
     if creditor
         .as_ref()
         .is_some_and(|c| c.id == payment.account_id)
     {
         return Err(same_debtor_and_beneficiary());
     }
+    Ok(creditor)
+}
+
+/// Faster Payments have a limit; a book transfer stays within one organization of this bank.
+fn scheme_allows(
+    payment: &PaymentRow,
+    scheme: PaymentScheme,
+    creditor: Option<&BankAccountRow>,
+) -> DomainResult<()> {
+    match (scheme, creditor) {
+        (PaymentScheme::Fps, _) if payment.amount > FPS_LIMIT => Err(DomainError::unprocessable(
+            "payment-amount-exceeds-scheme-limit",
+            "Faster Payments carry at most 1000000.00; send more by book transfer or in parts.",
+        )),
+        (PaymentScheme::BookTransfer, None) => Err(DomainError::unprocessable(
+            "book-transfer-not-possible",
+            "A book transfer goes to an account of this bank; pay other banks by fps.",
+        )),
+        (PaymentScheme::BookTransfer, Some(creditor))
+            if creditor.organization_id != payment.organization_id =>
+        {
+            Err(DomainError::unprocessable(
+                "mixed-organizations",
+                "A book transfer moves money between accounts of one organization.",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Submits `payment` by `scheme` in the caller's transaction: claims the payment, moves the
+/// money (fps: to the scheme, delivered later; book transfer: to the creditor's account now)
+/// and records the submission with its event.
+pub async fn submit(
+    conn: &mut Conn<'_>,
+    payment: &PaymentRow,
+    scheme: PaymentScheme,
+    user_id: &UserId,
+    settlement_delay: Micros,
+) -> DomainResult<SubmissionRow> {
+    let creditor = submittable(conn, payment, scheme).await?;
     let now = time::now();
     let id = SubmissionId::generate();
-    let status = if scheme == FPS { PROCESSING } else { DELIVERED };
+    let status = match scheme {
+        PaymentScheme::Fps => SubmissionStatus::Processing,
+        PaymentScheme::BookTransfer => SubmissionStatus::Delivered,
+    };
     // Claim the payment: one submission, ever, and none after a rejection.
     let claimed = dispatch!(conn, c => diesel::update(
             payments_table::table
@@ -201,11 +226,46 @@ pub async fn submit(
             _ => already_submitted(),
         });
     }
+    move_money(conn, payment, scheme, creditor.as_ref(), now).await?;
+    let scheme_id = format!("{:016X}", rand::random::<u64>());
+    let row = SubmissionRow {
+        id,
+        organization_id: payment.organization_id.clone(),
+        payment_id: payment.id.clone(),
+        account_id: payment.account_id.clone(),
+        submission_status: status,
+        payment_scheme: scheme,
+        end_to_end_identification: format!("E2E{scheme_id}"),
+        unique_scheme_identifier: format!("SANDBOX{scheme_id}"),
+        created_by_user_id: Some(user_id.clone()),
+        due_at: (scheme == PaymentScheme::Fps).then_some(now + settlement_delay),
+        created_at: now,
+        updated_at: now,
+    };
+    conn.defer(diesel::insert_into(submissions::table).values(row.clone()))?;
+    events::record(
+        conn,
+        &row.organization_id,
+        EventType::SubmissionCreated,
+        &SubmissionView::new(&row),
+    )?;
+    Ok(row)
+}
+
+/// The money of a submission: fps debits the account to the scheme; a book transfer admits
+/// the payment on the creditor's account, in one ledger entry.
+async fn move_money(
+    conn: &mut Conn<'_>,
+    payment: &PaymentRow,
+    scheme: PaymentScheme,
+    creditor: Option<&BankAccountRow>,
+    now: Micros,
+) -> Result<(), PostError> {
     let reference = payment.payment_reference.as_deref();
-    if scheme == FPS {
+    if scheme == PaymentScheme::Fps {
         let movement = Movement {
             organization_id: &payment.organization_id,
-            origin_type: ledger::PAYMENT,
+            origin_type: ledger::TransactionOrigin::Payment,
             payment_id: Some(&payment.id),
             reference,
             description: None,
@@ -215,10 +275,10 @@ pub async fn submit(
             ],
         };
         ledger::post(conn, &movement, now).await?;
-    } else if let Some(creditor) = &creditor {
+    } else if let Some(creditor) = creditor {
         payments::admit(
             conn,
-            arriving(payment, creditor, BOOK_TRANSFER),
+            arriving(payment, creditor, PaymentScheme::BookTransfer),
             Source::Account {
                 account_id: &payment.account_id,
                 outbound_payment_id: &payment.id,
@@ -226,38 +286,15 @@ pub async fn submit(
         )
         .await?;
     }
-    let scheme_id = format!("{:016X}", rand::random::<u64>());
-    let row = SubmissionRow {
-        id,
-        organization_id: payment.organization_id.clone(),
-        payment_id: payment.id.clone(),
-        account_id: payment.account_id.clone(),
-        submission_status: status.to_string(),
-        payment_scheme: scheme.to_string(),
-        end_to_end_identification: format!("E2E{scheme_id}"),
-        unique_scheme_identifier: format!("SANDBOX{scheme_id}"),
-        created_by_user_id: Some(user_id.clone()),
-        due_at: (scheme == FPS).then_some(now + settlement_delay),
-        created_at: now,
-        updated_at: now,
-    };
-    conn.defer(diesel::insert_into(submissions::table).values(row.clone()))?;
-    events::record(
-        conn,
-        &row.organization_id,
-        "submission-created",
-        &SubmissionView::new(&row),
-    )
-    .await?;
-    Ok(row)
+    Ok(())
 }
 
 /// The inbound side of `payment` on `creditor`, an account of this bank: same amount and
 /// reference, the payer as its debtor, in the creditor's organization.
 fn arriving<'a>(
     payment: &'a PaymentRow,
-    creditor: &'a bank_accounts::BankAccountRow,
-    payment_scheme: &'static str,
+    creditor: &'a BankAccountRow,
+    payment_scheme: PaymentScheme,
 ) -> Inbound<'a> {
     Inbound {
         organization_id: &creditor.organization_id,
@@ -275,14 +312,14 @@ fn arriving<'a>(
 async fn settle(
     conn: &mut Conn<'_>,
     rows: &[SubmissionRow],
-    status: &str,
+    status: SubmissionStatus,
     now: Micros,
 ) -> QueryResult<Vec<SubmissionRow>> {
     let ids: Vec<&SubmissionId> = rows.iter().map(|row| &row.id).collect();
     let moved: HashSet<SubmissionId> = dispatch!(conn, c => diesel::update(
             submissions::table
                 .filter(submissions::id.eq_any(&ids))
-                .filter(submissions::submission_status.eq(PROCESSING)),
+                .filter(submissions::submission_status.eq(SubmissionStatus::Processing)),
         )
         .set((
             submissions::submission_status.eq(status),
@@ -301,7 +338,7 @@ async fn settle(
         .iter()
         .filter(|row| moved.contains(&row.id))
         .map(|row| SubmissionRow {
-            submission_status: status.to_string(),
+            submission_status: status,
             due_at: None,
             updated_at: now,
             ..row.clone()
@@ -314,16 +351,15 @@ async fn settle(
                 .filter(payments_table::id.eq_any(payment_ids))
                 .filter(payments_table::latest_submission_id.eq_any(moved)),
         )
-        .set(payments_table::latest_submission_status.eq(status.to_string())),
+        .set(payments_table::latest_submission_status.eq(status)),
     )?;
     for row in &settled {
         events::record(
             conn,
             &row.organization_id,
-            "submission-updated",
+            crate::events::EventType::SubmissionUpdated,
             &SubmissionView::new(row),
-        )
-        .await?;
+        )?;
     }
     Ok(settled)
 }
@@ -331,9 +367,14 @@ async fn settle(
 /// Delivers a processing fps submission: the scheme has the money; a creditor account of
 /// this bank receives it.
 async fn deliver(conn: &mut Conn<'_>, row: &SubmissionRow, now: Micros) -> Result<bool, PostError> {
-    if settle(conn, std::slice::from_ref(row), DELIVERED, now)
-        .await?
-        .is_empty()
+    if settle(
+        conn,
+        std::slice::from_ref(row),
+        SubmissionStatus::Delivered,
+        now,
+    )
+    .await?
+    .is_empty()
     {
         return Ok(false);
     }
@@ -344,7 +385,8 @@ async fn deliver(conn: &mut Conn<'_>, row: &SubmissionRow, now: Micros) -> Resul
         let creditor = bank_accounts::find(conn, creditor_id)
             .await?
             .ok_or(PostError::Database(diesel::result::Error::NotFound))?;
-        payments::admit(conn, arriving(&payment, &creditor, FPS), Source::Scheme).await?;
+        let arriving = arriving(&payment, &creditor, PaymentScheme::Fps);
+        payments::admit(conn, arriving, Source::Scheme).await?;
     }
     Ok(true)
 }
@@ -356,9 +398,14 @@ async fn give_back(
     row: &SubmissionRow,
     now: Micros,
 ) -> Result<bool, PostError> {
-    if settle(conn, std::slice::from_ref(row), RETURNED, now)
-        .await?
-        .is_empty()
+    if settle(
+        conn,
+        std::slice::from_ref(row),
+        SubmissionStatus::Returned,
+        now,
+    )
+    .await?
+    .is_empty()
     {
         return Ok(false);
     }
@@ -367,7 +414,7 @@ async fn give_back(
         .ok_or(PostError::Database(diesel::result::Error::NotFound))?;
     let movement = Movement {
         organization_id: &payment.organization_id,
-        origin_type: ledger::PAYMENT,
+        origin_type: ledger::TransactionOrigin::Payment,
         payment_id: Some(&payment.id),
         reference: payment.payment_reference.as_deref(),
         description: Some("Returned: the creditor's account could not receive it"),
@@ -387,11 +434,11 @@ async fn give_back(
 /// each goes in a transaction of its own.
 pub async fn deliver_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
     // Each due submission, with the account of this bank its payment credits, if any.
-    let due: Vec<(SubmissionRow, Option<String>)> = {
+    let due: Vec<(SubmissionRow, Option<BankAccountId>)> = {
         let mut conn = db.read().await?;
         dispatch!(&mut conn.conn(), c => submissions::table
             .inner_join(payments_table::table.on(payments_table::id.eq(submissions::payment_id)))
-            .filter(submissions::submission_status.eq(PROCESSING))
+            .filter(submissions::submission_status.eq(SubmissionStatus::Processing))
             .filter(submissions::due_at.le(now))
             .order(submissions::due_at.asc())
             .limit(200)
@@ -406,7 +453,7 @@ pub async fn deliver_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
     let mut settled = 0;
     if !elsewhere.is_empty() {
         let mut tx = db.write().await?;
-        let result = settle(&mut tx.conn(), &elsewhere, DELIVERED, now).await;
+        let result = settle(&mut tx.conn(), &elsewhere, SubmissionStatus::Delivered, now).await;
         match tx.finish(result).await {
             Ok(delivered) => settled += delivered.len(),
             Err(error) => tracing::warn!(%error, "cannot deliver fps submissions"),
@@ -442,20 +489,21 @@ async fn settle_one(db: &Db, row: &SubmissionRow, now: Micros) -> Result<bool, S
         Err(refused) => tracing::warn!(submission = %row.id, %refused, "cannot return payment"),
     }
     let mut tx = db.write().await?;
-    let result = settle(&mut tx.conn(), std::slice::from_ref(row), FAILED, now).await;
+    let failed = SubmissionStatus::Failed;
+    let result = settle(&mut tx.conn(), std::slice::from_ref(row), failed, now).await;
     Ok(!tx.finish(result).await?.is_empty())
 }
 
 /// Which submissions a list shows.
 pub enum Scope<'a> {
-    Account(&'a str),
-    Payment(&'a str),
+    Account(&'a BankAccountId),
+    Payment(&'a PaymentId),
 }
 
 pub async fn list(
     conn: &mut Conn<'_>,
     scope: Scope<'_>,
-    statuses: &[String],
+    statuses: &[SubmissionStatus],
     created: &InstantRange,
     page: &PageRequest,
 ) -> QueryResult<Page<SubmissionRow>> {
@@ -476,40 +524,4 @@ pub async fn list(
     Ok(Page::from_rows(rows, page, |row| {
         Cursor::new(row.created_at, &row.id)
     }))
-}
-
-/// Griffin's payment submission.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct SubmissionView {
-    pub submission_url: String,
-    pub payment_url: String,
-    pub account_url: String,
-    pub submission_status: String,
-    pub submission_scheme_information: serde_json::Value,
-    pub unique_scheme_identifier: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_by_url: Option<String>,
-    pub created_at: String,
-}
-
-impl SubmissionView {
-    pub fn new(row: &SubmissionRow) -> Self {
-        SubmissionView {
-            submission_url: urls::submission(&row.id),
-            payment_url: urls::payment(&row.payment_id),
-            account_url: urls::bank_account(&row.account_id),
-            submission_status: row.submission_status.clone(),
-            submission_scheme_information: json!({
-                "payment-scheme": row.payment_scheme,
-                "end-to-end-identification": row.end_to_end_identification,
-            }),
-            unique_scheme_identifier: row.unique_scheme_identifier.clone(),
-            created_by_url: row
-                .created_by_user_id
-                .as_ref()
-                .map(|u| urls::user(&u.clone())),
-            created_at: time::format(row.created_at),
-        }
-    }
 }

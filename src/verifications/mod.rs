@@ -120,10 +120,9 @@ pub async fn start(
     events::record(
         conn,
         organization_id,
-        "verification-created",
+        crate::events::EventType::VerificationCreated,
         &VerificationView::new(&row),
-    )
-    .await?;
+    )?;
     Ok(row)
 }
 
@@ -217,10 +216,9 @@ async fn advance(
     events::record(
         conn,
         &row.organization_id,
-        "verification-updated",
+        crate::events::EventType::VerificationUpdated,
         &VerificationView::new(&updated),
-    )
-    .await?;
+    )?;
     Ok(true)
 }
 

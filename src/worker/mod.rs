@@ -37,7 +37,7 @@ pub async fn run(state: actix_web::web::Data<AppState>) {
         }
         pass = pass.wrapping_add(1);
         if pass.is_multiple_of(PRUNE_EVERY)
-            && let Err(error) = crate::http::idempotency::prune(&state.db, state.clock.now()).await
+            && let Err(error) = crate::store::idempotency::prune(&state.db, state.clock.now()).await
         {
             tracing::warn!(%error, "pruning idempotency keys failed");
         }

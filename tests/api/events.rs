@@ -7,7 +7,8 @@ use crate::support::{Json, TestApp, id_of};
 
 /// Events arrive with later areas; here they are recorded through the store directly, as a
 /// state change would, to exercise the outbox and its endpoints.
-async fn record(app: &TestApp, organization_url: &str, event_type: &'static str, n: i64) {
+async fn record(app: &TestApp, organization_url: &str, event_type: &str, n: i64) {
+    let event_type = events::EventType::parse(event_type).expect("a Griffin event type");
     let mut tx = app.db.write().await.unwrap_or_else(|e| panic!("{e}"));
     let organization_id =
         hyperbank::ids::OrganizationId::parse(id_of(organization_url)).expect("an organization id");
@@ -16,8 +17,7 @@ async fn record(app: &TestApp, organization_url: &str, event_type: &'static str,
         &organization_id,
         event_type,
         &json!({"n": n}),
-    )
-    .await;
+    );
     tx.finish(result).await.unwrap_or_else(|e| panic!("{e}"));
 }
 

@@ -222,7 +222,7 @@ async fn keys_are_kept_a_day_then_forgotten() {
     assert_eq!(first.status, StatusCode::CREATED);
     let now = hyperbank::time::now();
     let hour = 3600 * hyperbank::time::MICROS_PER_SECOND;
-    let prune = |at| hyperbank::http::idempotency::prune(&app.db, at);
+    let prune = |at| hyperbank::store::idempotency::prune(&app.db, at);
     // Within a day the key stays, and answers the retry.
     assert_eq!(prune(now + 23 * hour).await.expect("prune"), 0);
     let retry = app.post_idempotent(&url, "day-key", body.clone()).await;

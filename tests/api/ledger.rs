@@ -732,7 +732,7 @@ async fn concurrent_inbound_payments_add_up_exactly() {
 /// nor the postings queued before it nor the events queued after it.
 #[actix_web::test]
 async fn a_failed_waiting_write_takes_its_whole_transaction_with_it() {
-    use hyperbank::events::EventRow;
+    use hyperbank::store::outbox::NewEvent;
     use hyperbank::ids::{BankAccountId, EventId, OrganizationId};
     use hyperbank::ledger::{self, InternalAccount, Leg, Movement};
     use hyperbank::store::schema::events;
@@ -743,8 +743,7 @@ async fn a_failed_waiting_write_takes_its_whole_transaction_with_it() {
     let events_url = format!("{}/events?page[size]=200", app.organization_url);
     let events_before = app.get(&events_url).await.body["events"].clone();
     // An event that exists already: inserting it again breaks the events' primary key.
-    let taken_id =
-        EventId::parse(id_of(events_before.str_at("0/event-url"))).expect("an event id");
+    let taken_id = EventId::parse(id_of(events_before.str_at("0/event-url"))).expect("an event id");
 
     let organization_id =
         OrganizationId::parse(id_of(&app.organization_url)).expect("an organization id");
@@ -754,7 +753,7 @@ async fn a_failed_waiting_write_takes_its_whole_transaction_with_it() {
         let mut conn = tx.conn();
         let movement = Movement {
             organization_id: &organization_id,
-            origin_type: ledger::DEPOSIT,
+            origin_type: ledger::TransactionOrigin::Deposit,
             payment_id: None,
             reference: Some("never kept"),
             description: None,
@@ -766,10 +765,10 @@ async fn a_failed_waiting_write_takes_its_whole_transaction_with_it() {
         ledger::post(&mut conn, &movement, hyperbank::time::now())
             .await
             .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
-        conn.defer(diesel::insert_into(events::table).values(EventRow {
+        conn.defer(diesel::insert_into(events::table).values(NewEvent {
             id: taken_id.clone(),
             organization_id: organization_id.clone(),
-            event_type: "payment-created".to_string(),
+            event_type: "payment-created",
             payload: "{}".to_string(),
             created_at: hyperbank::time::now(),
         }))
