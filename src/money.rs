@@ -78,7 +78,43 @@ pub enum AmountError {
     TooLarge,
 }
 
+impl std::ops::Neg for MinorUnits {
+    type Output = MinorUnits;
+
+    fn neg(self) -> MinorUnits {
+        MinorUnits(-self.0)
+    }
+}
+
+impl std::ops::Add for MinorUnits {
+    type Output = MinorUnits;
+
+    fn add(self, other: MinorUnits) -> MinorUnits {
+        MinorUnits(self.0 + other.0)
+    }
+}
+
+impl std::ops::Sub for MinorUnits {
+    type Output = MinorUnits;
+
+    fn sub(self, other: MinorUnits) -> MinorUnits {
+        MinorUnits(self.0 - other.0)
+    }
+}
+
+impl std::iter::Sum for MinorUnits {
+    fn sum<I: Iterator<Item = MinorUnits>>(iter: I) -> MinorUnits {
+        MinorUnits(iter.map(|m| m.0).sum())
+    }
+}
+
 impl MinorUnits {
+    pub const ZERO: MinorUnits = MinorUnits(0);
+
+    pub fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+
     /// Parses a decimal value such as `"12.5"` or `"1000.00"` into minor units.
     pub fn parse_decimal(text: &str) -> Result<Self, AmountError> {
         let text = text.trim();
@@ -131,10 +167,10 @@ pub struct Money {
 }
 
 impl Money {
-    pub fn gbp(minor: i64) -> Self {
+    pub fn gbp(amount: MinorUnits) -> Self {
         Money {
             currency: Currency::Gbp,
-            amount: MinorUnits(minor),
+            amount,
         }
     }
 }
@@ -297,14 +333,14 @@ mod tests {
     fn money_json_round_trip() {
         let money: Money =
             serde_json::from_str(r#"{"currency": "GBP", "value": "20.5"}"#).expect("valid");
-        assert_eq!(money, Money::gbp(2050));
+        assert_eq!(money, Money::gbp(MinorUnits(2050)));
         assert_eq!(
             serde_json::to_value(money).expect("serializes"),
             serde_json::json!({"currency": "GBP", "value": "20.50"})
         );
         let from_number: Money =
             serde_json::from_str(r#"{"currency": "GBP", "value": 20.10}"#).expect("valid");
-        assert_eq!(from_number, Money::gbp(2010));
+        assert_eq!(from_number, Money::gbp(MinorUnits(2010)));
     }
 
     #[test]

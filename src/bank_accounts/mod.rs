@@ -130,8 +130,8 @@ pub struct BankAccountRow {
     pub account_holder: String,
     pub account_number: String,
     pub bank_id: String,
-    pub balance: i64,
-    pub held: i64,
+    pub balance: MinorUnits,
+    pub held: MinorUnits,
     pub transaction_count: i64,
     pub active_freezes: i32,
     pub active_blocks: i32,
@@ -179,7 +179,7 @@ impl BankAccountRow {
         urls::bank_account(&self.id)
     }
 
-    pub fn available(&self) -> i64 {
+    pub fn available(&self) -> MinorUnits {
         self.balance - self.held
     }
 
@@ -330,11 +330,11 @@ pub async fn open_primary(
 }
 
 /// Test money is for test-mode organizations only.
-fn money_for(organization_mode: OrganizationMode, test_money: MinorUnits) -> i64 {
+fn money_for(organization_mode: OrganizationMode, test_money: MinorUnits) -> MinorUnits {
     if organization_mode == OrganizationMode::TestMode {
-        test_money.0
+        test_money
     } else {
-        0
+        MinorUnits::ZERO
     }
 }
 
@@ -363,8 +363,8 @@ async fn insert(
         beneficiary_id: opening.beneficiary,
         account_number: unused_account_number(conn).await?,
         bank_id: SANDBOX_BANK_ID.to_string(),
-        balance: 0,
-        held: 0,
+        balance: MinorUnits::ZERO,
+        held: MinorUnits::ZERO,
         transaction_count: 0,
         active_freezes: 0,
         active_blocks: 0,
@@ -428,7 +428,7 @@ fn record_status(
 async fn activate(
     conn: &mut Conn<'_>,
     row: &BankAccountRow,
-    test_money: i64,
+    test_money: MinorUnits,
     now: Micros,
 ) -> Result<Option<BankAccountRow>, PostError> {
     let changed = dispatch!(conn, c => diesel::update(
@@ -453,7 +453,7 @@ async fn activate(
     opened.opened_at = Some(now);
     opened.opens_at = None;
     record_status(conn, &opened, EventType::AccountStatusUpdated)?;
-    if test_money > 0 {
+    if test_money.is_positive() {
         let movement = Movement {
             organization_id: &row.organization_id,
             origin_type: ledger::TransactionOrigin::Deposit,
@@ -511,10 +511,11 @@ pub async fn open_due(db: &Db, now: Micros, test_money: MinorUnits) -> Result<us
 fn drained() -> _ {
     let processing: SubmissionStatus = SubmissionStatus::Processing;
     let closing: AccountStatus = AccountStatus::Closing;
+    let nothing: MinorUnits = MinorUnits::ZERO;
     bank_accounts::account_status
         .eq(closing)
-        .and(bank_accounts::balance.eq(0_i64))
-        .and(bank_accounts::held.eq(0_i64))
+        .and(bank_accounts::balance.eq(nothing))
+        .and(bank_accounts::held.eq(nothing))
         .and(diesel::dsl::not(diesel::dsl::exists(
             submissions::table
                 .filter(submissions::account_id.eq(bank_accounts::id))

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::{AccountStatus, BankAccountRow, ClientMoneyType, ProductType, SavingsType};
 use crate::ids::OrganizationId;
-use crate::money::Money;
+use crate::money::{MinorUnits, Money};
 use crate::{time, urls};
 
 /// The product an account type belongs to, among the organization's products.
@@ -88,7 +88,7 @@ impl BankAccountView {
             account_balance: Money::gbp(row.balance),
             available_balance: Money::gbp(row.available()),
             // The sandbox pays no interest.
-            accrued_interest: Money::gbp(0),
+            accrued_interest: Money::gbp(MinorUnits::ZERO),
             // Griffin may omit the address while the account is opening.
             bank_addresses: (row.account_status != AccountStatus::Opening).then(|| {
                 vec![BankAddress {

@@ -15,6 +15,7 @@ use crate::dispatch;
 use crate::error::DomainResult;
 use crate::ids::{BankAccountId, HoldId, OrganizationId};
 use crate::ledger::Refusal;
+use crate::money::MinorUnits;
 use crate::paginate;
 use crate::paging::{Cursor, Page, PageRequest};
 use crate::store::schema::{bank_accounts, holds};
@@ -52,7 +53,7 @@ pub struct HoldRow {
     pub account_id: BankAccountId,
     pub status: HoldStatus,
     pub direction: HoldDirection,
-    pub amount: i64,
+    pub amount: MinorUnits,
     pub origin_type: HoldOrigin,
     pub origin_metadata: Option<String>,
     pub release_reason: Option<String>,
@@ -99,7 +100,7 @@ pub async fn find(conn: &mut Conn<'_>, id: &HoldId) -> QueryResult<Option<HoldRo
 /// What a new hold is.
 pub struct NewHold {
     pub direction: HoldDirection,
-    pub amount: i64,
+    pub amount: MinorUnits,
     pub origin_metadata: Option<Value>,
     pub expires_at: Option<Micros>,
 }

@@ -21,6 +21,7 @@ use crate::dispatch;
 use crate::error::DomainError;
 use crate::events;
 use crate::ids::{BankAccountId, LedgerEntryId, OrganizationId, PaymentId, TransactionId};
+use crate::money::MinorUnits;
 use crate::paging::{Cursor, InstantRange, Page, PageRequest};
 use crate::store::schema::{bank_accounts as accounts, postings};
 use crate::store::{Conn, PreparedExt};
@@ -119,8 +120,8 @@ pub struct PostingRow {
     pub entry_id: LedgerEntryId,
     pub organization_id: OrganizationId,
     pub account_id: LedgerAccount,
-    pub amount: i64,
-    pub balance_after: Option<i64>,
+    pub amount: MinorUnits,
+    pub balance_after: Option<MinorUnits>,
     pub account_seq: Option<i64>,
     pub origin_type: TransactionOrigin,
     pub payment_id: Option<PaymentId>,
@@ -162,7 +163,7 @@ pub const PROCESSED_AT: &str = "processed-at";
 #[derive(Debug, Clone)]
 pub struct Leg<'a> {
     pub account: LedgerAccount,
-    pub amount: i64,
+    pub amount: MinorUnits,
     /// The payment this leg's transaction belongs to, when not the movement's (a book
     /// transfer: the debtor's outbound payment, the creditor's inbound one).
     pub payment_id: Option<&'a PaymentId>,
@@ -170,7 +171,7 @@ pub struct Leg<'a> {
 
 impl Leg<'_> {
     /// A leg on a customer's bank account.
-    pub fn bank(account_id: &BankAccountId, amount: i64) -> Self {
+    pub fn bank(account_id: &BankAccountId, amount: MinorUnits) -> Self {
         Leg {
             account: LedgerAccount::Bank(account_id.clone()),
             amount,
@@ -179,7 +180,7 @@ impl Leg<'_> {
     }
 
     /// A leg on one of the bank's internal accounts.
-    pub fn internal(account: InternalAccount, amount: i64) -> Self {
+    pub fn internal(account: InternalAccount, amount: MinorUnits) -> Self {
         Leg {
             account: LedgerAccount::Internal(account),
             amount,
@@ -237,12 +238,14 @@ impl Refusal {
     }
 
     /// Why `account` cannot take a leg of `amount` now.
-    pub fn of(account: &BankAccountRow, amount: i64) -> Refusal {
+    pub fn of(account: &BankAccountRow, amount: MinorUnits) -> Refusal {
         match account.account_status {
             AccountStatus::Closed => Refusal::Closed,
-            AccountStatus::Closing if amount > 0 => Refusal::Closing,
+            AccountStatus::Closing if amount.is_positive() => Refusal::Closing,
             AccountStatus::Open | AccountStatus::Closing => {
-                if account.active_blocks > 0 || (amount < 0 && account.active_freezes > 0) {
+                if account.active_blocks > 0
+                    || (!amount.is_positive() && account.active_freezes > 0)
+                {
                     Refusal::Restricted
                 } else {
                     Refusal::InsufficientFunds
@@ -289,8 +292,17 @@ pub async fn post(
     movement: &Movement<'_>,
     now: Micros,
 ) -> Result<Vec<PostingRow>, PostError> {
-    let total: i128 = movement.legs.iter().map(|leg| i128::from(leg.amount)).sum();
-    if total != 0 || movement.legs.iter().any(|leg| leg.amount == 0) {
+    let total: i128 = movement
+        .legs
+        .iter()
+        .map(|leg| i128::from(leg.amount.0))
+        .sum();
+    if total != 0
+        || movement
+            .legs
+            .iter()
+            .any(|leg| leg.amount == MinorUnits::ZERO)
+    {
         return Err(PostError::Unbalanced);
     }
     let entry_id = LedgerEntryId::generate();
@@ -349,9 +361,9 @@ pub async fn post(
 async fn move_balance(
     conn: &mut Conn<'_>,
     account_id: &BankAccountId,
-    amount: i64,
+    amount: MinorUnits,
     now: Micros,
-) -> Result<(i64, i64), PostError> {
+) -> Result<(MinorUnits, i64), PostError> {
     let target = accounts::table.filter(accounts::id.eq(account_id));
     let set = (
         accounts::balance.eq(accounts::balance + amount),
@@ -359,7 +371,7 @@ async fn move_balance(
         accounts::updated_at.eq(now),
     );
     let returning = (accounts::balance, accounts::transaction_count);
-    let moved: Option<(i64, i64)> = if amount < 0 {
+    let moved: Option<(MinorUnits, i64)> = if amount < MinorUnits::ZERO {
         dispatch!(conn, c => diesel::update(
                 target
                     .filter(
@@ -382,7 +394,7 @@ async fn move_balance(
                 target
                     .filter(accounts::account_status.eq(AccountStatus::Open))
                     .filter(accounts::active_blocks.eq(0))
-                    .filter(accounts::balance.le(i64::MAX - amount)),
+                    .filter(accounts::balance.le(MinorUnits(i64::MAX) - amount)),
             )
             .set(set)
             .returning(returning)

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{PostingRow, TransactionOrigin};
-use crate::money::Money;
+use crate::money::{MinorUnits, Money};
 use crate::{time, urls};
 
 /// Griffin's account transaction: one bank account's side of a movement.
@@ -37,8 +37,12 @@ impl TransactionView {
                 .bank()
                 .map(urls::bank_account)
                 .unwrap_or_default(),
-            balance_change: Money::gbp(row.amount.abs()),
-            balance_change_direction: if row.amount > 0 { "credit" } else { "debit" },
+            balance_change: Money::gbp(MinorUnits(row.amount.0.abs())),
+            balance_change_direction: if row.amount.is_positive() {
+                "credit"
+            } else {
+                "debit"
+            },
             account_balance: Money::gbp(row.balance_after.unwrap_or_default()),
             transaction_origin_type: row.origin_type,
             processed_at: time::format(row.processed_at),

@@ -17,6 +17,7 @@ use crate::ids::{
     AdmissionId, BankAccountId, OrganizationId, PayeeId, PaymentId, SubmissionId, UserId,
 };
 use crate::ledger::{self, InternalAccount, Leg, Movement, PostError, PostingRow};
+use crate::money::MinorUnits;
 use crate::paginate;
 use crate::paging::{Cursor, InstantRange, Page, PageRequest};
 use crate::roles::Permission;
@@ -67,7 +68,7 @@ pub struct PaymentRow {
     pub organization_id: OrganizationId,
     pub account_id: BankAccountId,
     pub payment_direction: PaymentDirection,
-    pub amount: i64,
+    pub amount: MinorUnits,
     pub payment_reference: Option<String>,
     pub creditor: String,
     pub debtor: String,
@@ -136,7 +137,7 @@ impl crate::access::Owned for AdmissionRow {
 pub struct Inbound<'a> {
     pub organization_id: &'a OrganizationId,
     pub account_id: &'a BankAccountId,
-    pub amount: i64,
+    pub amount: MinorUnits,
     pub reference: Option<String>,
     /// The payer, as Griffin shows a debtor.
     pub debtor: Value,

@@ -188,7 +188,7 @@ pub async fn create(
         organization_id: debtor.organization_id.clone(),
         account_id: debtor.id.clone(),
         payment_direction: PaymentDirection::Outbound,
-        amount: new.amount.0,
+        amount: new.amount,
         payment_reference: Some(new.reference.unwrap_or_else(|| default_reference(debtor))),
         creditor: creditor.shown.to_string(),
         debtor: debtor_shown(debtor).to_string(),

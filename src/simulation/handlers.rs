@@ -149,7 +149,7 @@ impl PlaceHold {
         }
         Ok(NewHold {
             direction: self.direction.unwrap_or(HoldDirection::Debit),
-            amount: amount.0,
+            amount,
             origin_metadata: self.origin_metadata,
             expires_at,
         })

@@ -52,7 +52,7 @@ pub async fn inbound_payment(
     let inbound = Inbound {
         organization_id: &account.organization_id,
         account_id: &account.id,
-        amount: simulated.amount.0,
+        amount: simulated.amount,
         reference: simulated.reference,
         debtor: simulated.debtor,
         payment_scheme: PaymentScheme::Fps,

@@ -26,6 +26,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::events::{self, EventType};
 use crate::ids::{BankAccountId, OrganizationId, PaymentId, SubmissionId, UserId};
 use crate::ledger::{self, InternalAccount, Leg, Movement, PostError};
+use crate::money::MinorUnits;
 use crate::paging::{Cursor, InstantRange, Page, PageRequest};
 use crate::payees::{self, PayeeStatus};
 use crate::payments::outbound::{payee_deactivated, same_debtor_and_beneficiary};
@@ -48,7 +49,7 @@ crate::text_enum! {
 }
 
 /// The most one Faster Payment may carry (£1,000,000.00).
-pub const FPS_LIMIT: i64 = 100_000_000;
+pub const FPS_LIMIT: MinorUnits = MinorUnits(100_000_000);
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = submissions, treat_none_as_default_value = false)]

@@ -732,9 +732,10 @@ async fn concurrent_inbound_payments_add_up_exactly() {
 /// nor the postings queued before it nor the events queued after it.
 #[actix_web::test]
 async fn a_failed_waiting_write_takes_its_whole_transaction_with_it() {
-    use hyperbank::store::outbox::NewEvent;
     use hyperbank::ids::{BankAccountId, EventId, OrganizationId};
     use hyperbank::ledger::{self, InternalAccount, Leg, Movement};
+    use hyperbank::money::MinorUnits;
+    use hyperbank::store::outbox::NewEvent;
     use hyperbank::store::schema::events;
 
     let app = TestApp::new().await;
@@ -758,8 +759,8 @@ async fn a_failed_waiting_write_takes_its_whole_transaction_with_it() {
             reference: Some("never kept"),
             description: None,
             legs: vec![
-                Leg::internal(InternalAccount::SandboxFunding, -500),
-                Leg::bank(&account_id, 500),
+                Leg::internal(InternalAccount::SandboxFunding, MinorUnits(-500)),
+                Leg::bank(&account_id, MinorUnits(500)),
             ],
         };
         ledger::post(&mut conn, &movement, hyperbank::time::now())
