@@ -4,10 +4,11 @@
 //! (`schemas.json`); claims that name other legal persons (`director`,
 //! `person-with-significant-control`, …) must name legal persons of the same organization.
 
+pub mod claim_type;
 pub mod handlers;
 pub mod validate;
+pub mod view;
 
-use crate::ids::{LegalPersonId, OrganizationId};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -16,18 +17,27 @@ use diesel_async::RunQueryDsl;
 use serde_json::{Map, Value};
 
 use crate::dispatch;
-use crate::ids::{ClaimId, LegalPersonKind};
+use crate::error::{DomainError, DomainResult};
+use crate::ids::{ClaimId, LegalPersonId, LegalPersonKind, OrganizationId};
+use crate::legal_persons::{self, LegalPersonRow};
 use crate::paginate;
-use crate::paging::Cursor;
-use crate::paging::{Page, PageRequest};
-use crate::store::Conn;
-use crate::store::schema::{claims, legal_persons};
+use crate::paging::{Cursor, Page, PageRequest};
+use crate::store::schema::{claims, legal_persons as persons};
+use crate::store::{Conn, PreparedExt};
 use crate::time::{self, Micros};
 use crate::urls;
 use validate::Problem;
 
-pub const UNVERIFIED: &str = "unverified";
-pub const VERIFIED: &str = "verified";
+pub use claim_type::ClaimType;
+pub use view::view;
+
+crate::text_enum! {
+    /// Whether a verification the organization accepted has checked the claim.
+    pub enum ClaimStatus {
+        Unverified = "unverified",
+        Verified = "verified",
+    }
+}
 
 /// Claim type → its request schema, from Griffin's contract.
 fn schemas() -> &'static BTreeMap<String, Value> {
@@ -35,19 +45,38 @@ fn schemas() -> &'static BTreeMap<String, Value> {
     SCHEMAS.get_or_init(|| serde_json::from_str(include_str!("schemas.json")).unwrap_or_default())
 }
 
-pub fn claim_types() -> impl Iterator<Item = &'static str> {
-    schemas().keys().map(String::as_str)
+/// A claim of a request, checked against its type's schema.
+#[derive(Debug, Clone)]
+pub struct NewClaim {
+    pub claim_type: ClaimType,
+    pub body: Map<String, Value>,
+    /// Where the request carried it (`/claims/2`, or empty), for refusals that concern it.
+    pub pointer: String,
 }
 
-/// A claim that passed validation.
-#[derive(Debug, Clone)]
-pub struct ValidClaim {
-    pub claim_type: String,
-    pub body: Map<String, Value>,
+impl NewClaim {
+    /// The claim `value` of a request, found at `pointer`; 400 at the first problem.
+    pub fn parse(value: &Value, pointer: &str) -> DomainResult<NewClaim> {
+        check(value, pointer).map_err(DomainError::from)
+    }
+
+    /// The claims of a request; `base` is where they sit (`/claims`).
+    pub fn parse_all(values: &[Value], base: &str) -> DomainResult<Vec<NewClaim>> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, value)| NewClaim::parse(value, &format!("{base}/{i}")))
+            .collect()
+    }
+
+    /// The legal person the claim names, through `legal-person-url`, if any.
+    pub fn references(&self) -> Option<&str> {
+        self.body.get("legal-person-url").and_then(Value::as_str)
+    }
 }
 
 /// Validates one claim of a request; `pointer` is where it sits (`/claims/2`, or empty).
-pub fn check(value: &Value, pointer: &str) -> Result<ValidClaim, Problem> {
+pub fn check(value: &Value, pointer: &str) -> Result<NewClaim, Problem> {
     let Some(body) = value.as_object() else {
         return Err(Problem {
             title: "Incorrect type",
@@ -56,7 +85,7 @@ pub fn check(value: &Value, pointer: &str) -> Result<ValidClaim, Problem> {
         });
     };
     let type_pointer = format!("{pointer}/claim-type");
-    let claim_type = match body.get("claim-type") {
+    let name = match body.get("claim-type") {
         None => {
             return Err(Problem {
                 title: "Missing field",
@@ -64,7 +93,7 @@ pub fn check(value: &Value, pointer: &str) -> Result<ValidClaim, Problem> {
                 pointer: type_pointer,
             });
         }
-        Some(Value::String(name)) => name.clone(),
+        Some(Value::String(name)) => name,
         Some(_) => {
             return Err(Problem {
                 title: "Incorrect type",
@@ -73,21 +102,20 @@ pub fn check(value: &Value, pointer: &str) -> Result<ValidClaim, Problem> {
             });
         }
     };
-    let schema = schemas().get(&claim_type).ok_or_else(|| Problem {
-        title: "Invalid enum value",
-        detail: format!("Unknown claim type {claim_type:?}."),
-        pointer: type_pointer,
-    })?;
+    let known = ClaimType::parse(name).zip(schemas().get(name.as_str()));
+    let Some((claim_type, schema)) = known else {
+        return Err(Problem {
+            title: "Invalid enum value",
+            detail: format!("Unknown claim type {name:?}."),
+            pointer: type_pointer,
+        });
+    };
     validate::validate(schema, value, pointer)?;
-    Ok(ValidClaim {
+    Ok(NewClaim {
         claim_type,
         body: body.clone(),
+        pointer: pointer.to_string(),
     })
-}
-
-/// The claim types that point to another legal person, through `legal-person-url`.
-pub fn references(claim: &ValidClaim) -> Option<&str> {
-    claim.body.get("legal-person-url").and_then(Value::as_str)
 }
 
 /// Whether `url` names a legal person of the organization.
@@ -96,13 +124,13 @@ pub async fn refers_within(
     url: &str,
     organization_id: &OrganizationId,
 ) -> QueryResult<bool> {
-    let Some(id) = urls::parse::<LegalPersonKind>(url, "/v0/legal-persons") else {
+    let Some(id) = urls::parse::<LegalPersonKind>(url, urls::LEGAL_PERSONS) else {
         return Ok(false);
     };
-    let found: Option<String> = dispatch!(conn, c => legal_persons::table
-        .find(id.as_str())
-        .filter(legal_persons::organization_id.eq(organization_id))
-        .select(legal_persons::id)
+    let found: Option<LegalPersonId> = dispatch!(conn, c => persons::table
+        .find(&id)
+        .filter(persons::organization_id.eq(organization_id))
+        .select(persons::id)
         .first(c)
         .await
         .optional())?;
@@ -115,53 +143,73 @@ pub struct ClaimRow {
     pub id: ClaimId,
     pub legal_person_id: LegalPersonId,
     pub organization_id: OrganizationId,
-    pub claim_type: String,
+    pub claim_type: ClaimType,
     pub body: String,
-    pub verification_status: String,
+    pub verification_status: ClaimStatus,
     pub created_at: Micros,
 }
 
 impl crate::access::Owned for ClaimRow {
     type Kind = crate::ids::ClaimKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::ClaimKind>,
-    ) -> QueryResult<Option<Self>> {
-        dispatch!(conn, c => claims::table
-            .find(id)
-            .select(ClaimRow::as_select())
-            .first(c)
-            .await
-            .optional())
+    async fn find(conn: &mut Conn<'_>, id: &ClaimId) -> QueryResult<Option<Self>> {
+        find(conn, id).await
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
     }
+}
+
+pub async fn find(conn: &mut Conn<'_>, id: &ClaimId) -> QueryResult<Option<ClaimRow>> {
+    dispatch!(conn, c => claims::table
+        .find(id)
+        .select(ClaimRow::as_select())
+        .first(c)
+        .await
+        .optional())
 }
 
 pub async fn insert(
     conn: &mut Conn<'_>,
     legal_person_id: &LegalPersonId,
     organization_id: &OrganizationId,
-    claim: &ValidClaim,
+    claim: &NewClaim,
 ) -> QueryResult<ClaimRow> {
     let row = ClaimRow {
         id: ClaimId::generate(),
         legal_person_id: legal_person_id.clone(),
         organization_id: organization_id.clone(),
-        claim_type: claim.claim_type.clone(),
+        claim_type: claim.claim_type,
         body: Value::Object(claim.body.clone()).to_string(),
-        verification_status: UNVERIFIED.to_string(),
+        verification_status: ClaimStatus::Unverified,
         created_at: time::now(),
     };
     dispatch!(conn, c => diesel::insert_into(claims::table).values(&row).execute(c).await)?;
     Ok(row)
 }
 
-pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
+pub async fn delete(conn: &mut Conn<'_>, id: &ClaimId) -> QueryResult<()> {
     dispatch!(conn, c => diesel::delete(claims::table.find(id)).execute(c).await)?;
+    Ok(())
+}
+
+/// Marks verified the legal person's claims made up to `made_by` (those a verification
+/// started then has checked).
+pub async fn mark_verified(
+    conn: &mut Conn<'_>,
+    legal_person_id: &LegalPersonId,
+    made_by: Micros,
+) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::update(
+            claims::table
+                .filter(claims::legal_person_id.eq(legal_person_id))
+                .filter(claims::created_at.le(made_by)),
+        )
+        .set(claims::verification_status.eq(ClaimStatus::Verified))
+        .prepared()
+        .execute(c)
+        .await)?;
     Ok(())
 }
 
@@ -181,7 +229,7 @@ pub async fn all_of(
 pub async fn list(
     conn: &mut Conn<'_>,
     legal_person_id: &LegalPersonId,
-    verification_status: Option<&str>,
+    verification_status: Option<ClaimStatus>,
     page: &PageRequest,
 ) -> QueryResult<Page<ClaimRow>> {
     let rows = dispatch!(conn, c => {
@@ -206,39 +254,69 @@ pub fn legal_name(rows: &[ClaimRow]) -> Option<String> {
     rows.iter().rev().find_map(|row| {
         let body: Value = serde_json::from_str(&row.body).ok()?;
         let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_string);
-        match row.claim_type.as_str() {
-            "individual-identity" => {
+        match row.claim_type {
+            ClaimType::IndividualIdentity => {
                 let names: Vec<String> = ["given-name", "middle-name", "surname"]
                     .iter()
                     .filter_map(|key| text(key))
                     .collect();
                 Some(names.join(" "))
             }
-            "uk-company-register" | "entity-name" => text("entity-name"),
+            ClaimType::UkCompanyRegister | ClaimType::EntityName => text("entity-name"),
             _ => None,
         }
     })
 }
 
-/// A claim as Griffin shows it: its body, plus where it lives and when it was made.
-pub fn view(row: &ClaimRow) -> Value {
-    let mut body = match serde_json::from_str::<Value>(&row.body) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    body.insert(
-        "claim-url".to_string(),
-        Value::String(format!("/v0/claims/{}", row.id)),
-    );
-    body.insert(
-        "created-at".to_string(),
-        Value::String(time::format(row.created_at)),
-    );
-    body.insert(
-        "verification-status".to_string(),
-        Value::String(row.verification_status.clone()),
-    );
-    Value::Object(body)
+/// Adds claims to a legal person, in the write's transaction: claims naming other legal
+/// persons must name ones of the same organization. The legal name follows.
+pub async fn add(
+    conn: &mut Conn<'_>,
+    legal_person: &LegalPersonRow,
+    claims: &[NewClaim],
+) -> DomainResult<Vec<ClaimRow>> {
+    let mut rows = Vec::with_capacity(claims.len());
+    for claim in claims {
+        if let Some(url) = claim.references()
+            && !refers_within(conn, url, &legal_person.organization_id).await?
+        {
+            return Err(DomainError::unprocessable(
+                "legal-person-not-in-organization",
+                format!("{url} is not a legal person of this organization."),
+            )
+            .at(format!("{}/legal-person-url", claim.pointer)));
+        }
+        rows.push(insert(conn, &legal_person.id, &legal_person.organization_id, claim).await?);
+    }
+    refresh_legal_name(conn, &legal_person.id).await?;
+    Ok(rows)
+}
+
+/// Adds one claim to a legal person.
+pub async fn create(
+    conn: &mut Conn<'_>,
+    legal_person: &LegalPersonRow,
+    claim: NewClaim,
+) -> DomainResult<ClaimRow> {
+    add(conn, legal_person, std::slice::from_ref(&claim))
+        .await?
+        .pop()
+        .ok_or(DomainError::NotFound)
+}
+
+/// Withdraws a claim; the legal name follows.
+pub async fn remove(conn: &mut Conn<'_>, claim: &ClaimRow) -> DomainResult<()> {
+    delete(conn, &claim.id).await?;
+    refresh_legal_name(conn, &claim.legal_person_id).await?;
+    Ok(())
+}
+
+async fn refresh_legal_name(
+    conn: &mut Conn<'_>,
+    legal_person_id: &LegalPersonId,
+) -> QueryResult<()> {
+    let all = all_of(conn, legal_person_id).await?;
+    legal_persons::set_legal_name(conn, legal_person_id, legal_name(&all).as_deref()).await
 }
 
 #[cfg(test)]
@@ -248,7 +326,10 @@ mod tests {
 
     #[test]
     fn every_contract_claim_type_is_known() {
-        assert_eq!(claim_types().count(), 71);
+        let names: Vec<&str> = ClaimType::ALL.iter().map(|t| t.as_str()).collect();
+        let schema_names: Vec<&str> = schemas().keys().map(String::as_str).collect();
+        assert_eq!(names, schema_names);
+        assert_eq!(names.len(), 71);
     }
 
     #[test]

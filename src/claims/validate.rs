@@ -1,7 +1,8 @@
 //! Validates a claim against its schema from Griffin's contract (`schemas.json`, written by
 //! `scripts/extract-claim-schemas.py`): types, required fields, enums, lengths, patterns,
 //! dates, nested objects, lists, and the unions the contract spells `x-anyOf` / `x-oneOf`.
-//! The first problem found is reported with a JSON pointer into the request.
+//! The first problem found is reported with a JSON pointer into the request: a 400 of the
+//! domain's ([`DomainError::Invalid`]).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -9,12 +10,20 @@ use std::sync::{Mutex, OnceLock};
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use crate::error::DomainError;
+
 /// What is wrong and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub title: &'static str,
     pub detail: String,
     pub pointer: String,
+}
+
+impl From<Problem> for DomainError {
+    fn from(problem: Problem) -> Self {
+        DomainError::invalid(problem.title, problem.detail, problem.pointer)
+    }
 }
 
 fn problem(title: &'static str, detail: impl Into<String>, pointer: &str) -> Problem {

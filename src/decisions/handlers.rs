@@ -1,17 +1,20 @@
+//! `/v0/legal-persons/{legal-person-id}/decisions`.
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::DecisionView;
+use super::{DecisionOutcome, DecisionView, NewDecision};
 use crate::AppState;
-use crate::http::{
-    ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, list_request, ok,
-};
-use crate::ids::VerificationKind;
+use crate::access::{Caller, Granted};
+use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
+use crate::ids::{LegalPersonKind, VerificationKind};
 use crate::legal_persons::LegalPersonRow;
+use crate::pipeline::Write;
 use crate::roles::Permission;
-use crate::verifications::{self, CHECKS_COMPLETE};
-use crate::{urls, users};
+use crate::store::idempotency::Reply;
+use crate::urls;
 
+/// The request's spelling of an outcome (serde's own errors for anything else).
 #[derive(Deserialize, Clone, Copy)]
 #[serde(rename_all = "kebab-case")]
 enum Outcome {
@@ -27,6 +30,29 @@ pub struct Decide {
     decision_notes: String,
 }
 
+impl Decide {
+    fn parse(self) -> ApiResult<NewDecision> {
+        let verification_id =
+            urls::parse::<VerificationKind>(&self.verification_url, "/v0/verifications")
+                .ok_or_else(|| {
+                    ApiError::invalid_body(
+                        "Invalid value",
+                        "Not a verification URL.",
+                        "/verification-url",
+                    )
+                })?;
+        let outcome = match self.decision_outcome {
+            Outcome::Accepted => DecisionOutcome::Accepted,
+            Outcome::Declined => DecisionOutcome::Declined,
+        };
+        Ok(NewDecision {
+            verification_id,
+            outcome,
+            notes: self.decision_notes,
+        })
+    }
+}
+
 /// `POST /v0/legal-persons/{legal-person-id}/decisions` (`decisions:write`): only on a
 /// verification of this legal person whose checks are complete.
 pub async fn create(
@@ -34,91 +60,24 @@ pub async fn create(
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<Decide>,
-) -> ApiResult<HttpResponse> {
-    let verification_id =
-        urls::parse::<VerificationKind>(&body.verification_url, "/v0/verifications").ok_or_else(
-            || {
-                ApiError::invalid_body(
-                    "Invalid value",
-                    "Not a verification URL.",
-                    "/verification-url",
-                )
-            },
-        )?;
+) -> ApiResult<Reply> {
+    let decision = body.parse()?;
     let now = state.clock.now();
-    let mut tx = state.db.write().await?;
-    let result: ApiResult<DecisionView> = async {
-        let mut conn = tx.conn();
-        let (person, _) = caller
-            .visible_for_write::<LegalPersonRow>(&mut conn, &path, Permission::DecisionsWrite)
-            .await?;
-        let verification = verifications::find(&mut conn, &verification_id)
-            .await?
-            .filter(|v| v.legal_person_id == person.id)
-            .ok_or_else(|| {
-                ApiError::unprocessable(
-                    "verification-not-found",
-                    "The legal person has no such verification.",
-                )
-                .with_pointer("/verification-url")
-            })?;
-        // Only the person's current verification, and only once: an older one was
-        // superseded by a new application, and a decision is final.
-        let latest = verifications::latest_for(&mut conn, std::slice::from_ref(&person.id)).await?;
-        if latest.first().is_some_and(|l| l.id != verification.id) {
-            return Err(ApiError::unprocessable(
-                "verification-superseded",
-                "A newer verification of this legal person exists; decide on that one.",
-            )
-            .with_pointer("/verification-url"));
-        }
-        if super::exists_for(&mut conn, &verification.id)
-            .await?
-            .is_some()
-        {
-            return Err(ApiError::conflict(
-                "verification-already-decided",
-                "This verification has been decided on already.",
-            ));
-        }
-        if verification.verification_status != CHECKS_COMPLETE {
-            return Err(ApiError::unprocessable(
-                "verification-not-complete",
-                format!(
-                    "The verification is {}; decide once its checks are complete.",
-                    verification.verification_status
-                ),
-            )
-            .with_pointer("/verification-url"));
-        }
-        let outcome = match body.decision_outcome {
-            Outcome::Accepted => super::ACCEPTED,
-            Outcome::Declined => super::DECLINED,
-        };
-        let username = users::find(&mut conn, &caller.user_id)
-            .await?
-            .map(|u| u.username);
-        let view = super::record(
-            &mut conn,
-            &super::Decided {
-                organization_id: &person.organization_id,
-                legal_person_id: &person.id,
-                verification_id: &verification.id,
-                verified_from: verification.created_at,
-                outcome,
-                notes: &body.decision_notes,
-                maker: "user",
-                user: Some((&caller.user_id, username)),
+    let id = path_id::<LegalPersonKind>(&path)?;
+    let reply = Write::new(&caller, Permission::DecisionsWrite)
+        .locked()
+        .run(
+            &state.db,
+            &id,
+            async |conn, granted: Granted<LegalPersonRow>| {
+                let person = &granted.resource;
+                let view = super::decide(conn, person, &caller.user_id, decision, now).await?;
+                let location = view.legal_person_url.clone() + "/decisions";
+                Reply::created(&location, &view)
             },
-            now,
         )
         .await?;
-        Ok(view)
-    }
-    .await;
-    let view = tx.finish(result).await?;
-    let location = view.legal_person_url.clone() + "/decisions";
-    Ok(created(&location, &view))
+    Ok(reply)
 }
 
 /// `GET /v0/legal-persons/{legal-person-id}/decisions`
@@ -130,11 +89,10 @@ pub async fn list(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let page_request = list_request(&query, &[], &[])?;
+    let id = path_id::<LegalPersonKind>(&path)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let person = caller
-        .visible::<LegalPersonRow>(&mut conn, &path, Permission::Read)
-        .await?;
+    let person: LegalPersonRow = caller.read(&mut conn, &id, Permission::Read).await?;
     let page = super::list(&mut conn, &person.id, &page_request).await?;
     let names = super::usernames(&mut conn, &page.items).await?;
     let page = page.map(|row| {

@@ -4,24 +4,60 @@
 //! `latest-decision`.
 
 pub mod handlers;
+pub mod view;
 
-use crate::ids::OrganizationId;
 use std::collections::HashMap;
 
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 
+use crate::claims;
 use crate::dispatch;
-use crate::ids::{DecisionId, LegalPersonId, UserId, VerificationId};
+use crate::error::{DomainError, DomainResult};
+use crate::events::{self, EventType};
+use crate::ids::{DecisionId, LegalPersonId, OrganizationId, UserId, VerificationId};
+use crate::legal_persons::{self, ApplicationStatus, LegalPersonRow, LegalPersonStatus};
 use crate::paginate;
-use crate::paging::Cursor;
-use crate::paging::{Page, PageRequest};
+use crate::paging::{Cursor, Page, PageRequest};
 use crate::store::Conn;
-use crate::store::schema::{claims, decisions, users};
-use crate::time::{self, Micros};
-use crate::urls;
+use crate::store::schema::{decisions, users};
+use crate::time::Micros;
+use crate::verifications::{self, VerificationRow, VerificationStatus};
+
+pub use view::DecisionView;
+
+crate::text_enum! {
+    pub enum DecisionOutcome {
+        Accepted = "accepted",
+        Declined = "declined",
+    }
+}
+
+crate::text_enum! {
+    /// Who decided: a user of the organization, or the bank itself (reliance onboarding).
+    pub enum DecisionMaker {
+        User = "user",
+        System = "system",
+    }
+}
+
+impl DecisionOutcome {
+    /// The legal person's application status after the decision.
+    pub fn application_status(self) -> ApplicationStatus {
+        match self {
+            DecisionOutcome::Accepted => ApplicationStatus::Accepted,
+            DecisionOutcome::Declined => ApplicationStatus::Declined,
+        }
+    }
+
+    /// The legal person's status after the decision.
+    pub fn legal_person_status(self) -> LegalPersonStatus {
+        match self {
+            DecisionOutcome::Accepted => LegalPersonStatus::Onboarded,
+            DecisionOutcome::Declined => LegalPersonStatus::OnboardingDeclined,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = decisions, treat_none_as_default_value = false)]
@@ -30,15 +66,20 @@ pub struct DecisionRow {
     pub organization_id: OrganizationId,
     pub legal_person_id: LegalPersonId,
     pub verification_id: VerificationId,
-    pub decision_outcome: String,
+    pub decision_outcome: DecisionOutcome,
     pub decision_notes: String,
-    pub decision_maker: String,
+    pub decision_maker: DecisionMaker,
     pub user_id: Option<UserId>,
     pub created_at: Micros,
 }
 
-pub const ACCEPTED: &str = "accepted";
-pub const DECLINED: &str = "declined";
+/// A decision a user asks for.
+#[derive(Debug, Clone)]
+pub struct NewDecision {
+    pub verification_id: VerificationId,
+    pub outcome: DecisionOutcome,
+    pub notes: String,
+}
 
 /// A decision about to be taken.
 pub struct Decided<'a> {
@@ -47,13 +88,78 @@ pub struct Decided<'a> {
     pub verification_id: &'a VerificationId,
     /// When the verification started: only claims made by then were checked.
     pub verified_from: Micros,
-    /// [`ACCEPTED`] or [`DECLINED`].
-    pub outcome: &'static str,
+    pub outcome: DecisionOutcome,
     pub notes: &'a str,
-    /// `user` (an API caller) or `system` (automatic, as for reliance onboarding).
-    pub maker: &'static str,
+    pub maker: DecisionMaker,
     /// The deciding user and their username.
     pub user: Option<(&'a UserId, Option<String>)>,
+}
+
+/// `decider` decides on `person`'s current verification, in the write's transaction.
+pub async fn decide(
+    conn: &mut Conn<'_>,
+    person: &LegalPersonRow,
+    decider: &UserId,
+    decision: NewDecision,
+    now: Micros,
+) -> DomainResult<DecisionView> {
+    let verification = decidable(conn, person, &decision.verification_id).await?;
+    let username = crate::users::find(conn, decider).await?.map(|u| u.username);
+    let decided = Decided {
+        organization_id: &person.organization_id,
+        legal_person_id: &person.id,
+        verification_id: &verification.id,
+        verified_from: verification.created_at,
+        outcome: decision.outcome,
+        notes: &decision.notes,
+        maker: DecisionMaker::User,
+        user: Some((decider, username)),
+    };
+    Ok(record(conn, &decided, now).await?)
+}
+
+/// The verification `id` of `person`, if it can be decided on: only the person's current
+/// verification, only once its checks are complete, and only once (an older one was
+/// superseded by a new application, and a decision is final).
+async fn decidable(
+    conn: &mut Conn<'_>,
+    person: &LegalPersonRow,
+    id: &VerificationId,
+) -> DomainResult<VerificationRow> {
+    let refused =
+        |code, detail: String| DomainError::unprocessable(code, detail).at("/verification-url");
+    let verification = verifications::find(conn, id)
+        .await?
+        .filter(|v| v.legal_person_id == person.id)
+        .ok_or_else(|| {
+            refused(
+                "verification-not-found",
+                "The legal person has no such verification.".into(),
+            )
+        })?;
+    let latest = verifications::latest_for(conn, std::slice::from_ref(&person.id)).await?;
+    if <[_]>::first(&latest).is_some_and(|l| l.id != verification.id) {
+        return Err(refused(
+            "verification-superseded",
+            "A newer verification of this legal person exists; decide on that one.".into(),
+        ));
+    }
+    if outcome_of(conn, &verification.id).await?.is_some() {
+        return Err(DomainError::conflict(
+            "verification-already-decided",
+            "This verification has been decided on already.",
+        ));
+    }
+    if verification.verification_status != VerificationStatus::ChecksComplete {
+        return Err(refused(
+            "verification-not-complete",
+            format!(
+                "The verification is {}; decide once its checks are complete.",
+                verification.verification_status
+            ),
+        ));
+    }
+    Ok(verification)
 }
 
 /// Takes a decision inside the caller's transaction: the decision, the legal person's new
@@ -69,45 +175,32 @@ pub async fn record(
         organization_id: decided.organization_id.clone(),
         legal_person_id: decided.legal_person_id.clone(),
         verification_id: decided.verification_id.clone(),
-        decision_outcome: decided.outcome.to_string(),
+        decision_outcome: decided.outcome,
         decision_notes: decided.notes.to_string(),
-        decision_maker: decided.maker.to_string(),
+        decision_maker: decided.maker,
         user_id: decided.user.as_ref().map(|(id, _)| (*id).clone()),
         created_at: now,
     };
     insert(conn, &row).await?;
-    let status = if decided.outcome == ACCEPTED {
-        "onboarded"
-    } else {
-        "onboarding-declined"
-    };
-    crate::verifications::set_person_status(
+    legal_persons::set_statuses(
         conn,
         decided.legal_person_id,
-        decided.outcome,
-        status,
+        decided.outcome.application_status(),
+        decided.outcome.legal_person_status(),
         now,
     )
     .await?;
-    if decided.outcome == ACCEPTED {
-        dispatch!(conn, c => diesel::update(
-                claims::table
-                    .filter(claims::legal_person_id.eq(decided.legal_person_id))
-                    .filter(claims::created_at.le(decided.verified_from)),
-            )
-            .set(claims::verification_status.eq(crate::claims::VERIFIED))
-            .prepared()
-            .execute(c)
-            .await)?;
+    if decided.outcome == DecisionOutcome::Accepted {
+        claims::mark_verified(conn, decided.legal_person_id, decided.verified_from).await?;
     }
     let view = DecisionView::new(
         row,
         decided.user.as_ref().and_then(|(_, name)| name.clone()),
     );
-    crate::events::record(
+    events::record(
         conn,
         decided.organization_id,
-        crate::events::EventType::DecisionCreated,
+        EventType::DecisionCreated,
         &view,
     )?;
     Ok(view)
@@ -118,11 +211,11 @@ pub async fn insert(conn: &mut Conn<'_>, row: &DecisionRow) -> QueryResult<()> {
     Ok(())
 }
 
-/// Whether the verification has been decided on.
-pub async fn exists_for(
+/// The outcome of the decision on the verification, if it has been decided on.
+pub async fn outcome_of(
     conn: &mut Conn<'_>,
     verification_id: &VerificationId,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Option<DecisionOutcome>> {
     dispatch!(conn, c => decisions::table
         .filter(decisions::verification_id.eq(verification_id))
         .select(decisions::decision_outcome)
@@ -196,34 +289,4 @@ pub async fn usernames(
         .load(c)
         .await)?;
     Ok(pairs.into_iter().collect())
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct DecisionView {
-    pub legal_person_url: String,
-    pub verification_url: String,
-    pub decision_outcome: String,
-    pub decision_notes: String,
-    pub decision_maker: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub decision_user_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub decision_user_username: Option<String>,
-    pub created_at: String,
-}
-
-impl DecisionView {
-    pub fn new(row: DecisionRow, username: Option<String>) -> Self {
-        DecisionView {
-            legal_person_url: urls::legal_person(&row.legal_person_id),
-            verification_url: urls::verification(&row.verification_id),
-            decision_outcome: row.decision_outcome,
-            decision_notes: row.decision_notes,
-            decision_maker: row.decision_maker,
-            decision_user_url: row.user_id.map(|id| urls::user(&id)),
-            decision_user_username: username,
-            created_at: time::format(row.created_at),
-        }
-    }
 }

@@ -1,32 +1,59 @@
+//! `/v0/legal-persons/…`, and the legal persons of an organization.
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::view::{self, Included, LegalPersonView, verification_includes};
 use super::{
-    APPLICATION_STATUSES, CORPORATION, Filter, INDIVIDUAL, LEGAL_PERSON_STATUSES, LegalPersonRow,
-    LegalPersonView, STATUS_CHANGED_AT,
+    ApplicationStatus, DisplayName, Filter, LegalPersonRow, LegalPersonStatus, LegalPersonType,
+    NewLegalPerson, STATUS_CHANGED_AT, SearchText,
 };
 use crate::AppState;
+use crate::access::{Caller, Granted};
+use crate::claims::NewClaim;
 use crate::http::pagination::list_request_sorted;
-use crate::http::{ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, ok, path_id};
-use crate::ids::{LegalPersonId, OrganizationKind};
+use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, ok, path_id};
+use crate::ids::{LegalPersonId, LegalPersonKind, OrganizationKind};
+use crate::organizations::OrganizationRow;
 use crate::paging::CREATED_AT;
+use crate::pipeline::Write;
 use crate::roles::Permission;
-use crate::verifications::VerificationView;
+use crate::store::idempotency::Reply;
 
-#[derive(Deserialize)]
+/// The request's spelling of a legal person type (serde's own errors for anything else).
+#[derive(Deserialize, Clone, Copy)]
 #[serde(rename_all = "kebab-case")]
-enum LegalPersonType {
+enum RequestedType {
     Individual,
     Corporation,
+}
+
+impl From<RequestedType> for LegalPersonType {
+    fn from(requested: RequestedType) -> Self {
+        match requested {
+            RequestedType::Individual => LegalPersonType::Individual,
+            RequestedType::Corporation => LegalPersonType::Corporation,
+        }
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct CreateLegalPerson {
     display_name: String,
-    legal_person_type: LegalPersonType,
+    legal_person_type: RequestedType,
     #[serde(default)]
     claims: Vec<serde_json::Value>,
+}
+
+impl CreateLegalPerson {
+    fn parse(self) -> ApiResult<NewLegalPerson> {
+        Ok(NewLegalPerson {
+            display_name: DisplayName::parse(self.display_name, "/display-name")?,
+            claims: NewClaim::parse_all(&self.claims, "/claims")?,
+            legal_person_type: self.legal_person_type.into(),
+        })
+    }
 }
 
 /// `POST /v0/organizations/{organization-id}/legal-persons`
@@ -35,43 +62,22 @@ pub async fn create(
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<CreateLegalPerson>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
-    crate::organizations::check_display_name(&body.display_name)?;
-    let claims = crate::claims::handlers::check_all(&body.claims, "/claims")?;
-    let legal_person_type = match body.legal_person_type {
-        LegalPersonType::Individual => INDIVIDUAL,
-        LegalPersonType::Corporation => CORPORATION,
-    };
-    let mut tx = state.db.write().await?;
-    let result: ApiResult<LegalPersonRow> = async {
-        let mut conn = tx.conn();
-        caller
-            .fresh_access(
-                &mut conn,
-                organization_id.as_str(),
-                Permission::LegalPersonsWrite,
-            )
-            .await?;
-        let row = super::new_row(
-            LegalPersonId::generate(),
+    let new = body.parse()?;
+    let reply = Write::new(&caller, Permission::LegalPersonsWrite)
+        .run(
+            &state.db,
             &organization_id,
-            legal_person_type,
-            &body.display_name,
-        );
-        super::insert(&mut conn, &row).await?;
-        let with_pointers: Vec<_> = claims
-            .iter()
-            .cloned()
-            .enumerate()
-            .map(|(i, claim)| (claim, format!("/claims/{i}")))
-            .collect();
-        crate::claims::handlers::add_claims(&mut conn, &row, &with_pointers).await?;
-        Ok(super::find(&mut conn, &row.id).await?.unwrap_or(row))
-    }
-    .await;
-    let view = LegalPersonView::new(tx.finish(result).await?, None);
-    Ok(created(&view.legal_person_url.clone(), &view))
+            async |conn, granted: Granted<OrganizationRow>| {
+                let row = super::create(conn, &granted.resource, new).await?;
+                // New: no decision yet.
+                let view = LegalPersonView::new(row, None);
+                Reply::created(&view.legal_person_url, &view)
+            },
+        )
+        .await?;
+    Ok(reply)
 }
 
 /// `GET /v0/legal-persons/{legal-person-id}`
@@ -80,11 +86,11 @@ pub async fn get(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<LegalPersonKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = caller
-        .visible::<LegalPersonRow>(&mut conn.conn(), &path, Permission::Read)
-        .await?;
-    Ok(ok(&super::view(&mut conn.conn(), row).await?))
+    let mut conn = conn.conn();
+    let row: LegalPersonRow = caller.read(&mut conn, &id, Permission::Read).await?;
+    Ok(ok(&view::view(&mut conn, row).await?))
 }
 
 #[derive(Deserialize)]
@@ -99,22 +105,21 @@ pub async fn update(
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<Rename>,
-) -> ApiResult<HttpResponse> {
-    crate::organizations::check_display_name(&body.display_name)?;
-    let mut tx = state.db.write().await?;
-    let result: ApiResult<LegalPersonRow> = async {
-        let mut conn = tx.conn();
-        let (mut row, _) = caller
-            .visible_for_write::<LegalPersonRow>(&mut conn, &path, Permission::LegalPersonsWrite)
-            .await?;
-        super::rename(&mut conn, &row.id, &body.display_name).await?;
-        row.display_name = body.display_name.clone();
-        Ok(row)
-    }
-    .await;
-    let row = tx.finish(result).await?;
-    let mut conn = state.db.read().await?;
-    Ok(ok(&super::view(&mut conn.conn(), row).await?))
+) -> ApiResult<Reply> {
+    let display_name = DisplayName::parse(body.display_name, "/display-name")?;
+    let id = path_id::<LegalPersonKind>(&path)?;
+    let reply = Write::new(&caller, Permission::LegalPersonsWrite)
+        .locked()
+        .run(
+            &state.db,
+            &id,
+            async |conn, granted: Granted<LegalPersonRow>| {
+                let row = super::rename(conn, granted.resource, display_name).await?;
+                Reply::ok(&view::view(conn, row).await?)
+            },
+        )
+        .await?;
+    Ok(reply)
 }
 
 const FILTERS: [&str; 3] = [
@@ -124,26 +129,28 @@ const FILTERS: [&str; 3] = [
 ];
 const INCLUDES: [&str; 2] = ["latest-verification", "latest-risk-rating"];
 
+fn legal_person_status(parameter: &str, text: &str) -> ApiResult<LegalPersonStatus> {
+    LegalPersonStatus::parse(text).ok_or_else(|| {
+        ApiError::invalid_parameter(parameter, format!("Unknown legal person status `{text}`."))
+    })
+}
+
 fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
-    let application_status = match query.single("filter[application-status][eq]")? {
-        Some(status) if !APPLICATION_STATUSES.contains(&status) => {
-            return Err(ApiError::invalid_parameter(
-                "filter[application-status][eq]",
-                format!("Unknown application status `{status}`."),
-            ));
-        }
-        status => status.map(str::to_string),
-    };
-    let mut legal_person_statuses = Vec::new();
-    for status in query.all("filter[legal-person-status][in][]") {
-        if !LEGAL_PERSON_STATUSES.contains(&status) {
-            return Err(ApiError::invalid_parameter(
-                "filter[legal-person-status][in][]",
-                format!("Unknown legal person status `{status}`."),
-            ));
-        }
-        legal_person_statuses.push(status.to_string());
-    }
+    let application_status = query
+        .single("filter[application-status][eq]")?
+        .map(|text| {
+            ApplicationStatus::parse(text).ok_or_else(|| {
+                ApiError::invalid_parameter(
+                    "filter[application-status][eq]",
+                    format!("Unknown application status `{text}`."),
+                )
+            })
+        })
+        .transpose()?;
+    let legal_person_statuses = query
+        .all("filter[legal-person-status][in][]")
+        .map(|text| legal_person_status("filter[legal-person-status][in][]", text))
+        .collect::<ApiResult<Vec<_>>>()?;
     let mut has_application_status = false;
     for field in query.all("filter[has][]") {
         if field != "application-status" {
@@ -158,73 +165,6 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
         application_status,
         legal_person_statuses,
         has_application_status,
-    })
-}
-
-/// What `include=latest-verification|latest-risk-rating` side-loads for legal persons
-/// (listed here, or members of a pooled account): their latest verification, and the risk
-/// rating their latest rated verification gave.
-#[derive(Serialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub struct Included {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    verifications: Option<Vec<VerificationView>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    risk_rating_entries: Option<Vec<RiskRatingEntry>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
-struct RiskRatingEntry {
-    risk_rating: String,
-    legal_person_url: String,
-    verification_url: String,
-}
-
-async fn included(
-    conn: &mut crate::store::Conn<'_>,
-    query: &QueryParams,
-    legal_person_ids: &[LegalPersonId],
-) -> ApiResult<Option<Included>> {
-    let includes = query.includes();
-    if includes.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(
-        verification_includes(conn, &includes, legal_person_ids).await?,
-    ))
-}
-
-/// [`Included`] for these legal persons, as far as `includes` asks (no query if it asks
-/// for neither).
-pub async fn verification_includes(
-    conn: &mut crate::store::Conn<'_>,
-    includes: &[&str],
-    legal_person_ids: &[LegalPersonId],
-) -> ApiResult<Included> {
-    if !includes.contains(&"latest-verification") && !includes.contains(&"latest-risk-rating") {
-        return Ok(Included::default());
-    }
-    let latest = crate::verifications::latest_for(conn, legal_person_ids).await?;
-    let verifications = includes
-        .contains(&"latest-verification")
-        .then(|| latest.iter().map(VerificationView::new).collect());
-    let risk_rating_entries = includes.contains(&"latest-risk-rating").then(|| {
-        latest
-            .iter()
-            .filter_map(|v| {
-                let view = VerificationView::new(v);
-                v.risk_rating.clone().map(|risk_rating| RiskRatingEntry {
-                    risk_rating,
-                    legal_person_url: view.legal_person_url,
-                    verification_url: view.verification_url,
-                })
-            })
-            .collect()
-    });
-    Ok(Included {
-        verifications,
-        risk_rating_entries,
     })
 }
 
@@ -255,12 +195,16 @@ pub async fn list(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     caller
-        .access(&mut conn, organization_id.as_str(), Permission::Read)
+        .organization(&mut conn, &organization_id, Permission::Read)
         .await?;
-    let page = super::list(&mut conn, &organization_id, &filter, &page_request).await?;
-    let mut page = page;
-    let ids: Vec<LegalPersonId> = page.items.iter().map(|p| p.id.clone()).collect();
-    let included = included(&mut conn, &query, &ids).await?;
+    let mut page = super::list(&mut conn, &organization_id, &filter, &page_request).await?;
+    let includes = query.includes();
+    let included = if includes.is_empty() {
+        None
+    } else {
+        let ids: Vec<LegalPersonId> = page.items.iter().map(|p| p.id.clone()).collect();
+        Some(verification_includes(&mut conn, &includes, &ids).await?)
+    };
     let views = super::views(&mut conn, std::mem::take(&mut page.items)).await?;
     let page = page.with_items(views);
     Ok(ok(&LegalPersonList {
@@ -296,29 +240,17 @@ pub async fn search(
     let organization_id = path_id::<OrganizationKind>(&path)?;
     query.check_known(&["filter[legal-person-status][eq]"])?;
     query.check_includes(&[])?;
-    let status = match query.single("filter[legal-person-status][eq]")? {
-        Some(status) if !LEGAL_PERSON_STATUSES.contains(&status) => {
-            return Err(ApiError::invalid_parameter(
-                "filter[legal-person-status][eq]",
-                format!("Unknown legal person status `{status}`."),
-            ));
-        }
-        status => status,
-    };
-    let text = body.search_query.trim();
-    if text.is_empty() {
-        return Err(ApiError::invalid_body(
-            "Invalid value",
-            "`search-query` must not be empty.",
-            "/search-query",
-        ));
-    }
+    let status = query
+        .single("filter[legal-person-status][eq]")?
+        .map(|text| legal_person_status("filter[legal-person-status][eq]", text))
+        .transpose()?;
+    let text = SearchText::parse(&body.search_query)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     caller
-        .access(&mut conn, organization_id.as_str(), Permission::Read)
+        .organization(&mut conn, &organization_id, Permission::Read)
         .await?;
-    let rows = super::search(&mut conn, &organization_id, text, status, SEARCH_LIMIT).await?;
+    let rows = super::search(&mut conn, &organization_id, &text, status, SEARCH_LIMIT).await?;
     let total = rows.len();
     Ok(ok(&SearchResults {
         search_results: super::views(&mut conn, rows).await?,

@@ -2,47 +2,66 @@
 //! organization itself (its own legal person, created with it).
 
 pub mod handlers;
+pub mod view;
 
-use crate::ids::OrganizationId;
-use crate::store::PreparedExt;
+use std::borrow::Cow;
+
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 
+use crate::claims::{self, NewClaim};
 use crate::dispatch;
-use crate::ids::LegalPersonId;
+use crate::error::{DomainError, DomainResult};
+use crate::ids::{LegalPersonId, OrganizationId};
+use crate::organizations::{self, OrganizationRow};
 use crate::paginate;
-use crate::paging::Cursor;
-use crate::paging::{Page, PageRequest};
-use crate::store::Conn;
+use crate::paging::{Cursor, Page, PageRequest};
 use crate::store::schema::legal_persons;
+use crate::store::{Conn, PreparedExt};
 use crate::time::{self, Micros};
-use crate::urls;
 
-pub const INDIVIDUAL: &str = "individual";
-pub const CORPORATION: &str = "corporation";
+pub use view::{Included, LegalPersonView, verification_includes, views};
 
-/// Griffin's application statuses and legal person statuses, for filters.
-pub const APPLICATION_STATUSES: [&str; 5] =
-    ["referred", "errored", "declined", "submitted", "accepted"];
-pub const LEGAL_PERSON_STATUSES: [&str; 5] = [
-    "onboarding",
-    "onboarded",
-    "onboarding-declined",
-    "verified",
-    "restricted",
-];
+crate::text_enum! {
+    pub enum LegalPersonType {
+        Individual = "individual",
+        Corporation = "corporation",
+    }
+}
+
+crate::text_enum! {
+    /// Where the legal person's latest application stands (Griffin's values; none until it
+    /// applies).
+    pub enum ApplicationStatus {
+        Referred = "referred",
+        Errored = "errored",
+        Declined = "declined",
+        Submitted = "submitted",
+        Accepted = "accepted",
+    }
+}
+
+crate::text_enum! {
+    /// Where the legal person stands as a customer (Griffin's values; none until it applies).
+    pub enum LegalPersonStatus {
+        Onboarding = "onboarding",
+        Onboarded = "onboarded",
+        OnboardingDeclined = "onboarding-declined",
+        Verified = "verified",
+        Restricted = "restricted",
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = legal_persons, treat_none_as_default_value = false)]
 pub struct LegalPersonRow {
     pub id: LegalPersonId,
     pub organization_id: OrganizationId,
-    pub legal_person_type: String,
+    pub legal_person_type: LegalPersonType,
     pub display_name: String,
     pub legal_name: Option<String>,
-    pub application_status: Option<String>,
-    pub legal_person_status: Option<String>,
+    pub application_status: Option<ApplicationStatus>,
+    pub legal_person_status: Option<LegalPersonStatus>,
     pub status_changed_at: Micros,
     pub created_at: Micros,
     pub updated_at: Micros,
@@ -51,17 +70,16 @@ pub struct LegalPersonRow {
 impl crate::access::Owned for LegalPersonRow {
     type Kind = crate::ids::LegalPersonKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::LegalPersonKind>,
-    ) -> QueryResult<Option<Self>> {
+    async fn find(conn: &mut Conn<'_>, id: &LegalPersonId) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
     }
 }
+
+pub const STATUS_CHANGED_AT: &str = "status-changed-at";
 
 impl LegalPersonRow {
     /// The position of the row under `sort` (`created-at` or `status-changed-at`).
@@ -75,20 +93,48 @@ impl LegalPersonRow {
     }
 }
 
-pub const STATUS_CHANGED_AT: &str = "status-changed-at";
+/// A legal person's display name: 1 to 64 characters, not only spaces.
+#[derive(Debug, Clone)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// `text` as a display name; else a 400 at `pointer`, where the request carried it.
+    pub fn parse(text: String, pointer: impl Into<Cow<'static, str>>) -> DomainResult<Self> {
+        if organizations::valid_display_name(&text) {
+            Ok(DisplayName(text))
+        } else {
+            Err(DomainError::invalid_value(
+                "`display-name` must be 1 to 64 characters.",
+                pointer,
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A legal person a request describes, with the claims made about it from the start.
+#[derive(Debug, Clone)]
+pub struct NewLegalPerson {
+    pub legal_person_type: LegalPersonType,
+    pub display_name: DisplayName,
+    pub claims: Vec<NewClaim>,
+}
 
 /// A new legal person of the organization, not yet in any application.
 pub fn new_row(
     id: LegalPersonId,
     organization_id: &OrganizationId,
-    legal_person_type: &str,
+    legal_person_type: LegalPersonType,
     display_name: &str,
 ) -> LegalPersonRow {
     let now = time::now();
     LegalPersonRow {
         id,
         organization_id: organization_id.clone(),
-        legal_person_type: legal_person_type.to_string(),
+        legal_person_type,
         display_name: display_name.to_string(),
         legal_name: None,
         application_status: None,
@@ -99,15 +145,51 @@ pub fn new_row(
     }
 }
 
+/// Creates a legal person of `organization` with its claims; the claims may give it a legal
+/// name.
+pub async fn create(
+    conn: &mut Conn<'_>,
+    organization: &OrganizationRow,
+    new: NewLegalPerson,
+) -> DomainResult<LegalPersonRow> {
+    create_with_id(conn, organization, LegalPersonId::generate(), new).await
+}
+
+/// [`create`] under an id chosen beforehand (one the request's own claims may name).
+pub async fn create_with_id(
+    conn: &mut Conn<'_>,
+    organization: &OrganizationRow,
+    id: LegalPersonId,
+    new: NewLegalPerson,
+) -> DomainResult<LegalPersonRow> {
+    let row = new_row(
+        id,
+        &organization.id,
+        new.legal_person_type,
+        new.display_name.as_str(),
+    );
+    insert(conn, &row).await?;
+    claims::add(conn, &row, &new.claims).await?;
+    Ok(find(conn, &row.id).await?.unwrap_or(row))
+}
+
+/// Gives the legal person a new display name.
+pub async fn rename(
+    conn: &mut Conn<'_>,
+    mut person: LegalPersonRow,
+    display_name: DisplayName,
+) -> DomainResult<LegalPersonRow> {
+    set_display_name(conn, &person.id, display_name.as_str()).await?;
+    person.display_name = display_name.0;
+    Ok(person)
+}
+
 pub async fn insert(conn: &mut Conn<'_>, row: &LegalPersonRow) -> QueryResult<()> {
     dispatch!(conn, c => diesel::insert_into(legal_persons::table).values(row).execute(c).await)?;
     Ok(())
 }
 
-pub async fn find(
-    conn: &mut Conn<'_>,
-    id: &crate::ids::LegalPersonId,
-) -> QueryResult<Option<LegalPersonRow>> {
+pub async fn find(conn: &mut Conn<'_>, id: &LegalPersonId) -> QueryResult<Option<LegalPersonRow>> {
     dispatch!(conn, c => legal_persons::table
         .find(id)
         .select(LegalPersonRow::as_select())
@@ -133,7 +215,7 @@ pub async fn find_many(
 
 pub async fn set_legal_name(
     conn: &mut Conn<'_>,
-    id: &str,
+    id: &LegalPersonId,
     legal_name: Option<&str>,
 ) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(legal_persons::table.find(id))
@@ -147,7 +229,11 @@ pub async fn set_legal_name(
     Ok(())
 }
 
-pub async fn rename(conn: &mut Conn<'_>, id: &str, display_name: &str) -> QueryResult<()> {
+pub async fn set_display_name(
+    conn: &mut Conn<'_>,
+    id: &LegalPersonId,
+    display_name: &str,
+) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(legal_persons::table.find(id))
         .set((
             legal_persons::display_name.eq(display_name),
@@ -159,11 +245,32 @@ pub async fn rename(conn: &mut Conn<'_>, id: &str, display_name: &str) -> QueryR
     Ok(())
 }
 
+/// Moves the legal person's application and customer statuses, as of `now`.
+pub async fn set_statuses(
+    conn: &mut Conn<'_>,
+    id: &LegalPersonId,
+    application_status: ApplicationStatus,
+    legal_person_status: LegalPersonStatus,
+    now: Micros,
+) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::update(legal_persons::table.find(id))
+        .set((
+            legal_persons::application_status.eq(application_status),
+            legal_persons::legal_person_status.eq(legal_person_status),
+            legal_persons::status_changed_at.eq(now),
+            legal_persons::updated_at.eq(now),
+        ))
+        .prepared()
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
 /// List filters.
 #[derive(Debug, Default)]
 pub struct Filter {
-    pub application_status: Option<String>,
-    pub legal_person_statuses: Vec<String>,
+    pub application_status: Option<ApplicationStatus>,
+    pub legal_person_statuses: Vec<LegalPersonStatus>,
     /// Only legal persons that have an application status.
     pub has_application_status: bool,
 }
@@ -179,8 +286,8 @@ pub async fn list(
             .filter(legal_persons::organization_id.eq(organization_id))
             .select(LegalPersonRow::as_select())
             .into_boxed();
-        if let Some(status) = &filter.application_status {
-            query = query.filter(legal_persons::application_status.eq(status.clone()));
+        if let Some(status) = filter.application_status {
+            query = query.filter(legal_persons::application_status.eq(status));
         }
         if !filter.legal_person_statuses.is_empty() {
             query = query.filter(
@@ -199,16 +306,33 @@ pub async fn list(
     Ok(Page::from_rows(rows, page, |row| row.cursor(page.sort)))
 }
 
+/// Text to search display and legal names for: not empty once trimmed.
+#[derive(Debug, Clone)]
+pub struct SearchText(String);
+
+impl SearchText {
+    pub fn parse(text: &str) -> DomainResult<Self> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(DomainError::invalid_value(
+                "`search-query` must not be empty.",
+                "/search-query",
+            ));
+        }
+        Ok(SearchText(text.to_string()))
+    }
+}
+
 /// Legal persons of the organization whose display or legal name contains `text` (any
 /// case), newest first, at most `limit`.
 pub async fn search(
     conn: &mut Conn<'_>,
     organization_id: &OrganizationId,
-    text: &str,
-    legal_person_status: Option<&str>,
+    text: &SearchText,
+    legal_person_status: Option<LegalPersonStatus>,
     limit: i64,
 ) -> QueryResult<Vec<LegalPersonRow>> {
-    let pattern = crate::store::like_contains(text);
+    let pattern = crate::store::like_contains(&text.0);
     dispatch!(conn, c => {
         let mut query = legal_persons::table
             .filter(legal_persons::organization_id.eq(organization_id))
@@ -230,77 +354,4 @@ pub async fn search(
             .load(c)
             .await
     })
-}
-
-/// A legal person as Griffin shows it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct LegalPersonView {
-    pub legal_person_url: String,
-    pub legal_person_type: String,
-    pub display_name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub legal_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub application_status: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub legal_person_status: Option<String>,
-    pub status_changed_at: String,
-    pub created_at: String,
-    pub legal_person_claims_url: String,
-    pub legal_person_verifications_url: String,
-    pub legal_person_decisions_url: String,
-    pub legal_person_documents_url: String,
-    pub legal_person_bank_payees_url: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latest_decision: Option<crate::decisions::DecisionView>,
-}
-
-/// The views of `rows`, each with its latest decision (one query for all).
-pub async fn views(
-    conn: &mut Conn<'_>,
-    rows: Vec<LegalPersonRow>,
-) -> QueryResult<Vec<LegalPersonView>> {
-    let ids: Vec<LegalPersonId> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut latest = crate::decisions::latest_for(conn, &ids).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let decision = latest.remove(&row.id);
-            LegalPersonView::new(row, decision)
-        })
-        .collect())
-}
-
-pub async fn view(conn: &mut Conn<'_>, row: LegalPersonRow) -> QueryResult<LegalPersonView> {
-    views(conn, vec![row])
-        .await?
-        .pop()
-        .ok_or(diesel::result::Error::NotFound)
-}
-
-impl LegalPersonView {
-    pub fn new(
-        row: LegalPersonRow,
-        latest_decision: Option<crate::decisions::DecisionView>,
-    ) -> Self {
-        let id = row.id;
-        let url = urls::legal_person(&id);
-        LegalPersonView {
-            legal_person_claims_url: format!("{url}/claims"),
-            legal_person_verifications_url: format!("{url}/verifications"),
-            legal_person_decisions_url: format!("{url}/decisions"),
-            legal_person_documents_url: format!("{url}/documents"),
-            legal_person_bank_payees_url: format!("{url}/bank/payees"),
-            legal_person_url: url,
-            legal_person_type: row.legal_person_type,
-            display_name: row.display_name,
-            legal_name: row.legal_name,
-            application_status: row.application_status,
-            legal_person_status: row.legal_person_status,
-            status_changed_at: time::format(row.status_changed_at),
-            created_at: time::format(row.created_at),
-            latest_decision,
-        }
-    }
 }

@@ -1,16 +1,21 @@
+//! `/v0/onboarding/applications/…`, and the applications of an organization.
+
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApplicationRow, ApplicationView, SUBMITTED};
+use super::{Application, ApplicationRow, ApplicationView, MAX_RELATED};
 use crate::AppState;
-use crate::claims::handlers::{add_claims, check_all};
-use crate::claims::{self, ValidClaim};
-use crate::http::{ApiError, ApiResult, Caller, Json, created, ok, path_id};
-use crate::ids::{LegalPersonId, OnboardingApplicationId, OrganizationKind, WorkflowKind};
-use crate::legal_persons::{self, INDIVIDUAL};
+use crate::access::{Caller, Granted};
+use crate::claims::NewClaim;
+use crate::http::{ApiError, ApiResult, Json, ok, path_id};
+use crate::ids::{LegalPersonId, OnboardingApplicationKind, OrganizationKind, WorkflowKind};
+use crate::legal_persons::DisplayName;
+use crate::organizations::OrganizationRow;
+use crate::pipeline::Write;
 use crate::roles::Permission;
-use crate::{urls, verifications, workflows};
+use crate::store::idempotency::Reply;
+use crate::urls;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -18,6 +23,18 @@ pub struct Profile {
     display_name: String,
     #[serde(default)]
     claims: Vec<Value>,
+}
+
+impl Profile {
+    /// The profile found at `base` in the request.
+    fn parse(self, base: &str) -> ApiResult<super::Profile> {
+        let display_name = DisplayName::parse(self.display_name, format!("{base}/display-name"))?;
+        let claims = NewClaim::parse_all(&self.claims, &format!("{base}/claims"))?;
+        Ok(super::Profile {
+            display_name,
+            claims,
+        })
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -34,6 +51,36 @@ pub struct Association {
 #[serde(rename_all = "kebab-case")]
 pub struct Psc {
     ownership_percent: String,
+}
+
+impl Association {
+    /// The claims on the subject that tie the related person at `person_url` to it.
+    fn claims(&self, person_url: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        if self.director.is_some() {
+            out.push(json!({"claim-type": "director", "legal-person-url": person_url}));
+        }
+        if let Some(psc) = &self.psc {
+            out.push(json!({"claim-type": "person-with-significant-control",
+                "legal-person-url": person_url, "ownership-percent": psc.ownership_percent}));
+        }
+        if self.governing_body_member.is_some() {
+            out.push(
+                json!({"claim-type": "governing-body-member", "legal-person-url": person_url}),
+            );
+        }
+        if self.senior_manager_function_holder.is_some() {
+            out.push(json!({"claim-type": "senior-manager-function-holder",
+                "legal-person-url": person_url}));
+        }
+        if let Some(titles) = &self.role_titles {
+            out.push(
+                json!({"claim-type": "role-titles", "legal-person-url": person_url,
+                "role-titles": titles}),
+            );
+        }
+        out
+    }
 }
 
 #[derive(Deserialize)]
@@ -55,41 +102,48 @@ pub struct Apply {
     related_profiles: Vec<RelatedProfile>,
 }
 
-/// The claims on the subject that tie a related person to it, from their association.
-fn association_claims(association: &Association, person_url: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    if association.director.is_some() {
-        out.push(json!({"claim-type": "director", "legal-person-url": person_url}));
+impl Apply {
+    fn parse(self) -> ApiResult<Application> {
+        let workflow_id = urls::parse::<WorkflowKind>(&self.workflow_url, "/v0/workflows")
+            .ok_or_else(|| {
+                ApiError::invalid_body("Invalid value", "Not a workflow URL.", "/workflow-url")
+            })?;
+        let subject = self.subject_profile.parse("/subject-profile")?;
+        if self.related_profiles.len() > MAX_RELATED {
+            return Err(ApiError::invalid_body(
+                "Invalid value",
+                format!("At most {MAX_RELATED} related profiles."),
+                "/related-profiles",
+            ));
+        }
+        let mut profiles = Vec::with_capacity(self.related_profiles.len());
+        let mut associations = Vec::with_capacity(self.related_profiles.len());
+        for (i, related) in self.related_profiles.into_iter().enumerate() {
+            let profile = Profile {
+                display_name: related.display_name,
+                claims: related.claims,
+            };
+            profiles.push(profile.parse(&format!("/related-profiles/{i}"))?);
+            associations.push(related.subject_association);
+        }
+        let mut related = Vec::with_capacity(profiles.len());
+        for (i, (profile, association)) in profiles.into_iter().zip(associations).enumerate() {
+            let id = LegalPersonId::generate();
+            let pointer = format!("/related-profiles/{i}/subject-association");
+            let ties = association
+                .claims(&urls::legal_person(&id))
+                .iter()
+                .map(|value| NewClaim::parse(value, &pointer))
+                .collect::<Result<_, _>>()?;
+            related.push(super::RelatedProfile { id, profile, ties });
+        }
+        Ok(Application {
+            workflow_id,
+            subject,
+            related,
+        })
     }
-    if let Some(psc) = &association.psc {
-        out.push(json!({"claim-type": "person-with-significant-control",
-            "legal-person-url": person_url, "ownership-percent": psc.ownership_percent}));
-    }
-    if association.governing_body_member.is_some() {
-        out.push(json!({"claim-type": "governing-body-member", "legal-person-url": person_url}));
-    }
-    if association.senior_manager_function_holder.is_some() {
-        out.push(
-            json!({"claim-type": "senior-manager-function-holder", "legal-person-url": person_url}),
-        );
-    }
-    if let Some(titles) = &association.role_titles {
-        out.push(json!({"claim-type": "role-titles", "legal-person-url": person_url, "role-titles": titles}));
-    }
-    out
 }
-
-fn with_pointers(claims: Vec<ValidClaim>, base: &str) -> Vec<(ValidClaim, String)> {
-    claims
-        .into_iter()
-        .enumerate()
-        .map(|(i, claim)| (claim, format!("{base}/{i}")))
-        .collect()
-}
-
-/// Directors, persons with significant control and the like of one company: a bound keeps
-/// one request's transaction short.
-const MAX_RELATED: usize = 100;
 
 /// `POST /v0/organizations/{organization-id}/onboarding/applications` (`legal-persons:write`):
 /// one of the reliance workflows; everything the workflow needs must be in the request.
@@ -98,123 +152,23 @@ pub async fn create(
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<Apply>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
-    let workflow_id =
-        urls::parse::<WorkflowKind>(&body.workflow_url, "/v0/workflows").ok_or_else(|| {
-            ApiError::invalid_body("Invalid value", "Not a workflow URL.", "/workflow-url")
-        })?;
-    crate::organizations::check_display_name(&body.subject_profile.display_name)
-        .map_err(|e| e.with_pointer("/subject-profile/display-name"))?;
-    if body.related_profiles.len() > MAX_RELATED {
-        return Err(ApiError::invalid_body(
-            "Invalid value",
-            format!("At most {MAX_RELATED} related profiles."),
-            "/related-profiles",
-        ));
-    }
-    let subject_claims = check_all(&body.subject_profile.claims, "/subject-profile/claims")?;
-    let mut related_claims = Vec::new();
-    for (i, related) in body.related_profiles.iter().enumerate() {
-        crate::organizations::check_display_name(&related.display_name)
-            .map_err(|e| e.with_pointer(format!("/related-profiles/{i}/display-name")))?;
-        related_claims.push(check_all(
-            &related.claims,
-            &format!("/related-profiles/{i}/claims"),
-        )?);
-    }
+    let application = body.parse()?;
     let now = state.clock.now();
     let step = state.settings.verification_step_micros();
-    let mut tx = state.db.write().await?;
-    let result: ApiResult<ApplicationRow> = async {
-        let mut conn = tx.conn();
-        caller
-            .fresh_access(
-                &mut conn,
-                organization_id.as_str(),
-                Permission::LegalPersonsWrite,
-            )
-            .await?;
-        let (workflow, _) = workflows::find(&workflow_id, std::slice::from_ref(&organization_id))
-            .ok_or_else(ApiError::not_found)?;
-        if !workflow.key.starts_with("reliance-") {
-            return Err(ApiError::unprocessable(
-                "not-a-reliance-workflow",
-                "Onboarding applications take one of the reliance workflows.",
-            )
-            .with_pointer("/workflow-url"));
-        }
-        let subject = legal_persons::new_row(
-            LegalPersonId::generate(),
+    let reply = Write::new(&caller, Permission::LegalPersonsWrite)
+        .run(
+            &state.db,
             &organization_id,
-            workflow.legal_person_type,
-            &body.subject_profile.display_name,
-        );
-        legal_persons::insert(&mut conn, &subject).await?;
-        add_claims(
-            &mut conn,
-            &subject,
-            &with_pointers(subject_claims.clone(), "/subject-profile/claims"),
+            async |conn, granted: Granted<OrganizationRow>| {
+                let row = super::apply(conn, &granted.resource, application, now, step).await?;
+                let view = ApplicationView::new(&row);
+                Reply::created(&view.onboarding_application_url, &view)
+            },
         )
         .await?;
-        for (i, (related, claims)) in body
-            .related_profiles
-            .iter()
-            .zip(related_claims.iter())
-            .enumerate()
-        {
-            let person = legal_persons::new_row(
-                LegalPersonId::generate(),
-                &organization_id,
-                INDIVIDUAL,
-                &related.display_name,
-            );
-            legal_persons::insert(&mut conn, &person).await?;
-            let base = format!("/related-profiles/{i}/claims");
-            add_claims(&mut conn, &person, &with_pointers(claims.clone(), &base)).await?;
-            let person_url = urls::legal_person(&person.id);
-            let ties: Vec<ValidClaim> =
-                association_claims(&related.subject_association, &person_url)
-                    .iter()
-                    .map(|value| {
-                        claims::check(value, &format!("/related-profiles/{i}/subject-association"))
-                    })
-                    .collect::<Result<_, _>>()?;
-            let pointer = format!("/related-profiles/{i}/subject-association");
-            let ties: Vec<_> = ties
-                .into_iter()
-                .map(|claim| (claim, pointer.clone()))
-                .collect();
-            add_claims(&mut conn, &subject, &ties).await?;
-        }
-        verifications::require_claims(&mut conn, &subject, workflow).await?;
-        let verification = verifications::start(
-            &mut conn,
-            &organization_id,
-            &subject.id,
-            &workflow_id,
-            now,
-            step,
-        )
-        .await?;
-        let row = ApplicationRow {
-            id: OnboardingApplicationId::generate(),
-            organization_id: organization_id.clone(),
-            workflow_id: workflow_id.clone(),
-            onboarding_application_status: SUBMITTED.to_string(),
-            legal_person_id: subject.id.clone(),
-            verification_id: verification.id,
-            decision_outcome: None,
-            due_at: Some(now + step),
-            created_at: now,
-            updated_at: now,
-        };
-        super::insert(&mut conn, &row).await?;
-        Ok(row)
-    }
-    .await;
-    let view = ApplicationView::new(&tx.finish(result).await?);
-    Ok(created(&view.onboarding_application_url.clone(), &view))
+    Ok(reply)
 }
 
 /// `GET /v0/onboarding/applications/{onboarding-application-id}`
@@ -223,9 +177,8 @@ pub async fn get(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<OnboardingApplicationKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = caller
-        .visible::<ApplicationRow>(&mut conn.conn(), &path, Permission::Read)
-        .await?;
+    let row: ApplicationRow = caller.read(&mut conn.conn(), &id, Permission::Read).await?;
     Ok(ok(&ApplicationView::new(&row)))
 }

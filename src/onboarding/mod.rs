@@ -5,24 +5,36 @@
 //! (`complete`, a `system` decision).
 
 pub mod handlers;
+pub mod view;
 
-use crate::ids::OrganizationId;
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 
-use crate::decisions::{self, Decided};
+use crate::claims::{self, NewClaim};
+use crate::decisions::{self, Decided, DecisionMaker, DecisionOutcome};
 use crate::dispatch;
-use crate::ids::{LegalPersonId, OnboardingApplicationId, VerificationId, WorkflowId};
+use crate::error::{DomainError, DomainResult};
+use crate::ids::{
+    LegalPersonId, OnboardingApplicationId, OrganizationId, VerificationId, WorkflowId,
+};
+use crate::legal_persons::{self, DisplayName, LegalPersonRow, LegalPersonType, NewLegalPerson};
+use crate::organizations::OrganizationRow;
 use crate::store::schema::onboarding_applications as applications;
-use crate::store::{Conn, Db, StoreError};
-use crate::time::{self, Micros};
-use crate::{events, urls, verifications};
+use crate::store::{Conn, Db, PreparedExt, StoreError};
+use crate::time::Micros;
+use crate::verifications::{self, VerificationStatus};
+use crate::workflows::{self, Workflow};
+use crate::{access, events};
 
-pub const SUBMITTED: &str = "submitted";
-pub const PROCESSING: &str = "processing";
-pub const COMPLETE: &str = "complete";
+pub use view::ApplicationView;
+
+crate::text_enum! {
+    pub enum ApplicationStatus {
+        Submitted = "submitted",
+        Processing = "processing",
+        Complete = "complete",
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = applications, treat_none_as_default_value = false)]
@@ -30,10 +42,10 @@ pub struct ApplicationRow {
     pub id: OnboardingApplicationId,
     pub organization_id: OrganizationId,
     pub workflow_id: WorkflowId,
-    pub onboarding_application_status: String,
+    pub onboarding_application_status: ApplicationStatus,
     pub legal_person_id: LegalPersonId,
     pub verification_id: VerificationId,
-    pub decision_outcome: Option<String>,
+    pub decision_outcome: Option<DecisionOutcome>,
     pub due_at: Option<Micros>,
     pub created_at: Micros,
     pub updated_at: Micros,
@@ -42,10 +54,7 @@ pub struct ApplicationRow {
 impl crate::access::Owned for ApplicationRow {
     type Kind = crate::ids::OnboardingApplicationKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::OnboardingApplicationKind>,
-    ) -> QueryResult<Option<Self>> {
+    async fn find(conn: &mut Conn<'_>, id: &OnboardingApplicationId) -> QueryResult<Option<Self>> {
         dispatch!(conn, c => applications::table
             .find(id)
             .select(ApplicationRow::as_select())
@@ -54,9 +63,131 @@ impl crate::access::Owned for ApplicationRow {
             .optional())
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
     }
+}
+
+/// A person of an application: their display name and the claims made about them.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub display_name: DisplayName,
+    pub claims: Vec<NewClaim>,
+}
+
+/// An individual related to the subject (a director, a person with significant control, …).
+#[derive(Debug, Clone)]
+pub struct RelatedProfile {
+    /// Chosen beforehand: the ties name the person by URL.
+    pub id: LegalPersonId,
+    pub profile: Profile,
+    /// The claims on the subject that tie the person to it.
+    pub ties: Vec<NewClaim>,
+}
+
+/// A reliance onboarding application, as a request describes it.
+#[derive(Debug, Clone)]
+pub struct Application {
+    pub workflow_id: WorkflowId,
+    pub subject: Profile,
+    pub related: Vec<RelatedProfile>,
+}
+
+/// Directors, persons with significant control and the like of one company: a bound keeps
+/// one request's transaction short.
+pub const MAX_RELATED: usize = 100;
+
+/// Takes an application, in the write's transaction: the workflow must be one of the
+/// organization's reliance workflows, and the request must carry every claim it needs. The
+/// subject, its related people, their claims and the verification are created at once.
+pub async fn apply(
+    conn: &mut Conn<'_>,
+    organization: &OrganizationRow,
+    application: Application,
+    now: Micros,
+    step: Micros,
+) -> DomainResult<ApplicationRow> {
+    let workflow = reliance_workflow(&application.workflow_id, &organization.id)?;
+    let subject_id = LegalPersonId::generate();
+    let subject = add_person(
+        conn,
+        organization,
+        subject_id,
+        subject_type(workflow),
+        application.subject,
+    )
+    .await?;
+    for related in application.related {
+        let individual = LegalPersonType::Individual;
+        add_person(conn, organization, related.id, individual, related.profile).await?;
+        claims::add(conn, &subject, &related.ties).await?;
+    }
+    verifications::require_claims(conn, &subject, workflow).await?;
+    let verification = verifications::start(
+        conn,
+        &organization.id,
+        &subject.id,
+        &application.workflow_id,
+        now,
+        step,
+    )
+    .await?;
+    let row = ApplicationRow {
+        id: OnboardingApplicationId::generate(),
+        organization_id: organization.id.clone(),
+        workflow_id: application.workflow_id,
+        onboarding_application_status: ApplicationStatus::Submitted,
+        legal_person_id: subject.id,
+        verification_id: verification.id,
+        decision_outcome: None,
+        due_at: Some(now + step),
+        created_at: now,
+        updated_at: now,
+    };
+    insert(conn, &row).await?;
+    Ok(row)
+}
+
+/// The organization's workflow `id`, if it is one of the reliance workflows.
+fn reliance_workflow(
+    id: &WorkflowId,
+    organization_id: &OrganizationId,
+) -> DomainResult<&'static Workflow> {
+    let (workflow, _) =
+        workflows::find(id, std::slice::from_ref(organization_id)).ok_or(DomainError::NotFound)?;
+    if !workflow.key.starts_with("reliance-") {
+        return Err(DomainError::unprocessable(
+            "not-a-reliance-workflow",
+            "Onboarding applications take one of the reliance workflows.",
+        )
+        .at("/workflow-url"));
+    }
+    Ok(workflow)
+}
+
+/// The type of legal person the workflow verifies. The catalogue names corporations and
+/// individuals only (a test checks it).
+fn subject_type(workflow: &Workflow) -> LegalPersonType {
+    if workflow.legal_person_type == LegalPersonType::Corporation.as_str() {
+        LegalPersonType::Corporation
+    } else {
+        LegalPersonType::Individual
+    }
+}
+
+async fn add_person(
+    conn: &mut Conn<'_>,
+    organization: &OrganizationRow,
+    id: LegalPersonId,
+    legal_person_type: LegalPersonType,
+    profile: Profile,
+) -> DomainResult<LegalPersonRow> {
+    let new = NewLegalPerson {
+        legal_person_type,
+        display_name: profile.display_name,
+        claims: profile.claims,
+    };
+    legal_persons::create_with_id(conn, organization, id, new).await
 }
 
 pub async fn insert(conn: &mut Conn<'_>, row: &ApplicationRow) -> QueryResult<()> {
@@ -79,9 +210,9 @@ pub async fn advance_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
         let mut conn = conn.conn();
         dispatch!(&mut conn, c => applications::table
             .filter(
-                applications::onboarding_application_status.eq(PROCESSING).or(
+                applications::onboarding_application_status.eq(ApplicationStatus::Processing).or(
                     applications::onboarding_application_status
-                        .eq(SUBMITTED)
+                        .eq(ApplicationStatus::Submitted)
                         .and(applications::due_at.le(now)),
                 ),
             )
@@ -102,45 +233,61 @@ pub async fn advance_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
     Ok(taken)
 }
 
-async fn advance(conn: &mut Conn<'_>, row: &ApplicationRow, now: Micros) -> QueryResult<bool> {
-    let mut decide_for_system: Option<Micros> = None;
-    let (next, outcome) = match row.onboarding_application_status.as_str() {
-        SUBMITTED if row.due_at.is_some_and(|due| due <= now) => (PROCESSING, None),
-        PROCESSING => {
+/// What the next step of an application does.
+struct Step {
+    next: ApplicationStatus,
+    outcome: Option<DecisionOutcome>,
+    /// The system decides, on claims made by then, when the organization has not.
+    system_decides_from: Option<Micros>,
+}
+
+/// The application's next step, if one is due.
+async fn next_step(
+    conn: &mut Conn<'_>,
+    row: &ApplicationRow,
+    now: Micros,
+) -> QueryResult<Option<Step>> {
+    match row.onboarding_application_status {
+        ApplicationStatus::Submitted if row.due_at.is_some_and(|due| due <= now) => {
+            Ok(Some(Step {
+                next: ApplicationStatus::Processing,
+                outcome: None,
+                system_decides_from: None,
+            }))
+        }
+        ApplicationStatus::Processing => {
             let Some(verification) = verifications::find(conn, &row.verification_id).await? else {
-                return Ok(false);
+                return Ok(None);
             };
-            if verification.verification_status != verifications::CHECKS_COMPLETE {
-                return Ok(false);
+            if verification.verification_status != VerificationStatus::ChecksComplete {
+                return Ok(None);
             }
             // Behind the organization's lock, as user decisions are: if the organization
             // decided first, the application completes with its decision, not the system's.
-            crate::organizations::lock(conn, &row.organization_id).await?;
-            match decisions::exists_for(conn, &verification.id).await? {
-                Some(outcome) => (
-                    COMPLETE,
-                    Some(if outcome == decisions::ACCEPTED {
-                        decisions::ACCEPTED
-                    } else {
-                        decisions::DECLINED
-                    }),
-                ),
-                None => {
-                    decide_for_system = Some(verification.created_at);
-                    (COMPLETE, Some(decisions::ACCEPTED))
-                }
-            }
+            access::lock_organization(conn, &row.organization_id).await?;
+            let decided = decisions::outcome_of(conn, &verification.id).await?;
+            Ok(Some(Step {
+                next: ApplicationStatus::Complete,
+                outcome: Some(decided.unwrap_or(DecisionOutcome::Accepted)),
+                system_decides_from: decided.is_none().then_some(verification.created_at),
+            }))
         }
-        _ => return Ok(false),
+        _ => Ok(None),
+    }
+}
+
+async fn advance(conn: &mut Conn<'_>, row: &ApplicationRow, now: Micros) -> QueryResult<bool> {
+    let Some(step) = next_step(conn, row, now).await? else {
+        return Ok(false);
     };
     let changed = dispatch!(conn, c => diesel::update(
             applications::table
                 .filter(applications::id.eq(&row.id))
-                .filter(applications::onboarding_application_status.eq(&row.onboarding_application_status)),
+                .filter(applications::onboarding_application_status.eq(row.onboarding_application_status)),
         )
         .set((
-            applications::onboarding_application_status.eq(next),
-            applications::decision_outcome.eq(outcome),
+            applications::onboarding_application_status.eq(step.next),
+            applications::decision_outcome.eq(step.outcome),
             applications::due_at.eq(None::<Micros>),
             applications::updated_at.eq(now),
         ))
@@ -150,26 +297,24 @@ async fn advance(conn: &mut Conn<'_>, row: &ApplicationRow, now: Micros) -> Quer
     if changed == 0 {
         return Ok(false);
     }
-    if let (Some(outcome), Some(verified_from)) = (outcome, decide_for_system) {
-        decisions::record(
-            conn,
-            &Decided {
-                organization_id: &row.organization_id,
-                legal_person_id: &row.legal_person_id,
-                verification_id: &row.verification_id,
-                verified_from,
-                outcome,
-                notes: "auto-accepted: onboarded under reliance",
-                maker: "system",
-                user: None,
-            },
-            now,
-        )
-        .await?;
+    if let (Some(outcome), Some(verified_from)) = (step.outcome, step.system_decides_from) {
+        let decided = Decided {
+            organization_id: &row.organization_id,
+            legal_person_id: &row.legal_person_id,
+            verification_id: &row.verification_id,
+            verified_from,
+            outcome,
+            notes: "auto-accepted: onboarded under reliance",
+            maker: DecisionMaker::System,
+            user: None,
+        };
+        decisions::record(conn, &decided, now).await?;
     }
-    let mut updated = row.clone();
-    updated.onboarding_application_status = next.to_string();
-    updated.decision_outcome = outcome.map(str::to_string);
+    let updated = ApplicationRow {
+        onboarding_application_status: step.next,
+        decision_outcome: step.outcome,
+        ..row.clone()
+    };
     events::record(
         conn,
         &row.organization_id,
@@ -179,33 +324,19 @@ async fn advance(conn: &mut Conn<'_>, row: &ApplicationRow, now: Micros) -> Quer
     Ok(true)
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct ApplicationView {
-    pub onboarding_application_url: String,
-    pub onboarding_application_status: String,
-    pub workflow_url: String,
-    pub created_at: String,
-    /// Griffin shows these once the application is processing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub legal_person_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub verification_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub decision_outcome: Option<String>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl ApplicationView {
-    pub fn new(row: &ApplicationRow) -> Self {
-        let past_submitted = row.onboarding_application_status != SUBMITTED;
-        ApplicationView {
-            onboarding_application_url: format!("/v0/onboarding/applications/{}", row.id.clone()),
-            onboarding_application_status: row.onboarding_application_status.clone(),
-            workflow_url: urls::workflow(&row.workflow_id),
-            created_at: time::format(row.created_at),
-            legal_person_url: past_submitted.then(|| urls::legal_person(&row.legal_person_id)),
-            verification_url: past_submitted.then(|| urls::verification(&row.verification_id)),
-            decision_outcome: row.decision_outcome.clone(),
+    #[test]
+    fn every_workflow_verifies_a_known_legal_person_type() {
+        for workflow in &workflows::WORKFLOWS {
+            assert_eq!(
+                LegalPersonType::parse(workflow.legal_person_type),
+                Some(subject_type(workflow)),
+                "{}",
+                workflow.key
+            );
         }
     }
 }

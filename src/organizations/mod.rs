@@ -205,12 +205,12 @@ pub async fn provision(
     let mut own = legal_persons::new_row(
         organization.own_legal_person_id.clone(),
         &organization.id,
-        legal_persons::CORPORATION,
+        legal_persons::LegalPersonType::Corporation,
         display_name,
     );
     own.legal_name = Some(display_name.to_string());
-    own.application_status = Some("accepted".to_string());
-    own.legal_person_status = Some("onboarded".to_string());
+    own.application_status = Some(legal_persons::ApplicationStatus::Accepted);
+    own.legal_person_status = Some(legal_persons::LegalPersonStatus::Onboarded);
     legal_persons::insert(conn, &own).await?;
     bank_accounts::open_primary(conn, &organization, display_name, test_money).await?;
     Ok((organization, membership))

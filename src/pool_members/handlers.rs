@@ -26,7 +26,7 @@ struct Included {
     #[serde(skip_serializing_if = "Option::is_none")]
     legal_persons: Option<Vec<legal_persons::LegalPersonView>>,
     #[serde(flatten)]
-    verifications: legal_persons::handlers::Included,
+    verifications: legal_persons::Included,
 }
 
 #[derive(Serialize)]
@@ -87,8 +87,7 @@ async fn included(
     } else {
         None
     };
-    let verifications =
-        legal_persons::handlers::verification_includes(conn, &includes, ids).await?;
+    let verifications = legal_persons::verification_includes(conn, &includes, ids).await?;
     Ok(Some(Included {
         legal_persons,
         verifications,

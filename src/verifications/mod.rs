@@ -4,34 +4,53 @@
 //! organization's decision. The legal person's statuses move with it.
 
 pub mod handlers;
+pub mod history;
+pub mod view;
 
-use crate::ids::OrganizationId;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::claims::{self, ClaimRow};
 use crate::dispatch;
+use crate::error::{DomainError, DomainResult};
 use crate::events;
-use crate::ids::LegalPersonKind;
-use crate::ids::{LegalPersonId, VerificationId, WorkflowId};
-use crate::legal_persons::LegalPersonRow;
+use crate::ids::{LegalPersonId, LegalPersonKind, OrganizationId, VerificationId, WorkflowId};
+use crate::legal_persons::{self, ApplicationStatus, LegalPersonRow, LegalPersonStatus};
 use crate::paginate;
-use crate::paging::Cursor;
-use crate::paging::{Page, PageRequest};
-use crate::store::schema::{legal_persons, verifications};
-use crate::store::{Conn, Db};
-use crate::time::{self, Micros};
+use crate::paging::{Cursor, Page, PageRequest};
+use crate::store::schema::verifications;
+use crate::store::{Conn, Db, PreparedExt, StoreError};
+use crate::time::Micros;
 use crate::urls;
-use crate::workflows;
+use crate::workflows::{self, Workflow};
 
-pub const PENDING: &str = "pending";
-pub const IN_PROGRESS: &str = "in-progress";
-pub const CHECKS_COMPLETE: &str = "checks-complete";
+pub use view::VerificationView;
+
+crate::text_enum! {
+    /// Griffin's verification statuses; the sandbox goes `pending → in-progress →
+    /// checks-complete`.
+    pub enum VerificationStatus {
+        Pending = "pending",
+        InProgress = "in-progress",
+        ChecksComplete = "checks-complete",
+        ChecksDeclined = "checks-declined",
+        Failed = "failed",
+    }
+}
+
+crate::text_enum! {
+    /// The risk a verification rated the legal person (Griffin's values; the sandbox rates
+    /// everyone low).
+    pub enum RiskRating {
+        LowRisk = "low-risk",
+        MediumRisk = "medium-risk",
+        HighRisk = "high-risk",
+        ProhibitedRisk = "prohibited-risk",
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = verifications, treat_none_as_default_value = false)]
@@ -40,8 +59,8 @@ pub struct VerificationRow {
     pub organization_id: OrganizationId,
     pub legal_person_id: LegalPersonId,
     pub workflow_id: WorkflowId,
-    pub verification_status: String,
-    pub risk_rating: Option<String>,
+    pub verification_status: VerificationStatus,
+    pub risk_rating: Option<RiskRating>,
     pub due_at: Option<Micros>,
     pub created_at: Micros,
     pub updated_at: Micros,
@@ -50,27 +69,29 @@ pub struct VerificationRow {
 impl crate::access::Owned for VerificationRow {
     type Kind = crate::ids::VerificationKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::VerificationKind>,
-    ) -> QueryResult<Option<Self>> {
+    async fn find(conn: &mut Conn<'_>, id: &VerificationId) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
     }
 }
 
 impl VerificationRow {
-    pub fn in_flight(&self) -> bool {
-        self.verification_status == PENDING || self.verification_status == IN_PROGRESS
+    /// The workflow it checks against.
+    pub fn workflow(&self) -> Option<&'static Workflow> {
+        workflows::find(
+            &self.workflow_id,
+            std::slice::from_ref(&self.organization_id),
+        )
+        .map(|(workflow, _)| workflow)
     }
 }
 
 pub async fn find(
     conn: &mut Conn<'_>,
-    id: &crate::ids::VerificationId,
+    id: &VerificationId,
 ) -> QueryResult<Option<VerificationRow>> {
     dispatch!(conn, c => verifications::table
         .find(id)
@@ -80,18 +101,62 @@ pub async fn find(
         .optional())
 }
 
-/// The legal person's verification still in flight, if any.
+/// The legal person's verification still in flight (moving on by itself, towards checks
+/// complete), if any.
 pub async fn in_flight_for(
     conn: &mut Conn<'_>,
     legal_person_id: &LegalPersonId,
 ) -> QueryResult<Option<VerificationRow>> {
     dispatch!(conn, c => verifications::table
         .filter(verifications::legal_person_id.eq(legal_person_id))
-        .filter(verifications::verification_status.eq_any([PENDING, IN_PROGRESS]))
+        .filter(verifications::verification_status.eq_any([
+            VerificationStatus::Pending,
+            VerificationStatus::InProgress,
+        ]))
         .select(VerificationRow::as_select())
         .first(c)
         .await
         .optional())
+}
+
+/// Verifies `person` against the organization's workflow `workflow_id`, in the write's
+/// transaction: the workflow must verify legal persons of its type, no other verification of
+/// it may be in flight, and it must carry every claim the workflow needs.
+pub async fn verify(
+    conn: &mut Conn<'_>,
+    person: &LegalPersonRow,
+    workflow_id: &WorkflowId,
+    now: Micros,
+    step: Micros,
+) -> DomainResult<VerificationRow> {
+    let (workflow, _) = workflows::find(workflow_id, std::slice::from_ref(&person.organization_id))
+        .ok_or(DomainError::NotFound)?;
+    if workflow.legal_person_type != person.legal_person_type.as_str() {
+        return Err(DomainError::unprocessable(
+            "workflow-legal-person-type-mismatch",
+            format!(
+                "This workflow verifies {}s; the legal person is a {}.",
+                workflow.legal_person_type, person.legal_person_type
+            ),
+        )
+        .at("/workflow-url"));
+    }
+    if in_flight_for(conn, &person.id).await?.is_some() {
+        return Err(DomainError::conflict(
+            "verification-in-progress",
+            "A verification of this legal person is already in progress.",
+        ));
+    }
+    require_claims(conn, person, workflow).await?;
+    Ok(start(
+        conn,
+        &person.organization_id,
+        &person.id,
+        workflow_id,
+        now,
+        step,
+    )
+    .await?)
 }
 
 /// Starts a verification (inside the caller's transaction): the row, its event, and the
@@ -109,14 +174,21 @@ pub async fn start(
         organization_id: organization_id.clone(),
         legal_person_id: legal_person_id.clone(),
         workflow_id: workflow_id.clone(),
-        verification_status: PENDING.to_string(),
+        verification_status: VerificationStatus::Pending,
         risk_rating: None,
         due_at: Some(now + step),
         created_at: now,
         updated_at: now,
     };
     dispatch!(conn, c => diesel::insert_into(verifications::table).values(&row).execute(c).await)?;
-    set_person_status(conn, legal_person_id, "submitted", "onboarding", now).await?;
+    legal_persons::set_statuses(
+        conn,
+        legal_person_id,
+        ApplicationStatus::Submitted,
+        LegalPersonStatus::Onboarding,
+        now,
+    )
+    .await?;
     events::record(
         conn,
         organization_id,
@@ -126,36 +198,12 @@ pub async fn start(
     Ok(row)
 }
 
-pub async fn set_person_status(
-    conn: &mut Conn<'_>,
-    legal_person_id: &LegalPersonId,
-    application_status: &str,
-    legal_person_status: &str,
-    now: Micros,
-) -> QueryResult<()> {
-    dispatch!(conn, c => diesel::update(legal_persons::table.find(legal_person_id))
-        .set((
-            legal_persons::application_status.eq(application_status),
-            legal_persons::legal_person_status.eq(legal_person_status),
-            legal_persons::status_changed_at.eq(now),
-            legal_persons::updated_at.eq(now),
-        ))
-        .prepared()
-        .execute(c)
-        .await)?;
-    Ok(())
-}
-
 /// Moves every verification whose time has come one step on: `pending → in-progress`, then
 /// `in-progress → checks-complete` (low risk; the legal person is then `referred`, awaiting a
 /// decision). Each step is its own transaction with its event; a conditional update makes
 /// sure that, with several servers on one database, each step happens once. Returns how many
 /// steps were taken.
-pub async fn advance_due(
-    db: &Db,
-    now: Micros,
-    step: Micros,
-) -> Result<usize, crate::store::StoreError> {
+pub async fn advance_due(db: &Db, now: Micros, step: Micros) -> Result<usize, StoreError> {
     let due: Vec<VerificationRow> = {
         let mut conn = db.read().await?;
         let mut conn = conn.conn();
@@ -178,21 +226,39 @@ pub async fn advance_due(
     Ok(taken)
 }
 
+/// The sandbox's next step from `status`: the new status, when the one after is due, and the
+/// risk rating it gives.
+fn next_step(
+    status: VerificationStatus,
+    now: Micros,
+    step: Micros,
+) -> Option<(VerificationStatus, Option<Micros>, Option<RiskRating>)> {
+    match status {
+        VerificationStatus::Pending => {
+            Some((VerificationStatus::InProgress, Some(now + step), None))
+        }
+        VerificationStatus::InProgress => Some((
+            VerificationStatus::ChecksComplete,
+            None,
+            Some(RiskRating::LowRisk),
+        )),
+        _ => None,
+    }
+}
+
 async fn advance(
     conn: &mut Conn<'_>,
     row: &VerificationRow,
     now: Micros,
     step: Micros,
-) -> Result<bool, diesel::result::Error> {
-    let (next, due_at, risk_rating) = match row.verification_status.as_str() {
-        PENDING => (IN_PROGRESS, Some(now + step), None),
-        IN_PROGRESS => (CHECKS_COMPLETE, None, Some("low-risk")),
-        _ => return Ok(false),
+) -> QueryResult<bool> {
+    let Some((next, due_at, risk_rating)) = next_step(row.verification_status, now, step) else {
+        return Ok(false);
     };
     let changed = dispatch!(conn, c => diesel::update(
             verifications::table
                 .filter(verifications::id.eq(&row.id))
-                .filter(verifications::verification_status.eq(&row.verification_status)),
+                .filter(verifications::verification_status.eq(row.verification_status)),
         )
         .set((
             verifications::verification_status.eq(next),
@@ -206,13 +272,22 @@ async fn advance(
     if changed == 0 {
         return Ok(false);
     }
-    if next == CHECKS_COMPLETE {
-        set_person_status(conn, &row.legal_person_id, "referred", "onboarding", now).await?;
+    if next == VerificationStatus::ChecksComplete {
+        legal_persons::set_statuses(
+            conn,
+            &row.legal_person_id,
+            ApplicationStatus::Referred,
+            LegalPersonStatus::Onboarding,
+            now,
+        )
+        .await?;
     }
-    let mut updated = row.clone();
-    updated.verification_status = next.to_string();
-    updated.risk_rating = risk_rating.map(str::to_string);
-    updated.updated_at = now;
+    let updated = VerificationRow {
+        verification_status: next,
+        risk_rating,
+        updated_at: now,
+        ..row.clone()
+    };
     events::record(
         conn,
         &row.organization_id,
@@ -246,7 +321,7 @@ pub async fn latest_for(
         .select(VerificationRow::as_select())
         .load(c)
         .await)?;
-    let mut latest: std::collections::BTreeMap<LegalPersonId, VerificationRow> = Default::default();
+    let mut latest: BTreeMap<LegalPersonId, VerificationRow> = BTreeMap::new();
     for row in rows {
         latest.insert(row.legal_person_id.clone(), row);
     }
@@ -268,7 +343,7 @@ fn missing(required: &[&str], claims: &[ClaimRow]) -> Vec<String> {
 pub fn related_people(claims: &[ClaimRow]) -> Vec<LegalPersonId> {
     let mut ids = Vec::new();
     for claim in claims {
-        if claim.claim_type != "director" && claim.claim_type != "person-with-significant-control" {
+        if !claim.claim_type.names_related_party() {
             continue;
         }
         let url = serde_json::from_str::<Value>(&claim.body)
@@ -278,7 +353,7 @@ pub fn related_people(claims: &[ClaimRow]) -> Vec<LegalPersonId> {
                     .and_then(Value::as_str)
                     .map(str::to_string)
             });
-        if let Some(id) = url.and_then(|u| urls::parse::<LegalPersonKind>(&u, "/v0/legal-persons"))
+        if let Some(id) = url.and_then(|u| urls::parse::<LegalPersonKind>(&u, urls::LEGAL_PERSONS))
             && !ids.contains(&id)
         {
             ids.push(id);
@@ -292,7 +367,7 @@ pub fn related_people(claims: &[ClaimRow]) -> Vec<LegalPersonId> {
 pub async fn missing_claims(
     conn: &mut Conn<'_>,
     person: &LegalPersonRow,
-    workflow: &workflows::Workflow,
+    workflow: &Workflow,
 ) -> QueryResult<Vec<String>> {
     let own = claims::all_of(conn, &person.id).await?;
     let mut report = Vec::new();
@@ -315,13 +390,13 @@ pub async fn missing_claims(
 pub async fn require_claims(
     conn: &mut Conn<'_>,
     person: &LegalPersonRow,
-    workflow: &workflows::Workflow,
-) -> Result<(), crate::http::ApiError> {
+    workflow: &Workflow,
+) -> DomainResult<()> {
     let lacking = missing_claims(conn, person, workflow).await?;
     if lacking.is_empty() {
         return Ok(());
     }
-    Err(crate::http::ApiError::unprocessable(
+    Err(DomainError::unprocessable(
         "missing-claims",
         format!(
             "The workflow needs claims that are missing — {}.",
@@ -345,38 +420,4 @@ pub async fn list(
     Ok(Page::from_rows(rows, page, |row| {
         Cursor::new(row.created_at, &row.id)
     }))
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct VerificationView {
-    pub verification_url: String,
-    pub verification_status: String,
-    pub legal_person_url: String,
-    pub workflow_url: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub risk_rating: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    pub verification_checks_url: String,
-    pub verification_profiles_url: String,
-    pub verification_resources_url: String,
-}
-
-impl VerificationView {
-    pub fn new(row: &VerificationRow) -> Self {
-        let url = urls::verification(&row.id);
-        VerificationView {
-            verification_checks_url: format!("{url}/checks"),
-            verification_profiles_url: format!("{url}/profiles"),
-            verification_resources_url: format!("{url}/resources"),
-            verification_url: url,
-            verification_status: row.verification_status.clone(),
-            legal_person_url: urls::legal_person(&row.legal_person_id),
-            workflow_url: urls::workflow(&row.workflow_id),
-            risk_rating: row.risk_rating.clone(),
-            created_at: time::format(row.created_at),
-            updated_at: time::format(row.updated_at),
-        }
-    }
 }

@@ -1,0 +1,136 @@
+//! A legal person as Griffin shows it, with its latest decision; and what lists of legal
+//! persons side-load about their verifications.
+
+use diesel::QueryResult;
+use serde::Serialize;
+
+use super::{ApplicationStatus, LegalPersonRow, LegalPersonStatus, LegalPersonType};
+use crate::decisions::DecisionView;
+use crate::error::{DomainError, DomainResult};
+use crate::ids::LegalPersonId;
+use crate::store::Conn;
+use crate::time;
+use crate::urls;
+use crate::verifications::{self, RiskRating, VerificationView};
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct LegalPersonView {
+    pub legal_person_url: String,
+    pub legal_person_type: LegalPersonType,
+    pub display_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_status: Option<ApplicationStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_person_status: Option<LegalPersonStatus>,
+    pub status_changed_at: String,
+    pub created_at: String,
+    pub legal_person_claims_url: String,
+    pub legal_person_verifications_url: String,
+    pub legal_person_decisions_url: String,
+    pub legal_person_documents_url: String,
+    pub legal_person_bank_payees_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_decision: Option<DecisionView>,
+}
+
+impl LegalPersonView {
+    pub fn new(row: LegalPersonRow, latest_decision: Option<DecisionView>) -> Self {
+        let id = row.id;
+        let url = urls::legal_person(&id);
+        LegalPersonView {
+            legal_person_claims_url: format!("{url}/claims"),
+            legal_person_verifications_url: format!("{url}/verifications"),
+            legal_person_decisions_url: format!("{url}/decisions"),
+            legal_person_documents_url: format!("{url}/documents"),
+            legal_person_bank_payees_url: format!("{url}/bank/payees"),
+            legal_person_url: url,
+            legal_person_type: row.legal_person_type,
+            display_name: row.display_name,
+            legal_name: row.legal_name,
+            application_status: row.application_status,
+            legal_person_status: row.legal_person_status,
+            status_changed_at: time::format(row.status_changed_at),
+            created_at: time::format(row.created_at),
+            latest_decision,
+        }
+    }
+}
+
+/// The views of `rows`, each with its latest decision (one query for all).
+pub async fn views(
+    conn: &mut Conn<'_>,
+    rows: Vec<LegalPersonRow>,
+) -> QueryResult<Vec<LegalPersonView>> {
+    let ids: Vec<LegalPersonId> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut latest = crate::decisions::latest_for(conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let decision = latest.remove(&row.id);
+            LegalPersonView::new(row, decision)
+        })
+        .collect())
+}
+
+/// The view of one legal person.
+pub async fn view(conn: &mut Conn<'_>, row: LegalPersonRow) -> DomainResult<LegalPersonView> {
+    views(conn, vec![row])
+        .await?
+        .pop()
+        .ok_or(DomainError::NotFound)
+}
+
+/// What `include=latest-verification|latest-risk-rating` side-loads for legal persons
+/// (listed, or members of a pooled account): their latest verification, and the risk
+/// rating their latest rated verification gave.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub struct Included {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verifications: Option<Vec<VerificationView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    risk_rating_entries: Option<Vec<RiskRatingEntry>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct RiskRatingEntry {
+    risk_rating: RiskRating,
+    legal_person_url: String,
+    verification_url: String,
+}
+
+/// [`Included`] for these legal persons, as far as `includes` asks (no query if it asks
+/// for neither).
+pub async fn verification_includes(
+    conn: &mut Conn<'_>,
+    includes: &[&str],
+    legal_person_ids: &[LegalPersonId],
+) -> QueryResult<Included> {
+    if !includes.contains(&"latest-verification") && !includes.contains(&"latest-risk-rating") {
+        return Ok(Included::default());
+    }
+    let latest = verifications::latest_for(conn, legal_person_ids).await?;
+    let verifications = includes
+        .contains(&"latest-verification")
+        .then(|| latest.iter().map(VerificationView::new).collect());
+    let risk_rating_entries = includes.contains(&"latest-risk-rating").then(|| {
+        latest
+            .iter()
+            .filter_map(|v| {
+                v.risk_rating.map(|risk_rating| RiskRatingEntry {
+                    risk_rating,
+                    legal_person_url: urls::legal_person(&v.legal_person_id),
+                    verification_url: urls::verification(&v.id),
+                })
+            })
+            .collect()
+    });
+    Ok(Included {
+        verifications,
+        risk_rating_entries,
+    })
+}
