@@ -743,8 +743,7 @@ async fn a_failed_waiting_write_takes_its_whole_transaction_with_it() {
     let events_url = format!("{}/events?page[size]=200", app.organization_url);
     let events_before = app.get(&events_url).await.body["events"].clone();
     // An event that exists already: inserting it again breaks the events' primary key.
-    let taken_id =
-        EventId::parse(id_of(events_before.str_at("0/event-url"))).expect("an event id");
+    let taken_id = EventId::parse(id_of(events_before.str_at("0/event-url"))).expect("an event id");
 
     let organization_id =
         OrganizationId::parse(id_of(&app.organization_url)).expect("an organization id");
