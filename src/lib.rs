@@ -31,6 +31,7 @@ pub mod paging;
 pub mod payees;
 pub mod payments;
 pub mod pipeline;
+pub mod provision;
 pub mod restrictions;
 pub mod roles;
 pub mod routes;

@@ -105,7 +105,7 @@ pub async fn create(
             ApiError::invalid_body("Invalid value", "Not a workflow URL.", "/workflow-url")
         })?;
     crate::organizations::check_display_name(&body.subject_profile.display_name)
-        .map_err(|e| e.with_pointer("/subject-profile/display-name"))?;
+        .map_err(|e| e.at("/subject-profile/display-name"))?;
     if body.related_profiles.len() > MAX_RELATED {
         return Err(ApiError::invalid_body(
             "Invalid value",
@@ -117,7 +117,7 @@ pub async fn create(
     let mut related_claims = Vec::new();
     for (i, related) in body.related_profiles.iter().enumerate() {
         crate::organizations::check_display_name(&related.display_name)
-            .map_err(|e| e.with_pointer(format!("/related-profiles/{i}/display-name")))?;
+            .map_err(|e| e.at(format!("/related-profiles/{i}/display-name")))?;
         related_claims.push(check_all(
             &related.claims,
             &format!("/related-profiles/{i}/claims"),
