@@ -4,12 +4,15 @@
 use serde::Serialize;
 
 use crate::api_keys::secret::ApiKeySecret;
-use crate::api_keys::{self, ApiKeyRow, CreateError};
+use crate::api_keys::{self, ApiKeyRow};
+use crate::error::{DomainError, DomainResult};
 use crate::money::MinorUnits;
-use crate::organizations::{self, OrganizationRow};
-use crate::store::{Db, StoreError};
+use crate::organizations::{self, DisplayName, OrganizationRow};
+use crate::pipeline;
+use crate::provision;
+use crate::store::{Conn, Db, StoreError};
 use crate::urls;
-use crate::users::{self, UserRow, password};
+use crate::users::{self, Email, UserRow, password};
 
 pub const SANDBOX_ORGANIZATION: &str = "Sandbox";
 pub const SANDBOX_EMAIL: &str = "sandbox@example.com";
@@ -27,8 +30,8 @@ pub enum BootstrapError {
     PasswordHash(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0}")]
-    ApiKey(#[from] CreateError),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
 }
 
 impl From<diesel::result::Error> for BootstrapError {
@@ -65,6 +68,37 @@ impl Bootstrapped {
     }
 }
 
+/// What a bootstrap founds, parsed from its command-line text.
+struct Founding {
+    organization_name: DisplayName,
+    email: Email,
+    password_hash: Option<String>,
+}
+
+impl Founding {
+    fn parse(
+        organization_name: &str,
+        email: &str,
+        password: Option<&str>,
+    ) -> Result<Self, BootstrapError> {
+        let organization_name =
+            DisplayName::parse(organization_name).map_err(|_| BootstrapError::OrganizationName)?;
+        let email = Email::parse(email).ok_or_else(|| BootstrapError::Email(email.to_string()))?;
+        let password_hash = password
+            .map(|text| {
+                let given = password::Password::parse(text).ok_or(BootstrapError::Password)?;
+                password::hash(given.as_str())
+                    .map_err(|e| BootstrapError::PasswordHash(e.to_string()))
+            })
+            .transpose()?;
+        Ok(Founding {
+            organization_name,
+            email,
+            password_hash,
+        })
+    }
+}
+
 /// Creates a test-mode organization whose first user (found or created by email) holds the
 /// founder roles, and an API key for that user. `secret` fixes the key's secret (and name);
 /// `password`, when given, becomes the user's password.
@@ -76,31 +110,12 @@ pub async fn create_organization(
     password: Option<&str>,
     test_money: MinorUnits,
 ) -> Result<Bootstrapped, BootstrapError> {
-    if !organizations::valid_display_name(organization_name) {
-        return Err(BootstrapError::OrganizationName);
-    }
-    if !users::valid_email(email) {
-        return Err(BootstrapError::Email(email.to_string()));
-    }
-    let password_hash = match password {
-        Some(text) if !password::valid(text) => return Err(BootstrapError::Password),
-        Some(text) => {
-            Some(password::hash(text).map_err(|e| BootstrapError::PasswordHash(e.to_string()))?)
-        }
-        None => None,
-    };
+    let founding = Founding::parse(organization_name, email, password)?;
     let secret = secret.unwrap_or_else(|| ApiKeySecret::generate(DEFAULT_KEY_NAME));
-    let mut tx = db.write().await?;
-    let result = provision(
-        &mut tx.conn(),
-        organization_name,
-        email,
-        &secret,
-        password_hash.as_deref(),
-        test_money,
-    )
-    .await;
-    let (organization, user, api_key) = tx.finish(result).await?;
+    let (organization, user, api_key) = pipeline::unguarded(db, async |conn| {
+        found(conn, &founding, &secret, test_money).await
+    })
+    .await?;
     Ok(Bootstrapped {
         organization,
         user,
@@ -109,21 +124,19 @@ pub async fn create_organization(
     })
 }
 
-async fn provision(
-    conn: &mut crate::store::Conn<'_>,
-    organization_name: &str,
-    email: &str,
+async fn found(
+    conn: &mut Conn<'_>,
+    founding: &Founding,
     secret: &ApiKeySecret,
-    password_hash: Option<&str>,
     test_money: MinorUnits,
-) -> Result<(OrganizationRow, UserRow, ApiKeyRow), BootstrapError> {
-    let mut user = users::find_or_create(conn, email).await?;
-    if let Some(hash) = password_hash {
+) -> DomainResult<(OrganizationRow, UserRow, ApiKeyRow)> {
+    let mut user = users::find_or_create(conn, founding.email.as_str()).await?;
+    if let Some(hash) = &founding.password_hash {
         users::set_password(conn, &user.id, hash).await?;
-        user.password_hash = Some(hash.to_string());
+        user.password_hash = Some(hash.clone());
     }
     let (organization, _) =
-        organizations::provision(conn, organization_name, &user.id, test_money).await?;
+        provision::provision(conn, &founding.organization_name, &user.id, test_money).await?;
     let api_key = api_keys::insert(conn, &organization.id, &user.id, secret).await?;
     Ok((organization, user, api_key))
 }

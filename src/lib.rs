@@ -32,6 +32,7 @@ pub mod payees;
 pub mod payments;
 pub mod pipeline;
 pub mod pool_members;
+pub mod provision;
 pub mod restrictions;
 pub mod roles;
 pub mod routes;

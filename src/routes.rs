@@ -15,8 +15,8 @@ use crate::{
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
         // Navigation
-        Endpoint::new("/v0/ping").get(to(navigation::ping)),
-        Endpoint::new("/v0/index").get(to(navigation::index)),
+        Endpoint::new("/v0/ping").get(to(navigation::handlers::ping)),
+        Endpoint::new("/v0/index").get(to(navigation::handlers::index)),
         // Sessions
         Endpoint::new("/v0/session")
             .get(to(sessions::handlers::get))

@@ -1,15 +1,20 @@
+//! `/v0/organizations/{organization-id}/api-keys`, `/v0/users/{user-id}/api-keys` and
+//! `/v0/api-keys/{api-key-id}`.
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::secret::{self, ApiKeySecret};
-use super::{ApiKeyRow, ApiKeyView, CreateError};
+use super::secret::ApiKeyName;
+use super::{ApiKeyRow, ApiKeyView};
 use crate::AppState;
-use crate::http::{
-    ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, list_request, no_content,
-    ok, path_id,
-};
-use crate::ids::{OrganizationKind, UserKind};
+use crate::access::{Caller, Granted};
+use crate::error::{DomainError, DomainResult};
+use crate::http::{ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
+use crate::ids::{ApiKeyKind, OrganizationKind, UserKind};
+use crate::organizations::OrganizationRow;
+use crate::pipeline::Write;
 use crate::roles::Permission;
+use crate::store::idempotency::Reply;
 use crate::users;
 
 #[derive(Deserialize)]
@@ -18,45 +23,39 @@ pub struct CreateApiKey {
     api_key_name: String,
 }
 
+impl CreateApiKey {
+    fn parse(self) -> DomainResult<ApiKeyName> {
+        ApiKeyName::parse(&self.api_key_name).ok_or_else(|| {
+            DomainError::invalid_value(
+                "`api-key-name` must be 1 to 64 characters of A-Z, a-z, 0-9, `-` and `_`.",
+                "/api-key-name",
+            )
+        })
+    }
+}
+
 /// `POST /v0/organizations/{organization-id}/api-keys`: the secret is in this answer only.
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<CreateApiKey>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
-    if !secret::valid_name(&body.api_key_name) {
-        return Err(ApiError::invalid_body(
-            "Invalid value",
-            "`api-key-name` must be 1 to 64 characters of A-Z, a-z, 0-9, `-` and `_`.",
-            "/api-key-name",
-        ));
-    }
-    let secret = ApiKeySecret::generate(&body.api_key_name);
-    let mut tx = state.db.write().await?;
-    let result = async {
-        caller
-            .write_access(
-                &mut tx.conn(),
-                organization_id.as_str(),
-                Permission::ApiKeysManage,
-            )
-            .await?;
-        super::insert(&mut tx.conn(), &organization_id, &caller.user_id, &secret)
-            .await
-            .map_err(|e| match e {
-                CreateError::NameTaken(name) => ApiError::conflict(
-                    "api-key-name-taken",
-                    format!("This organization already has an API key named {name:?}."),
-                ),
-                CreateError::Database(e) => e.into(),
-            })
-    }
-    .await;
-    let row = tx.finish(result).await?;
-    let view = ApiKeyView::with_secret(row, &secret);
-    Ok(created(&view.api_key_url.clone(), &view))
+    let name = body.parse()?;
+    let reply = Write::new(&caller, Permission::ApiKeysManage)
+        .locked()
+        .run(
+            &state.db,
+            &organization_id,
+            async |conn, granted: Granted<OrganizationRow>| {
+                let (row, secret) = super::create(conn, &granted, &caller.user_id, &name).await?;
+                let view = ApiKeyView::with_secret(row, &secret);
+                Reply::created(&view.api_key_url, &view)
+            },
+        )
+        .await?;
+    Ok(reply)
 }
 
 /// `GET /v0/organizations/{organization-id}/api-keys`
@@ -72,9 +71,9 @@ pub async fn list_for_organization(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     caller
-        .access(&mut conn, organization_id.as_str(), Permission::Read)
+        .organization(&mut conn, &organization_id, Permission::Read)
         .await?;
-    let organizations = [organization_id.clone()];
+    let organizations = [organization_id];
     let page = super::list(&mut conn, &organizations, None, &page_request).await?;
     let page = page.map(ApiKeyView::new);
     Ok(ok(&ListBody::new("api-keys", page, request.path(), &query)))
@@ -93,11 +92,8 @@ pub async fn list_for_user(
     let page_request = list_request(&query, &[], &[])?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
-    let visible = caller.visible_organizations(&mut conn).await?;
-    users::find_visible(&mut conn, &user_id, &caller.user_id, &visible)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let page = super::list(&mut conn, &visible, Some(user_id.as_str()), &page_request).await?;
+    let (_, visible) = users::visible_to(&mut conn, &caller, &user_id).await?;
+    let page = super::list(&mut conn, &visible, Some(&user_id), &page_request).await?;
     let page = page.map(ApiKeyView::new);
     Ok(ok(&ListBody::new("api-keys", page, request.path(), &query)))
 }
@@ -108,10 +104,9 @@ pub async fn get(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let id = path_id::<ApiKeyKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let row = caller
-        .visible::<ApiKeyRow>(&mut conn.conn(), &path, Permission::Read)
-        .await?;
+    let row: ApiKeyRow = caller.read(&mut conn.conn(), &id, Permission::Read).await?;
     Ok(ok(&ApiKeyView::new(row)))
 }
 
@@ -121,25 +116,14 @@ pub async fn delete(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let (row, _) = caller
-            .visible_for_write::<ApiKeyRow>(&mut tx.conn(), &path, Permission::ApiKeysManage)
-            .await?;
-        if caller
-            .api_key_id()
-            .is_some_and(|own| *own == *row.id.as_str())
-        {
-            return Err(ApiError::unprocessable(
-                "api-key-in-use",
-                "An API key cannot delete itself; delete it with another key.",
-            ));
-        }
-        super::delete(&mut tx.conn(), &row.id).await?;
-        Ok(())
-    }
-    .await;
-    tx.finish(result).await?;
-    Ok(no_content())
+) -> ApiResult<Reply> {
+    let id = path_id::<ApiKeyKind>(&path)?;
+    let reply = Write::new(&caller, Permission::ApiKeysManage)
+        .locked()
+        .run(&state.db, &id, async |conn, granted: Granted<ApiKeyRow>| {
+            super::revoke(conn, caller.api_key_id(), &granted.resource).await?;
+            Ok(Reply::no_content())
+        })
+        .await?;
+    Ok(reply)
 }

@@ -2,22 +2,25 @@
 
 pub mod handlers;
 pub mod secret;
+pub mod view;
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 
+use crate::access::Granted;
+use crate::access::authenticate::hash_secret;
 use crate::dispatch;
-use crate::http::auth::hash_secret;
+use crate::error::{DomainError, DomainResult};
 use crate::ids::{ApiKeyId, OrganizationId, UserId};
+use crate::organizations::OrganizationRow;
 use crate::paginate;
-use crate::paging::Cursor;
-use crate::paging::{Page, PageRequest};
+use crate::paging::{Cursor, Page, PageRequest};
 use crate::store::Conn;
 use crate::store::schema::api_keys;
 use crate::time::{self, Micros};
-use crate::urls;
-use secret::ApiKeySecret;
+use secret::{ApiKeyName, ApiKeySecret};
+
+pub use view::ApiKeyView;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = api_keys, treat_none_as_default_value = false)]
@@ -34,14 +37,11 @@ pub struct ApiKeyRow {
 impl crate::access::Owned for ApiKeyRow {
     type Kind = crate::ids::ApiKeyKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::ApiKeyKind>,
-    ) -> QueryResult<Option<Self>> {
+    async fn find(conn: &mut Conn<'_>, id: &ApiKeyId) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
     }
 }
@@ -52,26 +52,30 @@ impl ApiKeyRow {
     }
 }
 
-/// Why a key could not be created.
-#[derive(Debug, thiserror::Error)]
-pub enum CreateError {
-    #[error("an API key named {0:?} already exists in this organization")]
-    NameTaken(String),
-    #[error(transparent)]
-    Database(#[from] diesel::result::Error),
+/// A new key named `name` in the granted organization, acting for `user_id`: the key and its
+/// secret, which is shown this once and stored only as a hash.
+pub async fn create(
+    conn: &mut Conn<'_>,
+    granted: &Granted<OrganizationRow>,
+    user_id: &UserId,
+    name: &ApiKeyName,
+) -> DomainResult<(ApiKeyRow, ApiKeySecret)> {
+    let secret = ApiKeySecret::generate(name.as_str());
+    let row = insert(conn, &granted.resource.id, user_id, &secret).await?;
+    Ok((row, secret))
 }
 
 /// Creates a key named after `secret` (which the caller generated or was given), storing
-/// only the secret's hash.
+/// only the secret's hash. Names are unique in an organization (409 `api-key-name-taken`).
 pub async fn insert(
     conn: &mut Conn<'_>,
     organization_id: &OrganizationId,
     user_id: &UserId,
     secret: &ApiKeySecret,
-) -> Result<ApiKeyRow, CreateError> {
+) -> DomainResult<ApiKeyRow> {
     let name = secret.name().to_string();
     if name_taken(conn, organization_id, &name).await? {
-        return Err(CreateError::NameTaken(name));
+        return Err(name_taken_error(&name));
     }
     let row = ApiKeyRow {
         id: ApiKeyId::generate(),
@@ -89,9 +93,16 @@ pub async fn insert(
     match inserted {
         Ok(_) => Ok(row),
         // Two requests raced past the check above: the unique index decides.
-        Err(e) if crate::store::is_unique_violation(&e) => Err(CreateError::NameTaken(row.name)),
+        Err(e) if crate::store::is_unique_violation(&e) => Err(name_taken_error(&row.name)),
         Err(e) => Err(e.into()),
     }
+}
+
+fn name_taken_error(name: &str) -> DomainError {
+    DomainError::conflict(
+        "api-key-name-taken",
+        format!("This organization already has an API key named {name:?}."),
+    )
 }
 
 async fn name_taken(
@@ -99,7 +110,7 @@ async fn name_taken(
     organization_id: &OrganizationId,
     name: &str,
 ) -> QueryResult<bool> {
-    let found: Option<String> = dispatch!(conn, c => api_keys::table
+    let found: Option<ApiKeyId> = dispatch!(conn, c => api_keys::table
         .filter(api_keys::organization_id.eq(organization_id))
         .filter(api_keys::name.eq(name))
         .select(api_keys::id)
@@ -109,10 +120,7 @@ async fn name_taken(
     Ok(found.is_some())
 }
 
-pub async fn find(
-    conn: &mut Conn<'_>,
-    id: &crate::ids::ApiKeyId,
-) -> QueryResult<Option<ApiKeyRow>> {
+pub async fn find(conn: &mut Conn<'_>, id: &ApiKeyId) -> QueryResult<Option<ApiKeyRow>> {
     dispatch!(conn, c => api_keys::table
         .find(id)
         .select(ApiKeyRow::as_select())
@@ -121,7 +129,24 @@ pub async fn find(
         .optional())
 }
 
-pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<usize> {
+/// Deletes a key. A key cannot delete itself (`own_key`: the caller's), so a client cannot
+/// lock itself out by mistake.
+pub async fn revoke(
+    conn: &mut Conn<'_>,
+    own_key: Option<&ApiKeyId>,
+    row: &ApiKeyRow,
+) -> DomainResult<()> {
+    if own_key == Some(&row.id) {
+        return Err(DomainError::unprocessable(
+            "api-key-in-use",
+            "An API key cannot delete itself; delete it with another key.",
+        ));
+    }
+    delete(conn, &row.id).await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut Conn<'_>, id: &ApiKeyId) -> QueryResult<usize> {
     dispatch!(conn, c => diesel::delete(api_keys::table.find(id)).execute(c).await)
 }
 
@@ -129,7 +154,7 @@ pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<usize> {
 pub async fn list(
     conn: &mut Conn<'_>,
     organization_ids: &[OrganizationId],
-    user_id: Option<&str>,
+    user_id: Option<&UserId>,
     page: &PageRequest,
 ) -> QueryResult<Page<ApiKeyRow>> {
     let rows = dispatch!(conn, c => {
@@ -138,45 +163,9 @@ pub async fn list(
             .filter(api_keys::organization_id.eq_any(organization_ids))
             .into_boxed();
         if let Some(user_id) = user_id {
-            query = query.filter(api_keys::user_id.eq(user_id));
+            query = query.filter(api_keys::user_id.eq(user_id.clone()));
         }
         paginate!(query, api_keys::created_at, api_keys::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, ApiKeyRow::cursor))
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct ApiKeyView {
-    pub api_key_url: String,
-    pub api_key_name: String,
-    #[serde(rename = "api-key-live?")]
-    pub api_key_live: bool,
-    pub organization_url: String,
-    pub user_url: String,
-    pub created_at: String,
-    /// Only in the answer to the request that created the key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub api_key_secret: Option<String>,
-}
-
-impl ApiKeyView {
-    pub fn new(row: ApiKeyRow) -> Self {
-        ApiKeyView {
-            api_key_url: urls::api_key(&row.id),
-            api_key_name: row.name,
-            api_key_live: row.live,
-            organization_url: urls::organization(&row.organization_id),
-            user_url: urls::user(&row.user_id),
-            created_at: time::format(row.created_at),
-            api_key_secret: None,
-        }
-    }
-
-    pub fn with_secret(row: ApiKeyRow, secret: &ApiKeySecret) -> Self {
-        ApiKeyView {
-            api_key_secret: Some(secret.as_str().to_string()),
-            ..ApiKeyView::new(row)
-        }
-    }
 }

@@ -21,6 +21,20 @@ pub fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// An acceptable `api-key-name` ([`valid_name`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyName(String);
+
+impl ApiKeyName {
+    pub fn parse(text: &str) -> Option<Self> {
+        valid_name(text).then(|| ApiKeyName(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl ApiKeySecret {
     /// A new random test-mode secret for a key named `name` (already validated).
     pub fn generate(name: &str) -> Self {

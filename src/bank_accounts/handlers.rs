@@ -233,7 +233,7 @@ pub async fn open_with_product(
         (product, organization_id.clone())
     };
     let product_type = product.account_type;
-    let pooled = product.funding_type == "pooled";
+    let pooled = product.funding_type == crate::bank_products::FundingType::Pooled;
     let opening = OpenAccount {
         bank_product_type: product_type,
         pooled_funds: pooled.then_some(body.beneficiary_url.is_none()),

@@ -1,15 +1,32 @@
+//! `/v0/organizations/{organization-id}/bank/products` and `/v0/bank/products/{bank-product-id}`.
+
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{BANK_PRODUCTS, BankProductView};
+use super::{BankProductStatus, BankProductView};
 use crate::AppState;
-use crate::http::{ApiError, ApiResult, Caller, ListBody, QueryParams, list_request, ok, path_id};
+use crate::access::Caller;
+use crate::error::DomainError;
+use crate::http::{ApiError, ApiResult, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::{BankProductKind, OrganizationKind};
 use crate::organizations;
-use crate::paging::Cursor;
-use crate::paging::Page;
+use crate::paging::{Cursor, Page};
 use crate::roles::Permission;
 
-const STATUSES: [&str; 2] = ["active", "inactive"];
+const STATUS_FILTER: &str = "filter[status][in][]";
+
+fn parse_statuses(query: &QueryParams) -> ApiResult<Vec<BankProductStatus>> {
+    query
+        .all(STATUS_FILTER)
+        .map(|text| {
+            BankProductStatus::parse(text).ok_or_else(|| {
+                ApiError::invalid_parameter(
+                    STATUS_FILTER,
+                    format!("Unknown status `{text}`: expected active or inactive."),
+                )
+            })
+        })
+        .collect()
+}
 
 /// `GET /v0/organizations/{organization-id}/bank/products`
 pub async fn list(
@@ -20,32 +37,20 @@ pub async fn list(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
-    let page_request = list_request(&query, &["filter[status][in][]"], &[])?;
-    let statuses: Vec<&str> = query.all("filter[status][in][]").collect();
-    if let Some(unknown) = statuses.iter().find(|s| !STATUSES.contains(s)) {
-        return Err(ApiError::invalid_parameter(
-            "filter[status][in][]",
-            format!("Unknown status `{unknown}`: expected active or inactive."),
-        ));
-    }
+    let page_request = list_request(&query, &[STATUS_FILTER], &[])?;
+    let statuses = parse_statuses(&query)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     caller
-        .access(&mut conn, organization_id.as_str(), Permission::Read)
+        .organization(&mut conn, &organization_id, Permission::Read)
         .await?;
     let organization = organizations::find(&mut conn, &organization_id)
         .await?
-        .ok_or_else(ApiError::not_found)?;
-    // Every product is active; a filter without `active` matches none.
-    let products: Vec<_> = if statuses.is_empty() || statuses.contains(&"active") {
-        BANK_PRODUCTS.iter().collect()
-    } else {
-        Vec::new()
-    };
-    let page = Page::from_memory(products, &page_request, |p| {
+        .ok_or(DomainError::NotFound)?;
+    let page = Page::from_memory(super::with_status(&statuses), &page_request, |p| {
         Cursor::new(
             organization.created_at,
-            super::id_of(&organization.id, p.class).as_str(),
+            &super::id_of(&organization.id, p.class),
         )
     })
     .map(|p| BankProductView::new(p, &organization.id, organization.created_at));
@@ -67,10 +72,10 @@ pub async fn get(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let visible = caller.visible_organizations(&mut conn).await?;
-    let (product, organization_id) = super::find(&id, &visible).ok_or_else(ApiError::not_found)?;
+    let (product, organization_id) = super::find(&id, &visible).ok_or(DomainError::NotFound)?;
     let organization = organizations::find(&mut conn, organization_id)
         .await?
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or(DomainError::NotFound)?;
     Ok(ok(&BankProductView::new(
         product,
         &organization.id,

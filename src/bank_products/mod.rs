@@ -3,67 +3,92 @@
 //! organization's copy has its own id, derived from the organization's.
 
 pub mod handlers;
-
-use serde::Serialize;
-use serde_json::{Value, json};
+pub mod view;
 
 use crate::bank_accounts::ProductType;
 use crate::ids::{BankProductId, OrganizationId};
-use crate::time;
-use crate::urls;
+
+pub use view::BankProductView;
+
+crate::text_enum! {
+    /// `bank-account-product-class`: which product it is.
+    pub enum BankProductClass {
+        Operational = "operational",
+        Safeguarding = "safeguarding",
+        ClientMoney = "client-money",
+        Savings = "savings",
+        Embedded = "embedded",
+    }
+}
+
+crate::text_enum! {
+    /// `bank-account-product-status`: every product of the sandbox is active.
+    pub enum BankProductStatus {
+        Active = "active",
+        Inactive = "inactive",
+    }
+}
+
+crate::text_enum! {
+    /// Whose money an account of the product holds.
+    pub enum FundingType {
+        /// Many customers' money in one account.
+        Pooled = "pooled",
+        Dedicated = "dedicated",
+    }
+}
 
 #[derive(Debug)]
 pub struct BankProduct {
-    /// `bank-account-product-class`.
-    pub class: &'static str,
+    pub class: BankProductClass,
     /// The `bank-product-type` of the accounts it opens.
     pub account_type: ProductType,
     pub display_name: &'static str,
-    /// `pooled` (many customers' money in one account) or `dedicated`.
-    pub funding_type: &'static str,
+    pub funding_type: FundingType,
+    /// The `legal-person-type` of the accounts' owners.
     pub owner_type: &'static str,
 }
 
 pub static BANK_PRODUCTS: [BankProduct; 5] = [
     BankProduct {
-        class: "operational",
+        class: BankProductClass::Operational,
         account_type: ProductType::Operational,
         display_name: "Operational account",
-        funding_type: "dedicated",
+        funding_type: FundingType::Dedicated,
         owner_type: "corporation",
     },
     BankProduct {
-        class: "safeguarding",
+        class: BankProductClass::Safeguarding,
         account_type: ProductType::Safeguarding,
         display_name: "Safeguarding account",
-        funding_type: "pooled",
+        funding_type: FundingType::Pooled,
         owner_type: "corporation",
     },
     BankProduct {
-        class: "client-money",
+        class: BankProductClass::ClientMoney,
         account_type: ProductType::ClientMoney,
         display_name: "Client money account",
-        funding_type: "pooled",
+        funding_type: FundingType::Pooled,
         owner_type: "corporation",
     },
     BankProduct {
-        class: "savings",
+        class: BankProductClass::Savings,
         account_type: ProductType::Savings,
         display_name: "Easy access savings account",
-        funding_type: "dedicated",
+        funding_type: FundingType::Dedicated,
         owner_type: "individual",
     },
     BankProduct {
-        class: "embedded",
+        class: BankProductClass::Embedded,
         account_type: ProductType::Embedded,
         display_name: "Embedded account",
-        funding_type: "dedicated",
+        funding_type: FundingType::Dedicated,
         owner_type: "individual",
     },
 ];
 
 /// The id of the organization's copy of a product.
-pub fn id_of(organization_id: &OrganizationId, class: &str) -> BankProductId {
+pub fn id_of(organization_id: &OrganizationId, class: BankProductClass) -> BankProductId {
     BankProductId::derived(&format!("hyperbank bank product {organization_id} {class}"))
 }
 
@@ -80,43 +105,12 @@ pub fn find<'a>(
     )
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct BankProductView {
-    pub bank_account_product_url: String,
-    pub bank_account_product_status: &'static str,
-    pub bank_account_product_class: &'static str,
-    pub display_name: &'static str,
-    pub funding_type: &'static str,
-    pub owner_type: &'static str,
-    pub notice_period: Value,
-    pub bank_account_product_accounts_url: String,
-    pub organization_url: String,
-    pub created_at: String,
-}
-
-impl BankProductView {
-    /// `created_at`: the organization's creation, when its products came to be.
-    pub fn new(
-        product: &BankProduct,
-        organization_id: &OrganizationId,
-        created_at: time::Micros,
-    ) -> Self {
-        let url = urls::bank_product(&id_of(organization_id, product.class));
-        BankProductView {
-            bank_account_product_accounts_url: format!("{url}/accounts"),
-            bank_account_product_url: url,
-            bank_account_product_status: "active",
-            bank_account_product_class: product.class,
-            display_name: product.display_name,
-            funding_type: product.funding_type,
-            owner_type: product.owner_type,
-            // The sandbox has no notice accounts: money is available at once.
-            notice_period: json!({"notice-period-type": "instant-access"}),
-            organization_url: urls::organization(&OrganizationId::from_db(
-                organization_id.to_string(),
-            )),
-            created_at: time::format(created_at),
-        }
+/// The products whose status is one of `statuses` (all of them when none are named).
+pub fn with_status(statuses: &[BankProductStatus]) -> Vec<&'static BankProduct> {
+    // Every product is active; a filter without `active` matches none.
+    if statuses.is_empty() || statuses.contains(&BankProductStatus::Active) {
+        BANK_PRODUCTS.iter().collect()
+    } else {
+        Vec::new()
     }
 }

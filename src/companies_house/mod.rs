@@ -10,9 +10,11 @@
 //! (`SC123456`); anything else is a 400.
 
 pub mod handlers;
+pub mod view;
 
-use serde::Serialize;
 use sha2::{Digest, Sha256};
+
+pub use view::{Address, Company, Director, Psc};
 
 pub const MONEY_TECHNOLOGY: &str = "91824539";
 
@@ -25,53 +27,26 @@ pub fn valid_number(number: &str) -> bool {
                 && bytes[2..].iter().all(u8::is_ascii_digit)))
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct Company {
-    pub entity_name: String,
-    pub entity_registration_number: String,
-    pub corporation_type: &'static str,
-    pub date_of_incorporation: String,
-    pub company_status: &'static str,
-    pub company_address: Address,
-    pub sic_codes: Vec<&'static str>,
-    pub accounts_overdue: bool,
-    pub confirmation_statement_overdue: bool,
-    pub directors: Vec<Director>,
-    pub persons_with_significant_control: Vec<Psc>,
+/// A well-formed company number ([`valid_number`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyNumber(String);
+
+impl CompanyNumber {
+    pub fn parse(text: &str) -> Option<Self> {
+        valid_number(text).then(|| CompanyNumber(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct Address {
-    pub building_number: String,
-    pub street_name: &'static str,
-    pub city: &'static str,
-    pub postal_code: String,
-    pub country_code: &'static str,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct Director {
-    pub display_name: String,
-    pub companies_house_url: String,
-    pub director_appointed_on: String,
-    pub director_occupation: &'static str,
-    pub month_of_birth: u32,
-    pub year_of_birth: u32,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct Psc {
-    pub display_name: String,
-    pub given_name: &'static str,
-    pub surname: &'static str,
-    pub natures_of_control: Vec<&'static str>,
-    pub companies_house_url: String,
-    pub month_of_birth: u32,
-    pub year_of_birth: u32,
+crate::text_enum! {
+    /// Whether a company still trades.
+    pub enum CompanyStatus {
+        Active = "active",
+        Dissolved = "dissolved",
+    }
 }
 
 const GIVEN_NAMES: [&str; 12] = [
@@ -185,9 +160,9 @@ fn psc_url(number: &str, index: usize) -> String {
     )
 }
 
-/// The company registered under `number` (already validated), or `None` when the sandbox
-/// has none.
-pub fn lookup(number: &str) -> Option<Company> {
+/// The company registered under `number`, or `None` when the sandbox has none.
+pub fn lookup(number: &CompanyNumber) -> Option<Company> {
+    let number = number.as_str();
     if number.ends_with("404") {
         return None;
     }
@@ -197,37 +172,8 @@ pub fn lookup(number: &str) -> Option<Company> {
     let mut draw = Draw::new(number);
     let (street, city, postcode_area) = draw.pick(&STREETS);
     let year = 1990 + draw.below(34) as u32;
-    let directors: Vec<Director> = (0..1 + draw.below(3))
-        .map(|i| {
-            let (given, surname) = (draw.pick(&GIVEN_NAMES), draw.pick(&SURNAMES));
-            Director {
-                display_name: format!("{}, {given}", surname.to_uppercase()),
-                companies_house_url: officer_url(number, i),
-                director_appointed_on: format!(
-                    "{year}-{:02}-{:02}",
-                    1 + draw.below(12),
-                    1 + draw.below(28)
-                ),
-                director_occupation: draw.pick(&OCCUPATIONS),
-                month_of_birth: 1 + draw.below(12) as u32,
-                year_of_birth: 1950 + draw.below(50) as u32,
-            }
-        })
-        .collect();
-    let persons_with_significant_control: Vec<Psc> = (0..1 + draw.below(2))
-        .map(|i| {
-            let (given_name, surname) = (draw.pick(&GIVEN_NAMES), draw.pick(&SURNAMES));
-            Psc {
-                display_name: format!("{given_name} {surname}"),
-                given_name,
-                surname,
-                natures_of_control: vec![draw.pick(&CONTROL)],
-                companies_house_url: psc_url(number, i),
-                month_of_birth: 1 + draw.below(12) as u32,
-                year_of_birth: 1950 + draw.below(50) as u32,
-            }
-        })
-        .collect();
+    let directors = directors(&mut draw, number, year);
+    let persons_with_significant_control = persons_with_significant_control(&mut draw, number);
     Some(Company {
         entity_name: format!("{} {} Ltd", draw.pick(&NAME_WORDS), draw.pick(&TRADES)),
         entity_registration_number: number.to_string(),
@@ -238,9 +184,9 @@ pub fn lookup(number: &str) -> Option<Company> {
             1 + draw.below(28)
         ),
         company_status: if number.ends_with("410") {
-            "dissolved"
+            CompanyStatus::Dissolved
         } else {
-            "active"
+            CompanyStatus::Active
         },
         company_address: Address {
             building_number: (1 + draw.below(200)).to_string(),
@@ -262,6 +208,44 @@ pub fn lookup(number: &str) -> Option<Company> {
     })
 }
 
+/// The directors of a generated company, appointed in its year of incorporation.
+fn directors(draw: &mut Draw, number: &str, year: u32) -> Vec<Director> {
+    (0..1 + draw.below(3))
+        .map(|i| {
+            let (given, surname) = (draw.pick(&GIVEN_NAMES), draw.pick(&SURNAMES));
+            Director {
+                display_name: format!("{}, {given}", surname.to_uppercase()),
+                companies_house_url: officer_url(number, i),
+                director_appointed_on: format!(
+                    "{year}-{:02}-{:02}",
+                    1 + draw.below(12),
+                    1 + draw.below(28)
+                ),
+                director_occupation: draw.pick(&OCCUPATIONS),
+                month_of_birth: 1 + draw.below(12) as u32,
+                year_of_birth: 1950 + draw.below(50) as u32,
+            }
+        })
+        .collect()
+}
+
+fn persons_with_significant_control(draw: &mut Draw, number: &str) -> Vec<Psc> {
+    (0..1 + draw.below(2))
+        .map(|i| {
+            let (given_name, surname) = (draw.pick(&GIVEN_NAMES), draw.pick(&SURNAMES));
+            Psc {
+                display_name: format!("{given_name} {surname}"),
+                given_name,
+                surname,
+                natures_of_control: vec![draw.pick(&CONTROL)],
+                companies_house_url: psc_url(number, i),
+                month_of_birth: 1 + draw.below(12) as u32,
+                year_of_birth: 1950 + draw.below(50) as u32,
+            }
+        })
+        .collect()
+}
+
 /// Griffin's documentation example.
 fn money_technology() -> Company {
     Company {
@@ -269,7 +253,7 @@ fn money_technology() -> Company {
         entity_registration_number: MONEY_TECHNOLOGY.to_string(),
         corporation_type: "private-limited-company",
         date_of_incorporation: "2017-06-01".to_string(),
-        company_status: "active",
+        company_status: CompanyStatus::Active,
         company_address: Address {
             building_number: "12".to_string(),
             street_name: "Argyle Street",
@@ -322,22 +306,26 @@ mod tests {
         }
     }
 
+    fn lookup_text(text: &str) -> Option<Company> {
+        CompanyNumber::parse(text).and_then(|number| lookup(&number))
+    }
+
     #[test]
     fn lookups_are_stable_and_magic_numbers_hold() {
-        let first = serde_json::to_value(lookup("12345678")).unwrap_or_default();
-        let again = serde_json::to_value(lookup("12345678")).unwrap_or_default();
+        let first = serde_json::to_value(lookup_text("12345678")).unwrap_or_default();
+        let again = serde_json::to_value(lookup_text("12345678")).unwrap_or_default();
         assert_eq!(first, again);
         assert_ne!(
             first,
-            serde_json::to_value(lookup("12345679")).unwrap_or_default()
+            serde_json::to_value(lookup_text("12345679")).unwrap_or_default()
         );
-        assert!(lookup("00000404").is_none());
+        assert!(lookup_text("00000404").is_none());
         assert_eq!(
-            lookup("00000410").map(|c| c.company_status),
-            Some("dissolved")
+            lookup_text("00000410").map(|c| c.company_status),
+            Some(CompanyStatus::Dissolved)
         );
         assert_eq!(
-            lookup(MONEY_TECHNOLOGY).map(|c| c.entity_name),
+            lookup_text(MONEY_TECHNOLOGY).map(|c| c.entity_name),
             Some("Money Technology Ltd.".to_string())
         );
     }

@@ -5,31 +5,42 @@
 //! Tokens are stored hashed. A resend replaces the token and the expiry; the old token is
 //! kept, marked superseded, so that it is refused with its own title rather than as unknown.
 
+pub mod accept;
 pub mod handlers;
+pub mod view;
 
-use crate::ids::{InvitationId, MembershipId, OrganizationId, RoleId, UserId};
 use std::fmt;
+use std::time::Duration;
 
-use crate::store::PreparedExt;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use crate::access::Granted;
+use crate::access::authenticate::hash_secret;
 use crate::dispatch;
-use crate::http::auth::hash_secret;
+use crate::error::{DomainError, DomainResult};
+use crate::ids::{InvitationId, MembershipId, OrganizationId, RoleId, UserId};
+use crate::organizations::OrganizationRow;
 use crate::paginate;
-use crate::paging::Cursor;
-use crate::paging::{Page, PageRequest};
-use crate::store::Conn;
+use crate::paging::{Cursor, Page, PageRequest};
 use crate::store::schema::{invitation_tokens, invitations};
-use crate::time::Micros;
+use crate::store::{Conn, PreparedExt};
+use crate::time::{MICROS_PER_SECOND, Micros};
+use crate::users::{self, Email};
+use crate::{memberships, roles};
 
-pub const PENDING: &str = "pending";
-pub const ACCEPTED: &str = "accepted";
-pub const CANCELLED: &str = "cancelled";
-/// Not stored: a pending invitation past its expiry.
-pub const EXPIRED: &str = "expired";
+crate::text_enum! {
+    /// Where an invitation is. `expired` is never stored: it is a pending invitation past its
+    /// expiry, as clients see it ([`InvitationRow::status_at`]).
+    pub enum InvitationStatus {
+        Pending = "pending",
+        Accepted = "accepted",
+        Cancelled = "cancelled",
+        Expired = "expired",
+    }
+}
 
 const TOKEN_PREFIX: &str = "g-invite-";
 
@@ -67,7 +78,7 @@ pub struct InvitationRow {
     pub organization_id: OrganizationId,
     pub email: String,
     pub role_ids: String,
-    pub invitation_status: String,
+    pub invitation_status: InvitationStatus,
     pub invited_by_user_id: UserId,
     pub membership_id: Option<MembershipId>,
     pub expires_at: Micros,
@@ -78,25 +89,22 @@ pub struct InvitationRow {
 impl crate::access::Owned for InvitationRow {
     type Kind = crate::ids::InvitationKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::InvitationKind>,
-    ) -> QueryResult<Option<Self>> {
+    async fn find(conn: &mut Conn<'_>, id: &InvitationId) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
     }
 }
 
 impl InvitationRow {
     /// The status a client sees: `expired` once a pending invitation is past its expiry.
-    pub fn status_at(&self, now: Micros) -> &str {
-        if self.invitation_status == PENDING && self.expires_at <= now {
-            EXPIRED
+    pub fn status_at(&self, now: Micros) -> InvitationStatus {
+        if self.invitation_status == InvitationStatus::Pending && self.expires_at <= now {
+            InvitationStatus::Expired
         } else {
-            &self.invitation_status
+            self.invitation_status
         }
     }
 
@@ -113,6 +121,130 @@ impl InvitationRow {
     }
 }
 
+/// An invitation as a request asked for it: an address, and the URLs of the roles to give
+/// (Team member when none are named).
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub email: Email,
+    pub role_urls: Option<Vec<String>>,
+}
+
+/// When an invitation sent at `now` expires, `ttl` later.
+pub fn expiry(now: Micros, ttl: Duration) -> Micros {
+    let seconds = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
+    now.saturating_add(seconds.saturating_mul(MICROS_PER_SECOND))
+}
+
+/// Invites `new.email` to the granted organization on behalf of `inviter`, until
+/// `expires_at`: the invitation and its one-time token. The roles must be ones the
+/// organization offers; the address must not be a member already, nor have a pending
+/// invitation (409 for both).
+pub async fn invite(
+    conn: &mut Conn<'_>,
+    granted: &Granted<OrganizationRow>,
+    inviter: &UserId,
+    new: NewInvitation,
+    now: Micros,
+    expires_at: Micros,
+) -> DomainResult<(InvitationRow, InvitationToken)> {
+    let organization_id = &granted.resource.id;
+    let role_ids = match &new.role_urls {
+        Some(urls) => memberships::available_role_ids(conn, organization_id, urls).await?,
+        None => roles::builtin_id(roles::TEAM_MEMBER)
+            .map(|id| vec![id])
+            .unwrap_or_default(),
+    };
+    not_yet_invited(conn, organization_id, &new.email, now).await?;
+    let row = InvitationRow {
+        id: InvitationId::generate(),
+        organization_id: organization_id.clone(),
+        email: new.email.as_str().to_string(),
+        role_ids: role_ids
+            .iter()
+            .map(|id| id.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        invitation_status: InvitationStatus::Pending,
+        invited_by_user_id: inviter.clone(),
+        membership_id: None,
+        expires_at,
+        created_at: now,
+        updated_at: now,
+    };
+    let token = InvitationToken::generate();
+    insert(conn, &row, &token).await?;
+    Ok((row, token))
+}
+
+/// 409 when `email` is a member of the organization already, or has a pending invitation.
+async fn not_yet_invited(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+    email: &Email,
+    now: Micros,
+) -> DomainResult<()> {
+    if let Some(user) = users::find_by_email(conn, email.as_str()).await?
+        && memberships::find_of_user(conn, organization_id, &user.id)
+            .await?
+            .is_some()
+    {
+        return Err(DomainError::conflict(
+            "already-a-member",
+            format!("{email} is already a member of this organization."),
+        ));
+    }
+    if pending_for_email(conn, organization_id, email, now)
+        .await?
+        .is_some()
+    {
+        return Err(DomainError::conflict(
+            "invitation-pending",
+            format!("{email} already has a pending invitation; resend it instead."),
+        ));
+    }
+    Ok(())
+}
+
+fn not_pending(status: InvitationStatus) -> DomainError {
+    DomainError::unprocessable(
+        "invitation-not-pending",
+        format!("The invitation is {status}, not pending."),
+    )
+}
+
+/// Cancels a pending invitation (422 otherwise).
+pub async fn cancel(
+    conn: &mut Conn<'_>,
+    mut row: InvitationRow,
+    now: Micros,
+) -> DomainResult<InvitationRow> {
+    let status = row.status_at(now);
+    if status != InvitationStatus::Pending
+        || !transition(conn, &row.id, InvitationStatus::Cancelled, None, now).await?
+    {
+        return Err(not_pending(status));
+    }
+    row.invitation_status = InvitationStatus::Cancelled;
+    Ok(row)
+}
+
+/// Sends a pending (or expired) invitation again: a new token, valid until `expires_at`;
+/// the previous token stops working.
+pub async fn resend(
+    conn: &mut Conn<'_>,
+    mut row: InvitationRow,
+    now: Micros,
+    expires_at: Micros,
+) -> DomainResult<(InvitationRow, InvitationToken)> {
+    if row.invitation_status != InvitationStatus::Pending {
+        return Err(not_pending(row.invitation_status));
+    }
+    let token = InvitationToken::generate();
+    row.expires_at = expires_at;
+    replace_token(conn, &row.id, &token, now, expires_at).await?;
+    Ok((row, token))
+}
+
 pub async fn insert(
     conn: &mut Conn<'_>,
     row: &InvitationRow,
@@ -124,7 +256,7 @@ pub async fn insert(
 
 async fn add_token(
     conn: &mut Conn<'_>,
-    invitation_id: &str,
+    invitation_id: &InvitationId,
     token: &InvitationToken,
     now: Micros,
 ) -> QueryResult<()> {
@@ -141,7 +273,7 @@ async fn add_token(
 /// Supersedes every earlier token and issues `token` with a new expiry.
 pub async fn replace_token(
     conn: &mut Conn<'_>,
-    invitation_id: &str,
+    invitation_id: &InvitationId,
     token: &InvitationToken,
     now: Micros,
     expires_at: Micros,
@@ -160,10 +292,7 @@ pub async fn replace_token(
     Ok(())
 }
 
-pub async fn find(
-    conn: &mut Conn<'_>,
-    id: &crate::ids::InvitationId,
-) -> QueryResult<Option<InvitationRow>> {
+pub async fn find(conn: &mut Conn<'_>, id: &InvitationId) -> QueryResult<Option<InvitationRow>> {
     dispatch!(conn, c => invitations::table
         .find(id)
         .select(InvitationRow::as_select())
@@ -190,13 +319,13 @@ pub async fn find_by_token(
 pub async fn pending_for_email(
     conn: &mut Conn<'_>,
     organization_id: &OrganizationId,
-    email: &str,
+    email: &Email,
     now: Micros,
 ) -> QueryResult<Option<InvitationRow>> {
     dispatch!(conn, c => invitations::table
         .filter(invitations::organization_id.eq(organization_id))
-        .filter(invitations::email.eq(email))
-        .filter(invitations::invitation_status.eq(PENDING))
+        .filter(invitations::email.eq(email.as_str()))
+        .filter(invitations::invitation_status.eq(InvitationStatus::Pending))
         .filter(invitations::expires_at.gt(now))
         .select(InvitationRow::as_select())
         .first(c)
@@ -208,15 +337,15 @@ pub async fn pending_for_email(
 /// got there first), so that exactly one of two racing requests wins.
 pub async fn transition(
     conn: &mut Conn<'_>,
-    id: &str,
-    status: &str,
-    membership_id: Option<&str>,
+    id: &InvitationId,
+    status: InvitationStatus,
+    membership_id: Option<&MembershipId>,
     now: Micros,
 ) -> QueryResult<bool> {
     let changed = dispatch!(conn, c => diesel::update(
             invitations::table
                 .filter(invitations::id.eq(id))
-                .filter(invitations::invitation_status.eq(PENDING)),
+                .filter(invitations::invitation_status.eq(InvitationStatus::Pending)),
         )
         .set((
             invitations::invitation_status.eq(status),
@@ -233,7 +362,7 @@ pub async fn transition(
 pub async fn list(
     conn: &mut Conn<'_>,
     organization_id: &OrganizationId,
-    status: Option<&str>,
+    status: Option<InvitationStatus>,
     now: Micros,
     page: &PageRequest,
 ) -> QueryResult<Page<InvitationRow>> {
@@ -243,13 +372,13 @@ pub async fn list(
             .select(InvitationRow::as_select())
             .into_boxed();
         query = match status {
-            Some(PENDING) => query
-                .filter(invitations::invitation_status.eq(PENDING))
+            Some(InvitationStatus::Pending) => query
+                .filter(invitations::invitation_status.eq(InvitationStatus::Pending))
                 .filter(invitations::expires_at.gt(now)),
-            Some(EXPIRED) => query
-                .filter(invitations::invitation_status.eq(PENDING))
+            Some(InvitationStatus::Expired) => query
+                .filter(invitations::invitation_status.eq(InvitationStatus::Pending))
                 .filter(invitations::expires_at.le(now)),
-            Some(other) => query.filter(invitations::invitation_status.eq(other.to_string())),
+            Some(other) => query.filter(invitations::invitation_status.eq(other)),
             None => query,
         };
         paginate!(query, invitations::created_at, invitations::id, page).load(c).await

@@ -1,13 +1,18 @@
+//! `/v0/organizations` and `/v0/organizations/{organization-id}`.
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::OrganizationView;
+use super::DisplayName;
 use crate::AppState;
-use crate::http::{
-    ApiError, ApiResult, Caller, Json, ListBody, QueryParams, created, list_request, ok, path_id,
-};
+use crate::access::Caller;
+use crate::error::DomainResult;
+use crate::http::{ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::OrganizationKind;
-use crate::roles::{Permission, custom};
+use crate::pipeline;
+use crate::provision;
+use crate::roles::Permission;
+use crate::store::idempotency::Reply;
 
 /// `GET /v0/organizations/{organization-id}`
 pub async fn get(
@@ -19,12 +24,9 @@ pub async fn get(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     caller
-        .access(&mut conn, id.as_str(), Permission::Read)
+        .organization(&mut conn, &id, Permission::Read)
         .await?;
-    let (row, roles) = super::find_with_roles(&mut conn, id.as_str())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(ok(&OrganizationView::new(row, &roles)))
+    Ok(ok(&super::view::view(&mut conn, &id).await?))
 }
 
 /// `GET /v0/organizations`: the organizations the caller belongs to (for an API key, its own).
@@ -38,16 +40,11 @@ pub async fn list(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let visible = caller.visible_organizations(&mut conn).await?;
-    let page = super::list(&mut conn, &visible, &page_request).await?;
-    let ids: Vec<crate::ids::OrganizationId> = page.items.iter().map(|o| o.id.clone()).collect();
-    let mut available = custom::available_for_many(&mut conn, &ids).await?;
-    let page = page.map(|row| {
-        let roles = available.remove(&row.id).unwrap_or_default();
-        OrganizationView::new(row, &roles)
-    });
+    let mut page = super::list(&mut conn, &visible, &page_request).await?;
+    let views = super::view::views(&mut conn, std::mem::take(&mut page.items)).await?;
     Ok(ok(&ListBody::new(
         "organizations",
-        page,
+        page.with_items(views),
         request.path(),
         &query,
     )))
@@ -59,34 +56,27 @@ pub struct CreateOrganization {
     display_name: String,
 }
 
+impl CreateOrganization {
+    fn parse(self) -> DomainResult<DisplayName> {
+        DisplayName::parse(&self.display_name)
+    }
+}
+
 /// `POST /v0/organizations` (sessions only): a new test-mode organization whose creator
 /// gets Team admin, Compliance and Approve own payments.
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     Json(body): Json<CreateOrganization>,
-) -> ApiResult<HttpResponse> {
-    if caller.session_id().is_none() {
-        return Err(ApiError::forbidden(
-            "Organizations are created by users: log in with POST /v0/session and send \
-             `Authorization: GriffinSession <token>`.",
-        ));
-    }
-    super::check_display_name(&body.display_name)?;
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        let (row, _) = super::provision(
-            &mut conn,
-            &body.display_name,
-            &caller.user_id,
-            state.settings.test_money,
-        )
-        .await?;
-        let roles = custom::available(&mut conn, &row.id).await?;
-        Ok::<_, ApiError>(OrganizationView::new(row, &roles))
-    }
-    .await;
-    let view = tx.finish(result).await?;
-    Ok(created(&view.organization_url.clone(), &view))
+) -> ApiResult<Reply> {
+    let founder = super::founder(&caller)?;
+    let display_name = body.parse()?;
+    let test_money = state.settings.test_money;
+    let reply = pipeline::unguarded(&state.db, async |conn| {
+        let (row, _) = provision::provision(conn, &display_name, founder, test_money).await?;
+        let view = super::view::view(conn, &row.id).await?;
+        Reply::created(&view.organization_url, &view)
+    })
+    .await?;
+    Ok(reply)
 }

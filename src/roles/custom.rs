@@ -1,20 +1,21 @@
-//! An organization's own roles, stored in the database, and the queries that combine them
-//! with the built-in ones.
+//! An organization's own roles, stored in the database, the rules of changing them, and the
+//! queries that combine them with the built-in ones.
 
-use crate::ids::{OrganizationId, RoleId};
 use std::collections::HashMap;
 
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{PermissionSet, Role, builtin_role, builtin_roles};
+use super::{Permission, PermissionSet, Role, RoleCategory, builtin_role, builtin_roles};
+use crate::access::{Access, Granted};
 use crate::dispatch;
-use crate::store::Conn;
+use crate::error::{DomainError, DomainResult};
+use crate::ids::{MembershipId, OrganizationId, RoleId};
+use crate::invitations::InvitationStatus;
+use crate::organizations::{DisplayName, OrganizationRow};
 use crate::store::schema::{invitations, membership_roles, roles};
-use crate::time::Micros;
-
-pub const CATEGORY: &str = "custom";
+use crate::store::{Conn, PreparedExt};
+use crate::time::{self, Micros};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = roles, treat_none_as_default_value = false)]
@@ -31,14 +32,11 @@ pub struct CustomRoleRow {
 impl crate::access::Owned for CustomRoleRow {
     type Kind = crate::ids::RoleKind;
 
-    async fn find(
-        conn: &mut Conn<'_>,
-        id: &crate::ids::Id<crate::ids::RoleKind>,
-    ) -> QueryResult<Option<Self>> {
+    async fn find(conn: &mut Conn<'_>, id: &RoleId) -> QueryResult<Option<Self>> {
         find(conn, id).await
     }
 
-    fn organization_id(&self) -> &crate::ids::OrganizationId {
+    fn organization_id(&self) -> &OrganizationId {
         &self.organization_id
     }
 }
@@ -49,17 +47,162 @@ impl CustomRoleRow {
             id: self.id.clone(),
             display_name: self.display_name.clone(),
             description: self.description.clone(),
-            category: CATEGORY.to_string(),
+            category: RoleCategory::Custom,
             permissions: PermissionSet::from_stored(&self.permissions),
             organization_id: Some(self.organization_id.clone()),
         }
     }
 }
 
-pub async fn find(
+/// A role's description: at most 500 characters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Description(String);
+
+impl Description {
+    pub fn parse(text: &str) -> Option<Self> {
+        (text.chars().count() <= 500).then(|| Description(text.to_string()))
+    }
+}
+
+/// A new custom role, as a request asked for it.
+#[derive(Debug, Clone)]
+pub struct NewRole {
+    pub display_name: DisplayName,
+    pub description: Description,
+    pub permissions: PermissionSet,
+}
+
+/// A change to a custom role: what is `None` stays.
+#[derive(Debug, Clone, Default)]
+pub struct RoleChange {
+    pub display_name: Option<DisplayName>,
+    pub description: Option<Description>,
+    pub permissions: Option<PermissionSet>,
+}
+
+/// Built-in roles are the same for everyone and never change (422, before anything else).
+pub fn not_builtin(id: &RoleId) -> DomainResult<()> {
+    if builtin_role(id).is_some() {
+        return Err(DomainError::unprocessable(
+            "builtin-role-immutable",
+            "Built-in roles cannot be changed or deleted; create a custom role instead.",
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a role of the granted organization; its name must be free (409).
+pub async fn create(
     conn: &mut Conn<'_>,
-    id: &crate::ids::RoleId,
-) -> QueryResult<Option<CustomRoleRow>> {
+    granted: &Granted<OrganizationRow>,
+    new: NewRole,
+) -> DomainResult<Role> {
+    let organization_id = &granted.resource.id;
+    name_free(conn, organization_id, &new.display_name, None).await?;
+    let now = time::now();
+    let row = CustomRoleRow {
+        id: RoleId::generate(),
+        organization_id: organization_id.clone(),
+        display_name: new.display_name.into_string(),
+        description: new.description.0,
+        permissions: new.permissions.to_stored(),
+        created_at: now,
+        updated_at: now,
+    };
+    insert(conn, &row).await?;
+    Ok(row.to_role())
+}
+
+/// Changes a role. Members holding it get its new permissions with their next request, so a
+/// caller who holds it may not add permissions they lack; a new name must be free (409).
+pub async fn change(
+    conn: &mut Conn<'_>,
+    granted: Granted<CustomRoleRow>,
+    change: RoleChange,
+) -> DomainResult<Role> {
+    let Granted {
+        resource: mut row,
+        access,
+    } = granted;
+    if let Some(permissions) = change.permissions {
+        no_self_widening(conn, &access, &row.id, permissions).await?;
+        row.permissions = permissions.to_stored();
+    }
+    if let Some(name) = change.display_name {
+        name_free(conn, &row.organization_id, &name, Some(&row.id)).await?;
+        row.display_name = name.into_string();
+    }
+    if let Some(description) = change.description {
+        row.description = description.0;
+    }
+    row.updated_at = time::now();
+    update(conn, &row).await?;
+    Ok(row.to_role())
+}
+
+/// Deletes a role once no member and no pending invitation holds it (422 `role-in-use`).
+pub async fn remove(conn: &mut Conn<'_>, row: &CustomRoleRow) -> DomainResult<()> {
+    if in_use(conn, &row.id).await? {
+        return Err(DomainError::unprocessable(
+            "role-in-use",
+            "Members or pending invitations still hold this role; change them first.",
+        ));
+    }
+    delete(conn, &row.id).await?;
+    Ok(())
+}
+
+/// Widening a role one holds is widening one's own permissions.
+async fn no_self_widening(
+    conn: &mut Conn<'_>,
+    access: &Access,
+    role_id: &RoleId,
+    permissions: PermissionSet,
+) -> DomainResult<()> {
+    let held = crate::memberships::role_ids(conn, std::slice::from_ref(&access.membership_id))
+        .await?
+        .remove(&access.membership_id)
+        .unwrap_or_default();
+    if !held.contains(role_id) {
+        return Ok(());
+    }
+    let added: Vec<&str> = permissions
+        .iter()
+        .filter(|p| !access.permissions.contains(*p))
+        .map(Permission::name)
+        .collect();
+    if added.is_empty() {
+        return Ok(());
+    }
+    Err(DomainError::Refused(
+        format!(
+            "You hold this role and cannot add permissions you do not have ({}); ask another Team admin.",
+            added.join(", ")
+        )
+        .into(),
+    ))
+}
+
+/// 409 when the organization has a role (of either kind) named `name` other than `except`.
+async fn name_free(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+    name: &DisplayName,
+    except: Option<&RoleId>,
+) -> DomainResult<()> {
+    if name_taken(conn, organization_id, name.as_str(), except).await? {
+        return Err(DomainError::conflict(
+            "role-name-taken",
+            format!(
+                "This organization already has a role named {:?}.",
+                name.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn find(conn: &mut Conn<'_>, id: &RoleId) -> QueryResult<Option<CustomRoleRow>> {
     dispatch!(conn, c => roles::table
         .find(id)
         .select(CustomRoleRow::as_select())
@@ -78,14 +221,14 @@ pub async fn update(conn: &mut Conn<'_>, row: &CustomRoleRow) -> QueryResult<()>
     Ok(())
 }
 
-pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
+pub async fn delete(conn: &mut Conn<'_>, id: &RoleId) -> QueryResult<()> {
     dispatch!(conn, c => diesel::delete(roles::table.find(id)).execute(c).await)?;
     Ok(())
 }
 
 /// Whether any membership, or any pending invitation, holds the role.
-pub async fn in_use(conn: &mut Conn<'_>, id: &str) -> QueryResult<bool> {
-    let holder: Option<String> = dispatch!(conn, c => membership_roles::table
+pub async fn in_use(conn: &mut Conn<'_>, id: &RoleId) -> QueryResult<bool> {
+    let holder: Option<MembershipId> = dispatch!(conn, c => membership_roles::table
         .filter(membership_roles::role_id.eq(id))
         .select(membership_roles::membership_id)
         .first(c)
@@ -97,8 +240,8 @@ pub async fn in_use(conn: &mut Conn<'_>, id: &str) -> QueryResult<bool> {
     // Role ids are stored comma-separated; ids are base64url, so no id contains a comma,
     // but `_` is a LIKE wildcard and is escaped.
     let pattern = format!("%{}%", id.replace('_', "\\_"));
-    let invited: Option<String> = dispatch!(conn, c => invitations::table
-        .filter(invitations::invitation_status.eq(crate::invitations::PENDING))
+    let invited: Option<crate::ids::InvitationId> = dispatch!(conn, c => invitations::table
+        .filter(invitations::invitation_status.eq(InvitationStatus::Pending))
         .filter(invitations::role_ids.like(&pattern).escape('\\'))
         .select(invitations::id)
         .first(c)
@@ -112,7 +255,7 @@ pub async fn name_taken(
     conn: &mut Conn<'_>,
     organization_id: &OrganizationId,
     display_name: &str,
-    except_id: Option<&str>,
+    except_id: Option<&RoleId>,
 ) -> QueryResult<bool> {
     if builtin_roles()
         .iter()
@@ -120,14 +263,14 @@ pub async fn name_taken(
     {
         return Ok(true);
     }
-    let others: Vec<(String, String)> = dispatch!(conn, c => roles::table
+    let others: Vec<(RoleId, String)> = dispatch!(conn, c => roles::table
         .filter(roles::organization_id.eq(organization_id))
         .select((roles::id, roles::display_name))
         .load(c)
         .await)?;
-    Ok(others.iter().any(|(id, name)| {
-        Some(id.as_str()) != except_id && name.eq_ignore_ascii_case(display_name)
-    }))
+    Ok(others
+        .iter()
+        .any(|(id, name)| Some(id) != except_id && name.eq_ignore_ascii_case(display_name)))
 }
 
 /// The custom roles of each of the given organizations, oldest first.

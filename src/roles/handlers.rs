@@ -1,26 +1,23 @@
-use crate::ids::OrganizationId;
+//! `/v0/roles`, `/v0/roles/{role-id}` and `/v0/organizations/{organization-id}/roles`.
+
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::custom::{self, CustomRoleRow};
-use super::{Permission, PermissionSet, Role, RoleView, builtin_role, builtin_roles, views};
+use super::custom::{self, CustomRoleRow, Description, NewRole, RoleChange};
+use super::view::RolesView;
+use super::{Permission, PermissionSet, RoleView, builtin_role, builtin_roles};
 use crate::AppState;
-use crate::http::{ApiError, ApiResult, Caller, Json, created, no_content, ok, path_id};
-use crate::ids::{OrganizationKind, RoleId, RoleKind};
-use crate::memberships;
-use crate::store::Conn;
-use crate::time;
-
-#[derive(Serialize)]
-struct RolesBody {
-    roles: Vec<RoleView>,
-}
+use crate::access::{Caller, Granted};
+use crate::error::{DomainError, DomainResult};
+use crate::http::{ApiResult, Json, ok, path_id};
+use crate::ids::{OrganizationKind, RoleKind};
+use crate::organizations::{DisplayName, OrganizationRow};
+use crate::pipeline::Write;
+use crate::store::idempotency::Reply;
 
 /// `GET /v0/roles` (no authentication): the built-in roles.
 pub async fn list() -> HttpResponse {
-    ok(&RolesBody {
-        roles: views(&builtin_roles()),
-    })
+    ok(&RolesView::new(&builtin_roles()))
 }
 
 /// `GET /v0/roles/{role-id}`: built-in roles need no authentication; an organization's own
@@ -31,14 +28,12 @@ pub async fn get(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = path_id::<RoleKind>(&path)?;
-    if let Some(role) = builtin_role(id.as_str()) {
+    if let Some(role) = builtin_role(&id) {
         return Ok(ok(&RoleView::new(&role)));
     }
-    let caller = caller.ok_or_else(ApiError::not_found)?;
+    let caller = caller.ok_or(DomainError::NotFound)?;
     let mut conn = state.db.read().await?;
-    let row = caller
-        .visible::<CustomRoleRow>(&mut conn.conn(), id.as_str(), Permission::Read)
-        .await?;
+    let row: CustomRoleRow = caller.read(&mut conn.conn(), &id, Permission::Read).await?;
     Ok(ok(&RoleView::new(&row.to_role())))
 }
 
@@ -53,12 +48,10 @@ pub async fn list_for_organization(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     caller
-        .access(&mut conn, organization_id.as_str(), Permission::Read)
+        .organization(&mut conn, &organization_id, Permission::Read)
         .await?;
     let roles = custom::available(&mut conn, &organization_id).await?;
-    Ok(ok(&RolesBody {
-        roles: views(&roles),
-    }))
+    Ok(ok(&RolesView::new(&roles)))
 }
 
 #[derive(Deserialize)]
@@ -70,6 +63,16 @@ pub struct CreateRole {
     permissions: Vec<String>,
 }
 
+impl CreateRole {
+    fn parse(self) -> DomainResult<NewRole> {
+        Ok(NewRole {
+            display_name: DisplayName::parse(&self.display_name)?,
+            description: parse_description(&self.description)?,
+            permissions: parse_permissions(&self.permissions)?,
+        })
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct UpdateRole {
@@ -78,25 +81,41 @@ pub struct UpdateRole {
     permissions: Option<Vec<String>>,
 }
 
-fn check_description(description: &str) -> ApiResult<()> {
-    if description.chars().count() <= 500 {
-        Ok(())
-    } else {
-        Err(ApiError::invalid_body(
-            "Invalid value",
-            "`description` is at most 500 characters.",
-            "/description",
-        ))
+impl UpdateRole {
+    fn parse(self) -> DomainResult<RoleChange> {
+        Ok(RoleChange {
+            display_name: self
+                .display_name
+                .as_deref()
+                .map(DisplayName::parse)
+                .transpose()?,
+            description: self
+                .description
+                .as_deref()
+                .map(parse_description)
+                .transpose()?,
+            permissions: self
+                .permissions
+                .as_deref()
+                .map(parse_permissions)
+                .transpose()?,
+        })
     }
 }
 
+fn parse_description(text: &str) -> DomainResult<Description> {
+    Description::parse(text).ok_or_else(|| {
+        DomainError::invalid_value("`description` is at most 500 characters.", "/description")
+    })
+}
+
 /// Permission names from a request body; an unknown one is a 400 pointing at it.
-fn parse_permissions(names: &[String]) -> ApiResult<PermissionSet> {
+fn parse_permissions(names: &[String]) -> DomainResult<PermissionSet> {
     let mut set = PermissionSet::default();
     for (i, name) in names.iter().enumerate() {
         let permission = Permission::from_name(name).ok_or_else(|| {
             let known: Vec<&str> = Permission::ALL.iter().map(|p| p.name()).collect();
-            ApiError::invalid_body(
+            DomainError::invalid(
                 "Invalid enum value",
                 format!(
                     "Unknown permission {name:?}: expected one of {}.",
@@ -110,63 +129,28 @@ fn parse_permissions(names: &[String]) -> ApiResult<PermissionSet> {
     Ok(set)
 }
 
-async fn name_free(
-    conn: &mut Conn<'_>,
-    organization_id: &OrganizationId,
-    name: &str,
-    except: Option<&str>,
-) -> ApiResult<()> {
-    if custom::name_taken(conn, organization_id, name, except).await? {
-        return Err(ApiError::conflict(
-            "role-name-taken",
-            format!("This organization already has a role named {name:?}."),
-        ));
-    }
-    Ok(())
-}
-
 /// `POST /v0/organizations/{organization-id}/roles`
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<CreateRole>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
-    crate::organizations::check_display_name(&body.display_name)?;
-    check_description(&body.description)?;
-    let permissions = parse_permissions(&body.permissions)?;
-    let mut tx = state.db.write().await?;
-    let result: ApiResult<Role> = async {
-        let mut conn = tx.conn();
-        caller
-            .write_access(&mut conn, organization_id.as_str(), Permission::TeamManage)
-            .await?;
-        name_free(&mut conn, &organization_id, &body.display_name, None).await?;
-        let now = time::now();
-        let row = CustomRoleRow {
-            id: RoleId::generate(),
-            organization_id: organization_id.clone(),
-            display_name: body.display_name.clone(),
-            description: body.description.clone(),
-            permissions: permissions.to_stored(),
-            created_at: now,
-            updated_at: now,
-        };
-        custom::insert(&mut conn, &row).await?;
-        Ok(row.to_role())
-    }
-    .await;
-    let role = tx.finish(result).await?;
-    let view = RoleView::new(&role);
-    Ok(created(&view.role_url.clone(), &view))
-}
-
-fn builtin_refusal() -> ApiError {
-    ApiError::unprocessable(
-        "builtin-role-immutable",
-        "Built-in roles cannot be changed or deleted; create a custom role instead.",
-    )
+    let new = body.parse()?;
+    let reply = Write::new(&caller, Permission::TeamManage)
+        .locked()
+        .run(
+            &state.db,
+            &organization_id,
+            async |conn, granted: Granted<OrganizationRow>| {
+                let role = custom::create(conn, &granted, new).await?;
+                let view = RoleView::new(&role);
+                Reply::created(&view.role_url, &view)
+            },
+        )
+        .await?;
+    Ok(reply)
 }
 
 /// `PATCH /v0/roles/{role-id}`: an organization's own roles only. Members holding the role
@@ -176,65 +160,22 @@ pub async fn update(
     caller: Caller,
     path: web::Path<String>,
     Json(body): Json<UpdateRole>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let id = path_id::<RoleKind>(&path)?;
-    if let Some(name) = &body.display_name {
-        crate::organizations::check_display_name(name)?;
-    }
-    if let Some(description) = &body.description {
-        check_description(description)?;
-    }
-    let permissions = body
-        .permissions
-        .as_deref()
-        .map(parse_permissions)
-        .transpose()?;
-    if builtin_role(id.as_str()).is_some() {
-        return Err(builtin_refusal());
-    }
-    let mut tx = state.db.write().await?;
-    let result: ApiResult<Role> = async {
-        let mut conn = tx.conn();
-        let (mut row, access) = caller
-            .visible_for_write::<CustomRoleRow>(&mut conn, id.as_str(), Permission::TeamManage)
-            .await?;
-        if let Some(permissions) = permissions {
-            let held = memberships::role_ids(&mut conn, std::slice::from_ref(&access.membership_id))
-                .await?
-                .remove(&access.membership_id)
-                .unwrap_or_default();
-            // Widening a role one holds is widening one's own permissions.
-            if held.contains(&row.id) {
-                let added: Vec<&str> = permissions
-                    .iter()
-                    .filter(|p| !access.permissions.contains(*p))
-                    .map(Permission::name)
-                    .collect();
-                if !added.is_empty() {
-                    return Err(ApiError::forbidden(format!(
-                        "You hold this role and cannot add permissions you do not have ({}); ask another Team admin.",
-                        added.join(", ")
-                    )));
-                }
-            }
-        }
-        if let Some(name) = &body.display_name {
-            name_free(&mut conn, &row.organization_id, name, Some(&row.id)).await?;
-            row.display_name = name.clone();
-        }
-        if let Some(description) = &body.description {
-            row.description = description.clone();
-        }
-        if let Some(permissions) = permissions {
-            row.permissions = permissions.to_stored();
-        }
-        row.updated_at = time::now();
-        custom::update(&mut conn, &row).await?;
-        Ok(row.to_role())
-    }
-    .await;
-    let role = tx.finish(result).await?;
-    Ok(ok(&RoleView::new(&role)))
+    let change = body.parse()?;
+    custom::not_builtin(&id)?;
+    let reply = Write::new(&caller, Permission::TeamManage)
+        .locked()
+        .run(
+            &state.db,
+            &id,
+            async |conn, granted: Granted<CustomRoleRow>| {
+                let role = custom::change(conn, granted, change).await?;
+                Reply::ok(&RoleView::new(&role))
+            },
+        )
+        .await?;
+    Ok(reply)
 }
 
 /// `DELETE /v0/roles/{role-id}`: an organization's own roles only, and only once no member
@@ -243,28 +184,19 @@ pub async fn delete(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply> {
     let id = path_id::<RoleKind>(&path)?;
-    if builtin_role(id.as_str()).is_some() {
-        return Err(builtin_refusal());
-    }
-    let mut tx = state.db.write().await?;
-    let result = async {
-        let mut conn = tx.conn();
-        let (row, _) = caller
-            .visible_for_write::<CustomRoleRow>(&mut conn, id.as_str(), Permission::TeamManage)
-            .await?;
-        if custom::in_use(&mut conn, &row.id).await? {
-            return Err(ApiError::unprocessable(
-                "role-in-use",
-                "Members or pending invitations still hold this role; change them first.",
-            ));
-        }
-        custom::delete(&mut conn, &row.id)
-            .await
-            .map_err(ApiError::from)
-    }
-    .await;
-    tx.finish(result).await?;
-    Ok(no_content())
+    custom::not_builtin(&id)?;
+    let reply = Write::new(&caller, Permission::TeamManage)
+        .locked()
+        .run(
+            &state.db,
+            &id,
+            async |conn, granted: Granted<CustomRoleRow>| {
+                custom::remove(conn, &granted.resource).await?;
+                Ok(Reply::no_content())
+            },
+        )
+        .await?;
+    Ok(reply)
 }

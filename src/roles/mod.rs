@@ -4,13 +4,13 @@
 
 pub mod custom;
 pub mod handlers;
+pub mod view;
 
 use std::sync::OnceLock;
 
-use serde::Serialize;
-
 use crate::ids::{OrganizationId, RoleId};
-use crate::urls;
+
+pub use view::{RoleView, views};
 
 /// Everything a role can allow. Endpoints name the permission they need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,8 +82,18 @@ pub struct BuiltinRole {
     pub key: &'static str,
     pub display_name: &'static str,
     pub description: &'static str,
-    pub category: &'static str,
+    pub category: RoleCategory,
     pub permissions: &'static [Permission],
+}
+
+crate::text_enum! {
+    /// What a role is about; an organization's own roles are `custom`.
+    pub enum RoleCategory {
+        Team = "team",
+        Compliance = "compliance",
+        Payments = "payments",
+        Custom = "custom",
+    }
 }
 
 use Permission::*;
@@ -98,14 +108,14 @@ pub static BUILTIN_ROLES: [BuiltinRole; 7] = [
         key: TEAM_ADMIN,
         display_name: "Team admin",
         description: "Manages the team: invites and removes users, changes their roles, and manages API keys and webhooks.",
-        category: "team",
+        category: RoleCategory::Team,
         permissions: &[Read, TeamManage, ApiKeysManage],
     },
     BuiltinRole {
         key: COMPLIANCE,
         display_name: "Compliance",
         description: "Onboards customers: creates legal persons and verifications, decides on applications, restricts bank accounts and manages pooled account members.",
-        category: "compliance",
+        category: RoleCategory::Compliance,
         permissions: &[
             Read,
             LegalPersonsWrite,
@@ -118,35 +128,35 @@ pub static BUILTIN_ROLES: [BuiltinRole; 7] = [
         key: "compliance-view-only",
         display_name: "Compliance view-only",
         description: "Sees customers, verifications and decisions without changing them.",
-        category: "compliance",
+        category: RoleCategory::Compliance,
         permissions: &[Read],
     },
     BuiltinRole {
         key: "request-payments",
         display_name: "Request payments",
         description: "Creates payments for others to approve; cannot submit them.",
-        category: "payments",
+        category: RoleCategory::Payments,
         permissions: &[Read, PaymentsCreate],
     },
     BuiltinRole {
         key: "approve-payments",
         display_name: "Approve payments",
         description: "Approves and submits, or rejects, payments created by other users.",
-        category: "payments",
+        category: RoleCategory::Payments,
         permissions: &[Read, PaymentsApprove],
     },
     BuiltinRole {
         key: APPROVE_OWN_PAYMENTS,
         display_name: "Approve own payments",
         description: "Opens and closes bank accounts, and creates and submits payments without a second approver.",
-        category: "payments",
+        category: RoleCategory::Payments,
         permissions: &[Read, BankAccountsWrite, PaymentsCreate, PaymentsSubmit],
     },
     BuiltinRole {
         key: TEAM_MEMBER,
         display_name: "Team member",
         description: "Sees the organization's resources and takes no actions.",
-        category: "team",
+        category: RoleCategory::Team,
         permissions: &[Read],
     },
 ];
@@ -240,7 +250,7 @@ pub struct Role {
     pub id: RoleId,
     pub display_name: String,
     pub description: String,
-    pub category: String,
+    pub category: RoleCategory,
     pub permissions: PermissionSet,
     /// `None` for built-in roles.
     pub organization_id: Option<OrganizationId>,
@@ -252,7 +262,7 @@ impl Role {
             id: id.clone(),
             display_name: role.display_name.to_string(),
             description: role.description.to_string(),
-            category: role.category.to_string(),
+            category: role.category,
             permissions: PermissionSet::of(role.permissions),
             organization_id: None,
         }
@@ -276,33 +286,6 @@ pub fn builtin_role(id: &str) -> Option<Role> {
         .iter()
         .find(|(candidate, _)| *candidate == *id)
         .map(|(id, role)| Role::from_builtin(id, role))
-}
-
-/// A role as Griffin shows it, plus the permissions it grants.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct RoleView {
-    pub display_name: String,
-    pub description: String,
-    pub role_url: String,
-    pub role_category: String,
-    pub permissions: Vec<&'static str>,
-}
-
-impl RoleView {
-    pub fn new(role: &Role) -> Self {
-        RoleView {
-            display_name: role.display_name.clone(),
-            description: role.description.clone(),
-            role_url: urls::role(&role.id),
-            role_category: role.category.clone(),
-            permissions: role.permissions.names(),
-        }
-    }
-}
-
-pub fn views(roles: &[Role]) -> Vec<RoleView> {
-    roles.iter().map(RoleView::new).collect()
 }
 
 #[cfg(test)]

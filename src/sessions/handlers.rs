@@ -1,13 +1,19 @@
-use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
+//! `/v0/session`: log in, see the session, log out.
 
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::view::{SessionCreated, SessionView};
 use crate::AppState;
-use crate::http::auth::Credential;
-use crate::http::{ApiError, ApiResult, Caller, Json, created, no_content, ok};
-use crate::memberships::{self, MembershipView};
-use crate::time::{self, MICROS_PER_SECOND};
+use crate::access::{Caller, Credential};
+use crate::error::DomainError;
+use crate::http::{ApiError, ApiResult, Json, ok};
+use crate::memberships;
+use crate::pipeline;
+use crate::store::idempotency::Reply;
+use crate::urls;
 use crate::users::{self, UserView, password};
-use crate::{ids::UserId, urls};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -16,72 +22,36 @@ pub struct Login {
     password: String,
 }
 
-/// A new session: the token is in this answer only.
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct SessionCreated {
-    pub session_url: &'static str,
-    pub session_token: String,
-    pub expires_at: String,
-    pub user_url: String,
-}
-
 /// `POST /v0/session` (no authentication): email and password for a session token.
-pub async fn create(
-    state: web::Data<AppState>,
-    Json(body): Json<Login>,
-) -> ApiResult<HttpResponse> {
+pub async fn create(state: web::Data<AppState>, Json(body): Json<Login>) -> ApiResult<Reply> {
     let user = {
         let mut conn = state.db.read().await?;
         users::find_by_email(&mut conn.conn(), &body.user_email).await?
     };
-    let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     // Verified off the worker thread: argon2 takes tens of milliseconds on purpose.
-    let password_text = body.password.clone();
-    let stored_hash = stored.map(str::to_string);
-    let matches = web::block(move || password::verify(&password_text, stored_hash.as_deref()))
+    let matches = web::block(move || password::verify(&body.password, stored.as_deref()))
         .await
         .map_err(ApiError::internal)?;
     let Some(user) = user.filter(|_| matches) else {
         return Err(ApiError::new(
-            actix_web::http::StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
             "invalid-credentials",
             "The email or password is not right.",
         ));
     };
-    let body = start(&state, &user.id).await?;
-    Ok(created(urls::SESSION, &body))
-}
-
-/// Starts a session for a user (after a login or an accepted invitation).
-pub async fn start(state: &AppState, user_id: &UserId) -> ApiResult<SessionCreated> {
-    let now = state.clock.now();
-    let ttl =
-        i64::try_from(state.settings.session_ttl.as_secs()).unwrap_or(i64::MAX / MICROS_PER_SECOND);
-    let expires_at = now.saturating_add(ttl.saturating_mul(MICROS_PER_SECOND));
-    let mut tx = state.db.write().await?;
-    let result = super::create(&mut tx.conn(), user_id, now, expires_at).await;
-    let (row, token) = tx.finish(result).await?;
-    Ok(SessionCreated {
-        session_url: urls::SESSION,
-        session_token: token.as_str().to_string(),
-        expires_at: time::format(row.expires_at),
-        user_url: urls::user(&row.user_id),
+    let (now, ttl) = (state.clock.now(), state.settings.session_ttl);
+    let reply = pipeline::unguarded(&state.db, async |conn| {
+        let (row, token) = super::start(conn, &user.id, now, ttl).await?;
+        Reply::created(urls::SESSION, &SessionCreated::new(&row, &token))
     })
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
-struct SessionView {
-    session_url: &'static str,
-    expires_at: String,
-    user: UserView,
-    memberships: Vec<MembershipView>,
+    .await?;
+    Ok(reply)
 }
 
 fn no_session() -> ApiError {
     ApiError::new(
-        actix_web::http::StatusCode::NOT_FOUND,
+        StatusCode::NOT_FOUND,
         "no-session",
         "This request is not made with a session; log in with POST /v0/session.",
     )
@@ -96,22 +66,23 @@ pub async fn get(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRe
     let mut conn = conn.conn();
     let user = users::find(&mut conn, &caller.user_id)
         .await?
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or(DomainError::NotFound)?;
     let rows = memberships::all_of_user(&mut conn, &caller.user_id).await?;
     let memberships = memberships::views(&mut conn, rows).await?;
-    Ok(ok(&SessionView {
-        session_url: urls::SESSION,
-        expires_at: time::format(expires_at),
-        user: UserView::new(user),
+    Ok(ok(&SessionView::new(
+        expires_at,
+        UserView::new(user),
         memberships,
-    }))
+    )))
 }
 
 /// `DELETE /v0/session`: ends the session; its token stops working at once.
-pub async fn delete(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
-    let session_id = caller.session_id().ok_or_else(no_session)?.clone();
-    let mut tx = state.db.write().await?;
-    let result = super::delete(&mut tx.conn(), session_id.as_str()).await;
-    tx.finish(result).await?;
-    Ok(no_content())
+pub async fn delete(state: web::Data<AppState>, caller: Caller) -> ApiResult<Reply> {
+    let session_id = caller.session_id().ok_or_else(no_session)?;
+    let reply = pipeline::unguarded(&state.db, async |conn| {
+        super::delete(conn, session_id).await?;
+        Ok(Reply::no_content())
+    })
+    .await?;
+    Ok(reply)
 }

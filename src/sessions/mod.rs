@@ -2,21 +2,22 @@
 //! `Authorization: GriffinSession <token>`. Only the token's hash is stored.
 
 pub mod handlers;
+pub mod view;
 
-use crate::ids::UserId;
 use std::fmt;
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use crate::access::authenticate::hash_secret;
 use crate::dispatch;
-use crate::http::auth::hash_secret;
-use crate::ids::SessionId;
+use crate::ids::{SessionId, UserId};
 use crate::store::Conn;
 use crate::store::schema::sessions;
-use crate::time::Micros;
+use crate::time::{MICROS_PER_SECOND, Micros};
 
 const PREFIX: &str = "g-session-";
 
@@ -61,6 +62,19 @@ pub struct SessionRow {
     pub created_at: Micros,
 }
 
+/// Starts a session for `user_id` (after a login or an accepted invitation) that lasts `ttl`
+/// from `now`.
+pub async fn start(
+    conn: &mut Conn<'_>,
+    user_id: &UserId,
+    now: Micros,
+    ttl: Duration,
+) -> QueryResult<(SessionRow, SessionToken)> {
+    let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / MICROS_PER_SECOND);
+    let expires_at = now.saturating_add(ttl.saturating_mul(MICROS_PER_SECOND));
+    create(conn, user_id, now, expires_at).await
+}
+
 /// Starts a session for `user_id`, valid until `expires_at`.
 pub async fn create(
     conn: &mut Conn<'_>,
@@ -95,7 +109,7 @@ pub async fn find_active(
         .optional())
 }
 
-pub async fn delete(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
+pub async fn delete(conn: &mut Conn<'_>, id: &SessionId) -> QueryResult<()> {
     dispatch!(conn, c => diesel::delete(sessions::table.find(id)).execute(c).await)?;
     Ok(())
 }

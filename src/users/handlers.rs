@@ -1,8 +1,11 @@
+//! `/v0/users/{user-id}`.
+
 use actix_web::{HttpResponse, web};
 
 use super::UserView;
 use crate::AppState;
-use crate::http::{ApiError, ApiResult, Caller, ok, path_id};
+use crate::access::Caller;
+use crate::http::{ApiResult, ok, path_id};
 use crate::ids::UserKind;
 
 /// `GET /v0/users/{user-id}`: the caller, or members of organizations the caller belongs to.
@@ -13,10 +16,6 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let id = path_id::<UserKind>(&path)?;
     let mut conn = state.db.read().await?;
-    let mut conn = conn.conn();
-    let visible = caller.visible_organizations(&mut conn).await?;
-    let row = super::find_visible(&mut conn, &id, &caller.user_id, &visible)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let (row, _) = super::visible_to(&mut conn.conn(), &caller, &id).await?;
     Ok(ok(&UserView::new(row)))
 }

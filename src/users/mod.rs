@@ -2,18 +2,20 @@
 
 pub mod handlers;
 pub mod password;
+pub mod view;
 
-use crate::store::PreparedExt;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde::Serialize;
 
+use crate::access::Caller;
 use crate::dispatch;
+use crate::error::{DomainError, DomainResult};
 use crate::ids::{OrganizationId, UserId};
-use crate::store::Conn;
 use crate::store::schema::{memberships, users};
+use crate::store::{Conn, PreparedExt};
 use crate::time::{self, Micros};
-use crate::urls;
+
+pub use view::UserView;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users, treat_none_as_default_value = false)]
@@ -25,6 +27,44 @@ pub struct UserRow {
     pub surname: Option<String>,
     pub created_at: Micros,
     pub password_hash: Option<String>,
+}
+
+/// An email address as users are known by: well formed ([`valid_email`]) and normalized
+/// ([`normalize_email`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(text: &str) -> Option<Self> {
+        valid_email(text).then(|| Email(normalize_email(text)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A given name or surname: 1 to 100 characters once trimmed, kept trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub fn parse(text: &str) -> Option<Self> {
+        let trimmed = text.trim();
+        (1..=100)
+            .contains(&trimmed.chars().count())
+            .then(|| PersonName(trimmed.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Emails are compared case-insensitively: they are stored lower-cased.
@@ -87,7 +127,7 @@ pub async fn find_or_create(conn: &mut Conn<'_>, email: &str) -> QueryResult<Use
         .ok_or(diesel::result::Error::NotFound)
 }
 
-pub async fn find(conn: &mut Conn<'_>, id: &crate::ids::UserId) -> QueryResult<Option<UserRow>> {
+pub async fn find(conn: &mut Conn<'_>, id: &UserId) -> QueryResult<Option<UserRow>> {
     dispatch!(conn, c => users::table
         .find(id)
         .select(UserRow::as_select())
@@ -96,6 +136,7 @@ pub async fn find(conn: &mut Conn<'_>, id: &crate::ids::UserId) -> QueryResult<O
         .optional())
 }
 
+/// Sets the user's password hash. `id` is text, so that tools holding a user's URL can set it.
 pub async fn set_password(conn: &mut Conn<'_>, id: &str, hash: &str) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(users::table.find(id))
         .set(users::password_hash.eq(hash))
@@ -108,12 +149,12 @@ pub async fn set_password(conn: &mut Conn<'_>, id: &str, hash: &str) -> QueryRes
 /// Sets the names of a user who has none yet (an invitee signing up).
 pub async fn set_names_if_unset(
     conn: &mut Conn<'_>,
-    id: &str,
-    given_name: &str,
-    surname: &str,
+    id: &UserId,
+    given_name: &PersonName,
+    surname: &PersonName,
 ) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(users::table.find(id).filter(users::given_name.is_null()))
-        .set((users::given_name.eq(given_name), users::surname.eq(surname)))
+        .set((users::given_name.eq(given_name.as_str()), users::surname.eq(surname.as_str())))
         .prepared()
         .execute(c)
         .await)?;
@@ -141,41 +182,26 @@ pub async fn find_visible(
         .optional())
 }
 
+/// The user `id` if `caller` may see them (see [`find_visible`]), with the organizations
+/// the caller can see; 404 otherwise.
+pub async fn visible_to(
+    conn: &mut Conn<'_>,
+    caller: &Caller,
+    id: &UserId,
+) -> DomainResult<(UserRow, Vec<OrganizationId>)> {
+    let visible = caller.visible_organizations(conn).await?;
+    let user = find_visible(conn, id, &caller.user_id, &visible)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    Ok((user, visible))
+}
+
 pub async fn find_many(conn: &mut Conn<'_>, ids: &[UserId]) -> QueryResult<Vec<UserRow>> {
     dispatch!(conn, c => users::table
         .filter(users::id.eq_any(ids))
         .select(UserRow::as_select())
         .load(c)
         .await)
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct UserView {
-    pub user_url: String,
-    pub user_email: String,
-    pub user_username: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub given_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub surname: Option<String>,
-    pub api_keys_url: String,
-    pub user_memberships_url: String,
-}
-
-impl UserView {
-    pub fn new(row: UserRow) -> Self {
-        let id = row.id;
-        UserView {
-            user_url: urls::user(&id),
-            api_keys_url: urls::user_api_keys(&id),
-            user_memberships_url: urls::user_memberships(&id),
-            user_email: row.email,
-            user_username: row.username,
-            given_name: row.given_name,
-            surname: row.surname,
-        }
-    }
 }
 
 #[cfg(test)]

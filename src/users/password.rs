@@ -10,6 +10,26 @@ pub fn valid(password: &str) -> bool {
     (MIN_LENGTH..=MAX_LENGTH).contains(&password.chars().count())
 }
 
+/// A password as given, of an acceptable length ([`valid`]). Redacted in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(text: &str) -> Option<Self> {
+        valid(text).then(|| Password(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())?;
     Ok(Argon2::default()

@@ -1,12 +1,15 @@
+//! `/v0/organizations/{organization-id}/workflows` and `/v0/workflows/{workflow-id}`.
+
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{WORKFLOWS, WorkflowView};
 use crate::AppState;
-use crate::http::{ApiError, ApiResult, Caller, ListBody, QueryParams, list_request, ok, path_id};
+use crate::access::Caller;
+use crate::error::DomainError;
+use crate::http::{ApiResult, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::{OrganizationKind, WorkflowKind};
 use crate::organizations;
-use crate::paging::Cursor;
-use crate::paging::Page;
+use crate::paging::{Cursor, Page};
 use crate::roles::Permission;
 
 /// `GET /v0/organizations/{organization-id}/workflows`: the organization's six workflows.
@@ -22,15 +25,15 @@ pub async fn list(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     caller
-        .access(&mut conn, organization_id.as_str(), Permission::Read)
+        .organization(&mut conn, &organization_id, Permission::Read)
         .await?;
     let organization = organizations::find(&mut conn, &organization_id)
         .await?
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or(DomainError::NotFound)?;
     let page = Page::from_memory(WORKFLOWS.iter().collect(), &page_request, |w| {
         Cursor::new(
             organization.created_at,
-            super::id_of(&organization.id, w.key).as_str(),
+            &super::id_of(&organization.id, w.key),
         )
     })
     .map(|w| WorkflowView::new(w, &organization.id, organization.created_at));
@@ -52,10 +55,10 @@ pub async fn get(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let visible = caller.visible_organizations(&mut conn).await?;
-    let (workflow, organization_id) = super::find(&id, &visible).ok_or_else(ApiError::not_found)?;
+    let (workflow, organization_id) = super::find(&id, &visible).ok_or(DomainError::NotFound)?;
     let organization = organizations::find(&mut conn, organization_id)
         .await?
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or(DomainError::NotFound)?;
     Ok(ok(&WorkflowView::new(
         workflow,
         &organization.id,

@@ -5,15 +5,11 @@
 //! first moment.
 
 pub mod handlers;
+pub mod view;
 
-use crate::ids::OrganizationId;
-use std::collections::BTreeMap;
+use crate::ids::{OrganizationId, WorkflowId};
 
-use serde::Serialize;
-
-use crate::ids::WorkflowId;
-use crate::time;
-use crate::urls;
+pub use view::WorkflowView;
 
 #[derive(Debug)]
 pub struct Workflow {
@@ -174,38 +170,4 @@ pub fn find<'a>(
     crate::organizations::find_in_catalogue(&WORKFLOWS, id, organization_ids, |organization, w| {
         id_of(organization, w.key)
     })
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct WorkflowView {
-    pub workflow_url: String,
-    pub display_name: &'static str,
-    pub description: &'static str,
-    pub legal_person_type: &'static str,
-    pub created_at: String,
-    #[serde(rename = "disabled?")]
-    pub disabled: bool,
-    pub required_claim_types: BTreeMap<&'static str, &'static [&'static str]>,
-    pub workflow_rules: &'static [&'static str],
-}
-
-impl WorkflowView {
-    /// `created_at`: the organization's creation, when its workflows came to be.
-    pub fn new(
-        workflow: &Workflow,
-        organization_id: &OrganizationId,
-        created_at: time::Micros,
-    ) -> Self {
-        WorkflowView {
-            workflow_url: urls::workflow(&id_of(organization_id, workflow.key)),
-            display_name: workflow.display_name,
-            description: workflow.description,
-            legal_person_type: workflow.legal_person_type,
-            created_at: time::format(created_at),
-            disabled: false,
-            required_claim_types: workflow.required.iter().copied().collect(),
-            workflow_rules: workflow.rules,
-        }
-    }
 }
