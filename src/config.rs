@@ -129,6 +129,17 @@ pub struct BootstrapArgs {
     pub password: Option<String>,
 }
 
+/// What `hyperbank bench` drives (see the binary's `bench` module).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// `GET /v0/index`.
+    Index,
+    /// `GET` one bank account.
+    Account,
+    /// Create and submit payments: book transfers between two accounts and fps payments.
+    Payments,
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct BenchArgs {
     /// The server to drive.
@@ -141,7 +152,7 @@ pub struct BenchArgs {
     pub key: Option<String>,
 
     #[arg(long, value_enum, default_value = "account")]
-    pub scenario: crate::bench::Scenario,
+    pub scenario: Scenario,
 
     /// Concurrent keep-alive connections.
     #[arg(long, default_value_t = 32)]

@@ -7,7 +7,6 @@ pub mod access;
 pub mod api_keys;
 pub mod bank_accounts;
 pub mod bank_products;
-pub mod bench;
 pub mod bootstrap;
 pub mod claims;
 pub mod companies_house;
@@ -76,6 +75,15 @@ impl AppState {
             db,
             clock: time::Clock::default(),
             settings,
+        }
+    }
+
+    /// The background worker over the same store, clock and settings.
+    pub fn worker(&self) -> worker::Worker {
+        worker::Worker {
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+            settings: self.settings.clone(),
         }
     }
 }

@@ -1,3 +1,5 @@
+mod bench;
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -140,7 +142,7 @@ async fn serve(
         );
     }
     let state = AppState::new(db.clone(), settings);
-    tokio::spawn(hyperbank::worker::run(web::Data::new(state.clone())));
+    tokio::spawn(state.worker().run());
     // Each HTTP worker thread gets its own state around its own database handle
     // (`Db::for_worker`); limits, clock and settings are shared.
     let workers = args
@@ -225,7 +227,7 @@ async fn verify_ledger(database: &DatabaseArgs) -> Result<(), String> {
     }
 }
 
-/// `hyperbank bench`: see `hyperbank::bench`.
+/// `hyperbank bench`: see the `bench` module.
 async fn bench(
     database: &DatabaseArgs,
     sandbox: &SandboxArgs,
@@ -255,7 +257,7 @@ async fn bench(
             created.secret.as_str().to_string()
         }
     };
-    let report = hyperbank::bench::run(hyperbank::bench::Options {
+    let report = bench::run(bench::Options {
         address,
         key,
         scenario: args.scenario,

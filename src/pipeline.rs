@@ -63,29 +63,28 @@ impl<'a> Write<'a> {
         id: &Id<R::Kind>,
         rule: impl AsyncFnOnce(&mut Conn<'_>, Granted<R>) -> DomainResult<Reply>,
     ) -> DomainResult<Reply> {
-        let mut tx = db.write().await?;
-        let result: DomainResult<Ended> = async {
-            let mut conn = tx.conn();
-            let (caller, need) = (self.caller, self.need);
-            let granted = if self.locked {
-                caller.write_locked::<R>(&mut conn, id, need).await?
-            } else {
-                caller.write::<R>(&mut conn, id, need).await?
-            };
-            let organization_id = granted.access.organization_id.clone();
-            if let Some(key) = self.key
-                && !key.claim(&mut conn, &organization_id).await?
-            {
-                return Ok(Ended::Taken(key, organization_id));
-            }
-            let reply = rule(&mut conn, granted).await?;
-            if let Some(key) = self.key {
-                key.store(&mut conn, &organization_id, &reply)?;
-            }
-            Ok(Ended::Done(reply))
-        }
-        .await;
-        match tx.finish(result).await? {
+        let ended = db
+            .transaction(async |conn| -> DomainResult<Ended> {
+                let (caller, need) = (self.caller, self.need);
+                let granted = if self.locked {
+                    caller.write_locked::<R>(conn, id, need).await?
+                } else {
+                    caller.write::<R>(conn, id, need).await?
+                };
+                let organization_id = granted.access.organization_id.clone();
+                if let Some(key) = self.key
+                    && !key.claim(conn, &organization_id).await?
+                {
+                    return Ok(Ended::Taken(key, organization_id));
+                }
+                let reply = rule(conn, granted).await?;
+                if let Some(key) = self.key {
+                    key.store(conn, &organization_id, &reply)?;
+                }
+                Ok(Ended::Done(reply))
+            })
+            .await??;
+        match ended {
             Ended::Done(reply) => Ok(reply),
             Ended::Taken(key, organization_id) => replay(db, key, &organization_id).await,
         }
@@ -115,7 +114,5 @@ pub async fn unguarded<T>(
     db: &Db,
     rule: impl AsyncFnOnce(&mut Conn<'_>) -> DomainResult<T>,
 ) -> DomainResult<T> {
-    let mut tx = db.write().await?;
-    let result = rule(&mut tx.conn()).await;
-    tx.finish(result).await
+    db.transaction(rule).await?
 }

@@ -493,9 +493,10 @@ pub async fn open_due(db: &Db, now: Micros, test_money: MinorUnits) -> Result<us
     let mut opened = 0;
     for (row, mode) in due {
         let money = money_for(mode, test_money);
-        let mut tx = db.write().await?;
-        let result = activate(&mut tx.conn(), &row, money, now).await;
-        match tx.finish(result).await {
+        let result = db
+            .transaction(async |conn| activate(conn, &row, money, now).await)
+            .await?;
+        match result {
             Ok(Some(_)) => opened += 1,
             Ok(None) => {}
             Err(PostError::Database(error)) => return Err(error.into()),
@@ -537,9 +538,8 @@ pub async fn close_drained(db: &Db, now: Micros) -> Result<usize, StoreError> {
     };
     let mut closed = 0;
     for row in due {
-        let mut tx = db.write().await?;
-        let result = close_if_drained(&mut tx.conn(), row, now).await;
-        if tx.finish(result).await? {
+        let closing = async |conn: &mut Conn<'_>| close_if_drained(conn, row, now).await;
+        if db.transaction(closing).await?? {
             closed += 1;
         }
     }

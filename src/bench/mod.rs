@@ -6,8 +6,9 @@
 //! Scenarios:
 //! - `index`: `GET /v0/index`;
 //! - `account`: `GET` one bank account;
-//! - `payments`: create a payment and submit it, alternating a book transfer between the
-//!   connection's two accounts and an fps payment to a payee at another bank.
+//! - `payments`: create a payment and submit it; in every three, one fps payment to a payee
+//!   at another bank and two book transfers back and forth between the connection's two
+//!   accounts.
 
 pub mod client;
 
@@ -18,12 +19,7 @@ use serde_json::{Value, json};
 
 use client::Connection;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Scenario {
-    Index,
-    Account,
-    Payments,
-}
+pub use hyperbank::config::Scenario;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -251,82 +247,14 @@ async fn drive(
         let counting = Instant::now() >= measure_from;
         let target = if counting { &mut tally } else { &mut warmup };
         match &work {
-            Work::Index => {
-                let started = Instant::now();
-                let status = conn
-                    .send("GET", "/v0/index", None, None)
-                    .await
-                    .ok()
-                    .map(|r| r.status);
-                target.record(started, status, 200);
-            }
-            Work::Account(url) => {
-                let started = Instant::now();
-                let status = conn
-                    .send("GET", url, None, None)
-                    .await
-                    .ok()
-                    .map(|r| r.status);
-                target.record(started, status, 200);
-            }
+            Work::Index => get(&mut conn, "/v0/index", target).await,
+            Work::Account(url) => get(&mut conn, url, target).await,
             Work::Payments {
                 accounts,
                 payee_url,
             } => {
-                // Book transfers go back and forth between the two accounts; every other
-                // payment is fps to the payee.
-                let (from, creditor, scheme) = match n % 3 {
-                    0 => (
-                        &accounts[0],
-                        json!({"creditor-type": "payee", "payee-url": payee_url}),
-                        "fps",
-                    ),
-                    1 => (
-                        &accounts[0],
-                        json!({"creditor-type": "griffin-bank-account", "account-url": accounts[1]}),
-                        "book-transfer",
-                    ),
-                    _ => (
-                        &accounts[1],
-                        json!({"creditor-type": "griffin-bank-account", "account-url": accounts[0]}),
-                        "book-transfer",
-                    ),
-                };
-                let body = json!({"creditor": creditor,
-                                  "payment-amount": {"currency": "GBP", "value": "1.00"}});
                 let key = format!("bench-{worker}-{n}-{}", rand::random::<u32>());
-                let started = Instant::now();
-                let created = conn
-                    .send(
-                        "POST",
-                        &format!("{from}/payments"),
-                        Some(&body),
-                        Some(&format!("{key}-c")),
-                    )
-                    .await;
-                let status = created.as_ref().ok().map(|r| r.status);
-                target.record(started, status, 201);
-                let Some(payment_url) = created
-                    .ok()
-                    .filter(|r| r.status == 201)
-                    .and_then(|r| r.json()["payment-url"].as_str().map(str::to_string))
-                else {
-                    continue;
-                };
-                let started = Instant::now();
-                let submitted = conn
-                    .send(
-                        "POST",
-                        &format!("{payment_url}/submissions"),
-                        Some(&json!({"payment-scheme": scheme})),
-                        Some(&format!("{key}-s")),
-                    )
-                    .await;
-                let status = submitted.as_ref().ok().map(|r| r.status);
-                target.record(started, status, 200);
-                if status == Some(200) {
-                    target.payments += 1;
-                }
+                pay(&mut conn, accounts, payee_url, n, &key, target).await;
             }
         }
     }
@@ -337,6 +265,80 @@ async fn drive(
             warmup.errors.get("io").copied().unwrap_or(0);
     }
     tally
+}
+
+/// One `GET`, which must answer 200.
+async fn get(conn: &mut Connection, url: &str, target: &mut Tally) {
+    let started = Instant::now();
+    let status = conn
+        .send("GET", url, None, None)
+        .await
+        .ok()
+        .map(|r| r.status);
+    target.record(started, status, 200);
+}
+
+/// The `n`th payment of a connection: created, then submitted. Book transfers go back and
+/// forth between the two accounts; every third payment is fps to the payee.
+async fn pay(
+    conn: &mut Connection,
+    accounts: &[String; 2],
+    payee_url: &str,
+    n: u64,
+    key: &str,
+    target: &mut Tally,
+) {
+    let (from, creditor, scheme) = match n % 3 {
+        0 => (
+            &accounts[0],
+            json!({"creditor-type": "payee", "payee-url": payee_url}),
+            "fps",
+        ),
+        1 => (
+            &accounts[0],
+            json!({"creditor-type": "griffin-bank-account", "account-url": accounts[1]}),
+            "book-transfer",
+        ),
+        _ => (
+            &accounts[1],
+            json!({"creditor-type": "griffin-bank-account", "account-url": accounts[0]}),
+            "book-transfer",
+        ),
+    };
+    let body = json!({"creditor": creditor,
+                      "payment-amount": {"currency": "GBP", "value": "1.00"}});
+    let started = Instant::now();
+    let created = conn
+        .send(
+            "POST",
+            &format!("{from}/payments"),
+            Some(&body),
+            Some(&format!("{key}-c")),
+        )
+        .await;
+    let status = created.as_ref().ok().map(|r| r.status);
+    target.record(started, status, 201);
+    let Some(payment_url) = created
+        .ok()
+        .filter(|r| r.status == 201)
+        .and_then(|r| r.json()["payment-url"].as_str().map(str::to_string))
+    else {
+        return;
+    };
+    let started = Instant::now();
+    let submitted = conn
+        .send(
+            "POST",
+            &format!("{payment_url}/submissions"),
+            Some(&json!({"payment-scheme": scheme})),
+            Some(&format!("{key}-s")),
+        )
+        .await;
+    let status = submitted.as_ref().ok().map(|r| r.status);
+    target.record(started, status, 200);
+    if status == Some(200) {
+        target.payments += 1;
+    }
 }
 
 fn conn_broken(tally: &Tally) -> bool {

@@ -249,9 +249,8 @@ pub async fn release_expired(db: &Db, now: Micros) -> Result<usize, StoreError> 
     };
     let mut released = 0;
     for hold in due {
-        let mut tx = db.write().await?;
-        let result = release(&mut tx.conn(), &hold, Some("expired")).await;
-        if tx.finish(result).await?.is_some() {
+        let expired = async |conn: &mut Conn<'_>| release(conn, &hold, Some("expired")).await;
+        if db.transaction(expired).await??.is_some() {
             released += 1;
         }
     }

@@ -1,7 +1,6 @@
 //! The HTTP foundation shared by every area: errors, auth, JSON bodies, query strings,
 //! pagination, the route table and content negotiation.
 
-pub mod auth;
 pub mod error;
 pub mod idempotency;
 pub mod json;
@@ -18,7 +17,6 @@ use serde::Serialize;
 
 use crate::store::idempotency::{Reply, ReplyStatus};
 
-pub use auth::Caller;
 pub use error::{ApiError, ApiResult};
 pub use json::Json;
 pub use pagination::{ListBody, list_request};

@@ -120,6 +120,50 @@ pub async fn run(db: &Db) -> Result<Report, StoreError> {
 
 async fn check(conn: &mut Conn<'_>) -> QueryResult<Report> {
     let mut report = Report::default();
+    let mut totals = posting_totals(conn, &mut report).await?;
+    check_accounts(conn, &mut report, &mut totals).await?;
+    check_internal_accounts(&mut report, totals);
+    check_entries(conn, &mut report).await?;
+    walk_running_balances(conn, &mut report).await?;
+    Ok(report)
+}
+
+/// Each account's postings summed; all of them together must sum to zero.
+async fn posting_totals(
+    conn: &mut Conn<'_>,
+    report: &mut Report,
+) -> QueryResult<HashMap<String, AccountTotal>> {
+    let totals: Vec<AccountTotal> = dispatch!(conn, c => diesel::sql_query(
+            "SELECT account_id, CAST(SUM(amount) AS BIGINT) AS total, \
+             CAST(COUNT(*) AS BIGINT) AS postings, \
+             CAST(COUNT(account_seq) AS BIGINT) AS numbered \
+             FROM postings GROUP BY account_id",
+        )
+        .load(c)
+        .await)?;
+    let mut ledger_total: i128 = 0;
+    let mut by_account = HashMap::new();
+    for total in totals {
+        report.postings += total.postings;
+        ledger_total += i128::from(total.total);
+        by_account.insert(total.account_id.clone(), total);
+    }
+    if ledger_total != 0 {
+        report.breach(
+            "ledger",
+            format!("all postings sum to {ledger_total}, not zero"),
+        );
+    }
+    Ok(by_account)
+}
+
+/// Each bank account's balance, held amount and transaction count against its postings and
+/// placed holds; none below zero. Takes the bank accounts' totals out of `totals`.
+async fn check_accounts(
+    conn: &mut Conn<'_>,
+    report: &mut Report,
+    totals: &mut HashMap<String, AccountTotal>,
+) -> QueryResult<()> {
     let accounts: Vec<(String, i64, i64, i64)> = dispatch!(conn, c => bank_accounts::table
         .select((
             bank_accounts::id,
@@ -131,33 +175,9 @@ async fn check(conn: &mut Conn<'_>) -> QueryResult<Report> {
         .load(c)
         .await)?;
     report.accounts = accounts.len();
-    let totals: Vec<AccountTotal> = dispatch!(conn, c => diesel::sql_query(
-            "SELECT account_id, CAST(SUM(amount) AS BIGINT) AS total, \
-             CAST(COUNT(*) AS BIGINT) AS postings, \
-             CAST(COUNT(account_seq) AS BIGINT) AS numbered \
-             FROM postings GROUP BY account_id",
-        )
-        .load(c)
-        .await)?;
-    let held: Vec<Held> = dispatch!(conn, c => diesel::sql_query(
-            "SELECT account_id, CAST(SUM(amount) AS BIGINT) AS total FROM holds \
-             WHERE status = 'placed' AND direction = 'debit' GROUP BY account_id",
-        )
-        .load(c)
-        .await)?;
-    let held: HashMap<String, i64> = held
-        .into_iter()
-        .map(|h| (h.account_id, h.total.unwrap_or(0)))
-        .collect();
-    let mut by_account: HashMap<String, AccountTotal> = HashMap::new();
-    let mut ledger_total: i128 = 0;
-    for total in totals {
-        report.postings += total.postings;
-        ledger_total += i128::from(total.total);
-        by_account.insert(total.account_id.clone(), total);
-    }
+    let held = placed_debit_holds(conn).await?;
     for (id, balance, held_amount, count) in &accounts {
-        let (sum, postings, numbered) = by_account
+        let (sum, postings, numbered) = totals
             .remove(id)
             .map(|t| (t.total, t.postings, t.numbered))
             .unwrap_or((0, 0, 0));
@@ -187,13 +207,31 @@ async fn check(conn: &mut Conn<'_>) -> QueryResult<Report> {
             );
         }
         if balance - held_amount < 0 {
-            report.breach(
-                id,
-                format!("negative available balance {}", balance - held_amount),
-            );
+            let available = balance - held_amount;
+            report.breach(id, format!("negative available balance {available}"));
         }
     }
-    for (id, total) in by_account {
+    Ok(())
+}
+
+/// The sum of each account's placed debit holds.
+async fn placed_debit_holds(conn: &mut Conn<'_>) -> QueryResult<HashMap<String, i64>> {
+    let held: Vec<Held> = dispatch!(conn, c => diesel::sql_query(
+            "SELECT account_id, CAST(SUM(amount) AS BIGINT) AS total FROM holds \
+             WHERE status = 'placed' AND direction = 'debit' GROUP BY account_id",
+        )
+        .load(c)
+        .await)?;
+    Ok(held
+        .into_iter()
+        .map(|h| (h.account_id, h.total.unwrap_or(0)))
+        .collect())
+}
+
+/// What is left of `totals` once the bank accounts are taken out: internal accounts only,
+/// whose postings carry no sequence.
+fn check_internal_accounts(report: &mut Report, totals: HashMap<String, AccountTotal>) {
+    for (id, total) in totals {
         if super::InternalAccount::parse(&id).is_none() {
             report.breach(
                 &id,
@@ -206,12 +244,10 @@ async fn check(conn: &mut Conn<'_>) -> QueryResult<Report> {
             );
         }
     }
-    if ledger_total != 0 {
-        report.breach(
-            "ledger",
-            format!("all postings sum to {ledger_total}, not zero"),
-        );
-    }
+}
+
+/// Every entry's postings sum to zero.
+async fn check_entries(conn: &mut Conn<'_>, report: &mut Report) -> QueryResult<()> {
     let unbalanced: Vec<Unbalanced> = dispatch!(conn, c => diesel::sql_query(
             "SELECT entry_id, CAST(SUM(amount) AS BIGINT) AS total FROM postings \
              GROUP BY entry_id HAVING SUM(amount) <> 0",
@@ -230,8 +266,7 @@ async fn check(conn: &mut Conn<'_>) -> QueryResult<Report> {
         .load(c)
         .await)?;
     report.entries = entries.iter().map(|c| c.n).sum();
-    walk_running_balances(conn, &mut report).await?;
-    Ok(report)
+    Ok(())
 }
 
 /// Every bank account's transactions in sequence: numbered from 1 without gaps, each

@@ -224,9 +224,10 @@ pub async fn advance_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
     };
     let mut taken = 0;
     for row in open {
-        let mut tx = db.write().await?;
-        let result = advance(&mut tx.conn(), &row, now).await;
-        if tx.finish(result).await? {
+        if db
+            .transaction(async |conn| advance(conn, &row, now).await)
+            .await??
+        {
             taken += 1;
         }
     }

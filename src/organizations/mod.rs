@@ -171,13 +171,6 @@ pub async fn find_many(
         .await)
 }
 
-/// Takes the organization's lock until the transaction ends: [`crate::access::lock_organization`]
-/// for the areas that still take it by hand (converted areas take it through the write
-/// pipeline).
-pub async fn lock(conn: &mut Conn<'_>, id: &str) -> QueryResult<()> {
-    crate::access::lock_organization(conn, &OrganizationId::from_db(id.to_string())).await
-}
-
 /// A page of the given organizations.
 pub async fn list(
     conn: &mut Conn<'_>,

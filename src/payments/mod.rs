@@ -174,28 +174,7 @@ pub async fn admit(
     source: Source<'_>,
 ) -> Result<Admitted, PostError> {
     let now = time::now();
-    let account_url = urls::bank_account(inbound.account_id);
-    let payment = PaymentRow {
-        id: PaymentId::generate(),
-        organization_id: inbound.organization_id.clone(),
-        account_id: inbound.account_id.clone(),
-        payment_direction: PaymentDirection::Inbound,
-        amount: inbound.amount,
-        payment_reference: inbound.reference,
-        creditor: json!({"creditor-type": "griffin-bank-account", "account-url": account_url})
-            .to_string(),
-        debtor: inbound.debtor.to_string(),
-        created_by_user_id: None,
-        created_at: now,
-        payee_id: None,
-        creditor_account_id: None,
-        created_via: None,
-        latest_submission_id: None,
-        latest_submission_status: None,
-        rejected_at: None,
-        rejected_by_user_id: None,
-        rejection_reason: None,
-    };
+    let payment = inbound_payment(&inbound, now);
     conn.defer(diesel::insert_into(payments::table).values(payment.clone()))?;
     events::record(
         conn,
@@ -203,25 +182,13 @@ pub async fn admit(
         EventType::PaymentCreated,
         &PaymentView::new(&payment),
     )?;
-    let scheme_id = format!("{:016X}", rand::random::<u64>());
-    let mut admission = AdmissionRow {
-        id: AdmissionId::generate(),
-        organization_id: inbound.organization_id.clone(),
-        payment_id: payment.id.clone(),
-        account_id: inbound.account_id.clone(),
-        admission_status: AdmissionStatus::Processing,
-        payment_scheme: inbound.payment_scheme,
-        end_to_end_identification: format!("E2E{scheme_id}"),
-        unique_scheme_identifier: format!("SANDBOX{scheme_id}"),
-        created_at: now,
-        updated_at: now,
-    };
+    let mut admission = admission_of(&payment, inbound.payment_scheme, now);
     // The admission is created `processing` and delivered by the same transaction: its row is
     // written once, delivered, but its events tell both steps, in order.
     events::record(
         conn,
         inbound.organization_id,
-        crate::events::EventType::AdmissionCreated,
+        EventType::AdmissionCreated,
         &AdmissionView::new(&admission),
     )?;
     let debit = match source {
@@ -248,7 +215,7 @@ pub async fn admit(
     events::record(
         conn,
         inbound.organization_id,
-        crate::events::EventType::AdmissionUpdated,
+        EventType::AdmissionUpdated,
         &AdmissionView::new(&admission),
     )?;
     Ok(Admitted {
@@ -256,6 +223,49 @@ pub async fn admit(
         admission,
         transactions,
     })
+}
+
+/// The inbound payment's row, crediting its account.
+fn inbound_payment(inbound: &Inbound<'_>, now: Micros) -> PaymentRow {
+    let account_url = urls::bank_account(inbound.account_id);
+    PaymentRow {
+        id: PaymentId::generate(),
+        organization_id: inbound.organization_id.clone(),
+        account_id: inbound.account_id.clone(),
+        payment_direction: PaymentDirection::Inbound,
+        amount: inbound.amount,
+        payment_reference: inbound.reference.clone(),
+        creditor: json!({"creditor-type": "griffin-bank-account", "account-url": account_url})
+            .to_string(),
+        debtor: inbound.debtor.to_string(),
+        created_by_user_id: None,
+        created_at: now,
+        payee_id: None,
+        creditor_account_id: None,
+        created_via: None,
+        latest_submission_id: None,
+        latest_submission_status: None,
+        rejected_at: None,
+        rejected_by_user_id: None,
+        rejection_reason: None,
+    }
+}
+
+/// A new admission of the payment, `processing`, with its scheme's identifiers.
+fn admission_of(payment: &PaymentRow, scheme: PaymentScheme, now: Micros) -> AdmissionRow {
+    let scheme_id = format!("{:016X}", rand::random::<u64>());
+    AdmissionRow {
+        id: AdmissionId::generate(),
+        organization_id: payment.organization_id.clone(),
+        payment_id: payment.id.clone(),
+        account_id: payment.account_id.clone(),
+        admission_status: AdmissionStatus::Processing,
+        payment_scheme: scheme,
+        end_to_end_identification: format!("E2E{scheme_id}"),
+        unique_scheme_identifier: format!("SANDBOX{scheme_id}"),
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 pub async fn find(conn: &mut Conn<'_>, id: &PaymentId) -> QueryResult<Option<PaymentRow>> {

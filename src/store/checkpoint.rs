@@ -97,7 +97,7 @@ mod tests {
     /// Commits far below the writer's own checkpoint threshold (10,000 pages), with a reader
     /// going on all along: the checkpointer copies them into the database file by itself,
     /// and the reader sees every commit. (Without it the file would keep its first pages.)
-    #[actix_rt::test]
+    #[tokio::test]
     async fn commits_reach_the_database_file_without_the_writer_checkpointing() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("db.sqlite3").display().to_string();

@@ -403,7 +403,7 @@ mod tests {
         .await
     }
 
-    #[actix_rt::test]
+    #[tokio::test]
     async fn queued_writers_share_one_commit_and_see_it_before_answering() {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = database(&dir).await;
@@ -414,7 +414,7 @@ mod tests {
         assert_eq!(batches(&db).await - before, 1, "one commit for ten writers");
     }
 
-    #[actix_rt::test]
+    #[tokio::test]
     async fn a_failed_or_abandoned_writer_leaves_the_rest_of_its_batch_alone() {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = database(&dir).await;
@@ -434,7 +434,7 @@ mod tests {
         assert_eq!(committed(&db).await, vec![1, 2, 4, 5, 6, 8, 9, 10]);
     }
 
-    #[actix_rt::test]
+    #[tokio::test]
     async fn a_lone_failed_writer_does_not_keep_the_database_locked() {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = database(&dir).await;
@@ -461,7 +461,7 @@ mod tests {
         assert_eq!(committed(&db).await, vec![42]);
     }
 
-    #[actix_rt::test]
+    #[tokio::test]
     async fn a_writer_cancelled_while_waiting_for_its_commit_still_gets_it() {
         use futures_util::FutureExt;
         let dir = tempfile::tempdir().expect("temp dir");

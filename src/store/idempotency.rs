@@ -198,11 +198,13 @@ impl IdempotencyKey {
 
 /// Worker step: forgets keys older than the retention period.
 pub async fn prune(db: &Db, now: Micros) -> Result<usize, StoreError> {
-    let mut tx = db.write().await?;
-    let result = dispatch!(&mut tx.conn(), c => diesel::delete(
-            idempotency_keys::table.filter(idempotency_keys::created_at.lt(now - RETENTION_MICROS)),
-        )
-        .execute(c)
-        .await);
-    Ok(tx.finish(result).await?)
+    let expired = idempotency_keys::created_at.lt(now - RETENTION_MICROS);
+    let pruned = db
+        .transaction(async |conn| {
+            dispatch!(conn, c => diesel::delete(idempotency_keys::table.filter(expired))
+                .execute(c)
+                .await)
+        })
+        .await??;
+    Ok(pruned)
 }

@@ -392,6 +392,23 @@ impl Db {
             pending: Pending::default(),
         })
     }
+
+    /// Runs `work` in one write transaction: committed when it succeeds, rolled back when it
+    /// fails (or when the future is dropped), so nothing is half-written. The outer error is a
+    /// transaction that could not begin; the inner one is the work's, or a failed commit.
+    /// Requests reach it through the write pipeline (`crate::pipeline`), background jobs
+    /// directly.
+    pub async fn transaction<T, E>(
+        &self,
+        work: impl AsyncFnOnce(&mut Conn<'_>) -> Result<T, E>,
+    ) -> Result<Result<T, E>, StoreError>
+    where
+        E: From<diesel::result::Error>,
+    {
+        let mut tx = self.write().await?;
+        let result = work(&mut tx.conn()).await;
+        Ok(tx.finish(result).await)
+    }
 }
 
 fn pool_error(error: diesel_async::pooled_connection::deadpool::PoolError) -> StoreError {

@@ -211,7 +211,7 @@ mod tests {
     /// with `RETURNING` (loaded through [`super::Untyped`], which must not answer for
     /// itself) and without (run through [`super::execute`], which still counts the rows
     /// changed).
-    #[actix_rt::test]
+    #[tokio::test]
     async fn prepared_updates_are_prepared_once() {
         let mut conn = SqliteConn::establish(":memory:").await.expect("connection");
         conn.batch_execute("CREATE TABLE counters (id TEXT PRIMARY KEY NOT NULL, n BIGINT NOT NULL); INSERT INTO counters VALUES ('a', 0);")

@@ -453,9 +453,11 @@ pub async fn deliver_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
     let elsewhere: Vec<SubmissionRow> = elsewhere.into_iter().map(|(row, _)| row).collect();
     let mut settled = 0;
     if !elsewhere.is_empty() {
-        let mut tx = db.write().await?;
-        let result = settle(&mut tx.conn(), &elsewhere, SubmissionStatus::Delivered, now).await;
-        match tx.finish(result).await {
+        let delivered = SubmissionStatus::Delivered;
+        let result = db
+            .transaction(async |conn| settle(conn, &elsewhere, delivered, now).await)
+            .await?;
+        match result {
             Ok(delivered) => settled += delivered.len(),
             Err(error) => tracing::warn!(%error, "cannot deliver fps submissions"),
         }
@@ -475,24 +477,27 @@ pub async fn deliver_due(db: &Db, now: Micros) -> Result<usize, StoreError> {
 /// debtor; when the debtor cannot take it back either (closed or blocked since), marks it
 /// `failed` and leaves the money with the scheme's settlement account.
 async fn settle_one(db: &Db, row: &SubmissionRow, now: Micros) -> Result<bool, StoreError> {
-    let mut tx = db.write().await?;
-    let result = deliver(&mut tx.conn(), row, now).await;
-    match tx.finish(result).await {
+    match db
+        .transaction(async |conn| deliver(conn, row, now).await)
+        .await?
+    {
         Ok(done) => return Ok(done),
         Err(PostError::Database(error)) => return Err(error.into()),
         Err(_) => {}
     }
-    let mut tx = db.write().await?;
-    let result = give_back(&mut tx.conn(), row, now).await;
-    match tx.finish(result).await {
+    match db
+        .transaction(async |conn| give_back(conn, row, now).await)
+        .await?
+    {
         Ok(done) => return Ok(done),
         Err(PostError::Database(error)) => return Err(error.into()),
         Err(refused) => tracing::warn!(submission = %row.id, %refused, "cannot return payment"),
     }
-    let mut tx = db.write().await?;
     let failed = SubmissionStatus::Failed;
-    let result = settle(&mut tx.conn(), std::slice::from_ref(row), failed, now).await;
-    Ok(!tx.finish(result).await?.is_empty())
+    let settled = db
+        .transaction(async |conn| settle(conn, std::slice::from_ref(row), failed, now).await)
+        .await??;
+    Ok(!settled.is_empty())
 }
 
 /// Which submissions a list shows.

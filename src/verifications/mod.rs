@@ -217,9 +217,10 @@ pub async fn advance_due(db: &Db, now: Micros, step: Micros) -> Result<usize, St
     };
     let mut taken = 0;
     for row in due {
-        let mut tx = db.write().await?;
-        let result = advance(&mut tx.conn(), &row, now, step).await;
-        if tx.finish(result).await? {
+        if db
+            .transaction(async |conn| advance(conn, &row, now, step).await)
+            .await??
+        {
             taken += 1;
         }
     }

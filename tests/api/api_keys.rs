@@ -3,8 +3,8 @@ use std::collections::HashSet;
 use actix_web::http::StatusCode;
 use serde_json::json;
 
+use hyperbank::access::authenticate::hash_secret;
 use hyperbank::api_keys;
-use hyperbank::http::auth::hash_secret;
 
 use crate::support::{Json, TestApp, id_of};
 

@@ -292,7 +292,10 @@ impl TestApp {
     pub async fn run_worker(&self) -> usize {
         let mut total = 0;
         loop {
-            let taken = hyperbank::worker::run_once(&self.worker_state)
+            let taken = self
+                .worker_state
+                .worker()
+                .run_once()
                 .await
                 .unwrap_or_else(|e| panic!("worker: {e}"));
             if taken == 0 {
