@@ -7,6 +7,7 @@ pub mod view;
 
 use crate::bank_accounts::ProductType;
 use crate::ids::{BankProductId, OrganizationId};
+use crate::legal_persons::LegalPersonType;
 
 pub use view::BankProductView;
 
@@ -46,7 +47,7 @@ pub struct BankProduct {
     pub display_name: &'static str,
     pub funding_type: FundingType,
     /// The `legal-person-type` of the accounts' owners.
-    pub owner_type: &'static str,
+    pub owner_type: LegalPersonType,
 }
 
 pub static BANK_PRODUCTS: [BankProduct; 5] = [
@@ -55,35 +56,35 @@ pub static BANK_PRODUCTS: [BankProduct; 5] = [
         account_type: ProductType::Operational,
         display_name: "Operational account",
         funding_type: FundingType::Dedicated,
-        owner_type: "corporation",
+        owner_type: LegalPersonType::Corporation,
     },
     BankProduct {
         class: BankProductClass::Safeguarding,
         account_type: ProductType::Safeguarding,
         display_name: "Safeguarding account",
         funding_type: FundingType::Pooled,
-        owner_type: "corporation",
+        owner_type: LegalPersonType::Corporation,
     },
     BankProduct {
         class: BankProductClass::ClientMoney,
         account_type: ProductType::ClientMoney,
         display_name: "Client money account",
         funding_type: FundingType::Pooled,
-        owner_type: "corporation",
+        owner_type: LegalPersonType::Corporation,
     },
     BankProduct {
         class: BankProductClass::Savings,
         account_type: ProductType::Savings,
         display_name: "Easy access savings account",
         funding_type: FundingType::Dedicated,
-        owner_type: "individual",
+        owner_type: LegalPersonType::Individual,
     },
     BankProduct {
         class: BankProductClass::Embedded,
         account_type: ProductType::Embedded,
         display_name: "Embedded account",
         funding_type: FundingType::Dedicated,
-        owner_type: "individual",
+        owner_type: LegalPersonType::Individual,
     },
 ];
 

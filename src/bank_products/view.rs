@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::{BankProduct, BankProductClass, BankProductStatus, FundingType, id_of};
 use crate::ids::OrganizationId;
+use crate::legal_persons::LegalPersonType;
 use crate::time;
 use crate::urls;
 
@@ -16,7 +17,7 @@ pub struct BankProductView {
     pub bank_account_product_class: BankProductClass,
     pub display_name: &'static str,
     pub funding_type: FundingType,
-    pub owner_type: &'static str,
+    pub owner_type: LegalPersonType,
     pub notice_period: Value,
     pub bank_account_product_accounts_url: String,
     pub organization_url: String,

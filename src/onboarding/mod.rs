@@ -113,7 +113,7 @@ pub async fn apply(
         conn,
         organization,
         subject_id,
-        subject_type(workflow),
+        workflow.legal_person_type,
         application.subject,
     )
     .await?;
@@ -163,16 +163,6 @@ fn reliance_workflow(
         .at("/workflow-url"));
     }
     Ok(workflow)
-}
-
-/// The type of legal person the workflow verifies. The catalogue names corporations and
-/// individuals only (a test checks it).
-fn subject_type(workflow: &Workflow) -> LegalPersonType {
-    if workflow.legal_person_type == LegalPersonType::Corporation.as_str() {
-        LegalPersonType::Corporation
-    } else {
-        LegalPersonType::Individual
-    }
 }
 
 async fn add_person(
@@ -323,21 +313,4 @@ async fn advance(conn: &mut Conn<'_>, row: &ApplicationRow, now: Micros) -> Quer
         &ApplicationView::new(&updated),
     )?;
     Ok(true)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_workflow_verifies_a_known_legal_person_type() {
-        for workflow in &workflows::WORKFLOWS {
-            assert_eq!(
-                LegalPersonType::parse(workflow.legal_person_type),
-                Some(subject_type(workflow)),
-                "{}",
-                workflow.key
-            );
-        }
-    }
 }

@@ -53,6 +53,14 @@ pub const APPROVAL: Need = Need::CreatorOr {
 };
 
 crate::text_enum! {
+    /// How an outbound payment was made: through the API, or a person in Griffin's app.
+    pub enum CreatedVia {
+        Api = "api",
+        Ui = "ui",
+    }
+}
+
+crate::text_enum! {
     pub enum AdmissionStatus {
         Processing = "processing",
         Delivered = "delivered",
@@ -77,7 +85,7 @@ pub struct PaymentRow {
     pub payee_id: Option<PayeeId>,
     /// The creditor's account when it is one of this bank's.
     pub creditor_account_id: Option<BankAccountId>,
-    pub created_via: Option<String>,
+    pub created_via: Option<CreatedVia>,
     pub latest_submission_id: Option<SubmissionId>,
     pub latest_submission_status: Option<SubmissionStatus>,
     pub rejected_at: Option<Micros>,

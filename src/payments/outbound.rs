@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 
-use super::{PaymentDirection, PaymentRow, PaymentView};
+use super::{CreatedVia, PaymentDirection, PaymentRow, PaymentView};
 use crate::bank_accounts::{self, AccountStatus, BankAccountRow};
 use crate::dispatch;
 use crate::error::{DomainError, DomainResult};
@@ -196,7 +196,7 @@ pub async fn create(
         created_at: time::now(),
         payee_id: creditor.payee_id,
         creditor_account_id: creditor.account_id,
-        created_via: Some("api".to_string()),
+        created_via: Some(CreatedVia::Api),
         latest_submission_id: None,
         latest_submission_status: None,
         rejected_at: None,

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{AdmissionRow, AdmissionStatus, PaymentDirection, PaymentRow};
+use super::{AdmissionRow, AdmissionStatus, CreatedVia, PaymentDirection, PaymentRow};
 use crate::money::Money;
 use crate::{time, urls};
 
@@ -20,7 +20,7 @@ pub struct PaymentView {
     pub debtor: Value,
     pub created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_via: Option<String>,
+    pub created_via: Option<CreatedVia>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -46,7 +46,7 @@ impl PaymentView {
             creditor: serde_json::from_str(&row.creditor).unwrap_or(Value::Null),
             debtor: serde_json::from_str(&row.debtor).unwrap_or(Value::Null),
             created_at: time::format(row.created_at),
-            created_via: row.created_via.clone(),
+            created_via: row.created_via,
             created_by_url: row.created_by_user_id.as_ref().map(urls::user),
             latest_submission_url: row.latest_submission_id.as_ref().map(urls::submission),
             rejected_at: row.rejected_at.map(time::format),

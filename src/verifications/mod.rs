@@ -131,7 +131,7 @@ pub async fn verify(
 ) -> DomainResult<VerificationRow> {
     let (workflow, _) = workflows::find(workflow_id, std::slice::from_ref(&person.organization_id))
         .ok_or(DomainError::NotFound)?;
-    if workflow.legal_person_type != person.legal_person_type.as_str() {
+    if workflow.legal_person_type != person.legal_person_type {
         return Err(DomainError::unprocessable(
             "workflow-legal-person-type-mismatch",
             format!(

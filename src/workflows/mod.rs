@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod view;
 
 use crate::ids::{OrganizationId, WorkflowId};
+use crate::legal_persons::LegalPersonType;
 
 pub use view::WorkflowView;
 
@@ -16,10 +17,10 @@ pub struct Workflow {
     pub key: &'static str,
     pub display_name: &'static str,
     pub description: &'static str,
-    pub legal_person_type: &'static str,
+    pub legal_person_type: LegalPersonType,
     /// Claim types the subject needs, by legal person type; for corporations the
     /// `individual` entry applies to every director and person with significant control.
-    pub required: &'static [(&'static str, &'static [&'static str])],
+    pub required: &'static [(LegalPersonType, &'static [&'static str])],
     pub rules: &'static [&'static str],
 }
 
@@ -34,10 +35,13 @@ pub static WORKFLOWS: [Workflow; 6] = [
         key: "corporation",
         display_name: "Sample workflow (corporations)",
         description: "A UK company with its register entry and at least one director; every director and person with significant control is identified.",
-        legal_person_type: "corporation",
+        legal_person_type: LegalPersonType::Corporation,
         required: &[
-            ("corporation", &["uk-company-register", "director"]),
-            ("individual", PERSON),
+            (
+                LegalPersonType::Corporation,
+                &["uk-company-register", "director"],
+            ),
+            (LegalPersonType::Individual, PERSON),
         ],
         rules: &[],
     },
@@ -45,9 +49,9 @@ pub static WORKFLOWS: [Workflow; 6] = [
         key: "individual",
         display_name: "Sample individual workflow",
         description: "A person with contact details, identity, residence and mobile number.",
-        legal_person_type: "individual",
+        legal_person_type: LegalPersonType::Individual,
         required: &[(
-            "individual",
+            LegalPersonType::Individual,
             &[
                 "contact-details",
                 "individual-identity",
@@ -61,9 +65,9 @@ pub static WORKFLOWS: [Workflow; 6] = [
         key: "sole-trader",
         display_name: "Sample sole trader workflow",
         description: "As the individual workflow, with the sole trader's business.",
-        legal_person_type: "individual",
+        legal_person_type: LegalPersonType::Individual,
         required: &[(
-            "individual",
+            LegalPersonType::Individual,
             &[
                 "contact-details",
                 "individual-identity",
@@ -78,10 +82,10 @@ pub static WORKFLOWS: [Workflow; 6] = [
         key: "reliance-ltd-company",
         display_name: "Reliance: LTD company",
         description: "A UK company onboarded by you under reliance; its related people likewise.",
-        legal_person_type: "corporation",
+        legal_person_type: LegalPersonType::Corporation,
         required: &[
             (
-                "corporation",
+                LegalPersonType::Corporation,
                 &[
                     "uk-company-register",
                     "trading-address",
@@ -89,7 +93,7 @@ pub static WORKFLOWS: [Workflow; 6] = [
                 ],
             ),
             (
-                "individual",
+                LegalPersonType::Individual,
                 &[
                     "individual-identity",
                     "individual-residence",
@@ -103,9 +107,9 @@ pub static WORKFLOWS: [Workflow; 6] = [
         key: "reliance-individual",
         display_name: "Reliance: individual",
         description: "A person onboarded by you under reliance.",
-        legal_person_type: "individual",
+        legal_person_type: LegalPersonType::Individual,
         required: &[(
-            "individual",
+            LegalPersonType::Individual,
             &[
                 "individual-identity",
                 "individual-residence",
@@ -118,9 +122,9 @@ pub static WORKFLOWS: [Workflow; 6] = [
         key: "reliance-sole-trader",
         display_name: "Reliance: sole trader",
         description: "A sole trader onboarded by you under reliance.",
-        legal_person_type: "individual",
+        legal_person_type: LegalPersonType::Individual,
         required: &[(
-            "individual",
+            LegalPersonType::Individual,
             &[
                 "business-name",
                 "individual-identity",
@@ -141,14 +145,14 @@ impl Workflow {
     /// Claim types each related individual (director, person with significant control)
     /// needs, for corporate workflows.
     pub fn related_requirements(&self) -> &'static [&'static str] {
-        if self.legal_person_type == "corporation" {
-            self.requirements("individual")
+        if self.legal_person_type == LegalPersonType::Corporation {
+            self.requirements(LegalPersonType::Individual)
         } else {
             &[]
         }
     }
 
-    fn requirements(&self, legal_person_type: &str) -> &'static [&'static str] {
+    fn requirements(&self, legal_person_type: LegalPersonType) -> &'static [&'static str] {
         self.required
             .iter()
             .find(|(kind, _)| *kind == legal_person_type)

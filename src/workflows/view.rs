@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::{Workflow, id_of};
 use crate::ids::OrganizationId;
+use crate::legal_persons::LegalPersonType;
 use crate::time;
 use crate::urls;
 
@@ -15,11 +16,11 @@ pub struct WorkflowView {
     pub workflow_url: String,
     pub display_name: &'static str,
     pub description: &'static str,
-    pub legal_person_type: &'static str,
+    pub legal_person_type: LegalPersonType,
     pub created_at: String,
     #[serde(rename = "disabled?")]
     pub disabled: bool,
-    pub required_claim_types: BTreeMap<&'static str, &'static [&'static str]>,
+    pub required_claim_types: BTreeMap<LegalPersonType, &'static [&'static str]>,
     pub workflow_rules: &'static [&'static str],
 }
 
