@@ -16,8 +16,7 @@ use hyperbank::store::{Backend, Db, PoolOptions, migrations};
 use hyperbank::{AppState, bootstrap};
 
 /// mimalloc instead of glibc's allocator: a request allocates and frees many small buffers
-/// (rows, ids, JSON, headers) across two worker threads, and glibc's malloc and free were a
-/// fifth of the server's CPU samples under the `account` benchmark.
+/// (rows, ids, JSON, headers) across the worker threads, which glibc's malloc serves slowly.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

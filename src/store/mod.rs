@@ -340,8 +340,7 @@ impl Db {
     /// The handle one of `workers` HTTP worker threads serves with. On PostgreSQL that is a
     /// pool of its own, with its share of the connections: a connection is driven by a task
     /// on the thread that opened it, so a connection shared between threads costs two
-    /// cross-thread wake-ups per statement (measured: one worker thread served 7% more
-    /// payments than two sharing a pool, with less CPU). SQLite's pools are shared: its calls
+    /// cross-thread wake-ups per statement. SQLite's pools are shared: its calls
     /// run inline on the caller's thread, and its one writer must be shared anyway.
     pub fn for_worker(&self, workers: usize) -> Result<Db, StoreError> {
         match &self.pools {

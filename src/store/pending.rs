@@ -6,8 +6,8 @@
 //! own: the connection waits for one reply before it sends the next statement. So such writes
 //! are queued here, in order, and [`WriteTx::finish`](super::WriteTx::finish) sends them
 //! together, pipelined on the connection, and sends `COMMIT` only after every one of them has
-//! succeeded. A payment waits for about 20 replies instead of 28; PostgreSQL still runs every
-//! statement (README, Performance: on two cores that, not the waiting, bounds throughput).
+//! succeeded. The transaction waits for fewer replies; PostgreSQL still runs every statement
+//! (see docs/performance.md for what bounds a payment).
 //!
 //! Pipelined statements leave in the order their futures are first polled, which
 //! [`in_order`] keeps. Were two ever to arrive out of order, the worst outcome is a failed

@@ -12,8 +12,8 @@
 //! This is diesel-async's `SyncConnectionWrapper` without what an inline connection does not
 //! need. The wrapper renders each statement's SQL text and copies its binds on every call,
 //! so that it can send them to another thread, and looks the prepared statement up by that
-//! text; that was a tenth of the server's CPU under the `account` benchmark. Here a statement
-//! goes straight to diesel's own `SqliteConnection`, which finds it prepared by its type.
+//! text, on every call. Here a statement goes straight to diesel's own `SqliteConnection`,
+//! which finds it prepared by its type.
 
 use std::future::{Ready, ready};
 
