@@ -153,15 +153,6 @@ impl<K> std::hash::Hash for Id<K> {
     }
 }
 
-/// An id reads as its text wherever text is wanted (a URL, a log line, a filter value).
-impl<K> std::ops::Deref for Id<K> {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.text
-    }
-}
-
 impl<K> fmt::Display for Id<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)

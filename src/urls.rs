@@ -124,6 +124,8 @@ pub fn restriction_sub(id: &RestrictionId, tail: &str) -> String {
 }
 
 pub const PAYEES: &str = "/v0/payees";
+pub const WORKFLOWS: &str = "/v0/workflows";
+pub const VERIFICATIONS: &str = "/v0/verifications";
 pub const COP_REQUESTS: &str = "/v0/cop-request";
 
 pub fn payee(id: &PayeeId) -> String {

@@ -45,7 +45,7 @@ impl FromRequest for Caller {
             // An API key's organization is known before the handler runs: the request takes
             // its place among that organization's requests in flight until it ends.
             if let Some(organization_id) = caller.key_organization() {
-                let permit = state.limits.organization(organization_id)?;
+                let permit = state.limits.organization(organization_id.as_str())?;
                 request.extensions_mut().insert(permit);
             }
             Ok(caller)

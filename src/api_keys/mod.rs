@@ -48,7 +48,7 @@ impl crate::access::Owned for ApiKeyRow {
 
 impl ApiKeyRow {
     pub fn cursor(&self) -> Cursor {
-        Cursor::new(self.created_at, &self.id)
+        Cursor::new(self.created_at, self.id.as_str())
     }
 }
 

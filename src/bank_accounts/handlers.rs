@@ -11,6 +11,7 @@ use super::{
 use crate::AppState;
 use crate::access::{Caller, Granted};
 use crate::http::pagination::list_request_sorted;
+use crate::http::url_id;
 use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, ok, path_id};
 use crate::ids::{
     BankAccountKind, BankProductKind, LegalPersonId, LegalPersonKind, OrganizationId,
@@ -58,13 +59,12 @@ fn not_allowed(field: &str, why: &str) -> ApiError {
 /// A legal person's URL in the body, at `/field`.
 fn party_url(url: Option<&String>, field: &str) -> ApiResult<Option<LegalPersonId>> {
     url.map(|url| {
-        urls::parse::<LegalPersonKind>(url, urls::LEGAL_PERSONS).ok_or_else(|| {
-            ApiError::invalid_body(
-                "Invalid value",
-                "Expected a legal person URL such as /v0/legal-persons/lp.….",
-                format!("/{field}"),
-            )
-        })
+        url_id(
+            url,
+            urls::LEGAL_PERSONS,
+            "legal person",
+            format!("/{field}"),
+        )
     })
     .transpose()
 }
@@ -328,18 +328,6 @@ const FILTERS: [&str; 6] = [
 ];
 const INCLUDES: [&str; 2] = ["owner", "beneficiary"];
 
-fn parse_bool(query: &QueryParams, key: &str) -> ApiResult<Option<bool>> {
-    match query.single(key)? {
-        None => Ok(None),
-        Some("true") => Ok(Some(true)),
-        Some("false") => Ok(Some(false)),
-        Some(_) => Err(ApiError::invalid_parameter(
-            key,
-            format!("`{key}` must be true or false."),
-        )),
-    }
-}
-
 fn parse_party(query: &QueryParams, key: &str) -> ApiResult<Option<LegalPersonId>> {
     query
         .single(key)?
@@ -355,8 +343,8 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
     Ok(Filter {
         statuses: query.enum_list("filter[account-status][in][]")?,
         product_types: query.enum_list("filter[bank-product-type][in][]")?,
-        pooled_funds: parse_bool(query, "filter[pooled-funds][eq]")?,
-        restricted: parse_bool(query, "filter[account-restricted][eq]")?,
+        pooled_funds: query.bool_eq("filter[pooled-funds][eq]")?,
+        restricted: query.bool_eq("filter[account-restricted][eq]")?,
         owner_id: parse_party(query, "filter[owner-url][eq]")?,
         beneficiary_id: parse_party(query, "filter[beneficiary-url][eq]")?,
         party_id: None,

@@ -189,9 +189,9 @@ impl BankAccountRow {
 
     pub fn cursor(&self, sort: &str) -> Cursor {
         if sort == DISPLAY_NAME {
-            Cursor::text(&self.display_name, &self.id)
+            Cursor::text(&self.display_name, self.id.as_str())
         } else {
-            Cursor::new(self.created_at, &self.id)
+            Cursor::new(self.created_at, self.id.as_str())
         }
     }
 }

@@ -6,7 +6,7 @@ use super::{BankProductStatus, BankProductView};
 use crate::AppState;
 use crate::access::Caller;
 use crate::error::DomainError;
-use crate::http::{ApiError, ApiResult, ListBody, QueryParams, list_request, ok, path_id};
+use crate::http::{ApiResult, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::{BankProductKind, OrganizationKind};
 use crate::organizations;
 use crate::paging::{Cursor, Page};
@@ -15,17 +15,7 @@ use crate::roles::Permission;
 const STATUS_FILTER: &str = "filter[status][in][]";
 
 fn parse_statuses(query: &QueryParams) -> ApiResult<Vec<BankProductStatus>> {
-    query
-        .all(STATUS_FILTER)
-        .map(|text| {
-            BankProductStatus::parse(text).ok_or_else(|| {
-                ApiError::invalid_parameter(
-                    STATUS_FILTER,
-                    format!("Unknown status `{text}`: expected active or inactive."),
-                )
-            })
-        })
-        .collect()
+    query.enum_list(STATUS_FILTER)
 }
 
 /// `GET /v0/organizations/{organization-id}/bank/products`
@@ -50,7 +40,7 @@ pub async fn list(
     let page = Page::from_memory(super::with_status(&statuses), &page_request, |p| {
         Cursor::new(
             organization.created_at,
-            &super::id_of(&organization.id, p.class),
+            super::id_of(&organization.id, p.class).as_str(),
         )
     })
     .map(|p| BankProductView::new(p, &organization.id, organization.created_at));

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::{ClaimRow, ClaimStatus, NewClaim};
 use crate::AppState;
 use crate::access::{Caller, Granted};
-use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
+use crate::http::{ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::{ClaimKind, LegalPersonKind};
 use crate::legal_persons::LegalPersonRow;
 use crate::pipeline::Write;
@@ -47,19 +47,7 @@ pub async fn list(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let page_request = list_request(&query, &[STATUS_FILTER], &[])?;
-    let status = query
-        .single(STATUS_FILTER)?
-        .map(|text| {
-            ClaimStatus::parse(text).ok_or_else(|| {
-                ApiError::invalid_parameter(
-                    STATUS_FILTER,
-                    format!(
-                        "Unknown verification status `{text}`: expected unverified or verified."
-                    ),
-                )
-            })
-        })
-        .transpose()?;
+    let status = query.enum_eq::<ClaimStatus>(STATUS_FILTER)?;
     let id = path_id::<LegalPersonKind>(&path)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();

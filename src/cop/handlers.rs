@@ -8,8 +8,9 @@ use super::{AccountClassification, CopQuestion, CopRequestRow, CopView};
 use crate::AppState;
 use crate::access::{Caller, Granted};
 use crate::http::idempotency::Idempotent;
+use crate::http::url_id;
 use crate::http::{ApiError, ApiResult, ok, path_id};
-use crate::ids::{CopRequestKind, LegalPersonKind, OrganizationKind};
+use crate::ids::{CopRequestKind, OrganizationKind};
 use crate::organizations::OrganizationRow;
 use crate::pipeline::Write;
 use crate::roles::Permission;
@@ -37,15 +38,12 @@ impl CopBody {
                 "/name",
             ));
         }
-        let requester =
-            urls::parse::<LegalPersonKind>(&self.requester_legal_person_url, urls::LEGAL_PERSONS)
-                .ok_or_else(|| {
-                ApiError::invalid_body(
-                    "Invalid value",
-                    "Expected a legal person URL such as /v0/legal-persons/lp.….",
-                    "/requester-legal-person-url",
-                )
-            })?;
+        let requester = url_id(
+            &self.requester_legal_person_url,
+            urls::LEGAL_PERSONS,
+            "legal person",
+            "/requester-legal-person-url",
+        )?;
         Ok(CopQuestion {
             account_number: self.account_number,
             bank_id: self.bank_id,

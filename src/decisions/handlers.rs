@@ -6,48 +6,34 @@ use serde::Deserialize;
 use super::{DecisionOutcome, DecisionView, NewDecision};
 use crate::AppState;
 use crate::access::{Caller, Granted};
-use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
-use crate::ids::{LegalPersonKind, VerificationKind};
+use crate::http::url_id;
+use crate::http::{ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
+use crate::ids::LegalPersonKind;
 use crate::legal_persons::LegalPersonRow;
 use crate::pipeline::Write;
 use crate::roles::Permission;
 use crate::store::idempotency::Reply;
 use crate::urls;
 
-/// The request's spelling of an outcome (serde's own errors for anything else).
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "kebab-case")]
-enum Outcome {
-    Accepted,
-    Declined,
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Decide {
     verification_url: String,
-    decision_outcome: Outcome,
+    decision_outcome: DecisionOutcome,
     decision_notes: String,
 }
 
 impl Decide {
     fn parse(self) -> ApiResult<NewDecision> {
-        let verification_id =
-            urls::parse::<VerificationKind>(&self.verification_url, "/v0/verifications")
-                .ok_or_else(|| {
-                    ApiError::invalid_body(
-                        "Invalid value",
-                        "Not a verification URL.",
-                        "/verification-url",
-                    )
-                })?;
-        let outcome = match self.decision_outcome {
-            Outcome::Accepted => DecisionOutcome::Accepted,
-            Outcome::Declined => DecisionOutcome::Declined,
-        };
+        let verification_id = url_id(
+            &self.verification_url,
+            urls::VERIFICATIONS,
+            "verification",
+            "/verification-url",
+        )?;
         Ok(NewDecision {
             verification_id,
-            outcome,
+            outcome: self.decision_outcome,
             notes: self.decision_notes,
         })
     }

@@ -250,7 +250,7 @@ pub async fn list(
         paginate!(query, decisions::created_at, decisions::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, |row| {
-        Cursor::new(row.created_at, &row.id)
+        Cursor::new(row.created_at, row.id.as_str())
     }))
 }
 

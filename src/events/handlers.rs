@@ -6,7 +6,7 @@ use super::{EventRow, EventType, EventView, Filter};
 use crate::AppState;
 use crate::access::Caller;
 use crate::http::query::instant_range;
-use crate::http::{ApiError, ApiResult, ListBody, QueryParams, list_request, ok, path_id};
+use crate::http::{ApiResult, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::{EventKind, OrganizationKind};
 use crate::roles::Permission;
 
@@ -40,17 +40,7 @@ pub async fn list(
 }
 
 fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
-    let event_type = query
-        .single("filter[event-type][eq]")?
-        .map(|value| {
-            EventType::parse(value).ok_or_else(|| {
-                ApiError::invalid_parameter(
-                    "filter[event-type][eq]",
-                    format!("Unknown event type `{value}`."),
-                )
-            })
-        })
-        .transpose()?;
+    let event_type = query.enum_eq::<EventType>("filter[event-type][eq]")?;
     Ok(Filter {
         event_type,
         created: instant_range(query, "created-at")?,

@@ -65,7 +65,7 @@ impl crate::access::Owned for EventRow {
 
 impl EventRow {
     pub fn cursor(&self) -> Cursor {
-        Cursor::new(self.created_at, &self.id)
+        Cursor::new(self.created_at, self.id.as_str())
     }
 }
 

@@ -230,7 +230,7 @@ pub async fn list(
         paginate!(query, holds::created_at, holds::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, |row| {
-        Cursor::new(row.created_at, &row.id)
+        Cursor::new(row.created_at, row.id.as_str())
     }))
 }
 

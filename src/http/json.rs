@@ -13,6 +13,8 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_path_to_error::{Path, Segment};
 
+use crate::ids::{Id, IdKind};
+
 use super::error::ApiError;
 
 /// Bodies larger than this are refused with 413.
@@ -115,6 +117,26 @@ fn contains_nul(body: &[u8]) -> bool {
         i += 1;
     }
     false
+}
+
+/// The id in the URL a request body names a resource by, at `pointer`: a URL of
+/// `collection` (`/v0/payees`), else a 400 that says what a `noun` URL looks like.
+pub fn url_id<K: IdKind>(
+    url: &str,
+    collection: &str,
+    noun: &str,
+    pointer: impl Into<String>,
+) -> Result<Id<K>, ApiError> {
+    crate::urls::parse(url, collection).ok_or_else(|| {
+        ApiError::invalid_body(
+            "Invalid value",
+            format!(
+                "Expected a {noun} URL such as {collection}/{}.….",
+                K::PREFIX
+            ),
+            pointer,
+        )
+    })
 }
 
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::store::idempotency::{Reply, ReplyStatus};
 
 pub use error::{ApiError, ApiResult};
-pub use json::Json;
+pub use json::{Json, url_id};
 pub use pagination::{ListBody, list_request};
 pub use query::QueryParams;
 

@@ -54,20 +54,29 @@ impl QueryParams {
 
     /// The values of a repeated enum filter (`filter[status][in][]=a&…`), each one of
     /// `allowed`; a 400 naming the parameter otherwise.
+    /// `true` or `false` (a filter such as `filter[rejected][eq]`), if given.
+    pub fn bool_eq(&self, key: &str) -> ApiResult<Option<bool>> {
+        match self.single(key)? {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(_) => Err(ApiError::invalid_parameter(
+                key,
+                format!("`{key}` must be true or false."),
+            )),
+        }
+    }
+
+    /// The value of a filter on one of an enum's names (`filter[status][eq]`), if given.
+    pub fn enum_eq<T: TextEnum>(&self, key: &str) -> ApiResult<Option<T>> {
+        self.single(key)?
+            .map(|value| enum_value(key, value))
+            .transpose()
+    }
+
+    /// The values of a filter on several of an enum's names (`filter[status][in][]`).
     pub fn enum_list<T: TextEnum>(&self, key: &str) -> ApiResult<Vec<T>> {
-        self.all(key)
-            .map(|value| {
-                T::parse(value).ok_or_else(|| {
-                    ApiError::invalid_parameter(
-                        key,
-                        format!(
-                            "Unknown value `{value}`: expected one of {}.",
-                            T::NAMES.join(", ")
-                        ),
-                    )
-                })
-            })
-            .collect()
+        self.all(key).map(|value| enum_value(key, value)).collect()
     }
 
     /// Values of `include=…`, `include[]=…` and comma-separated lists of either.
@@ -133,6 +142,18 @@ impl FromRequest for QueryParams {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(QueryParams::parse(request.query_string())))
     }
+}
+
+fn enum_value<T: TextEnum>(key: &str, value: &str) -> ApiResult<T> {
+    T::parse(value).ok_or_else(|| {
+        ApiError::invalid_parameter(
+            key,
+            format!(
+                "Unknown value `{value}`: expected one of {}.",
+                T::NAMES.join(", ")
+            ),
+        )
+    })
 }
 
 /// The value of `key` read as an RFC 3339 instant (`filter[updated-at][gte]=…`).

@@ -68,19 +68,7 @@ pub async fn create(
 const FILTERS: [&str; 1] = ["filter[invitation-status][eq]"];
 
 fn parse_status(query: &QueryParams) -> ApiResult<Option<InvitationStatus>> {
-    query
-        .single("filter[invitation-status][eq]")?
-        .map(|text| {
-            InvitationStatus::parse(text).ok_or_else(|| {
-                ApiError::invalid_parameter(
-                    "filter[invitation-status][eq]",
-                    format!(
-                        "Unknown status `{text}`: expected pending, accepted, expired or cancelled."
-                    ),
-                )
-            })
-        })
-        .transpose()
+    query.enum_eq::<InvitationStatus>("filter[invitation-status][eq]")
 }
 
 /// `GET /v0/organizations/{organization-id}/invitations`

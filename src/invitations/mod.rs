@@ -117,7 +117,7 @@ impl InvitationRow {
     }
 
     pub fn cursor(&self) -> Cursor {
-        Cursor::new(self.created_at, &self.id)
+        Cursor::new(self.created_at, self.id.as_str())
     }
 }
 

@@ -152,7 +152,7 @@ impl PostingRow {
         } else {
             self.created_at
         };
-        Cursor::new(key, &self.id)
+        Cursor::new(key, self.id.as_str())
     }
 }
 

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::view::{self, Included, LegalPersonView, verification_includes};
 use super::{
-    ApplicationStatus, DisplayName, Filter, LegalPersonRow, LegalPersonStatus, LegalPersonType,
-    NewLegalPerson, STATUS_CHANGED_AT, SearchText,
+    ApplicationStatus, DisplayName, Filter, LegalPersonRow, LegalPersonType, NewLegalPerson,
+    STATUS_CHANGED_AT, SearchText,
 };
 use crate::AppState;
 use crate::access::{Caller, Granted};
@@ -20,28 +20,11 @@ use crate::pipeline::Write;
 use crate::roles::Permission;
 use crate::store::idempotency::Reply;
 
-/// The request's spelling of a legal person type (serde's own errors for anything else).
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "kebab-case")]
-enum RequestedType {
-    Individual,
-    Corporation,
-}
-
-impl From<RequestedType> for LegalPersonType {
-    fn from(requested: RequestedType) -> Self {
-        match requested {
-            RequestedType::Individual => LegalPersonType::Individual,
-            RequestedType::Corporation => LegalPersonType::Corporation,
-        }
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct CreateLegalPerson {
     display_name: String,
-    legal_person_type: RequestedType,
+    legal_person_type: LegalPersonType,
     #[serde(default)]
     claims: Vec<serde_json::Value>,
 }
@@ -51,7 +34,7 @@ impl CreateLegalPerson {
         Ok(NewLegalPerson {
             display_name: DisplayName::parse(self.display_name, "/display-name")?,
             claims: NewClaim::parse_all(&self.claims, "/claims")?,
-            legal_person_type: self.legal_person_type.into(),
+            legal_person_type: self.legal_person_type,
         })
     }
 }
@@ -129,28 +112,10 @@ const FILTERS: [&str; 3] = [
 ];
 const INCLUDES: [&str; 2] = ["latest-verification", "latest-risk-rating"];
 
-fn legal_person_status(parameter: &str, text: &str) -> ApiResult<LegalPersonStatus> {
-    LegalPersonStatus::parse(text).ok_or_else(|| {
-        ApiError::invalid_parameter(parameter, format!("Unknown legal person status `{text}`."))
-    })
-}
-
 fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
-    let application_status = query
-        .single("filter[application-status][eq]")?
-        .map(|text| {
-            ApplicationStatus::parse(text).ok_or_else(|| {
-                ApiError::invalid_parameter(
-                    "filter[application-status][eq]",
-                    format!("Unknown application status `{text}`."),
-                )
-            })
-        })
-        .transpose()?;
-    let legal_person_statuses = query
-        .all("filter[legal-person-status][in][]")
-        .map(|text| legal_person_status("filter[legal-person-status][in][]", text))
-        .collect::<ApiResult<Vec<_>>>()?;
+    let application_status =
+        query.enum_eq::<ApplicationStatus>("filter[application-status][eq]")?;
+    let legal_person_statuses = query.enum_list("filter[legal-person-status][in][]")?;
     let mut has_application_status = false;
     for field in query.all("filter[has][]") {
         if field != "application-status" {
@@ -240,10 +205,7 @@ pub async fn search(
     let organization_id = path_id::<OrganizationKind>(&path)?;
     query.check_known(&["filter[legal-person-status][eq]"])?;
     query.check_includes(&[])?;
-    let status = query
-        .single("filter[legal-person-status][eq]")?
-        .map(|text| legal_person_status("filter[legal-person-status][eq]", text))
-        .transpose()?;
+    let status = query.enum_eq("filter[legal-person-status][eq]")?;
     let text = SearchText::parse(&body.search_query)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();

@@ -89,7 +89,7 @@ impl LegalPersonRow {
         } else {
             self.created_at
         };
-        Cursor::new(key, &self.id)
+        Cursor::new(key, self.id.as_str())
     }
 }
 

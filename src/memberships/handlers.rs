@@ -159,17 +159,7 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
             })
         })
         .transpose()?;
-    let status = query
-        .single("filter[membership-status][eq]")?
-        .map(|text| {
-            MembershipStatus::parse(text).ok_or_else(|| {
-                ApiError::invalid_parameter(
-                    "filter[membership-status][eq]",
-                    format!("Unknown status `{text}`: expected active or deactivated."),
-                )
-            })
-        })
-        .transpose()?;
+    let status = query.enum_eq::<MembershipStatus>("filter[membership-status][eq]")?;
     Ok(Filter { role_id, status })
 }
 

@@ -56,7 +56,7 @@ impl crate::access::Owned for MembershipRow {
 
 impl MembershipRow {
     pub fn cursor(&self) -> Cursor {
-        Cursor::new(self.created_at, &self.id)
+        Cursor::new(self.created_at, self.id.as_str())
     }
 }
 

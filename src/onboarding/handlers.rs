@@ -8,8 +8,9 @@ use super::{Application, ApplicationRow, ApplicationView, MAX_RELATED};
 use crate::AppState;
 use crate::access::{Caller, Granted};
 use crate::claims::NewClaim;
+use crate::http::url_id;
 use crate::http::{ApiError, ApiResult, Json, ok, path_id};
-use crate::ids::{LegalPersonId, OnboardingApplicationKind, OrganizationKind, WorkflowKind};
+use crate::ids::{LegalPersonId, OnboardingApplicationKind, OrganizationKind};
 use crate::legal_persons::DisplayName;
 use crate::organizations::OrganizationRow;
 use crate::pipeline::Write;
@@ -104,10 +105,12 @@ pub struct Apply {
 
 impl Apply {
     fn parse(self) -> ApiResult<Application> {
-        let workflow_id = urls::parse::<WorkflowKind>(&self.workflow_url, "/v0/workflows")
-            .ok_or_else(|| {
-                ApiError::invalid_body("Invalid value", "Not a workflow URL.", "/workflow-url")
-            })?;
+        let workflow_id = url_id(
+            &self.workflow_url,
+            urls::WORKFLOWS,
+            "workflow",
+            "/workflow-url",
+        )?;
         let subject = self.subject_profile.parse("/subject-profile")?;
         if self.related_profiles.len() > MAX_RELATED {
             return Err(ApiError::invalid_body(

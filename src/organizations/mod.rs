@@ -185,7 +185,7 @@ pub async fn list(
         paginate!(query, organizations::created_at, organizations::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, |o| {
-        Cursor::new(o.created_at, &o.id)
+        Cursor::new(o.created_at, o.id.as_str())
     }))
 }
 

@@ -8,8 +8,9 @@ use crate::AppState;
 use crate::access::{Caller, Granted};
 use crate::http::idempotency::Idempotent;
 use crate::http::pagination::list_request;
+use crate::http::url_id;
 use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, ok, path_id};
-use crate::ids::{CopRequestId, CopRequestKind, LegalPersonKind, PayeeKind};
+use crate::ids::{CopRequestId, LegalPersonKind, PayeeKind};
 use crate::legal_persons::LegalPersonRow;
 use crate::pipeline::Write;
 use crate::roles::Permission;
@@ -44,16 +45,8 @@ impl CreatePayee {
 
 /// The CoP request a body's `cop-request-url` names.
 fn cop_request_url(url: Option<&str>) -> ApiResult<Option<CopRequestId>> {
-    url.map(|url| {
-        urls::parse::<CopRequestKind>(url, urls::COP_REQUESTS).ok_or_else(|| {
-            ApiError::invalid_body(
-                "Invalid value",
-                "Expected a CoP request URL such as /v0/cop-request/cp.….",
-                "/cop-request-url",
-            )
-        })
-    })
-    .transpose()
+    url.map(|url| url_id(url, urls::COP_REQUESTS, "CoP request", "/cop-request-url"))
+        .transpose()
 }
 
 /// `POST /v0/legal-persons/{legal-person-id}/bank/payees`: 409 when the legal person

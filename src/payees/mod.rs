@@ -234,6 +234,6 @@ pub async fn list(
         paginate!(query, payees::created_at, payees::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, |row| {
-        Cursor::new(row.created_at, &row.id)
+        Cursor::new(row.created_at, row.id.as_str())
     }))
 }

@@ -14,6 +14,7 @@ use crate::access::{Caller, Granted};
 use crate::bank_accounts::{self, BankAccountRow, BankAccountView};
 use crate::http::idempotency::Idempotent;
 use crate::http::pagination::list_request;
+use crate::http::url_id;
 use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, ok, path_id};
 use crate::ids::{AdmissionKind, BankAccountKind, OrganizationKind, PayeeKind, PaymentKind};
 use crate::money::Money;
@@ -47,24 +48,18 @@ pub enum CreditorIn {
 impl CreditorIn {
     fn parse(self) -> ApiResult<CreditorRef> {
         Ok(match self {
-            CreditorIn::Payee { payee_url } => {
-                CreditorRef::Payee(urls::parse(&payee_url, urls::PAYEES).ok_or_else(|| {
-                    ApiError::invalid_body(
-                        "Invalid value",
-                        "Expected a payee URL such as /v0/payees/pe.….",
-                        "/creditor/payee-url",
-                    )
-                })?)
-            }
-            CreditorIn::GriffinBankAccount { account_url } => CreditorRef::Account(
-                urls::parse(&account_url, urls::BANK_ACCOUNTS).ok_or_else(|| {
-                    ApiError::invalid_body(
-                        "Invalid value",
-                        "Expected a bank account URL such as /v0/bank/accounts/ba.….",
-                        "/creditor/account-url",
-                    )
-                })?,
-            ),
+            CreditorIn::Payee { payee_url } => CreditorRef::Payee(url_id(
+                &payee_url,
+                urls::PAYEES,
+                "payee",
+                "/creditor/payee-url",
+            )?),
+            CreditorIn::GriffinBankAccount { account_url } => CreditorRef::Account(url_id(
+                &account_url,
+                urls::BANK_ACCOUNTS,
+                "bank account",
+                "/creditor/account-url",
+            )?),
             CreditorIn::UkDomestic {
                 account_holder,
                 account_number,
@@ -207,28 +202,8 @@ const INCLUDES: [&str; 5] = [
 ];
 
 fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
-    let direction = query
-        .single("filter[payment-direction][eq]")?
-        .map(|direction| {
-            PaymentDirection::parse(direction).ok_or_else(|| {
-                ApiError::invalid_parameter(
-                    "filter[payment-direction][eq]",
-                    "`filter[payment-direction][eq]` must be inbound-payment or outbound-payment.",
-                )
-            })
-        })
-        .transpose()?;
-    let rejected = match query.single("filter[rejected][eq]")? {
-        None => None,
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        Some(_) => {
-            return Err(ApiError::invalid_parameter(
-                "filter[rejected][eq]",
-                "`filter[rejected][eq]` must be true or false.",
-            ));
-        }
-    };
+    let direction = query.enum_eq::<PaymentDirection>("filter[payment-direction][eq]")?;
+    let rejected = query.bool_eq("filter[rejected][eq]")?;
     let mut latest_submission_statuses = Vec::new();
     for status in query.all("filter[latest-submission-status][in][]") {
         if status == "null" {

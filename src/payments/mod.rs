@@ -325,7 +325,7 @@ pub async fn list_admissions(
         paginate!(query, admissions::created_at, admissions::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, |row| {
-        Cursor::new(row.created_at, &row.id)
+        Cursor::new(row.created_at, row.id.as_str())
     }))
 }
 
@@ -385,7 +385,7 @@ pub async fn list(
         paginate!(query, payments::created_at, payments::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, |row| {
-        Cursor::new(row.created_at, &row.id)
+        Cursor::new(row.created_at, row.id.as_str())
     }))
 }
 

@@ -9,8 +9,9 @@ use crate::AppState;
 use crate::access::{Caller, Granted};
 use crate::bank_accounts::BankAccountRow;
 use crate::http::pagination::{Links, list_request};
+use crate::http::url_id;
 use crate::http::{ApiError, ApiResult, Json, QueryParams, ok, path_id};
-use crate::ids::{BankAccountKind, LegalPersonId, LegalPersonKind};
+use crate::ids::{BankAccountKind, LegalPersonId};
 use crate::legal_persons;
 use crate::pipeline::Write;
 use crate::roles::Permission;
@@ -132,13 +133,12 @@ fn legal_person_urls(urls_in: &[String], field: &str) -> ApiResult<Vec<LegalPers
         .iter()
         .enumerate()
         .map(|(i, url)| {
-            urls::parse::<LegalPersonKind>(url, urls::LEGAL_PERSONS).ok_or_else(|| {
-                ApiError::invalid_body(
-                    "Invalid value",
-                    "Expected a legal person URL such as /v0/legal-persons/lp.….",
-                    format!("/{field}/{i}"),
-                )
-            })
+            url_id(
+                url,
+                urls::LEGAL_PERSONS,
+                "legal person",
+                format!("/{field}/{i}"),
+            )
         })
         .collect()
 }

@@ -50,7 +50,7 @@ pub async fn list(
             .await
     })?;
     Ok(Page::from_rows(rows, page, |row| {
-        Cursor::new(row.created_at, &row.legal_person_id)
+        Cursor::new(row.created_at, row.legal_person_id.as_str())
     }))
 }
 

@@ -100,17 +100,7 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let id = path_id::<BankAccountKind>(&path)?;
     let page_request = list_request(&query, &["filter[restriction-status][eq]"], &[])?;
-    let status = query
-        .single("filter[restriction-status][eq]")?
-        .map(|status| {
-            RestrictionStatus::parse(status).ok_or_else(|| {
-                ApiError::invalid_parameter(
-                    "filter[restriction-status][eq]",
-                    "`filter[restriction-status][eq]` must be active or lifted.",
-                )
-            })
-        })
-        .transpose()?;
+    let status = query.enum_eq::<RestrictionStatus>("filter[restriction-status][eq]")?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let account: BankAccountRow = caller.read(&mut conn, &id, Permission::Read).await?;

@@ -385,7 +385,7 @@ pub async fn list(
         paginate!(query, restrictions::created_at, restrictions::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, |(row, _)| {
-        Cursor::new(row.created_at, &row.id)
+        Cursor::new(row.created_at, row.id.as_str())
     }))
 }
 
@@ -414,6 +414,6 @@ pub async fn events(
             .await
     })?;
     Ok(Page::from_rows(rows, page, |(row, _)| {
-        Cursor::new(row.created_at, &row.id)
+        Cursor::new(row.created_at, row.id.as_str())
     }))
 }

@@ -239,7 +239,7 @@ pub async fn in_use(conn: &mut Conn<'_>, id: &RoleId) -> QueryResult<bool> {
     }
     // Role ids are stored comma-separated; ids are base64url, so no id contains a comma,
     // but `_` is a LIKE wildcard and is escaped.
-    let pattern = format!("%{}%", id.replace('_', "\\_"));
+    let pattern = format!("%{}%", id.as_str().replace('_', "\\_"));
     let invited: Option<crate::ids::InvitationId> = dispatch!(conn, c => invitations::table
         .filter(invitations::invitation_status.eq(InvitationStatus::Pending))
         .filter(invitations::role_ids.like(&pattern).escape('\\'))

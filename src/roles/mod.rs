@@ -281,7 +281,7 @@ pub fn builtin_roles() -> Vec<Role> {
         .collect()
 }
 
-pub fn builtin_role(id: &str) -> Option<Role> {
+pub fn builtin_role(id: &RoleId) -> Option<Role> {
     builtin_ids()
         .iter()
         .find(|(candidate, _)| *candidate == *id)

@@ -40,7 +40,7 @@ pub async fn submit(
         let payment: PaymentRow = caller.read(&mut conn.conn(), &id, Permission::Read).await?;
         payment.account_id
     };
-    let _permit = state.limits.submission(&account_id)?;
+    let _permit = state.limits.submission(account_id.as_str())?;
     let delay = crate::time::micros(state.settings.fps_settlement);
     let reply = Write::new(&caller, APPROVAL)
         .idempotent(request.key.as_ref())

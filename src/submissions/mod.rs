@@ -528,6 +528,6 @@ pub async fn list(
         paginate!(query, submissions::created_at, submissions::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, |row| {
-        Cursor::new(row.created_at, &row.id)
+        Cursor::new(row.created_at, row.id.as_str())
     }))
 }

@@ -137,7 +137,7 @@ pub async fn find(conn: &mut Conn<'_>, id: &UserId) -> QueryResult<Option<UserRo
 }
 
 /// Sets the user's password hash. `id` is text, so that tools holding a user's URL can set it.
-pub async fn set_password(conn: &mut Conn<'_>, id: &str, hash: &str) -> QueryResult<()> {
+pub async fn set_password(conn: &mut Conn<'_>, id: &UserId, hash: &str) -> QueryResult<()> {
     dispatch!(conn, c => diesel::update(users::table.find(id))
         .set(users::password_hash.eq(hash))
         .prepared()

@@ -9,8 +9,9 @@ use super::view::{self, Checks, VerificationView};
 use crate::AppState;
 use crate::access::{Caller, Granted};
 use crate::http::pagination::Links;
-use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
-use crate::ids::{LegalPersonKind, VerificationKind, WorkflowId, WorkflowKind};
+use crate::http::url_id;
+use crate::http::{ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
+use crate::ids::{LegalPersonKind, VerificationKind, WorkflowId};
 use crate::legal_persons::LegalPersonRow;
 use crate::paging::Page;
 use crate::pipeline::Write;
@@ -26,9 +27,12 @@ pub struct StartVerification {
 
 impl StartVerification {
     fn parse(&self) -> ApiResult<WorkflowId> {
-        urls::parse::<WorkflowKind>(&self.workflow_url, "/v0/workflows").ok_or_else(|| {
-            ApiError::invalid_body("Invalid value", "Not a workflow URL.", "/workflow-url")
-        })
+        url_id(
+            &self.workflow_url,
+            urls::WORKFLOWS,
+            "workflow",
+            "/workflow-url",
+        )
     }
 }
 

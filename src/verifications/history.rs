@@ -22,7 +22,7 @@ pub struct HistoryEntry {
 
 impl HistoryEntry {
     pub fn cursor(&self) -> Cursor {
-        Cursor::new(self.at, &self.key)
+        Cursor::new(self.at, self.key.as_str())
     }
 
     fn started(verification: &VerificationRow) -> Self {

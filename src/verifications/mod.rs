@@ -419,6 +419,6 @@ pub async fn list(
         paginate!(query, verifications::created_at, verifications::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, |row| {
-        Cursor::new(row.created_at, &row.id)
+        Cursor::new(row.created_at, row.id.as_str())
     }))
 }

@@ -33,7 +33,7 @@ pub async fn list(
     let page = Page::from_memory(WORKFLOWS.iter().collect(), &page_request, |w| {
         Cursor::new(
             organization.created_at,
-            &super::id_of(&organization.id, w.key),
+            super::id_of(&organization.id, w.key).as_str(),
         )
     })
     .map(|w| WorkflowView::new(w, &organization.id, organization.created_at));

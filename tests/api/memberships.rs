@@ -62,9 +62,12 @@ async fn a_user_sees_all_their_memberships_others_see_only_theirs() {
     let mut tx = app.db.write().await.unwrap_or_else(|e| panic!("{e}"));
     let hash = hyperbank::users::password::hash("sandbox password")
         .unwrap_or_else(|e| panic!("hash: {e}"));
-    let set =
-        hyperbank::users::set_password(&mut tx.conn(), crate::support::id_of(&app.user_url), &hash)
-            .await;
+    let set = hyperbank::users::set_password(
+        &mut tx.conn(),
+        &hyperbank::ids::UserId::parse(crate::support::id_of(&app.user_url)).expect("a user id"),
+        &hash,
+    )
+    .await;
     tx.finish(set).await.unwrap_or_else(|e| panic!("{e}"));
     let login = app
         .call(actix_web::http::Method::POST, "/v0/session", None,
