@@ -32,7 +32,7 @@ pub struct CreateLegalPerson {
 impl CreateLegalPerson {
     fn parse(self) -> ApiResult<NewLegalPerson> {
         Ok(NewLegalPerson {
-            display_name: DisplayName::parse(self.display_name, "/display-name")?,
+            display_name: DisplayName::parse_at(self.display_name, "/display-name")?,
             claims: NewClaim::parse_all(&self.claims, "/claims")?,
             legal_person_type: self.legal_person_type,
         })
@@ -89,7 +89,7 @@ pub async fn update(
     path: web::Path<String>,
     Json(body): Json<Rename>,
 ) -> ApiResult<Reply> {
-    let display_name = DisplayName::parse(body.display_name, "/display-name")?;
+    let display_name = DisplayName::parse_at(body.display_name, "/display-name")?;
     let id = path_id::<LegalPersonKind>(&path)?;
     let reply = Write::new(&caller, Permission::LegalPersonsWrite)
         .locked()

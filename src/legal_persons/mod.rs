@@ -4,8 +4,6 @@
 pub mod handlers;
 pub mod view;
 
-use std::borrow::Cow;
-
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
@@ -13,7 +11,7 @@ use crate::claims::{self, NewClaim};
 use crate::dispatch;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{LegalPersonId, OrganizationId};
-use crate::organizations::{self, OrganizationRow};
+use crate::organizations::OrganizationRow;
 use crate::paginate;
 use crate::paging::{Cursor, Page, PageRequest};
 use crate::store::schema::legal_persons;
@@ -93,27 +91,8 @@ impl LegalPersonRow {
     }
 }
 
-/// A legal person's display name: 1 to 64 characters, not only spaces.
-#[derive(Debug, Clone)]
-pub struct DisplayName(String);
-
-impl DisplayName {
-    /// `text` as a display name; else a 400 at `pointer`, where the request carried it.
-    pub fn parse(text: String, pointer: impl Into<Cow<'static, str>>) -> DomainResult<Self> {
-        if organizations::valid_display_name(&text) {
-            Ok(DisplayName(text))
-        } else {
-            Err(DomainError::invalid_value(
-                "`display-name` must be 1 to 64 characters.",
-                pointer,
-            ))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+/// A legal person's display name follows the organization's rules.
+pub use crate::organizations::DisplayName;
 
 /// A legal person a request describes, with the claims made about it from the start.
 #[derive(Debug, Clone)]
@@ -180,7 +159,7 @@ pub async fn rename(
     display_name: DisplayName,
 ) -> DomainResult<LegalPersonRow> {
     set_display_name(conn, &person.id, display_name.as_str()).await?;
-    person.display_name = display_name.0;
+    person.display_name = display_name.into_string();
     Ok(person)
 }
 

@@ -29,7 +29,8 @@ pub struct Profile {
 impl Profile {
     /// The profile found at `base` in the request.
     fn parse(self, base: &str) -> ApiResult<super::Profile> {
-        let display_name = DisplayName::parse(self.display_name, format!("{base}/display-name"))?;
+        let display_name =
+            DisplayName::parse_at(self.display_name, format!("{base}/display-name"))?;
         let claims = NewClaim::parse_all(&self.claims, &format!("{base}/claims"))?;
         Ok(super::Profile {
             display_name,

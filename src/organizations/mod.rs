@@ -4,6 +4,8 @@
 pub mod handlers;
 pub mod view;
 
+use std::borrow::Cow;
+
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
@@ -62,6 +64,12 @@ impl DisplayName {
     pub fn parse(text: &str) -> DomainResult<Self> {
         check_display_name(text)?;
         Ok(DisplayName(text.to_string()))
+    }
+
+    /// [`DisplayName::parse`] for a name carried elsewhere in the body, at `pointer`.
+    pub fn parse_at(text: String, pointer: impl Into<Cow<'static, str>>) -> DomainResult<Self> {
+        check_display_name(&text).map_err(|e| e.at(pointer))?;
+        Ok(DisplayName(text))
     }
 
     pub fn as_str(&self) -> &str {
