@@ -16,7 +16,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::ids::{MembershipId, OrganizationId, RoleId, RoleKind, UserId};
 use crate::paginate;
 use crate::paging::{Cursor, Page, PageRequest};
-use crate::roles::{self, Permission, PermissionSet, Role, custom};
+use crate::roles::{self, PermissionSet, Role, custom};
 use crate::store::schema::{api_keys, membership_roles, memberships};
 use crate::store::{Conn, PreparedExt};
 use crate::time::{self, Micros};
@@ -324,11 +324,7 @@ pub async fn no_self_escalation(
     role_ids: &[RoleId],
 ) -> DomainResult<()> {
     let wanted = permissions_of(&custom::resolve(conn, role_ids).await?);
-    let added: Vec<&str> = wanted
-        .iter()
-        .filter(|p| !access.permissions.contains(*p))
-        .map(Permission::name)
-        .collect();
+    let added = wanted.beyond(access.permissions);
     if added.is_empty() {
         return Ok(());
     }

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::QueryResult;
 use serde::{Deserialize, Serialize};
 
-use super::outbound::{self, CreditorRef, MAX_REFERENCE, NewPayment};
+use super::outbound::{self, CreditorRef, NewPayment};
 use super::{
     APPROVAL, AdmissionRow, AdmissionView, Filter, PaymentDirection, PaymentRow, PaymentView, Scope,
 };
@@ -93,15 +93,7 @@ impl CreatePayment {
     /// A positive amount, the reference's length, the creditor's URL or UK details.
     fn parse(self) -> ApiResult<NewPayment> {
         let amount = crate::money::positive_amount(&self.payment_amount, "/payment-amount")?;
-        if let Some(reference) = &self.payment_reference
-            && !(1..=MAX_REFERENCE).contains(&reference.chars().count())
-        {
-            return Err(ApiError::invalid_body(
-                "Invalid value",
-                format!("`payment-reference` must be 1 to {MAX_REFERENCE} characters."),
-                "/payment-reference",
-            ));
-        }
+        outbound::check_reference(self.payment_reference.as_deref())?;
         Ok(NewPayment {
             creditor: self.creditor.parse()?,
             amount,

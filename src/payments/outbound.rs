@@ -20,6 +20,19 @@ use crate::urls;
 
 pub const MAX_REFERENCE: usize = 35;
 
+/// A payment's reference, if given, is 1 to [`MAX_REFERENCE`] characters.
+pub fn check_reference(reference: Option<&str>) -> DomainResult<()> {
+    match reference {
+        Some(text) if !(1..=MAX_REFERENCE).contains(&text.chars().count()) => {
+            Err(DomainError::invalid_value(
+                format!("`payment-reference` must be 1 to {MAX_REFERENCE} characters."),
+                "/payment-reference",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The creditor of a new payment, as the request names it.
 #[derive(Debug, Clone)]
 pub enum CreditorRef {

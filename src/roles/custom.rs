@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{Permission, PermissionSet, Role, RoleCategory, builtin_role, builtin_roles};
+use super::{PermissionSet, Role, RoleCategory, builtin_role, builtin_roles};
 use crate::access::{Access, Granted};
 use crate::dispatch;
 use crate::error::{DomainError, DomainResult};
@@ -166,11 +166,7 @@ async fn no_self_widening(
     if !held.contains(role_id) {
         return Ok(());
     }
-    let added: Vec<&str> = permissions
-        .iter()
-        .filter(|p| !access.permissions.contains(*p))
-        .map(Permission::name)
-        .collect();
+    let added = permissions.beyond(access.permissions);
     if added.is_empty() {
         return Ok(());
     }

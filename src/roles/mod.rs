@@ -227,6 +227,14 @@ impl PermissionSet {
         self.iter().map(Permission::name).collect()
     }
 
+    /// The names of the permissions in this set that `held` lacks.
+    pub fn beyond(self, held: PermissionSet) -> Vec<&'static str> {
+        self.iter()
+            .filter(|p| !held.contains(*p))
+            .map(Permission::name)
+            .collect()
+    }
+
     /// The stored form of a custom role's permissions: names, comma-separated.
     pub fn to_stored(self) -> String {
         self.names().join(",")

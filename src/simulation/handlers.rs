@@ -12,7 +12,7 @@ use crate::http::{ApiError, ApiResult, Json, path_id};
 use crate::ids::{BankAccountKind, HoldKind};
 use crate::money::Money;
 use crate::payments::PaymentView;
-use crate::payments::outbound::MAX_REFERENCE;
+use crate::payments::outbound;
 use crate::pipeline::Write;
 use crate::roles::Permission;
 use crate::store::idempotency::Reply;
@@ -64,15 +64,7 @@ pub struct InboundPayment {
 impl InboundPayment {
     fn parse(self) -> ApiResult<SimulatedInbound> {
         let amount = crate::money::positive_amount(&self.payment_amount, "/payment-amount")?;
-        if let Some(reference) = &self.payment_reference
-            && !(1..=MAX_REFERENCE).contains(&reference.chars().count())
-        {
-            return Err(ApiError::invalid_body(
-                "Invalid value",
-                format!("`payment-reference` must be 1 to {MAX_REFERENCE} characters."),
-                "/payment-reference",
-            ));
-        }
+        outbound::check_reference(self.payment_reference.as_deref())?;
         let debtor = match &self.debtor {
             None => uk_debtor("Sandbox payer", "12345678", "040004"),
             Some(debtor) => debtor.parse()?,
