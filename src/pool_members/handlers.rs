@@ -165,7 +165,7 @@ pub async fn update(
             &state.db,
             &id,
             async |conn, granted: Granted<BankAccountRow>| {
-                let account = super::pooled(granted.resource)?;
+                let account = granted.resource;
                 super::change(conn, &account, &change).await?;
                 Reply::ok(&Updated {
                     pooled_account_memberships_url: urls::bank_account_sub(

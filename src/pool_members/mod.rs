@@ -55,20 +55,17 @@ pub async fn list(
 }
 
 /// Only pooled accounts have members.
-pub fn pooled(account: BankAccountRow) -> DomainResult<BankAccountRow> {
-    if account.pooled_funds {
-        return Ok(account);
-    }
-    Err(DomainError::unprocessable(
+fn not_pooled(account: &BankAccountRow) -> DomainError {
+    DomainError::unprocessable(
         "account-not-pooled",
         format!(
             "{} does not hold pooled funds: it has no members.",
             account.url()
         ),
-    ))
+    )
 }
 
-/// Adds and removes members of the pooled account in one transaction. Adding a member twice,
+/// Adds and removes members of a pooled account (422 for any other). Adding a member twice,
 /// or removing one that is not there, changes nothing; every addition must be a legal person
 /// of the account's organization.
 pub async fn change(
@@ -76,6 +73,9 @@ pub async fn change(
     account: &BankAccountRow,
     change: &MembershipChange,
 ) -> DomainResult<()> {
+    if !account.pooled_funds {
+        return Err(not_pooled(account));
+    }
     let unique = crate::ids::distinct(change.additions.iter().cloned());
     known_to_organization(conn, account, &change.additions, &unique).await?;
     let now = time::now();

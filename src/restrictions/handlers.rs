@@ -15,7 +15,6 @@ use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, ok, path_id}
 use crate::ids::{BankAccountKind, RestrictionKind};
 use crate::pipeline::Write;
 use crate::roles::Permission;
-use crate::store::Conn;
 use crate::store::idempotency::Reply;
 
 /// The notes that go with every change, and the user who makes it.
@@ -31,11 +30,6 @@ fn change(notes: String, caller: &Caller) -> ApiResult<Change> {
         notes,
         user_id: caller.user_id.clone(),
     })
-}
-
-async fn view(conn: &mut Conn<'_>, row: &RestrictionRow) -> ApiResult<RestrictionView> {
-    let username = super::applied_by_username(conn, row).await?;
-    Ok(RestrictionView::new(row, &username))
 }
 
 #[derive(Deserialize)]
@@ -68,8 +62,7 @@ pub async fn apply(
             &id,
             async |conn, granted: Granted<BankAccountRow>| {
                 let row = super::apply(conn, &granted.resource, terms, &change).await?;
-                let username = super::applied_by_username(conn, &row).await?;
-                let view = RestrictionView::new(&row, &username);
+                let view = RestrictionView::load(conn, &row).await?;
                 Reply::created(&view.bank_account_restriction_url, &view)
             },
         )
@@ -87,7 +80,7 @@ pub async fn get(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let row: RestrictionRow = caller.read(&mut conn, &id, Permission::Read).await?;
-    Ok(ok(&view(&mut conn, &row).await?))
+    Ok(ok(&RestrictionView::load(&mut conn, &row).await?))
 }
 
 /// `GET /v0/bank/accounts/{bank-account-id}/restrictions`
@@ -166,8 +159,7 @@ pub async fn update(
             &id,
             async |conn, granted: Granted<RestrictionRow>| {
                 let updated = super::update(conn, &granted.resource, terms, &change).await?;
-                let username = super::applied_by_username(conn, &updated).await?;
-                Reply::ok(&RestrictionView::new(&updated, &username))
+                Reply::ok(&RestrictionView::load(conn, &updated).await?)
             },
         )
         .await?;
@@ -195,8 +187,7 @@ pub async fn lift(
             &id,
             async |conn, granted: Granted<RestrictionRow>| {
                 let lifted = super::lift(conn, &granted.resource, &change).await?;
-                let username = super::applied_by_username(conn, &lifted).await?;
-                Reply::ok(&RestrictionView::new(&lifted, &username))
+                Reply::ok(&RestrictionView::load(conn, &lifted).await?)
             },
         )
         .await?;

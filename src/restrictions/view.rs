@@ -1,5 +1,6 @@
 //! A restriction, and an item of its history, as shown.
 
+use diesel::QueryResult;
 use serde::Serialize;
 use serde_json::json;
 
@@ -8,6 +9,7 @@ use super::{
     RestrictionStatus, RestrictionType,
 };
 use crate::ids::UserId;
+use crate::store::Conn;
 use crate::{time, urls};
 
 fn applied_by(user_id: &UserId, username: &str) -> serde_json::Value {
@@ -38,6 +40,12 @@ pub struct RestrictionView {
 }
 
 impl RestrictionView {
+    /// The view of `row`, with the username of the user who applied it.
+    pub async fn load(conn: &mut Conn<'_>, row: &RestrictionRow) -> QueryResult<Self> {
+        let username = super::applied_by_username(conn, row).await?;
+        Ok(RestrictionView::new(row, &username))
+    }
+
     pub fn new(row: &RestrictionRow, applied_by_username: &str) -> Self {
         let id = row.id.clone();
         let active = row.restriction_status == RestrictionStatus::Active;
