@@ -70,6 +70,15 @@ pub enum Command {
     VerifyLedger,
     /// Drive a running server with one scenario and print one JSON line of figures.
     Bench(BenchArgs),
+    /// Make a new webhook signing key current; print its key id.
+    RotateSigningKey(RotateArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RotateArgs {
+    /// How long the replaced keys stay published, so receivers can verify what they signed.
+    #[arg(long, default_value_t = 7 * 24)]
+    pub overlap_hours: u64,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -104,6 +113,9 @@ impl Default for ServeArgs {
                 account_opening_ms: 500,
                 fps_settlement_ms: 200,
                 organization_in_flight: 50,
+                webhook_retry_schedule: RetrySchedule(WebhookSettings::default().retry_schedule),
+                webhook_timeout_ms: 10_000,
+                webhook_concurrency: 64,
             },
         }
     }
@@ -188,6 +200,94 @@ pub struct Settings {
     pub organization_in_flight: usize,
     /// Most payment submissions from one bank account in flight at once; more are 429.
     pub account_submissions_in_flight: usize,
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhook deliveries are sent and retried.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// The waits between attempts: a delivery is tried once, then once after each wait;
+    /// when the last fails it is kept as failed.
+    pub retry_schedule: Vec<Duration>,
+    /// How long one attempt may take, connection included.
+    pub timeout: Duration,
+    /// Most attempts in flight at once, per server process.
+    pub concurrency: usize,
+    /// Most attempts in flight at once to one webhook, so that a slow receiver cannot hold
+    /// every slot.
+    pub per_webhook: usize,
+}
+
+impl WebhookSettings {
+    /// Attempts a delivery gets: the first and one per wait.
+    pub fn max_attempts(&self) -> i32 {
+        i32::try_from(self.retry_schedule.len()).unwrap_or(i32::MAX - 1) + 1
+    }
+
+    /// The wait after the `attempt`th attempt failed (1-based); the last wait repeats.
+    pub fn retry_wait(&self, attempt: i32) -> Duration {
+        let index = usize::try_from(attempt.max(1) - 1).unwrap_or(0);
+        self.retry_schedule
+            .get(index)
+            .or(self.retry_schedule.last())
+            .copied()
+            .unwrap_or(Duration::ZERO)
+    }
+
+    /// How long a claimed delivery stays with the process that claimed it: well past the
+    /// attempt's timeout, so only a process that died loses its claims.
+    pub fn lease(&self) -> Duration {
+        self.timeout * 3
+    }
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            retry_schedule: parse_schedule(DEFAULT_RETRY_SCHEDULE).unwrap_or_default(),
+            timeout: Duration::from_secs(10),
+            concurrency: 64,
+            per_webhook: 16,
+        }
+    }
+}
+
+/// Short, for a sandbox: six attempts over about a quarter of an hour.
+pub const DEFAULT_RETRY_SCHEDULE: &str = "1s,5s,30s,2m,10m";
+
+/// The retry schedule as a flag gives it (a newtype: clap would read a `Vec` as a list of
+/// flags).
+#[derive(Debug, Clone)]
+pub struct RetrySchedule(pub Vec<Duration>);
+
+impl RetrySchedule {
+    fn parse(text: &str) -> Result<Self, String> {
+        parse_schedule(text).map(RetrySchedule)
+    }
+}
+
+/// `1s,5s,500ms,2m,1h`: waits, each a whole number of milliseconds, seconds, minutes or hours.
+pub fn parse_schedule(text: &str) -> Result<Vec<Duration>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let split = part
+                .find(|c: char| !c.is_ascii_digit())
+                .ok_or_else(|| format!("{part:?} has no unit (ms, s, m or h)"))?;
+            let (number, unit) = part.split_at(split);
+            let number: u64 = number
+                .parse()
+                .map_err(|_| format!("{part:?} does not start with a number"))?;
+            match unit {
+                "ms" => Ok(Duration::from_millis(number)),
+                "s" => Ok(Duration::from_secs(number)),
+                "m" => Ok(Duration::from_secs(number * 60)),
+                "h" => Ok(Duration::from_secs(number * 3600)),
+                _ => Err(format!("{part:?}: the unit must be ms, s, m or h")),
+            }
+        })
+        .collect()
 }
 
 impl Settings {
@@ -207,6 +307,7 @@ impl Default for Settings {
             fps_settlement: Duration::from_millis(200),
             organization_in_flight: 50,
             account_submissions_in_flight: 3,
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -236,6 +337,19 @@ pub struct SettingsArgs {
     /// Most requests of one organization in flight at once; more get 429.
     #[arg(long, env = "HYPERBANK_ORGANIZATION_IN_FLIGHT", default_value_t = 50)]
     pub organization_in_flight: usize,
+
+    /// Waits between webhook delivery attempts, e.g. `1s,5s,30s,2m,10m`.
+    #[arg(long, env = "HYPERBANK_WEBHOOK_RETRY_SCHEDULE", default_value = DEFAULT_RETRY_SCHEDULE,
+          value_parser = RetrySchedule::parse)]
+    pub webhook_retry_schedule: RetrySchedule,
+
+    /// How long one webhook delivery attempt may take, in milliseconds.
+    #[arg(long, env = "HYPERBANK_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub webhook_timeout_ms: u64,
+
+    /// Most webhook delivery attempts in flight at once.
+    #[arg(long, env = "HYPERBANK_WEBHOOK_CONCURRENCY", default_value_t = 64)]
+    pub webhook_concurrency: usize,
 }
 
 impl SettingsArgs {
@@ -250,6 +364,12 @@ impl SettingsArgs {
             session_ttl: Duration::from_secs(self.session_ttl),
             invitation_ttl: Duration::from_secs(self.invitation_ttl),
             verification_duration: Duration::from_millis(self.verification_ms),
+            webhooks: WebhookSettings {
+                retry_schedule: self.webhook_retry_schedule.0.clone(),
+                timeout: Duration::from_millis(self.webhook_timeout_ms),
+                concurrency: self.webhook_concurrency.max(1),
+                per_webhook: (self.webhook_concurrency / 4).max(1),
+            },
         }
     }
 }

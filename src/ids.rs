@@ -232,9 +232,11 @@ id_kinds! {
     PayeeKind => PayeeId, "pe";
     SubmissionKind => SubmissionId, "ps";
     CopRequestKind => CopRequestId, "cp";
+    WebhookKind => WebhookId, "wh";
     // Ours: a ledger entry (the postings of one movement) and a restriction's history item.
     LedgerEntryKind => LedgerEntryId, "le";
     RestrictionEventKind => RestrictionEventId, "rv";
+    WebhookDeliveryKind => WebhookDeliveryId, "wd";
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ pub mod restrictions;
 pub mod roles;
 pub mod routes;
 pub mod sessions;
+pub mod signing_keys;
 pub mod simulation;
 pub mod store;
 pub mod submissions;
@@ -43,6 +44,7 @@ pub mod time;
 pub mod urls;
 pub mod users;
 pub mod verifications;
+pub mod webhooks;
 pub mod worker;
 pub mod workflows;
 

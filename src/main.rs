@@ -10,9 +10,10 @@ use tracing_subscriber::fmt::format::FmtSpan;
 
 use hyperbank::api_keys::secret::ApiKeySecret;
 use hyperbank::config::{
-    BenchArgs, BootstrapArgs, Cli, Command, DatabaseArgs, SandboxArgs, ServeArgs,
+    BenchArgs, BootstrapArgs, Cli, Command, DatabaseArgs, RotateArgs, SandboxArgs, ServeArgs,
 };
 use hyperbank::store::{Backend, Db, PoolOptions, migrations};
+use hyperbank::webhooks::deliverer::Deliverer;
 use hyperbank::{AppState, bootstrap};
 
 /// mimalloc instead of glibc's allocator: a request allocates and frees many small buffers
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
                 bootstrap_command(&cli.database, &cli.sandbox, args).await
             }
             Some(Command::VerifyLedger) => verify_ledger(&cli.database).await,
+            Some(Command::RotateSigningKey(args)) => rotate_signing_key(&cli.database, args).await,
             Some(Command::Bench(args)) => bench(&cli.database, &cli.sandbox, args).await,
         }
     });
@@ -104,44 +106,11 @@ async fn serve(
     sandbox: &SandboxArgs,
     args: ServeArgs,
 ) -> Result<(), String> {
-    let bootstrap_secret = args
-        .bootstrap_api_key
-        .as_deref()
-        .map(|text| {
-            ApiKeySecret::parse(text).ok_or_else(|| {
-                "HYPERBANK_BOOTSTRAP_API_KEY must look like g-test-NAME-<43 base64url characters>"
-                    .to_string()
-            })
-        })
-        .transpose()?;
-    let given_secret = bootstrap_secret.is_some();
     let db = migrate(database).await?;
     let settings = args.settings.settings(sandbox);
-    if let Some(created) = bootstrap::sandbox_if_empty(&db, bootstrap_secret, settings.test_money)
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        let report = created.report();
-        // Printed once, to the terminal and not to the log: the only copy of a new secret.
-        // A secret the operator chose is not repeated.
-        let secret = if given_secret {
-            "the one in HYPERBANK_BOOTSTRAP_API_KEY".to_string()
-        } else {
-            report.api_key_secret.clone()
-        };
-        println!(
-            "Created the test-mode organization \"{}\" for {}.\n\
-             API key (shown once, keep it): {secret}\n\
-             organization-url: {}\n\
-             Try: curl -H 'Authorization: GriffinAPIKey <key>' http://{}/v0/index",
-            created.organization.display_name,
-            created.user.email,
-            report.organization_url,
-            args.bind,
-        );
-    }
+    bootstrap_if_empty(&db, &args, &settings).await?;
     let state = AppState::new(db.clone(), settings);
-    tokio::spawn(state.worker().run());
+    start_background(&state).await?;
     // Each HTTP worker thread gets its own state around its own database handle
     // (`Db::for_worker`); limits, clock and settings are shared.
     let workers = args
@@ -174,6 +143,60 @@ async fn serve(
     // actix stops accepting on SIGINT/SIGTERM and lets in-flight requests finish.
     server.run().await.map_err(|e| e.to_string())?;
     tracing::info!("hyperbank stopped");
+    Ok(())
+}
+
+/// On an empty database, the Sandbox organization, its key printed once.
+async fn bootstrap_if_empty(
+    db: &Db,
+    args: &ServeArgs,
+    settings: &hyperbank::config::Settings,
+) -> Result<(), String> {
+    let bootstrap_secret = args
+        .bootstrap_api_key
+        .as_deref()
+        .map(|text| {
+            ApiKeySecret::parse(text).ok_or_else(|| {
+                "HYPERBANK_BOOTSTRAP_API_KEY must look like g-test-NAME-<43 base64url characters>"
+                    .to_string()
+            })
+        })
+        .transpose()?;
+    let given_secret = bootstrap_secret.is_some();
+    if let Some(created) = bootstrap::sandbox_if_empty(db, bootstrap_secret, settings.test_money)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        let report = created.report();
+        // Printed once, to the terminal and not to the log: the only copy of a new secret.
+        // A secret the operator chose is not repeated.
+        let secret = if given_secret {
+            "the one in HYPERBANK_BOOTSTRAP_API_KEY".to_string()
+        } else {
+            report.api_key_secret.clone()
+        };
+        println!(
+            "Created the test-mode organization \"{}\" for {}.\n\
+             API key (shown once, keep it): {secret}\n\
+             organization-url: {}\n\
+             Try: curl -H 'Authorization: GriffinAPIKey <key>' http://{}/v0/index",
+            created.organization.display_name,
+            created.user.email,
+            report.organization_url,
+            args.bind,
+        );
+    }
+    Ok(())
+}
+
+/// The background worker and the webhook deliverer, beside the HTTP server.
+async fn start_background(state: &AppState) -> Result<(), String> {
+    tokio::spawn(state.worker().run());
+    let webhooks = state.settings.webhooks.clone();
+    let deliverer = Deliverer::new(state.db.clone(), state.clock.clone(), webhooks)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(deliverer.run());
     Ok(())
 }
 
@@ -224,6 +247,18 @@ async fn verify_ledger(database: &DatabaseArgs) -> Result<(), String> {
     } else {
         Err(format!("{} ledger breach(es)", report.breaches.len()))
     }
+}
+
+/// `hyperbank rotate-signing-key`: a new current webhook signing key; the previous ones stay
+/// published for the overlap. Running servers sign with the new key within ten seconds.
+async fn rotate_signing_key(database: &DatabaseArgs, args: RotateArgs) -> Result<(), String> {
+    let db = migrate(database).await?;
+    let overlap = std::time::Duration::from_secs(args.overlap_hours * 3600);
+    let kid = hyperbank::signing_keys::rotate(&db, overlap)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{kid}");
+    Ok(())
 }
 
 /// `hyperbank bench`: see the `bench` module.

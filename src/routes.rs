@@ -8,8 +8,8 @@ use crate::http::Endpoint;
 use crate::{
     api_keys, bank_accounts, bank_products, claims, companies_house, cop, decisions, events, holds,
     invitations, ledger, legal_persons, memberships, navigation, onboarding, organizations, payees,
-    payments, pool_members, restrictions, roles, sessions, simulation, submissions, users,
-    verifications, workflows,
+    payments, pool_members, restrictions, roles, sessions, signing_keys, simulation, submissions,
+    users, verifications, webhooks, workflows,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -198,6 +198,30 @@ pub fn endpoints() -> Vec<Endpoint> {
             .post(to(invitations::handlers::resend)),
         // Events
         Endpoint::new("/v0/events/{event-id}").get(to(events::handlers::get)),
+        Endpoint::new("/v0/events/{event-id}/webhook-deliveries")
+            .get(to(webhooks::handlers::deliveries_of_event)),
+        // Webhooks
+        Endpoint::new("/v0/organizations/{organization-id}/webhooks")
+            .get(to(webhooks::handlers::list))
+            .post(to(webhooks::handlers::create)),
+        Endpoint::new("/v0/webhooks/{webhook-id}")
+            .get(to(webhooks::handlers::get))
+            .patch(to(webhooks::handlers::update))
+            .delete(to(webhooks::handlers::delete)),
+        Endpoint::new("/v0/webhooks/{webhook-id}/actions/activate")
+            .post(to(webhooks::handlers::activate)),
+        Endpoint::new("/v0/webhooks/{webhook-id}/actions/deactivate")
+            .post(to(webhooks::handlers::deactivate)),
+        Endpoint::new("/v0/webhooks/{webhook-id}/actions/test")
+            .get(to(webhooks::handlers::test_status))
+            .post(to(webhooks::handlers::start_test)),
+        Endpoint::new("/v0/webhooks/{webhook-id}/deliveries")
+            .get(to(webhooks::handlers::deliveries_of_webhook)),
+        Endpoint::new("/v0/webhook-deliveries/{webhook-delivery-id}")
+            .get(to(webhooks::handlers::get_delivery)),
+        Endpoint::new("/v0/webhook-deliveries/{webhook-delivery-id}/actions/redeliver")
+            .post(to(webhooks::handlers::redeliver)),
+        Endpoint::new("/v0/security/public-keys").get(to(signing_keys::handlers::public_keys)),
     ]
 }
 

@@ -7,7 +7,8 @@
 use crate::ids::{
     AdmissionId, ApiKeyId, BankAccountId, BankProductId, CopRequestId, EventId, HoldId, Id, IdKind,
     InvitationId, LegalPersonId, MembershipId, OrganizationId, PayeeId, PaymentId, RestrictionId,
-    RoleId, SubmissionId, TransactionId, UserId, VerificationId, WorkflowId,
+    RoleId, SubmissionId, TransactionId, UserId, VerificationId, WebhookDeliveryId, WebhookId,
+    WorkflowId,
 };
 
 pub const INDEX: &str = "/v0/index";
@@ -135,6 +136,24 @@ pub fn payee(id: &PayeeId) -> String {
 pub fn submission(id: &SubmissionId) -> String {
     format!("/v0/submissions/{id}")
 }
+
+pub fn webhook(id: &WebhookId) -> String {
+    format!("/v0/webhooks/{id}")
+}
+
+pub fn webhook_sub(id: &WebhookId, tail: &str) -> String {
+    format!("/v0/webhooks/{id}/{tail}")
+}
+
+pub fn webhook_delivery(id: &WebhookDeliveryId) -> String {
+    format!("/v0/webhook-deliveries/{id}")
+}
+
+pub fn event_deliveries(id: &EventId) -> String {
+    format!("/v0/events/{id}/webhook-deliveries")
+}
+
+pub const PUBLIC_KEYS: &str = "/v0/security/public-keys";
 
 pub fn cop_request(id: &CopRequestId) -> String {
     format!("/v0/cop-request/{id}")

@@ -420,7 +420,8 @@ fn record_status(
         &row.organization_id,
         event_type,
         &json!({"account-url": row.url(), "account-status": row.account_status}),
-    )
+    )?;
+    Ok(())
 }
 
 /// `opening → open`, crediting `test_money` from the sandbox funding account. `None` when

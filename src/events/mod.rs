@@ -77,16 +77,18 @@ pub fn record(
     organization_id: &OrganizationId,
     event_type: EventType,
     payload: &impl Serialize,
-) -> QueryResult<()> {
+) -> QueryResult<EventId> {
     let payload = serde_json::to_string(payload)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let id = EventId::generate();
     conn.record_event(NewEvent {
-        id: EventId::generate(),
+        id: id.clone(),
         organization_id: organization_id.clone(),
         event_type: event_type.as_str(),
         payload,
         created_at: time::now(),
-    })
+    })?;
+    Ok(id)
 }
 
 pub async fn find(conn: &mut Conn<'_>, id: &EventId) -> QueryResult<Option<EventRow>> {

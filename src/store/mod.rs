@@ -79,6 +79,9 @@ pub enum StoreError {
     Connection(#[from] diesel::ConnectionError),
     #[error("migrations: {0}")]
     Migration(String),
+    /// Stored data that cannot be what was written (an unreadable signing key).
+    #[error("stored data: {0}")]
+    Integrity(String),
 }
 
 #[derive(Clone)]

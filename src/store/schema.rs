@@ -59,6 +59,7 @@ diesel::table! {
         event_type -> Text,
         payload -> Text,
         created_at -> BigInt,
+        position -> BigInt,
     }
 }
 
@@ -374,6 +375,71 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        organization_id -> Text,
+        destination_url -> Text,
+        description -> Nullable<Text>,
+        webhook_state -> Text,
+        created_by -> Nullable<Text>,
+        test_event_id -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event_id -> Text,
+        organization_id -> Text,
+        delivery_status -> Text,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        next_attempt_at -> Nullable<BigInt>,
+        lease_until -> Nullable<BigInt>,
+        last_http_status -> Nullable<Integer>,
+        last_error_code -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_delivery_attempts (delivery_id, attempt) {
+        delivery_id -> Text,
+        attempt -> Integer,
+        started_at -> BigInt,
+        duration_micros -> BigInt,
+        http_status -> Nullable<Integer>,
+        error_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_dispatch (id) {
+        id -> Integer,
+        position -> BigInt,
+        event_id -> Text,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        private_pkcs8 -> Binary,
+        public_point -> Binary,
+        created_at -> BigInt,
+        retired_at -> Nullable<BigInt>,
+        published_until -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_deliveries -> events (event_id));
+diesel::joinable!(webhooks -> organizations (organization_id));
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(claims -> legal_persons (legal_person_id));
 diesel::joinable!(legal_persons -> organizations (organization_id));
@@ -417,4 +483,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     payees,
     submissions,
     idempotency_keys,
+    webhooks,
+    webhook_deliveries,
+    webhook_delivery_attempts,
+    webhook_dispatch,
+    signing_keys,
 );

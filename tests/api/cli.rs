@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::support::{Json, check_response, database_url, fresh_database, id_of};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hyperbank");
-const KNOWN_KEY: &str = "g-test-ci-RrUZ5fUG4pSKwYVVG1C3Ft1xrMRxy1T7KUIyTva5bTk";
+pub(crate) const KNOWN_KEY: &str = "g-test-ci-RrUZ5fUG4pSKwYVVG1C3Ft1xrMRxy1T7KUIyTva5bTk";
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -29,9 +29,9 @@ struct Raw {
 
 /// An answer of the real server, checked like every answer the in-process tests see
 /// (`support::check_response`: no 5xx, our error body, both contracts).
-struct Reply {
-    status: u16,
-    body: Value,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
 }
 
 /// One request over a new connection (a minimal HTTP/1.1 client, enough to talk to our own
@@ -124,7 +124,13 @@ impl Raw {
 
 /// [`exchange`] with a server that must be there, its answer checked.
 #[track_caller]
-fn http(port: u16, method: &str, path: &str, key: Option<&str>, body: Option<&str>) -> Reply {
+pub(crate) fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<&str>,
+) -> Reply {
     exchange(port, method, path, key, body)
         .unwrap_or_else(|e| panic!("{method} {path}: no answer from the server: {e}"))
         .checked(method, path)
@@ -142,9 +148,9 @@ fn pence(value: &str) -> i64 {
     parsed.unwrap_or_else(|| panic!("{value:?} is not an amount with two decimals"))
 }
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     /// What the server prints, read as it comes: an undrained pipe fills up (64 KiB of debug
     /// log) and stalls the server's log writer, which then drops lines. Taken by `stop`.
     stdout: Option<std::thread::JoinHandle<String>>,
@@ -179,12 +185,12 @@ impl Drop for Server {
 }
 
 impl Server {
-    fn start(database_url: &str, bootstrap_key: Option<&str>) -> Server {
+    pub(crate) fn start(database_url: &str, bootstrap_key: Option<&str>) -> Server {
         Server::start_with(database_url, bootstrap_key, &[])
     }
 
     /// [`Server::start`] with extra environment settings.
-    fn start_with(
+    pub(crate) fn start_with(
         database_url: &str,
         bootstrap_key: Option<&str>,
         settings: &[(&str, &str)],
@@ -226,7 +232,7 @@ impl Server {
     }
 
     /// SIGTERM, then the exit status and everything printed.
-    fn stop(mut self) -> (bool, String, String) {
+    pub(crate) fn stop(mut self) -> (bool, String, String) {
         let sent = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
@@ -240,7 +246,7 @@ impl Server {
     }
 
     /// SIGKILL: no shutdown, no flushing, whatever was in flight is cut off.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         self.child
             .kill()
             .unwrap_or_else(|e| panic!("kill the server: {e}"));

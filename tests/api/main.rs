@@ -2,6 +2,8 @@
 //! `HYPERBANK_TEST_DATABASE_URL=postgres://…` to run the suite on PostgreSQL.
 
 mod contract;
+mod receiver;
+mod signers;
 mod support;
 
 mod api_keys;
@@ -29,3 +31,5 @@ mod sessions;
 mod team;
 mod users;
 mod verifications;
+mod webhooks;
+mod webhooks_served;

@@ -1008,23 +1008,7 @@ async fn confirmation_of_payee_answers_deterministically() {
         );
     }
     // Simulations are for test-mode organizations only.
-    let organization_id = id_of(&app.organization_url).to_string();
-    let set_mode = |mode: &'static str| {
-        let (db, id) = (&app.db, organization_id.clone());
-        async move {
-            use diesel::prelude::*;
-            use diesel_async::RunQueryDsl;
-            use hyperbank::store::schema::organizations;
-            let mut tx = db.write().await.unwrap_or_else(|e| panic!("{e}"));
-            let result = hyperbank::dispatch!(&mut tx.conn(), c => diesel::update(
-                    organizations::table.find(&id))
-                .set(organizations::organization_mode.eq(mode))
-                .execute(c)
-                .await);
-            tx.finish(result).await.unwrap_or_else(|e| panic!("{e}"));
-        }
-    };
-    set_mode("live-mode").await;
+    app.set_organization_mode("live-mode").await;
     let live = app.post(&simulate_url("full-match"), asked.clone()).await;
     assert_refused(&live, "simulation-not-available");
     // ... while the sandbox's own answer works in any mode.
@@ -1032,7 +1016,7 @@ async fn confirmation_of_payee_answers_deterministically() {
         .post(&format!("{}/cop-request", app.organization_url), asked)
         .await;
     assert_eq!(real.status, StatusCode::CREATED, "{}", real.body);
-    set_mode("test-mode").await;
+    app.set_organization_mode("test-mode").await;
     let unknown = app
         .post(
             &format!(

@@ -305,6 +305,44 @@ impl TestApp {
         }
     }
 
+    /// Runs the webhook deliverer until nothing is due: returns the events dispatched plus
+    /// the attempts made.
+    pub async fn deliver_webhooks(&self) -> usize {
+        let deliverer = hyperbank::webhooks::deliverer::Deliverer::new(
+            self.db.clone(),
+            self.clock.clone(),
+            self.worker_state.settings.webhooks.clone(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("deliverer: {e}"));
+        let mut total = 0;
+        loop {
+            let steps = deliverer
+                .run_once()
+                .await
+                .unwrap_or_else(|e| panic!("delivering webhooks: {e}"));
+            if steps == 0 {
+                return total;
+            }
+            total += steps;
+        }
+    }
+
+    /// Makes the bootstrapped organization `test-mode` or `live-mode`, as no endpoint can.
+    pub async fn set_organization_mode(&self, mode: &str) {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use hyperbank::store::schema::organizations;
+        let id = id_of(&self.organization_url).to_string();
+        let mut tx = self.db.write().await.unwrap_or_else(|e| panic!("{e}"));
+        let result = hyperbank::dispatch!(&mut tx.conn(), c => diesel::update(
+                organizations::table.find(&id))
+            .set(organizations::organization_mode.eq(mode))
+            .execute(c)
+            .await);
+        tx.finish(result).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+
     /// Another organization on the same database, with its own first user and key.
     pub async fn other_organization(&self, name: &str, email: &str) -> Bootstrapped {
         let test_money = self.worker_state.settings.test_money;
