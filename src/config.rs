@@ -177,6 +177,11 @@ pub struct BenchArgs {
     /// Seconds driven before measuring.
     #[arg(long, default_value_t = 2)]
     pub warmup: u64,
+
+    /// Point the organization's webhook at a receiver of the bench's own and report how
+    /// fast events arrive and how long the backlog takes to drain.
+    #[arg(long)]
+    pub webhook: bool,
 }
 
 /// Settings the running application reads.

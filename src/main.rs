@@ -298,6 +298,7 @@ async fn bench(
         connections: args.connections.max(1),
         duration: std::time::Duration::from_secs(args.duration.max(1)),
         warmup: std::time::Duration::from_secs(args.warmup),
+        webhook: args.webhook,
     })
     .await?;
     println!("{report}");

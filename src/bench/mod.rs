@@ -11,6 +11,7 @@
 //!   accounts.
 
 pub mod client;
+mod receiver;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -30,6 +31,8 @@ pub struct Options {
     pub connections: usize,
     pub duration: Duration,
     pub warmup: Duration,
+    /// Also receive the organization's events by webhook and report their delivery.
+    pub webhook: bool,
 }
 
 type BenchResult<T> = Result<T, String>;
@@ -353,12 +356,33 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[rank.min(sorted.len() - 1)]) / 1000.0
 }
 
+async fn start_receiver(options: &Options) -> BenchResult<receiver::Receiver> {
+    let mut conn = Connection::open(&options.address, &options.key)
+        .await
+        .map_err(|e| format!("cannot connect to {}: {e}", options.address))?;
+    let organization = organization_url(&mut conn).await?;
+    receiver::Receiver::start(&mut conn, &organization).await
+}
+
 /// Prepares, runs and reports one benchmark.
 pub async fn run(options: Options) -> BenchResult<Value> {
     let work = prepare(&options).await?;
+    let receiver = match options.webhook {
+        true => Some(start_receiver(&options).await?),
+        false => None,
+    };
     let start = Instant::now();
     let measure_from = start + options.warmup;
     let until = measure_from + options.duration;
+    let counts = receiver.as_ref().map(|r| {
+        let counter = r.counter();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(measure_from.into()).await;
+            let at_start = counter();
+            tokio::time::sleep_until(until.into()).await;
+            (at_start, counter())
+        })
+    });
     let tasks: Vec<_> = work
         .into_iter()
         .enumerate()
@@ -379,7 +403,15 @@ pub async fn run(options: Options) -> BenchResult<Value> {
     let seconds = options.duration.as_secs_f64();
     let requests = total.latencies_us.len() as f64;
     let round = |x: f64| (x * 10.0).round() / 10.0;
+    let webhook = match (receiver, counts) {
+        (Some(receiver), Some(counts)) => {
+            let (at_start, at_end) = counts.await.map_err(|e| e.to_string())?;
+            receiver.drain(at_start, at_end, seconds).await
+        }
+        _ => Value::Null,
+    };
     Ok(json!({
+        "webhook": webhook,
         "scenario": format!("{:?}", options.scenario).to_lowercase(),
         "connections": options.connections,
         "duration_s": seconds,
