@@ -39,6 +39,7 @@ pub mod sessions;
 pub mod simulation;
 pub mod store;
 pub mod submissions;
+pub mod tell_consents;
 pub mod time;
 pub mod urls;
 pub mod users;

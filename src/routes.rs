@@ -8,8 +8,8 @@ use crate::http::Endpoint;
 use crate::{
     api_keys, bank_accounts, bank_products, claims, companies_house, cop, decisions, events, holds,
     invitations, ledger, legal_persons, memberships, navigation, onboarding, organizations, payees,
-    payments, pool_members, restrictions, roles, sessions, simulation, submissions, users,
-    verifications, workflows,
+    payments, pool_members, restrictions, roles, sessions, simulation, submissions, tell_consents,
+    users, verifications, workflows,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -135,6 +135,15 @@ pub fn endpoints() -> Vec<Endpoint> {
             .post(to(simulation::handlers::place_hold)),
         Endpoint::new("/v0/simulation/bank/holds/{hold-id}/actions/release")
             .post(to(simulation::handlers::release_hold)),
+        // Open banking
+        Endpoint::new("/v0/organizations/{organization-id}/open-banking/tell-consents")
+            .post(to(tell_consents::handlers::register)),
+        Endpoint::new("/v0/open-banking/tell-consents/{consent-id}")
+            .get(to(tell_consents::handlers::get)),
+        Endpoint::new("/v0/open-banking/tell-consents/{consent-id}/actions/revoke")
+            .post(to(tell_consents::handlers::revoke)),
+        Endpoint::new("/v0/simulation/open-banking/tell-consents/{consent-id}/actions/consume")
+            .post(to(tell_consents::handlers::consume)),
         // Companies House
         Endpoint::new("/v0/companies-house/companies/{company-number}")
             .get(to(companies_house::handlers::get)),

@@ -140,6 +140,13 @@ pub fn cop_request(id: &CopRequestId) -> String {
     format!("/v0/cop-request/{id}")
 }
 
+pub const TELL_CONSENTS: &str = "/v0/open-banking/tell-consents";
+
+/// A Tell consent, named by the caller's UUID (`tell-consent-id`).
+pub fn tell_consent(uuid: &str) -> String {
+    format!("{TELL_CONSENTS}/{uuid}")
+}
+
 /// Reads the id out of a resource URL such as `/v0/roles/re.…`, as clients send them in
 /// request bodies. `collection` is the path before the id (`/v0/roles`). Absolute URLs
 /// (`https://host/v0/roles/re.…`) are accepted too, since clients often prepend the base.

@@ -374,6 +374,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tell_consents (id) {
+        id -> Text,
+        organization_id -> Text,
+        consent_uuid -> Text,
+        tell_gateway_id -> Text,
+        tell_consent_scope -> Text,
+        tell_consent_permissions -> Text,
+        tell_consent_status -> Text,
+        tell_consent_expiry -> Nullable<BigInt>,
+        consumed_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    tell_consent_accounts (tell_consent_id, position) {
+        tell_consent_id -> Text,
+        position -> Integer,
+        account_id -> Text,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(claims -> legal_persons (legal_person_id));
 diesel::joinable!(legal_persons -> organizations (organization_id));
@@ -417,4 +441,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     payees,
     submissions,
     idempotency_keys,
+    tell_consents,
+    tell_consent_accounts,
 );

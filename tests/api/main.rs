@@ -27,5 +27,6 @@ mod payments;
 mod roles;
 mod sessions;
 mod team;
+mod tell_consents;
 mod users;
 mod verifications;
