@@ -173,6 +173,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             .get(to(verifications::handlers::profiles)),
         Endpoint::new("/v0/verifications/{verification-id}/resources")
             .get(to(verifications::handlers::resources)),
+        Endpoint::new("/v0/risk-ratings/{risk-rating-id}")
+            .get(to(verifications::handlers::risk_rating)),
         // Users
         Endpoint::new("/v0/users/{user-id}").get(to(users::handlers::get)),
         Endpoint::new("/v0/users/{user-id}/api-keys").get(to(api_keys::handlers::list_for_user)),

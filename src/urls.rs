@@ -7,7 +7,7 @@
 use crate::ids::{
     AdmissionId, ApiKeyId, BankAccountId, BankProductId, CopRequestId, EventId, HoldId, Id, IdKind,
     InvitationId, LegalPersonId, MembershipId, OrganizationId, PayeeId, PaymentId, RestrictionId,
-    RoleId, SubmissionId, TransactionId, UserId, VerificationId, WorkflowId,
+    RiskRatingId, RoleId, SubmissionId, TransactionId, UserId, VerificationId, WorkflowId,
 };
 
 pub const INDEX: &str = "/v0/index";
@@ -138,6 +138,10 @@ pub fn submission(id: &SubmissionId) -> String {
 
 pub fn cop_request(id: &CopRequestId) -> String {
     format!("/v0/cop-request/{id}")
+}
+
+pub fn risk_rating(id: &RiskRatingId) -> String {
+    format!("/v0/risk-ratings/{id}")
 }
 
 pub const TELL_CONSENTS: &str = "/v0/open-banking/tell-consents";

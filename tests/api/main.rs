@@ -10,6 +10,7 @@ mod bank_products;
 mod claims;
 mod cli;
 mod companies_house;
+mod conformance;
 mod errors;
 mod events;
 mod idempotency;
