@@ -194,6 +194,55 @@ where
     }
 }
 
+impl<K: IdKind> Id<K> {
+    /// The 16 bytes the id spells; `None` only for text that never was an id.
+    pub fn bytes(&self) -> Option<[u8; 16]> {
+        let rest = self.text.strip_prefix(K::PREFIX)?.strip_prefix('.')?;
+        URL_SAFE_NO_PAD.decode(rest).ok()?.try_into().ok()
+    }
+
+    /// The id of kind `L` with the same 16 bytes (a risk rating's verification).
+    pub fn same_bytes<L: IdKind>(&self) -> Option<Id<L>> {
+        self.bytes().map(Id::from_bytes)
+    }
+}
+
+/// A UUID as Griffin writes one (`00000000-0000-0000-0000-000000000000`): parsed in either
+/// case, written in lower case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uuid(pub [u8; 16]);
+
+impl Uuid {
+    pub fn parse(text: &str) -> Option<Uuid> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 36 || [8, 13, 18, 23].iter().any(|&i| bytes[i] != b'-') {
+            return None;
+        }
+        let hex: Vec<u8> = bytes.iter().copied().filter(|b| *b != b'-').collect();
+        if hex.len() != 32 || !hex.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        let digit = |b: u8| (b as char).to_digit(16).map_or(0, |d| d as u8);
+        let mut out = [0u8; 16];
+        for (i, pair) in hex.chunks(2).enumerate() {
+            out[i] = digit(pair[0]) << 4 | digit(pair[1]);
+        }
+        Some(Uuid(out))
+    }
+}
+
+impl fmt::Display for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, byte) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                f.write_str("-")?;
+            }
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
+    }
+}
+
 macro_rules! id_kinds {
     ($($kind:ident => $alias:ident, $prefix:literal;)*) => {
         $(
@@ -233,6 +282,12 @@ id_kinds! {
     SubmissionKind => SubmissionId, "ps";
     CopRequestKind => CopRequestId, "cp";
     WebhookKind => WebhookId, "wh";
+    // A risk rating has the bytes of the verification that gave it: `rr.` and `vn.` of the
+    // same 16 bytes name the rating and its verification.
+    RiskRatingKind => RiskRatingId, "rr";
+    // Griffin names a Tell consent by the caller's UUID; we key it by those 16 bytes, so
+    // the UUID and the id are one another's spelling ([`Uuid`]).
+    TellConsentKind => TellConsentId, "tc";
     // Ours: a ledger entry (the postings of one movement) and a restriction's history item.
     LedgerEntryKind => LedgerEntryId, "le";
     RestrictionEventKind => RestrictionEventId, "rv";
@@ -286,6 +341,25 @@ mod tests {
         assert_eq!(id.as_str(), "og.2To90xd1QV2IdWh1Ay8Epw");
         assert!(ApiKeyId::parse("ak.0j3-IZIOSFytCD-9SqMdPw").is_some());
         assert!(UserId::parse("ur.0KuXsz1nRC6ccdhneiat7Q").is_some());
+    }
+
+    #[test]
+    fn uuids_round_trip_and_refuse_other_text() {
+        let text = "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9";
+        let uuid = Uuid::parse(text).expect("a uuid");
+        assert_eq!(uuid.to_string(), text);
+        assert_eq!(Uuid::parse(&text.to_uppercase()), Some(uuid));
+        let id = TellConsentId::from_bytes(uuid.0);
+        assert_eq!(id.bytes(), Some(uuid.0));
+        for bad in [
+            "",
+            "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+            "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8fg",
+            "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f",
+            "+a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
+        ] {
+            assert_eq!(Uuid::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

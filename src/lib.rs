@@ -40,6 +40,7 @@ pub mod signing_keys;
 pub mod simulation;
 pub mod store;
 pub mod submissions;
+pub mod tell_consents;
 pub mod time;
 pub mod urls;
 pub mod users;

@@ -12,6 +12,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use crate::time::Micros;
 
 pub const DEFAULT_PAGE_SIZE: i64 = 25;
+/// Lists count their items up to this many (`meta.page.total`); from it on, Griffin answers
+/// `meta.page.estimated-total.at-least` instead, so no count has to read further.
+pub const TOTAL_CAP: i64 = 10_000;
 pub const MAX_PAGE_SIZE: i64 = 200;
 
 /// The position of a row in a list: its sort key (an instant, or a text such as a display

@@ -9,7 +9,7 @@ use crate::{
     api_keys, bank_accounts, bank_products, claims, companies_house, cop, decisions, events, holds,
     invitations, ledger, legal_persons, memberships, navigation, onboarding, organizations, payees,
     payments, pool_members, restrictions, roles, sessions, signing_keys, simulation, submissions,
-    users, verifications, webhooks, workflows,
+    tell_consents, users, verifications, webhooks, workflows,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -135,6 +135,15 @@ pub fn endpoints() -> Vec<Endpoint> {
             .post(to(simulation::handlers::place_hold)),
         Endpoint::new("/v0/simulation/bank/holds/{hold-id}/actions/release")
             .post(to(simulation::handlers::release_hold)),
+        // Open banking
+        Endpoint::new("/v0/organizations/{organization-id}/open-banking/tell-consents")
+            .post(to(tell_consents::handlers::register)),
+        Endpoint::new("/v0/open-banking/tell-consents/{consent-id}")
+            .get(to(tell_consents::handlers::get)),
+        Endpoint::new("/v0/open-banking/tell-consents/{consent-id}/actions/revoke")
+            .post(to(tell_consents::handlers::revoke)),
+        Endpoint::new("/v0/simulation/open-banking/tell-consents/{consent-id}/actions/consume")
+            .post(to(tell_consents::handlers::consume)),
         // Companies House
         Endpoint::new("/v0/companies-house/companies/{company-number}")
             .get(to(companies_house::handlers::get)),
@@ -164,6 +173,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             .get(to(verifications::handlers::profiles)),
         Endpoint::new("/v0/verifications/{verification-id}/resources")
             .get(to(verifications::handlers::resources)),
+        Endpoint::new("/v0/risk-ratings/{risk-rating-id}")
+            .get(to(verifications::handlers::risk_rating)),
         // Users
         Endpoint::new("/v0/users/{user-id}").get(to(users::handlers::get)),
         Endpoint::new("/v0/users/{user-id}/api-keys").get(to(api_keys::handlers::list_for_user)),

@@ -7,8 +7,8 @@
 use crate::ids::{
     AdmissionId, ApiKeyId, BankAccountId, BankProductId, CopRequestId, EventId, HoldId, Id, IdKind,
     InvitationId, LegalPersonId, MembershipId, OrganizationId, PayeeId, PaymentId, RestrictionId,
-    RoleId, SubmissionId, TransactionId, UserId, VerificationId, WebhookDeliveryId, WebhookId,
-    WorkflowId,
+    RiskRatingId, RoleId, SubmissionId, TransactionId, UserId, VerificationId, WebhookDeliveryId,
+    WebhookId, WorkflowId,
 };
 
 pub const INDEX: &str = "/v0/index";
@@ -157,6 +157,17 @@ pub const PUBLIC_KEYS: &str = "/v0/security/public-keys";
 
 pub fn cop_request(id: &CopRequestId) -> String {
     format!("/v0/cop-request/{id}")
+}
+
+pub fn risk_rating(id: &RiskRatingId) -> String {
+    format!("/v0/risk-ratings/{id}")
+}
+
+pub const TELL_CONSENTS: &str = "/v0/open-banking/tell-consents";
+
+/// A Tell consent, named by the caller's UUID (`tell-consent-id`).
+pub fn tell_consent(uuid: &str) -> String {
+    format!("{TELL_CONSENTS}/{uuid}")
 }
 
 /// Reads the id out of a resource URL such as `/v0/roles/re.…`, as clients send them in

@@ -262,7 +262,8 @@ pub async fn get(
     let id = path_id::<BankAccountKind>(&path)?;
     let mut conn = state.db.read().await?;
     let row: BankAccountRow = caller.read(&mut conn.conn(), &id, Permission::Read).await?;
-    Ok(ok(&BankAccountView::new(&row)))
+    let view = BankAccountView::new(&row);
+    Ok(crate::http::ok_at(&view.account_url, &view))
 }
 
 #[derive(Deserialize)]
@@ -287,7 +288,8 @@ pub async fn update(
             &id,
             async |conn, granted: Granted<BankAccountRow>| {
                 let row = super::rename(conn, granted.resource, body.display_name).await?;
-                Reply::ok(&BankAccountView::new(&row))
+                let view = BankAccountView::new(&row);
+                Reply::ok_at(&view.account_url, &view)
             },
         )
         .await?;
@@ -308,7 +310,8 @@ pub async fn close(
             &id,
             async |conn, granted: Granted<BankAccountRow>| {
                 let row = super::close(conn, &granted.resource, crate::time::now()).await?;
-                Reply::ok(&BankAccountView::new(&row))
+                let view = BankAccountView::new(&row);
+                Reply::ok_at(&view.account_url, &view)
             },
         )
         .await?;
@@ -325,6 +328,15 @@ const FILTERS: [&str; 6] = [
     "filter[account-restricted][eq]",
     "filter[owner-url][eq]",
     "filter[beneficiary-url][eq]",
+];
+/// Griffin's older names of these filters, still sent by 2024 clients.
+const ALIASES: [(&str, &str); 3] = [
+    ("filter[owner][eq]", "filter[owner-url][eq]"),
+    ("filter[beneficiary][eq]", "filter[beneficiary-url][eq]"),
+    (
+        "filter[account-restricted][in][]",
+        "filter[account-restricted][eq]",
+    ),
 ];
 const INCLUDES: [&str; 2] = ["owner", "beneficiary"];
 
@@ -430,6 +442,7 @@ pub async fn list(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
+    let query = query.aliased(&ALIASES);
     let filter = parse_filter(&query)?;
     list_in(
         &state,
@@ -457,6 +470,7 @@ pub async fn list_for_legal_person(
         let mut conn = state.db.read().await?;
         caller.read(&mut conn.conn(), &id, Permission::Read).await?
     };
+    let query = query.aliased(&ALIASES);
     let filter = parse_filter(&query)?;
     list_in(
         &state,

@@ -37,7 +37,9 @@ pub async fn list(
     let organization = organizations::find(&mut conn, &organization_id)
         .await?
         .ok_or(DomainError::NotFound)?;
-    let page = Page::from_memory(super::with_status(&statuses), &page_request, |p| {
+    let products = super::with_status(&statuses);
+    let total = products.len() as i64;
+    let page = Page::from_memory(products, &page_request, |p| {
         Cursor::new(
             organization.created_at,
             super::id_of(&organization.id, p.class).as_str(),
@@ -49,7 +51,8 @@ pub async fn list(
         page,
         request.path(),
         &query,
-    )))
+    )
+    .with_total(total)))
 }
 
 /// `GET /v0/bank/products/{bank-product-id}`
@@ -66,9 +69,6 @@ pub async fn get(
     let organization = organizations::find(&mut conn, organization_id)
         .await?
         .ok_or(DomainError::NotFound)?;
-    Ok(ok(&BankProductView::new(
-        product,
-        &organization.id,
-        organization.created_at,
-    )))
+    let view = BankProductView::new(product, &organization.id, organization.created_at);
+    Ok(crate::http::ok_at(&view.bank_account_product_url, &view))
 }

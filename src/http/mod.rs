@@ -27,6 +27,14 @@ pub fn ok<T: Serialize>(body: &T) -> HttpResponse {
     HttpResponse::Ok().json(body)
 }
 
+/// 200 with a JSON body and `Location` naming the resource, on the reads Griffin documents
+/// one for (an organization, a bank account, a bank product).
+pub fn ok_at<T: Serialize>(location: &str, body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::LOCATION, location))
+        .json(body)
+}
+
 /// 201 with a JSON body and `Location` pointing at the new resource.
 pub fn created<T: Serialize>(location: &str, body: &T) -> HttpResponse {
     HttpResponse::Created()

@@ -11,7 +11,7 @@ use serde::ser::SerializeMap;
 use super::error::{ApiError, ApiResult};
 use super::query::{QueryParams, encode_component};
 use crate::paging::{
-    CREATED_AT, Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Order, Page, PageRequest,
+    CREATED_AT, Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Order, Page, PageRequest, TOTAL_CAP,
 };
 
 /// A page of a list that may be sorted by any of `sorts` (instants, ascending or with `-`
@@ -136,11 +136,55 @@ pub fn list_request_sorted(
     page_request(query, sorts)
 }
 
-/// A list response: `{"<key>": [...], "links": {...}}`.
+/// A list response: `{"<key>": [...], "links": {...}}`, and `meta` on the lists Griffin
+/// counts ([`ListBody::with_total`]).
 pub struct ListBody<T> {
     pub key: &'static str,
     pub items: Vec<T>,
     pub links: Links,
+    pub meta: Option<Meta>,
+}
+
+/// `{"page": {"total": n}}` under [`TOTAL_CAP`] items, else
+/// `{"page": {"estimated-total": {"at-least": 10000}}}`.
+#[derive(Debug, Serialize)]
+pub struct Meta {
+    page: PageMeta,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct PageMeta {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    estimated_total: Option<AtLeast>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct AtLeast {
+    at_least: i64,
+}
+
+impl Meta {
+    /// The meta of a list of `total` items, counted up to [`TOTAL_CAP`].
+    pub fn total(total: i64) -> Self {
+        let page = if total < TOTAL_CAP {
+            PageMeta {
+                total: Some(total),
+                estimated_total: None,
+            }
+        } else {
+            PageMeta {
+                total: None,
+                estimated_total: Some(AtLeast {
+                    at_least: TOTAL_CAP,
+                }),
+            }
+        };
+        Meta { page }
+    }
 }
 
 impl<T> ListBody<T> {
@@ -151,15 +195,26 @@ impl<T> ListBody<T> {
             key,
             items: page.items,
             links,
+            meta: None,
         }
+    }
+
+    /// The same body with `meta.page` for a list of `total` items (counted up to
+    /// [`TOTAL_CAP`]).
+    pub fn with_total(mut self, total: i64) -> Self {
+        self.meta = Some(Meta::total(total));
+        self
     }
 }
 
 impl<T: Serialize> Serialize for ListBody<T> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(2))?;
+        let mut map = serializer.serialize_map(None)?;
         map.serialize_entry(self.key, &self.items)?;
         map.serialize_entry("links", &self.links)?;
+        if let Some(meta) = &self.meta {
+            map.serialize_entry("meta", meta)?;
+        }
         map.end()
     }
 }

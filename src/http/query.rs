@@ -1,6 +1,10 @@
 //! Query strings with Griffin's bracketed keys: `page[size]=10`, `filter[account-status][in][]=open`
 //! (repeated), `include=owner` or `include[]=owner`. Keys are kept literally, in order.
 //!
+//! A list filter written without its trailing `[]` (`filter[account-status][in]=open`, as
+//! Griffin's older documents spell some) is read as the bracketed one; an endpoint may also
+//! take Griffin's older names of its filters ([`QueryParams::aliased`]).
+//!
 //! Parameters of the reserved families (`page[…]`, `filter[…]`, `sort`, `include`) must be
 //! ones the endpoint knows: a typo such as `filter[acount-status][eq]` is a 400, not a filter
 //! silently ignored. Other parameters are ignored.
@@ -23,9 +27,21 @@ impl QueryParams {
     pub fn parse(query: &str) -> Self {
         QueryParams {
             pairs: form_urlencoded::parse(query.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .map(|(k, v)| (list_key(k.into_owned()), v.into_owned()))
                 .collect(),
         }
+    }
+
+    /// The same parameters with each key `old` of `aliases` read as its `new`: Griffin's
+    /// older filter names (`filter[owner][eq]` for `filter[owner-url][eq]`), which clients
+    /// written in 2024 still send.
+    pub fn aliased(mut self, aliases: &[(&str, &str)]) -> Self {
+        for (key, _) in &mut self.pairs {
+            if let Some((_, new)) = aliases.iter().find(|(old, _)| *old == key.as_str()) {
+                *key = new.to_string();
+            }
+        }
+        self
     }
 
     pub fn pairs(&self) -> &[(String, String)] {
@@ -144,6 +160,15 @@ impl FromRequest for QueryParams {
     }
 }
 
+/// `filter[<field>][in]` → `filter[<field>][in][]`: both spellings name one list filter.
+fn list_key(key: String) -> String {
+    if key.starts_with("filter[") && key.ends_with("][in]") {
+        key + "[]"
+    } else {
+        key
+    }
+}
+
 fn enum_value<T: TextEnum>(key: &str, value: &str) -> ApiResult<T> {
     T::parse(value).ok_or_else(|| {
         ApiError::invalid_parameter(
@@ -223,6 +248,22 @@ mod tests {
         let statuses: Vec<_> = q.all("filter[account-status][in][]").collect();
         assert_eq!(statuses, ["open", "closing"]);
         assert_eq!(q.single("page[size]").ok().flatten(), Some("5"));
+    }
+
+    #[test]
+    fn list_filters_without_brackets_and_old_names() {
+        let q = QueryParams::parse("filter[account-status][in]=open&filter[owner][eq]=x&a[in]=1");
+        assert_eq!(
+            q.all("filter[account-status][in][]").collect::<Vec<_>>(),
+            ["open"]
+        );
+        assert_eq!(q.all("a[in]").collect::<Vec<_>>(), ["1"]);
+        let q = q.aliased(&[("filter[owner][eq]", "filter[owner-url][eq]")]);
+        assert_eq!(q.single("filter[owner-url][eq]").ok().flatten(), Some("x"));
+        assert!(
+            q.check_known(&["filter[account-status][in][]", "filter[owner-url][eq]"])
+                .is_ok()
+        );
     }
 
     #[test]

@@ -14,6 +14,14 @@ use crate::paging::CREATED_AT;
 use crate::payments::PaymentView;
 use crate::roles::Permission;
 
+/// `post-datetime` is Griffin's older name of `processed-at`, still sent by 2024 clients.
+const ALIASES: [(&str, &str); 4] = [
+    ("filter[post-datetime][gte]", "filter[processed-at][gte]"),
+    ("filter[post-datetime][gt]", "filter[processed-at][gt]"),
+    ("filter[post-datetime][lte]", "filter[processed-at][lte]"),
+    ("filter[post-datetime][lt]", "filter[processed-at][lt]"),
+];
+
 const FILTERS: [&str; 4] = [
     "filter[processed-at][gte]",
     "filter[processed-at][gt]",
@@ -44,6 +52,7 @@ pub async fn list(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let id = path_id::<BankAccountKind>(&path)?;
+    let query = query.aliased(&ALIASES);
     let page_request =
         list_request_sorted(&query, &FILTERS, &["payment"], &[CREATED_AT, PROCESSED_AT])?;
     let processed = crate::http::query::instant_range(&query, "processed-at")?;

@@ -98,7 +98,8 @@ pub async fn update(
             &id,
             async |conn, granted: Granted<LegalPersonRow>| {
                 let row = super::rename(conn, granted.resource, display_name).await?;
-                Reply::ok(&view::view(conn, row).await?)
+                let view = view::view(conn, row).await?;
+                Reply::ok_at(&view.legal_person_url, &view)
             },
         )
         .await?;
@@ -163,6 +164,7 @@ pub async fn list(
         .organization(&mut conn, &organization_id, Permission::Read)
         .await?;
     let mut page = super::list(&mut conn, &organization_id, &filter, &page_request).await?;
+    let total = super::count(&mut conn, &organization_id, &filter).await?;
     let includes = query.includes();
     let included = if includes.is_empty() {
         None
@@ -173,7 +175,7 @@ pub async fn list(
     let views = super::views(&mut conn, std::mem::take(&mut page.items)).await?;
     let page = page.with_items(views);
     Ok(ok(&LegalPersonList {
-        list: ListBody::new("legal-persons", page, request.path(), &query),
+        list: ListBody::new("legal-persons", page, request.path(), &query).with_total(total),
         included,
     }))
 }

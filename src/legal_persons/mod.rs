@@ -254,17 +254,10 @@ pub struct Filter {
     pub has_application_status: bool,
 }
 
-pub async fn list(
-    conn: &mut Conn<'_>,
-    organization_id: &OrganizationId,
-    filter: &Filter,
-    page: &PageRequest,
-) -> QueryResult<Page<LegalPersonRow>> {
-    let rows = dispatch!(conn, c => {
-        let mut query = legal_persons::table
-            .filter(legal_persons::organization_id.eq(organization_id))
-            .select(LegalPersonRow::as_select())
-            .into_boxed();
+/// `query` (boxed, of legal persons) narrowed by `filter`.
+macro_rules! filtered {
+    ($query:expr, $filter:expr) => {{
+        let (mut query, filter) = ($query, $filter);
         if let Some(status) = filter.application_status {
             query = query.filter(legal_persons::application_status.eq(status));
         }
@@ -276,6 +269,39 @@ pub async fn list(
         if filter.has_application_status {
             query = query.filter(legal_persons::application_status.is_not_null());
         }
+        query
+    }};
+}
+
+/// How many legal persons of the organization `filter` lets through, counted up to
+/// [`crate::paging::TOTAL_CAP`].
+pub async fn count(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+    filter: &Filter,
+) -> QueryResult<i64> {
+    let ids: Vec<LegalPersonId> = dispatch!(conn, c => {
+        let query = legal_persons::table
+            .filter(legal_persons::organization_id.eq(organization_id))
+            .select(legal_persons::id)
+            .into_boxed();
+        filtered!(query, filter).limit(crate::paging::TOTAL_CAP).load(c).await
+    })?;
+    Ok(ids.len() as i64)
+}
+
+pub async fn list(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+    filter: &Filter,
+    page: &PageRequest,
+) -> QueryResult<Page<LegalPersonRow>> {
+    let rows = dispatch!(conn, c => {
+        let query = legal_persons::table
+            .filter(legal_persons::organization_id.eq(organization_id))
+            .select(LegalPersonRow::as_select())
+            .into_boxed();
+        let query = filtered!(query, filter);
         if page.sort == STATUS_CHANGED_AT {
             paginate!(query, legal_persons::status_changed_at, legal_persons::id, page).load(c).await
         } else {

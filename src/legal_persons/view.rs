@@ -11,7 +11,7 @@ use crate::ids::LegalPersonId;
 use crate::store::Conn;
 use crate::time;
 use crate::urls;
-use crate::verifications::{self, RiskRating, VerificationView};
+use crate::verifications::{self, RiskRatingEntry, VerificationView};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -32,6 +32,9 @@ pub struct LegalPersonView {
     pub legal_person_decisions_url: String,
     pub legal_person_documents_url: String,
     pub legal_person_bank_payees_url: String,
+    /// The rating of the latest verification that gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_risk_rating_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latest_decision: Option<DecisionView>,
 }
@@ -54,23 +57,31 @@ impl LegalPersonView {
             legal_person_status: row.legal_person_status,
             status_changed_at: time::format(row.status_changed_at),
             created_at: time::format(row.created_at),
+            latest_risk_rating_url: None,
             latest_decision,
         }
     }
 }
 
-/// The views of `rows`, each with its latest decision (one query for all).
+/// The views of `rows`, each with its latest decision and latest risk rating (one query
+/// for each, for all).
 pub async fn views(
     conn: &mut Conn<'_>,
     rows: Vec<LegalPersonRow>,
 ) -> QueryResult<Vec<LegalPersonView>> {
     let ids: Vec<LegalPersonId> = rows.iter().map(|r| r.id.clone()).collect();
     let mut latest = crate::decisions::latest_for(conn, &ids).await?;
+    let ratings = verifications::latest_rated_for(conn, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
             let decision = latest.remove(&row.id);
-            LegalPersonView::new(row, decision)
+            let rating = ratings.iter().find(|v| v.legal_person_id == row.id);
+            let mut view = LegalPersonView::new(row, decision);
+            view.latest_risk_rating_url = rating
+                .and_then(RiskRatingEntry::of)
+                .map(|e| e.risk_rating_url);
+            view
         })
         .collect())
 }
@@ -85,7 +96,8 @@ pub async fn view(conn: &mut Conn<'_>, row: LegalPersonRow) -> DomainResult<Lega
 
 /// What `include=latest-verification|latest-risk-rating` side-loads for legal persons
 /// (listed, or members of a pooled account): their latest verification, and the risk
-/// rating their latest rated verification gave.
+/// rating their latest rated verification gave (which a verification in progress since
+/// does not hide).
 #[derive(Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub struct Included {
@@ -93,14 +105,6 @@ pub struct Included {
     verifications: Option<Vec<VerificationView>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     risk_rating_entries: Option<Vec<RiskRatingEntry>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
-struct RiskRatingEntry {
-    risk_rating: RiskRating,
-    legal_person_url: String,
-    verification_url: String,
 }
 
 /// [`Included`] for these legal persons, as far as `includes` asks (no query if it asks
@@ -113,22 +117,18 @@ pub async fn verification_includes(
     if !includes.contains(&"latest-verification") && !includes.contains(&"latest-risk-rating") {
         return Ok(Included::default());
     }
-    let latest = verifications::latest_for(conn, legal_person_ids).await?;
-    let verifications = includes
-        .contains(&"latest-verification")
-        .then(|| latest.iter().map(VerificationView::new).collect());
-    let risk_rating_entries = includes.contains(&"latest-risk-rating").then(|| {
-        latest
-            .iter()
-            .filter_map(|v| {
-                v.risk_rating.map(|risk_rating| RiskRatingEntry {
-                    risk_rating,
-                    legal_person_url: urls::legal_person(&v.legal_person_id),
-                    verification_url: urls::verification(&v.id),
-                })
-            })
-            .collect()
-    });
+    let verifications = if includes.contains(&"latest-verification") {
+        let latest = verifications::latest_for(conn, legal_person_ids).await?;
+        Some(latest.iter().map(VerificationView::new).collect())
+    } else {
+        None
+    };
+    let risk_rating_entries = if includes.contains(&"latest-risk-rating") {
+        let rated = verifications::latest_rated_for(conn, legal_person_ids).await?;
+        Some(rated.iter().filter_map(RiskRatingEntry::of).collect())
+    } else {
+        None
+    };
     Ok(Included {
         verifications,
         risk_rating_entries,

@@ -26,7 +26,8 @@ pub async fn get(
     caller
         .organization(&mut conn, &id, Permission::Read)
         .await?;
-    Ok(ok(&super::view::view(&mut conn, &id).await?))
+    let view = super::view::view(&mut conn, &id).await?;
+    Ok(crate::http::ok_at(&crate::urls::organization(&id), &view))
 }
 
 /// `GET /v0/organizations`: the organizations the caller belongs to (for an API key, its own).

@@ -221,8 +221,9 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
 #[derive(Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 struct Included {
+    /// Griffin's key for the payments' bank accounts (`include=bank-account`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    bank_accounts: Option<Vec<BankAccountView>>,
+    accounts: Option<Vec<BankAccountView>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     submissions: Option<Vec<SubmissionView>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -246,7 +247,7 @@ async fn included(
                 accounts.push(BankAccountView::new(&row));
             }
         }
-        included.bank_accounts = Some(accounts);
+        included.accounts = Some(accounts);
     }
     let submission_ids = crate::ids::distinct(
         payments

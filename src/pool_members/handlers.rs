@@ -8,7 +8,7 @@ use super::{MAX_CHANGES, MembershipChange};
 use crate::AppState;
 use crate::access::{Caller, Granted};
 use crate::bank_accounts::BankAccountRow;
-use crate::http::pagination::{Links, list_request};
+use crate::http::pagination::{Links, Meta, list_request};
 use crate::http::url_id;
 use crate::http::{ApiError, ApiResult, Json, QueryParams, ok, path_id};
 use crate::ids::{BankAccountKind, LegalPersonId};
@@ -35,6 +35,7 @@ struct Included {
 struct MemberList {
     pool_members: Vec<PoolMemberView>,
     links: Links,
+    meta: Meta,
     #[serde(skip_serializing_if = "Option::is_none")]
     included: Option<Included>,
 }
@@ -66,9 +67,11 @@ pub async fn members(
         .collect();
     let included = included(&mut conn, &query, &ids).await?;
     let links = Links::new(&page, page.sort, request.path(), &query);
+    let meta = Meta::total(super::count(&mut conn, &account.id).await?);
     Ok(ok(&MemberList {
         pool_members: page.items.into_iter().map(PoolMemberView::new).collect(),
         links,
+        meta,
         included,
     }))
 }

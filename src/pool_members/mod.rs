@@ -35,6 +35,17 @@ pub struct MembershipChange {
     pub deletions: Vec<LegalPersonId>,
 }
 
+/// How many members the pooled account has, counted up to [`crate::paging::TOTAL_CAP`].
+pub async fn count(conn: &mut Conn<'_>, account_id: &BankAccountId) -> QueryResult<i64> {
+    let ids: Vec<crate::ids::LegalPersonId> = dispatch!(conn, c => pool_members::table
+        .filter(pool_members::account_id.eq(account_id))
+        .select(pool_members::legal_person_id)
+        .limit(crate::paging::TOTAL_CAP)
+        .load(c)
+        .await)?;
+    Ok(ids.len() as i64)
+}
+
 pub async fn list(
     conn: &mut Conn<'_>,
     account_id: &BankAccountId,

@@ -86,6 +86,14 @@ impl Reply {
         })
     }
 
+    /// 200 with a `Location` header naming the resource, where Griffin documents one.
+    pub fn ok_at(location: &str, view: &impl Serialize) -> DomainResult<Self> {
+        Ok(Reply {
+            location: Some(location.to_string()),
+            ..Reply::ok(view)?
+        })
+    }
+
     pub fn created(location: &str, view: &impl Serialize) -> DomainResult<Self> {
         Ok(Reply {
             status: ReplyStatus::Created,

@@ -390,6 +390,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    tell_consents (id) {
+        id -> Text,
+        organization_id -> Text,
+        consent_uuid -> Text,
+        tell_gateway_id -> Text,
+        tell_consent_scope -> Text,
+        tell_consent_permissions -> Text,
+        tell_consent_status -> Text,
+        tell_consent_expiry -> Nullable<BigInt>,
+        consumed_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     webhook_deliveries (id) {
         id -> Text,
         webhook_id -> Text,
@@ -440,6 +456,15 @@ diesel::table! {
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> events (event_id));
 diesel::joinable!(webhooks -> organizations (organization_id));
+
+diesel::table! {
+    tell_consent_accounts (tell_consent_id, position) {
+        tell_consent_id -> Text,
+        position -> Integer,
+        account_id -> Text,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(claims -> legal_persons (legal_person_id));
 diesel::joinable!(legal_persons -> organizations (organization_id));
@@ -488,4 +513,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_delivery_attempts,
     webhook_dispatch,
     signing_keys,
+    tell_consents,
+    tell_consent_accounts,
 );

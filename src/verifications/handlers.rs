@@ -4,14 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::VerificationRow;
 use super::view::{self, Checks, VerificationView};
+use super::{RiskRatingEntry, VerificationRow};
 use crate::AppState;
 use crate::access::{Caller, Granted};
 use crate::http::pagination::Links;
 use crate::http::url_id;
-use crate::http::{ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
-use crate::ids::{LegalPersonKind, VerificationKind, WorkflowId};
+use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
+use crate::ids::{LegalPersonKind, RiskRatingKind, VerificationKind, WorkflowId};
 use crate::legal_persons::LegalPersonRow;
 use crate::paging::Page;
 use crate::pipeline::Write;
@@ -88,13 +88,15 @@ pub async fn list(
     let mut conn = conn.conn();
     let person: LegalPersonRow = caller.read(&mut conn, &id, Permission::Read).await?;
     let page = super::list(&mut conn, &person.id, &page_request).await?;
+    let total = super::count(&mut conn, &person.id).await?;
     let page = page.map(|row| VerificationView::new(&row));
     Ok(ok(&ListBody::new(
         "verifications",
         page,
         request.path(),
         &query,
-    )))
+    )
+    .with_total(total)))
 }
 
 /// `GET /v0/verifications/{verification-id}/profiles`: the subject and its related parties
@@ -176,11 +178,33 @@ pub async fn history(
     let mut conn = conn.conn();
     let person: LegalPersonRow = caller.read(&mut conn, &id, Permission::Read).await?;
     let entries = super::history::of(&mut conn, &person.id).await?;
+    let total = entries.len() as i64;
     let page = Page::from_memory(entries, &page_request, |e| e.cursor()).map(|e| e.body);
     Ok(ok(&ListBody::new(
         "legal-person-history",
         page,
         request.path(),
         &query,
-    )))
+    )
+    .with_total(total)))
+}
+
+/// `GET /v0/risk-ratings/{risk-rating-id}` (ours: Griffin links risk ratings without
+/// describing them): the rating a verification gave, as Griffin's risk-rating entry. A
+/// verification that gave none has no rating to show: 404.
+pub async fn risk_rating(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id::<RiskRatingKind>(&path)?;
+    let verification_id = id
+        .same_bytes::<VerificationKind>()
+        .ok_or_else(ApiError::not_found)?;
+    let mut conn = state.db.read().await?;
+    let verification: VerificationRow = caller
+        .read(&mut conn.conn(), &verification_id, Permission::Read)
+        .await?;
+    let entry = RiskRatingEntry::of(&verification).ok_or_else(ApiError::not_found)?;
+    Ok(ok(&entry))
 }

@@ -17,7 +17,9 @@ use crate::claims::{self, ClaimRow};
 use crate::dispatch;
 use crate::error::{DomainError, DomainResult};
 use crate::events;
-use crate::ids::{LegalPersonId, LegalPersonKind, OrganizationId, VerificationId, WorkflowId};
+use crate::ids::{
+    LegalPersonId, LegalPersonKind, OrganizationId, RiskRatingId, VerificationId, WorkflowId,
+};
 use crate::legal_persons::{self, ApplicationStatus, LegalPersonRow, LegalPersonStatus};
 use crate::paginate;
 use crate::paging::{Cursor, Page, PageRequest};
@@ -27,7 +29,7 @@ use crate::time::Micros;
 use crate::urls;
 use crate::workflows::{self, Workflow};
 
-pub use view::VerificationView;
+pub use view::{RiskRatingEntry, VerificationView};
 
 crate::text_enum! {
     /// Griffin's verification statuses; the sandbox goes `pending → in-progress →
@@ -329,6 +331,31 @@ pub async fn latest_for(
     Ok(latest.into_values().collect())
 }
 
+/// The latest verification that gave a risk rating, of each of the given legal persons that
+/// has one.
+pub async fn latest_rated_for(
+    conn: &mut Conn<'_>,
+    legal_person_ids: &[LegalPersonId],
+) -> QueryResult<Vec<VerificationRow>> {
+    let rows: Vec<VerificationRow> = dispatch!(conn, c => verifications::table
+        .filter(verifications::legal_person_id.eq_any(legal_person_ids))
+        .filter(verifications::risk_rating.is_not_null())
+        .order((verifications::created_at.asc(), verifications::id.asc()))
+        .select(VerificationRow::as_select())
+        .load(c)
+        .await)?;
+    let mut latest: BTreeMap<LegalPersonId, VerificationRow> = BTreeMap::new();
+    for row in rows {
+        latest.insert(row.legal_person_id.clone(), row);
+    }
+    Ok(latest.into_values().collect())
+}
+
+/// The id of the risk rating a verification gave: the verification's own 16 bytes.
+pub fn risk_rating_id(verification: &VerificationId) -> Option<RiskRatingId> {
+    verification.same_bytes()
+}
+
 /// Claim types among `required` that `claims` lack.
 fn missing(required: &[&str], claims: &[ClaimRow]) -> Vec<String> {
     let present: BTreeSet<&str> = claims.iter().map(|c| c.claim_type.as_str()).collect();
@@ -404,6 +431,17 @@ pub async fn require_claims(
             lacking.join("; ")
         ),
     ))
+}
+
+/// How many verifications the legal person has, counted up to [`crate::paging::TOTAL_CAP`].
+pub async fn count(conn: &mut Conn<'_>, legal_person_id: &LegalPersonId) -> QueryResult<i64> {
+    let ids: Vec<VerificationId> = dispatch!(conn, c => verifications::table
+        .filter(verifications::legal_person_id.eq(legal_person_id))
+        .select(verifications::id)
+        .limit(crate::paging::TOTAL_CAP)
+        .load(c)
+        .await)?;
+    Ok(ids.len() as i64)
 }
 
 pub async fn list(

@@ -46,6 +46,29 @@ impl VerificationView {
     }
 }
 
+/// Griffin's risk-rating entry: the rating a verification gave a legal person. Its URL
+/// (`/v0/risk-ratings/rr.…`) has the verification's 16 bytes.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct RiskRatingEntry {
+    pub risk_rating_url: String,
+    pub risk_rating: RiskRating,
+    pub legal_person_url: String,
+    pub verification_url: String,
+}
+
+impl RiskRatingEntry {
+    /// The rating `row` gave, if it gave one.
+    pub fn of(row: &VerificationRow) -> Option<Self> {
+        Some(RiskRatingEntry {
+            risk_rating_url: urls::risk_rating(&super::risk_rating_id(&row.id)?),
+            risk_rating: row.risk_rating?,
+            legal_person_url: urls::legal_person(&row.legal_person_id),
+            verification_url: urls::verification(&row.id),
+        })
+    }
+}
+
 /// A person verified, with the claims made about them now.
 #[derive(Serialize)]
 #[serde(rename_all = "kebab-case")]

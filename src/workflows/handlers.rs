@@ -37,12 +37,14 @@ pub async fn list(
         )
     })
     .map(|w| WorkflowView::new(w, &organization.id, organization.created_at));
+    let total = WORKFLOWS.len() as i64;
     Ok(ok(&ListBody::new(
         "workflows",
         page,
         request.path(),
         &query,
-    )))
+    )
+    .with_total(total)))
 }
 
 /// `GET /v0/workflows/{workflow-id}`

@@ -567,10 +567,12 @@ async fn rejected_payments_are_gone_and_roles_decide_who_submits() {
         processing.body["included"]["submissions"][0]["submission-status"],
         "processing"
     );
+    // Griffin's key for the side-loaded accounts is `accounts`.
     assert_eq!(
-        processing.body["included"]["bank-accounts"][0]["account-url"],
+        processing.body["included"]["accounts"][0]["account-url"],
         json!(from)
     );
+    assert!(processing.body["included"].get("bank-accounts").is_none());
     assert_eq!(
         processing.body["included"]["users"][0]["user-email"],
         "requester@example.com"
@@ -640,6 +642,25 @@ async fn rejected_payments_are_gone_and_roles_decide_who_submits() {
     assert_eq!(
         by_scheme.body["search-results"][0]["payment-url"],
         json!(requested_url)
+    );
+    // Side-loads under Griffin's keys: `accounts`, `submissions`, `users`.
+    let included = app
+        .post(
+            &format!(
+                "{search}?include=bank-account&include[]=latest-submission&include=created-by"
+            ),
+            json!({"search-query": scheme_id}),
+        )
+        .await;
+    assert_eq!(included.status, StatusCode::OK, "{}", included.body);
+    let keys: Vec<&String> = included.body["included"]
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(keys, ["accounts", "submissions", "users"]);
+    assert_eq!(
+        included.body["included"]["accounts"][0]["account-url"],
+        json!(from)
     );
     let nothing = app
         .post(&search, json!({"search-query": "no such reference"}))

@@ -1,0 +1,2 @@
+DROP TABLE tell_consent_accounts;
+DROP TABLE tell_consents;
