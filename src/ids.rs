@@ -235,6 +235,9 @@ id_kinds! {
     // Ours: a ledger entry (the postings of one movement) and a restriction's history item.
     LedgerEntryKind => LedgerEntryId, "le";
     RestrictionEventKind => RestrictionEventId, "rv";
+    // Ours: a public key an organization registered for signing its requests (its id is the
+    // `keyid` of the signatures).
+    MessageSignatureKeyKind => MessageSignatureKeyId, "mk";
 }
 
 #[cfg(test)]

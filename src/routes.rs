@@ -7,9 +7,9 @@ use actix_web::web::{self, to};
 use crate::http::Endpoint;
 use crate::{
     api_keys, bank_accounts, bank_products, claims, companies_house, cop, decisions, events, holds,
-    invitations, ledger, legal_persons, memberships, navigation, onboarding, organizations, payees,
-    payments, pool_members, restrictions, roles, sessions, simulation, submissions, users,
-    verifications, workflows,
+    invitations, ledger, legal_persons, memberships, message_signatures, navigation, onboarding,
+    organizations, payees, payments, pool_members, restrictions, roles, sessions, simulation,
+    submissions, users, verifications, workflows,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -30,6 +30,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/organizations/{organization-id}/api-keys")
             .get(to(api_keys::handlers::list_for_organization))
             .post(to(api_keys::handlers::create)),
+        Endpoint::new("/v0/organizations/{organization-id}/message-signature-keys")
+            .get(to(message_signatures::handlers::list))
+            .post(to(message_signatures::handlers::create)),
+        Endpoint::new("/v0/organizations/{organization-id}/message-signature-settings")
+            .get(to(message_signatures::handlers::settings))
+            .put(to(message_signatures::handlers::update_settings)),
         Endpoint::new("/v0/organizations/{organization-id}/memberships")
             .get(to(memberships::handlers::list_for_organization)),
         Endpoint::new("/v0/organizations/{organization-id}/roles")
@@ -198,6 +204,16 @@ pub fn endpoints() -> Vec<Endpoint> {
             .post(to(invitations::handlers::resend)),
         // Events
         Endpoint::new("/v0/events/{event-id}").get(to(events::handlers::get)),
+        // Message signatures
+        Endpoint::new("/v0/message-signature-keys/{message-signature-key-id}")
+            .get(to(message_signatures::handlers::get))
+            .delete(to(message_signatures::handlers::delete)),
+        Endpoint::new("/v0/security/message-signature/verify")
+            .get(to(message_signatures::handlers::verify))
+            .post(to(message_signatures::handlers::verify))
+            .put(to(message_signatures::handlers::verify))
+            .patch(to(message_signatures::handlers::verify))
+            .delete(to(message_signatures::handlers::verify)),
     ]
 }
 
