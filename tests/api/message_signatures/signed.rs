@@ -49,6 +49,8 @@ async fn signed_requests_succeed_and_every_broken_signature_is_refused() {
     swapped["after-signing"] = json!({"body": "{\"api-key-name\": \"evil\"}"});
     let mut sha256 = sig("n-11");
     sha256["digest"] = json!("sha-256");
+    let mut no_alg = sig("n-16");
+    no_alg["alg"] = json!(false);
     let mut bad_first = s.signature(&other_private, &keyid, "n-12");
     bad_first["label"] = json!("old");
     let mut also_bad = s.signature(&other_private, &keyid, "n-14");
@@ -100,6 +102,7 @@ async fn signed_requests_succeed_and_every_broken_signature_is_refused() {
                 "/v0/index",
                 vec![also_bad, s.signature(&other_private, &keyid, "n-15")],
             ),
+            s.get("/v0/index", vec![no_alg]),
         ])
         .await;
     assert_eq!(answers[0].0, 200, "signed GET: {}", answers[0].1);
@@ -138,6 +141,7 @@ async fn signed_requests_succeed_and_every_broken_signature_is_refused() {
     );
     assert_refused(&answers[13], "Signature \"old\" does not verify");
     assert_refused(&answers[13], "Signature \"sig1\" does not verify");
+    assert_eq!(answers[14].0, 200, "no alg parameter: {}", answers[14].1);
 
     // Refused requests changed nothing; the signed POST made its key.
     let listed = app.get(&keys).await;
@@ -156,7 +160,7 @@ async fn signed_requests_succeed_and_every_broken_signature_is_refused() {
     // Only the nonces of verified signatures are recorded.
     assert_eq!(
         nonces_of(&app, &keyid).await,
-        ["n-1", "n-11", "n-13", "n-2"]
+        ["n-1", "n-11", "n-13", "n-16", "n-2"]
     );
     server.stop(false).await;
 }
