@@ -292,6 +292,9 @@ id_kinds! {
     LedgerEntryKind => LedgerEntryId, "le";
     RestrictionEventKind => RestrictionEventId, "rv";
     WebhookDeliveryKind => WebhookDeliveryId, "wd";
+    // Ours: a public key an organization registered for signing its requests (its id is the
+    // `keyid` of the signatures).
+    MessageSignatureKeyKind => MessageSignatureKeyId, "mk";
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod invitations;
 pub mod ledger;
 pub mod legal_persons;
 pub mod memberships;
+pub mod message_signatures;
 pub mod money;
 pub mod navigation;
 pub mod onboarding;
@@ -108,6 +109,7 @@ pub fn app(
         .app_data(state)
         .configure(routes::configure)
         .default_service(web::to(http::unknown_route))
+        .wrap(from_fn(message_signatures::handlers::buffer_signed_body))
         .wrap(from_fn(http::negotiate))
         .wrap(from_fn(request_id_header))
         .wrap(TracingLogger::<RequestSpan>::new())

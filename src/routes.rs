@@ -7,9 +7,9 @@ use actix_web::web::{self, to};
 use crate::http::Endpoint;
 use crate::{
     api_keys, bank_accounts, bank_products, claims, companies_house, cop, decisions, events, holds,
-    invitations, ledger, legal_persons, memberships, navigation, onboarding, organizations, payees,
-    payments, pool_members, restrictions, roles, sessions, signing_keys, simulation, submissions,
-    tell_consents, users, verifications, webhooks, workflows,
+    invitations, ledger, legal_persons, memberships, message_signatures, navigation, onboarding,
+    organizations, payees, payments, pool_members, restrictions, roles, sessions, signing_keys,
+    simulation, submissions, tell_consents, users, verifications, webhooks, workflows,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -30,6 +30,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/organizations/{organization-id}/api-keys")
             .get(to(api_keys::handlers::list_for_organization))
             .post(to(api_keys::handlers::create)),
+        Endpoint::new("/v0/organizations/{organization-id}/message-signature-keys")
+            .get(to(message_signatures::handlers::list))
+            .post(to(message_signatures::handlers::create)),
+        Endpoint::new("/v0/organizations/{organization-id}/message-signature-settings")
+            .get(to(message_signatures::handlers::settings))
+            .put(to(message_signatures::handlers::update_settings)),
         Endpoint::new("/v0/organizations/{organization-id}/memberships")
             .get(to(memberships::handlers::list_for_organization)),
         Endpoint::new("/v0/organizations/{organization-id}/roles")
@@ -233,6 +239,16 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/webhook-deliveries/{webhook-delivery-id}/actions/redeliver")
             .post(to(webhooks::handlers::redeliver)),
         Endpoint::new("/v0/security/public-keys").get(to(signing_keys::handlers::public_keys)),
+        // Message signatures
+        Endpoint::new("/v0/message-signature-keys/{message-signature-key-id}")
+            .get(to(message_signatures::handlers::get))
+            .delete(to(message_signatures::handlers::delete)),
+        Endpoint::new("/v0/security/message-signature/verify")
+            .get(to(message_signatures::handlers::verify))
+            .post(to(message_signatures::handlers::verify))
+            .put(to(message_signatures::handlers::verify))
+            .patch(to(message_signatures::handlers::verify))
+            .delete(to(message_signatures::handlers::verify)),
     ]
 }
 

@@ -6,9 +6,9 @@
 
 use crate::ids::{
     AdmissionId, ApiKeyId, BankAccountId, BankProductId, CopRequestId, EventId, HoldId, Id, IdKind,
-    InvitationId, LegalPersonId, MembershipId, OrganizationId, PayeeId, PaymentId, RestrictionId,
-    RiskRatingId, RoleId, SubmissionId, TransactionId, UserId, VerificationId, WebhookDeliveryId,
-    WebhookId, WorkflowId,
+    InvitationId, LegalPersonId, MembershipId, MessageSignatureKeyId, OrganizationId, PayeeId,
+    PaymentId, RestrictionId, RiskRatingId, RoleId, SubmissionId, TransactionId, UserId,
+    VerificationId, WebhookDeliveryId, WebhookId, WorkflowId,
 };
 
 pub const INDEX: &str = "/v0/index";
@@ -78,6 +78,10 @@ pub fn verification(id: &VerificationId) -> String {
 
 pub fn event(id: &EventId) -> String {
     format!("/v0/events/{id}")
+}
+
+pub fn message_signature_key(id: &MessageSignatureKeyId) -> String {
+    format!("/v0/message-signature-keys/{id}")
 }
 
 pub const LEGAL_PERSONS: &str = "/v0/legal-persons";

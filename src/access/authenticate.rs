@@ -14,7 +14,7 @@ use crate::memberships::MembershipStatus;
 use crate::roles::{PermissionSet, builtin_role};
 use crate::sessions;
 use crate::store::Conn;
-use crate::store::schema::{api_keys, membership_roles, memberships, roles};
+use crate::store::schema::{api_keys, membership_roles, memberships, organizations, roles};
 use crate::time::Micros;
 
 /// SHA-256 of a secret or token, as lower-case hex: what the database stores and looks up.
@@ -108,11 +108,13 @@ pub(super) async fn membership_grant(
     Ok(fold_grant(rows))
 }
 
-/// A [`GrantRow`] preceded by the key's id, organization and user.
+/// A [`GrantRow`] preceded by the key's id, organization, user and whether the organization
+/// requires signed requests.
 type KeyGrantRow = (
     ApiKeyId,
     OrganizationId,
     UserId,
+    bool,
     MembershipId,
     MembershipStatus,
     Option<RoleId>,
@@ -129,6 +131,7 @@ pub async fn api_key(conn: &mut Conn<'_>, secret_hash: &str) -> DomainResult<Cal
                     .eq(api_keys::organization_id)
                     .and(memberships::user_id.eq(api_keys::user_id))),
             )
+            .inner_join(organizations::table.on(organizations::id.eq(api_keys::organization_id)))
             .left_join(membership_roles::table.on(membership_roles::membership_id.eq(memberships::id)))
             .left_join(roles::table.on(roles::id.nullable().eq(membership_roles::role_id.nullable())))
             .filter(api_keys::secret_hash.eq(secret_hash))
@@ -136,6 +139,7 @@ pub async fn api_key(conn: &mut Conn<'_>, secret_hash: &str) -> DomainResult<Cal
                 api_keys::id,
                 api_keys::organization_id,
                 api_keys::user_id,
+                organizations::message_signatures_required,
                 memberships::id,
                 memberships::membership_status,
                 membership_roles::role_id.nullable(),
@@ -143,15 +147,21 @@ pub async fn api_key(conn: &mut Conn<'_>, secret_hash: &str) -> DomainResult<Cal
             ))
             .load(c)
             .await)?;
-    let Some((key_id, organization_id, user_id, ..)) = <[_]>::first(&rows).cloned() else {
+    let Some((key_id, organization_id, user_id, signatures_required, ..)) =
+        <[_]>::first(&rows).cloned()
+    else {
         return Err(invalid_key());
     };
-    let access = fold_grant(rows.into_iter().map(|(_, _, _, m, s, r, p)| (m, s, r, p)))
-        .ok_or_else(invalid_key)?
-        .into_access(organization_id.clone())?;
+    let access = fold_grant(
+        rows.into_iter()
+            .map(|(_, _, _, _, m, s, r, p)| (m, s, r, p)),
+    )
+    .ok_or_else(invalid_key)?
+    .into_access(organization_id.clone())?;
     let credential = Credential::ApiKey {
         id: key_id,
         organization_id,
+        signatures_required,
     };
     Ok(Caller::new(user_id, credential, Some(access)))
 }

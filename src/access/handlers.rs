@@ -13,11 +13,12 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use super::Caller;
 use super::authenticate::{self, hash_secret};
+use super::{Caller, Credential};
 use crate::AppState;
 use crate::api_keys::secret::ApiKeySecret;
 use crate::http::{ApiError, ApiResult};
+use crate::message_signatures;
 use crate::sessions::SessionToken;
 
 impl FromRequest for Caller {
@@ -43,10 +44,23 @@ impl FromRequest for Caller {
                 }
             };
             // An API key's organization is known before the handler runs: the request takes
-            // its place among that organization's requests in flight until it ends.
-            if let Some(organization_id) = caller.key_organization() {
+            // its place among that organization's requests in flight until it ends, and its
+            // message signatures are checked against that organization's keys.
+            if let Credential::ApiKey {
+                organization_id,
+                signatures_required,
+                ..
+            } = &caller.credential
+            {
                 let permit = state.limits.organization(organization_id.as_str())?;
                 request.extensions_mut().insert(permit);
+                message_signatures::handlers::check_request(
+                    &state,
+                    &request,
+                    organization_id,
+                    *signatures_required,
+                )
+                .await?;
             }
             Ok(caller)
         })

@@ -33,6 +33,8 @@ pub enum Credential {
     ApiKey {
         id: ApiKeyId,
         organization_id: OrganizationId,
+        /// Whether the organization requires its API keys' requests to be signed.
+        signatures_required: bool,
     },
     Session {
         id: SessionId,

@@ -8,6 +8,7 @@ diesel::table! {
         own_legal_person_id -> Text,
         can_decide_on_verifications -> Bool,
         created_at -> BigInt,
+        message_signatures_required -> Bool,
     }
 }
 
@@ -406,6 +407,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    message_signature_keys (id) {
+        id -> Text,
+        organization_id -> Text,
+        public_key_pem -> Text,
+        public_key -> Text,
+        created_by_user_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     webhook_deliveries (id) {
         id -> Text,
         webhook_id -> Text,
@@ -465,6 +477,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    message_signature_nonces (key_id, nonce) {
+        key_id -> Text,
+        nonce -> Text,
+        expires_at -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(claims -> legal_persons (legal_person_id));
 diesel::joinable!(legal_persons -> organizations (organization_id));
@@ -515,4 +535,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     tell_consents,
     tell_consent_accounts,
+    message_signature_keys,
+    message_signature_nonces,
 );

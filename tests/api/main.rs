@@ -3,7 +3,7 @@
 
 mod contract;
 mod receiver;
-mod signers;
+
 mod support;
 
 mod api_keys;
@@ -22,16 +22,19 @@ mod ledger;
 mod ledger_properties;
 mod legal_persons;
 mod memberships;
+mod message_signatures;
 mod navigation;
 mod onboarding;
 mod openapi;
 mod organizations;
 mod payments;
+mod python;
 mod roles;
 mod sessions;
 mod team;
 mod tell_consents;
 mod users;
 mod verifications;
+mod webhook_signers;
 mod webhooks;
 mod webhooks_served;

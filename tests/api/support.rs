@@ -821,3 +821,27 @@ impl TestApp {
         .await
     }
 }
+
+/// The app served over real HTTP, for clients that are not ours.
+impl TestApp {
+    /// Serves the app (its state, database and clock) on a loopback port until the returned
+    /// handle stops it.
+    pub fn listen(&self) -> (u16, actix_web::dev::ServerHandle) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap_or_else(|e| panic!("no loopback port: {e}"));
+        let port = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("no local address: {e}"))
+            .port();
+        let state = self.worker_state.clone();
+        let server = actix_web::HttpServer::new(move || hyperbank::app(state.clone()))
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .unwrap_or_else(|e| panic!("cannot listen: {e}"))
+            .run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        (port, handle)
+    }
+}

@@ -267,7 +267,7 @@ async fn every_event_is_posted_signed_as_griffin_sends_it() {
         );
     }
     verify_in_rust(&app, &received).await;
-    crate::signers::verify_webhooks(&app, &receiver, &received).await;
+    crate::webhook_signers::verify_webhooks(&app, &receiver, &received).await;
 }
 
 /// The signature checks a receiver makes, in Rust (the Python check is the independent one).

@@ -1,5 +1,5 @@
-//! Signatures checked by implementations that are not ours (Python's `http-message-signatures`
-//! and `cryptography`, from `tests/signers/`).
+//! Webhook signatures checked by implementations that are not ours (Python's
+//! `http-message-signatures` and `cryptography`, installed by `tests/api/python.rs`).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -8,13 +8,6 @@ use serde_json::json;
 
 use crate::receiver::{Received, Receiver};
 use crate::support::TestApp;
-
-/// The Python interpreter with the signers' packages.
-pub fn python() -> String {
-    std::env::var("HYPERBANK_PYTHON").unwrap_or_else(|_| {
-        panic!("HYPERBANK_PYTHON must name a Python with tests/signers/requirements.txt")
-    })
-}
 
 /// Runs `tests/signers/verify_webhooks.py` on what `receiver` got, with the JWKS the server
 /// publishes; fails the test unless every request verifies, and unless a request whose body
@@ -78,7 +71,7 @@ async fn run_verifier(app: &TestApp, receiver: &Receiver, received: &[Received])
         env!("CARGO_MANIFEST_DIR"),
         "/tests/signers/verify_webhooks.py"
     );
-    let mut child = Command::new(python())
+    let mut child = Command::new(crate::python::python())
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
