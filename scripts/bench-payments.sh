@@ -3,7 +3,8 @@
 # [CONNECTIONS] [SECONDS]. BACKEND is sqlite (a new file under /tmp) or postgres (the
 # database named by $BENCH_PG_URL, default postgres://root@127.0.0.1:5432/hb_bench, dropped
 # and recreated). Prints one JSON line per run. Extra server settings pass through the
-# environment (HYPERBANK_POOL_SIZE, RUST_LOG, ...); BENCH_BIN names another build to serve.
+# environment (HYPERBANK_POOL_SIZE, RUST_LOG, ...); BENCH_BIN names another build to serve,
+# BENCH_FLAGS adds flags to the bench (e.g. --webhook).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend=${1:-sqlite} scenario=${2:-payments} runs=${3:-3} conns=${4:-16} secs=${5:-5}
@@ -31,6 +32,6 @@ pg_cpu() { cpu $(pgrep -f '^postgres' | sed 's|.*|/proc/&/stat|') ; }
 for _ in $(seq 1 "$runs"); do
   s0=$(cpu /proc/$server/stat) p0=$(pg_cpu)
   /usr/bin/time -f "  bench client cpu %U s user, %S s system" $bin bench --url http://127.0.0.1:$port --key "$key" --scenario "$scenario" \
-    --connections "$conns" --duration "$secs" --warmup 1
+    --connections "$conns" --duration "$secs" --warmup 1 ${BENCH_FLAGS:-}
   echo "  server cpu $(echo "$(cpu /proc/$server/stat) - $s0" | bc) s, postgres cpu $(echo "$(pg_cpu) - $p0" | bc) s (warm-up included); server wrote $(awk '/^wchar/ {print int($2/1048576)}' /proc/$server/io) MiB in all"
 done

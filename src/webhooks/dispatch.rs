@@ -51,13 +51,16 @@ pub async fn dispatch_batch(
     settings: &WebhookSettings,
     now: Micros,
 ) -> Result<usize, StoreError> {
+    if !anything_new(db).await? {
+        return Ok(0);
+    }
     let read = db
         .transaction(async |conn| -> QueryResult<usize> {
             let Some(cursor) = lock_cursor(conn).await? else {
                 return Ok(0);
             };
             let horizon = horizon(conn).await?;
-            let batch = read_after(conn, &cursor, horizon).await?;
+            let batch = read_after(conn, &cursor, horizon, BATCH).await?;
             let Some(last) = batch.last() else {
                 return Ok(0);
             };
@@ -78,6 +81,21 @@ pub async fn dispatch_batch(
         })
         .await??;
     Ok(read)
+}
+
+/// Whether an event lies beyond the cursor, asked on a read connection: an idle dispatcher
+/// never takes the write lock (on SQLite, the one writer that every request's write needs).
+/// On PostgreSQL such an event may still wait for older transactions to end.
+pub async fn anything_new(db: &Db) -> Result<bool, StoreError> {
+    let mut conn = db.read().await?;
+    let mut conn = conn.conn();
+    let cursor: Cursor = dispatch!(&mut conn, c => webhook_dispatch::table
+        .find(1)
+        .select((webhook_dispatch::position, webhook_dispatch::event_id))
+        .first(c)
+        .await)?;
+    let next = read_after(&mut conn, &cursor, i64::MAX, 1).await?;
+    Ok(!next.is_empty())
 }
 
 async fn lock_cursor(conn: &mut Conn<'_>) -> QueryResult<Option<Cursor>> {
@@ -113,6 +131,7 @@ async fn read_after(
     conn: &mut Conn<'_>,
     cursor: &Cursor,
     horizon: i64,
+    limit: i64,
 ) -> QueryResult<Vec<Pending>> {
     let (position, id) = (cursor.position, cursor.event_id.clone());
     dispatch!(conn, c => events::table
@@ -123,7 +142,7 @@ async fn read_after(
         )
         .filter(events::position.lt(horizon))
         .order((events::position, events::id))
-        .limit(BATCH)
+        .limit(limit)
         .select((
             events::position,
             events::id,
