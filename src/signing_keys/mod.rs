@@ -117,10 +117,9 @@ pub async fn rotate(db: &Db, overlap: Duration) -> Result<String, StoreError> {
     let now = time::now();
     let made_today = db
         .transaction(async |conn| -> Result<String, StoreError> {
-            let prefix = kid_for(now, 0);
-            let prefix = prefix.trim_end_matches('0');
+            let today = format!("hyperbank-{}-%", &time::format(now)[..10]);
             let count: i64 = dispatch!(conn, c => signing_keys::table
-                .filter(signing_keys::kid.like(format!("{prefix}%")))
+                .filter(signing_keys::kid.like(today))
                 .count()
                 .get_result(c)
                 .await)?;
