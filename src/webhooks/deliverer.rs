@@ -8,11 +8,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::runtime::Handle;
 use tokio::task::JoinSet;
 
-use super::deliveries::{self, Claimed, Outcome};
+use super::deliveries::{self, ClaimRequest, Claimed, Outcome};
 use super::dispatch::dispatch_batch;
 use super::sender::Sender;
+use super::sending_threads::SendingThreads;
 use crate::config::WebhookSettings;
 use crate::ids::WebhookId;
 use crate::signing_keys::{self, SigningKey};
@@ -21,6 +23,10 @@ use crate::time::Clock;
 
 /// How long the loop sleeps when there is nothing to do.
 const IDLE: Duration = Duration::from_millis(20);
+
+/// How long the loop rests after a turn, in multiples of the turn's database time: the
+/// deliverer spends at most a fifth of its time on the database (see [`Deliverer::run`]).
+const REST_PER_DATABASE_TIME: u32 = 4;
 
 /// How often the loop looks for a rotated signing key.
 const KEY_CHECK: Duration = Duration::from_secs(10);
@@ -63,14 +69,18 @@ impl Deliverer {
             }
             steps += read;
         }
-        let claimed = deliveries::claim(&self.db, now, self.settings.lease(), 10_000, &[]).await?;
+        let everything = self.claim_request(now, 10_000, &[]);
+        let claimed = deliveries::turn(&self.db, &[], &self.settings, everything)
+            .await?
+            .claimed;
         let mut sending = JoinSet::new();
         for attempt in claimed {
             sending.spawn(self.attempt(attempt));
         }
         let outcomes: Vec<Attempt> = sending.join_all().await;
         steps += outcomes.len();
-        deliveries::record(&self.db, &outcomes, &self.settings, self.clock.now()).await?;
+        let nothing = self.claim_request(self.clock.now(), 0, &[]);
+        deliveries::turn(&self.db, &outcomes, &self.settings, nothing).await?;
         Ok(steps)
     }
 
@@ -82,32 +92,65 @@ impl Deliverer {
         }
     }
 
+    fn claim_request<'a>(
+        &self,
+        now: crate::time::Micros,
+        limit: usize,
+        busy: &'a [WebhookId],
+    ) -> ClaimRequest<'a> {
+        ClaimRequest {
+            now,
+            lease: self.settings.lease(),
+            limit,
+            busy,
+        }
+    }
+
     /// Delivers forever; errors (a database away) are logged and the next turn retries.
     /// Outcomes that cannot be recorded leave their deliveries leased: they are tried again
     /// when the lease ends, so nothing is lost, at worst sent twice.
+    ///
+    /// The deliverer yields the database to the API:
+    /// - each turn is one read (anything new?) and at most two write transactions (dispatch;
+    ///   record and claim together), so it takes the writer — SQLite's one — a few times per
+    ///   batch of attempts rather than a few times per attempt;
+    /// - events are dispatched only once the due deliveries ran dry, so under a burst they
+    ///   wait in their table and the deliverer's writes keep pace with its sending;
+    /// - after a turn it rests [`REST_PER_DATABASE_TIME`] times as long as the turn's database
+    ///   work took. Idle, a turn takes a millisecond or two and the rest is short; when the
+    ///   API keeps the database busy the turn waits longer for it, and the deliverer slows
+    ///   down by as much (deliveries lag behind the burst, then catch up).
     pub async fn run(mut self) {
-        let mut in_flight: JoinSet<Attempt> = JoinSet::new();
-        let mut per_webhook: HashMap<WebhookId, usize> = HashMap::new();
+        let threads = match SendingThreads::start() {
+            Ok(threads) => threads,
+            Err(error) => {
+                tracing::error!(%error, "cannot start the webhook senders; no webhook is sent");
+                return;
+            }
+        };
+        let mut sending = Sending::new(threads.handle());
         let mut key_checked = tokio::time::Instant::now();
+        let mut ran_dry = true;
         loop {
-            let now = self.clock.now();
-            let dispatched = match dispatch_batch(&self.db, &self.settings, now).await {
-                Ok(read) => read,
-                Err(error) => {
-                    tracing::warn!(%error, "webhook dispatch failed");
-                    0
-                }
-            };
-            let started = self.claim_and_send(&mut in_flight, &mut per_webhook).await;
-            let idle = dispatched == 0 && started == 0;
-            let finished = collect(&mut in_flight, if idle { IDLE } else { Duration::ZERO }).await;
-            for (claimed, _) in &finished {
-                release(&mut per_webhook, &claimed.webhook_id);
-            }
-            let now = self.clock.now();
-            if let Err(error) = deliveries::record(&self.db, &finished, &self.settings, now).await {
-                tracing::warn!(%error, attempts = finished.len(), "cannot record webhook attempts");
-            }
+            let turn_started = tokio::time::Instant::now();
+            let dispatched = if ran_dry { self.dispatch().await } else { 0 };
+            let dispatch_time = turn_started.elapsed();
+            // New deliveries are claimed at once; otherwise the turn waits for an attempt to
+            // end (or, with none in flight, sleeps) so that it records several together.
+            let wait = if dispatched > 0 { Duration::ZERO } else { IDLE };
+            let finished = sending.collect(wait).await;
+            let turn_started = tokio::time::Instant::now();
+            ran_dry = self.turn(&mut sending, &finished).await;
+            let database_time = dispatch_time + turn_started.elapsed();
+            tracing::trace!(
+                dispatched,
+                finished = finished.len(),
+                ?dispatch_time,
+                ?database_time,
+                "webhook turn"
+            );
+            // Attempts go on meanwhile, on their own threads.
+            tokio::time::sleep(database_time * REST_PER_DATABASE_TIME).await;
             if key_checked.elapsed() >= KEY_CHECK {
                 key_checked = tokio::time::Instant::now();
                 self.reload_key().await;
@@ -115,35 +158,34 @@ impl Deliverer {
         }
     }
 
-    /// Claims as many due deliveries as there are free slots and starts sending them.
-    async fn claim_and_send(
-        &self,
-        in_flight: &mut JoinSet<Attempt>,
-        per_webhook: &mut HashMap<WebhookId, usize>,
-    ) -> usize {
-        let free = self.settings.concurrency.saturating_sub(in_flight.len());
-        if free == 0 {
-            return 0;
-        }
-        let busy: Vec<WebhookId> = per_webhook
-            .iter()
-            .filter(|(_, count)| **count >= self.settings.per_webhook)
-            .map(|(id, _)| id.clone())
-            .collect();
-        let (now, lease) = (self.clock.now(), self.settings.lease());
-        let claimed = match deliveries::claim(&self.db, now, lease, free, &busy).await {
-            Ok(claimed) => claimed,
+    async fn dispatch(&self) -> usize {
+        match dispatch_batch(&self.db, &self.settings, self.clock.now()).await {
+            Ok(read) => read,
             Err(error) => {
-                tracing::warn!(%error, "cannot claim webhook deliveries");
-                return 0;
+                tracing::warn!(%error, "webhook dispatch failed");
+                0
+            }
+        }
+    }
+
+    /// Records what finished and claims as many due deliveries as there are free slots, then
+    /// starts sending them. Says whether the due deliveries ran dry, so that dispatching more
+    /// is worthwhile.
+    async fn turn(&self, sending: &mut Sending, finished: &[Attempt]) -> bool {
+        let free = self.settings.concurrency.saturating_sub(sending.len());
+        let busy = sending.busy(self.settings.per_webhook);
+        let request = self.claim_request(self.clock.now(), free, &busy);
+        let turn = match deliveries::turn(&self.db, finished, &self.settings, request).await {
+            Ok(turn) => turn,
+            Err(error) => {
+                tracing::warn!(%error, attempts = finished.len(), "webhook turn failed");
+                return true;
             }
         };
-        let started = claimed.len();
-        for attempt in claimed {
-            *per_webhook.entry(attempt.webhook_id.clone()).or_default() += 1;
-            in_flight.spawn(self.attempt(attempt));
+        for attempt in turn.claimed {
+            sending.start(attempt.webhook_id.clone(), self.attempt(attempt));
         }
-        started
+        !turn.more_due
     }
 
     async fn reload_key(&mut self) {
@@ -161,40 +203,83 @@ impl Deliverer {
     }
 }
 
-/// The attempts that end within `wait` (at least the first, if any is in flight), and any
-/// others already done.
-async fn collect(in_flight: &mut JoinSet<Attempt>, wait: Duration) -> Vec<Attempt> {
-    let mut finished = Vec::new();
-    if in_flight.is_empty() {
-        tokio::time::sleep(wait).await;
-        return finished;
+/// The attempts in flight, and how many of them each webhook has.
+struct Sending {
+    tasks: JoinSet<Attempt>,
+    per_webhook: HashMap<WebhookId, usize>,
+    /// Where attempts run: the low-priority threads.
+    threads: Handle,
+}
+
+impl Sending {
+    fn new(threads: Handle) -> Self {
+        Sending {
+            tasks: JoinSet::new(),
+            per_webhook: HashMap::new(),
+            threads,
+        }
     }
-    let first = if wait.is_zero() {
-        in_flight.try_join_next()
-    } else {
-        tokio::time::timeout(wait, in_flight.join_next())
-            .await
-            .ok()
-            .flatten()
-    };
-    finished.extend(first.and_then(log_panic));
-    while let Some(done) = in_flight.try_join_next() {
-        finished.extend(log_panic(done));
+
+    fn len(&self) -> usize {
+        self.tasks.len()
     }
-    finished
+
+    fn start(
+        &mut self,
+        webhook: WebhookId,
+        attempt: impl Future<Output = Attempt> + Send + 'static,
+    ) {
+        *self.per_webhook.entry(webhook).or_default() += 1;
+        self.tasks.spawn_on(attempt, &self.threads);
+    }
+
+    /// The webhooks that have `limit` attempts in flight already.
+    fn busy(&self, limit: usize) -> Vec<WebhookId> {
+        self.per_webhook
+            .iter()
+            .filter(|(_, count)| **count >= limit)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// The attempts that end within `wait` (at least the first, if any is in flight), and
+    /// any others already done; sleeps `wait` when nothing is in flight.
+    async fn collect(&mut self, wait: Duration) -> Vec<Attempt> {
+        let mut finished = Vec::new();
+        if self.tasks.is_empty() {
+            tokio::time::sleep(wait).await;
+            return finished;
+        }
+        let first = if wait.is_zero() {
+            self.tasks.try_join_next()
+        } else {
+            tokio::time::timeout(wait, self.tasks.join_next())
+                .await
+                .ok()
+                .flatten()
+        };
+        finished.extend(first.and_then(log_panic));
+        while let Some(done) = self.tasks.try_join_next() {
+            finished.extend(log_panic(done));
+        }
+        for (claimed, _) in &finished {
+            self.release(&claimed.webhook_id);
+        }
+        finished
+    }
+
+    fn release(&mut self, id: &WebhookId) {
+        if let Some(count) = self.per_webhook.get_mut(id) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.per_webhook.remove(id);
+            }
+        }
+    }
 }
 
 fn log_panic(result: Result<Attempt, tokio::task::JoinError>) -> Option<Attempt> {
     result
         .map_err(|error| tracing::error!(%error, "a webhook attempt panicked"))
         .ok()
-}
-
-fn release(per_webhook: &mut HashMap<WebhookId, usize>, id: &WebhookId) {
-    if let Some(count) = per_webhook.get_mut(id) {
-        *count = count.saturating_sub(1);
-        if *count == 0 {
-            per_webhook.remove(id);
-        }
-    }
 }

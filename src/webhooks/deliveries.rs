@@ -4,6 +4,7 @@
 //! the lease runs out), then records each attempt's outcome: delivered, due again after the
 //! next wait of the retry schedule, or — its attempts spent — failed, and kept.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use diesel::prelude::*;
@@ -236,36 +237,94 @@ pub struct Claimed {
     pub event: EventRow,
 }
 
-/// Claims up to `limit` deliveries that are due at `now`, of active webhooks not in `busy`,
-/// for `lease`: the attempt counter moves on now, so an attempt a dying process never
-/// reports still counts. PostgreSQL skips rows another process is claiming.
-pub async fn claim(
+/// What a sender asks for: up to `limit` deliveries due at `now`, of active webhooks not in
+/// `busy`, each for `lease`.
+pub struct ClaimRequest<'a> {
+    pub now: Micros,
+    pub lease: Duration,
+    pub limit: usize,
+    pub busy: &'a [WebhookId],
+}
+
+/// What a turn claimed, and whether due deliveries remain beyond them.
+pub struct Turn {
+    pub claimed: Vec<Claimed>,
+    pub more_due: bool,
+}
+
+/// One turn of a sender, in one transaction: records the outcomes of finished attempts, then
+/// claims what the sender has room for. With nothing to record and nothing due (asked on a
+/// read connection) it writes nothing: an idle sender never takes the write lock.
+pub async fn turn(
     db: &Db,
-    now: Micros,
-    lease: Duration,
-    limit: usize,
-    busy: &[WebhookId],
-) -> Result<Vec<Claimed>, StoreError> {
-    let until = now + time::micros(lease);
-    let claimed = db
-        .transaction(async |conn| -> QueryResult<Vec<Claimed>> {
-            let ids = due(conn, now, limit, busy).await?;
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            dispatch!(conn, c => diesel::update(webhook_deliveries::table
-                .filter(webhook_deliveries::id.eq_any(&ids)))
-                .set((
-                    webhook_deliveries::lease_until.eq(Some(until)),
-                    webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-                    webhook_deliveries::updated_at.eq(now),
-                ))
-                .execute(c)
-                .await)?;
-            load_claimed(conn, &ids).await
+    finished: &[(Claimed, Outcome)],
+    settings: &WebhookSettings,
+    request: ClaimRequest<'_>,
+) -> Result<Turn, StoreError> {
+    if finished.is_empty() && !any_due(db, request.now).await? {
+        return Ok(Turn {
+            claimed: Vec::new(),
+            more_due: false,
+        });
+    }
+    let turn = db
+        .transaction(async |conn| -> QueryResult<Turn> {
+            record(conn, finished, settings, request.now).await?;
+            let claimed = claim(conn, &request).await?;
+            let more_due = is_any_due(conn, request.now).await?;
+            Ok(Turn { claimed, more_due })
         })
         .await??;
-    Ok(claimed)
+    Ok(turn)
+}
+
+/// Claims the deliveries `request` asks for: the attempt counter moves on now, so an attempt
+/// a dying process never reports still counts. PostgreSQL skips rows another process is
+/// claiming.
+async fn claim(conn: &mut Conn<'_>, request: &ClaimRequest<'_>) -> QueryResult<Vec<Claimed>> {
+    if request.limit == 0 {
+        return Ok(Vec::new());
+    }
+    let ids = due(
+        conn,
+        request.now,
+        request.limit,
+        request.busy,
+        Lock::SkipLocked,
+    )
+    .await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let until = request.now + time::micros(request.lease);
+    dispatch!(conn, c => diesel::update(webhook_deliveries::table
+        .filter(webhook_deliveries::id.eq_any(&ids)))
+        .set((
+            webhook_deliveries::lease_until.eq(Some(until)),
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+            webhook_deliveries::updated_at.eq(request.now),
+        ))
+        .execute(c)
+        .await)?;
+    load_claimed(conn, &ids).await
+}
+
+async fn any_due(db: &Db, now: Micros) -> Result<bool, StoreError> {
+    let mut conn = db.read().await?;
+    Ok(is_any_due(&mut conn.conn(), now).await?)
+}
+
+/// Whether a delivery is due, without claiming or locking it.
+async fn is_any_due(conn: &mut Conn<'_>, now: Micros) -> QueryResult<bool> {
+    let ids = due(conn, now, 1, &[], Lock::None).await?;
+    Ok(!ids.is_empty())
+}
+
+/// Whether `due` locks what it finds (for a claim), skipping what others locked.
+#[derive(PartialEq)]
+enum Lock {
+    None,
+    SkipLocked,
 }
 
 async fn due(
@@ -273,6 +332,7 @@ async fn due(
     now: Micros,
     limit: usize,
     busy: &[WebhookId],
+    lock: Lock,
 ) -> QueryResult<Vec<WebhookDeliveryId>> {
     let active = webhooks::table
         .filter(webhooks::webhook_state.eq(WebhookState::Active))
@@ -291,7 +351,10 @@ async fn due(
         .limit(limit as i64)
         .select(webhook_deliveries::id);
     match &mut conn.raw {
-        crate::store::RawConn::Postgres(c) => query.for_update().skip_locked().load(&mut **c).await,
+        crate::store::RawConn::Postgres(c) if lock == Lock::SkipLocked => {
+            query.for_update().skip_locked().load(&mut **c).await
+        }
+        crate::store::RawConn::Postgres(c) => query.load(&mut **c).await,
         crate::store::RawConn::Sqlite(c) => query.load(&mut **c).await,
     }
 }
@@ -335,28 +398,33 @@ pub struct Outcome {
     pub error: Option<DeliveryError>,
 }
 
-/// Records the outcomes of claimed attempts, in one transaction: each attempt's row, and its
-/// delivery delivered, due again after the schedule's next wait, or failed. A delivery whose
-/// claim was taken over (another process claimed it after the lease ran out) keeps the newer
-/// claim's state; its attempt is recorded all the same.
-pub async fn record(
-    db: &Db,
+/// Records the outcomes of claimed attempts on `conn`, inside the caller's transaction: each
+/// attempt's row, and its delivery delivered, due again after the schedule's next wait, or
+/// failed. Deliveries that end alike are settled by one statement. A delivery whose claim was
+/// taken over (another process claimed it after the lease ran out) keeps the newer claim's
+/// state; its attempt is recorded all the same.
+async fn record(
+    conn: &mut Conn<'_>,
     outcomes: &[(Claimed, Outcome)],
     settings: &WebhookSettings,
     now: Micros,
-) -> Result<(), StoreError> {
+) -> QueryResult<()> {
     if outcomes.is_empty() {
         return Ok(());
     }
-    db.transaction(async |conn| -> QueryResult<()> {
-        let attempts: Vec<AttemptRow> = outcomes.iter().map(attempt_row).collect();
-        crate::defer_insert!(conn, webhook_delivery_attempts::table, attempts);
-        for (claimed, outcome) in outcomes {
-            settle(conn, claimed, outcome, settings, now).await?;
-        }
-        Ok(())
-    })
-    .await??;
+    let attempts: Vec<AttemptRow> = outcomes.iter().map(attempt_row).collect();
+    crate::defer_insert!(conn, webhook_delivery_attempts::table, attempts);
+    let mut alike: HashMap<Settlement, Vec<WebhookDeliveryId>> = HashMap::new();
+    for (claimed, outcome) in outcomes {
+        let settlement = Settlement::of(claimed, outcome, settings, now);
+        alike
+            .entry(settlement)
+            .or_default()
+            .push(claimed.delivery_id.clone());
+    }
+    for (settlement, ids) in alike {
+        settle(conn, &settlement, &ids, now).await?;
+    }
     Ok(())
 }
 
@@ -371,30 +439,52 @@ fn attempt_row((claimed, outcome): &(Claimed, Outcome)) -> AttemptRow {
     }
 }
 
+/// Where an attempt leaves its delivery.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Settlement {
+    /// The attempt whose claim is settled; a later claim is left alone.
+    attempt: i32,
+    status: DeliveryStatus,
+    next_attempt_at: Option<Micros>,
+    http_status: Option<i32>,
+    error: Option<DeliveryError>,
+}
+
+impl Settlement {
+    fn of(claimed: &Claimed, outcome: &Outcome, settings: &WebhookSettings, now: Micros) -> Self {
+        let (status, next_attempt_at) = match outcome.error {
+            None => (DeliveryStatus::Delivered, None),
+            Some(_) if claimed.attempt >= claimed.max_attempts => (DeliveryStatus::Failed, None),
+            Some(_) => {
+                let wait = settings.retry_wait(claimed.attempt);
+                (DeliveryStatus::Pending, Some(now + time::micros(wait)))
+            }
+        };
+        Settlement {
+            attempt: claimed.attempt,
+            status,
+            next_attempt_at,
+            http_status: outcome.http_status.map(i32::from),
+            error: outcome.error,
+        }
+    }
+}
+
 async fn settle(
     conn: &mut Conn<'_>,
-    claimed: &Claimed,
-    outcome: &Outcome,
-    settings: &WebhookSettings,
+    settlement: &Settlement,
+    ids: &[WebhookDeliveryId],
     now: Micros,
 ) -> QueryResult<()> {
-    let (status, next) = match outcome.error {
-        None => (DeliveryStatus::Delivered, None),
-        Some(_) if claimed.attempt >= claimed.max_attempts => (DeliveryStatus::Failed, None),
-        Some(_) => {
-            let wait = settings.retry_wait(claimed.attempt);
-            (DeliveryStatus::Pending, Some(now + time::micros(wait)))
-        }
-    };
     dispatch!(conn, c => diesel::update(webhook_deliveries::table
-        .filter(webhook_deliveries::id.eq(&claimed.delivery_id))
-        .filter(webhook_deliveries::attempts.eq(claimed.attempt)))
+        .filter(webhook_deliveries::id.eq_any(ids))
+        .filter(webhook_deliveries::attempts.eq(settlement.attempt)))
         .set((
-            webhook_deliveries::delivery_status.eq(status),
-            webhook_deliveries::next_attempt_at.eq(next),
+            webhook_deliveries::delivery_status.eq(settlement.status),
+            webhook_deliveries::next_attempt_at.eq(settlement.next_attempt_at),
             webhook_deliveries::lease_until.eq(None::<Micros>),
-            webhook_deliveries::last_http_status.eq(outcome.http_status.map(i32::from)),
-            webhook_deliveries::last_error_code.eq(outcome.error),
+            webhook_deliveries::last_http_status.eq(settlement.http_status),
+            webhook_deliveries::last_error_code.eq(settlement.error),
             webhook_deliveries::updated_at.eq(now),
         ))
         .execute(c)

@@ -9,6 +9,7 @@ pub mod destination;
 pub mod dispatch;
 pub mod handlers;
 pub mod sender;
+mod sending_threads;
 pub mod signature;
 pub mod view;
 
