@@ -38,3 +38,4 @@ mod verifications;
 mod webhook_signers;
 mod webhooks;
 mod webhooks_served;
+mod xero_csv;
