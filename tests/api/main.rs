@@ -15,6 +15,7 @@ mod companies_house;
 mod conformance;
 mod errors;
 mod events;
+mod griffin_coverage;
 mod idempotency;
 mod invitations;
 mod isolation;
