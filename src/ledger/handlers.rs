@@ -114,22 +114,18 @@ async fn xero_csv(
     query: &QueryParams,
 ) -> ApiResult<HttpResponse> {
     query.check_known(&FILTERS)?;
-    for key in ["page[size]", "page[after]", "page[before]", "include"] {
-        let given = if key == "include" {
-            !query.includes().is_empty()
-        } else {
-            query.all(key).next().is_some()
-        };
-        if given {
-            return Err(ApiError::invalid_parameter(
-                key,
-                format!(
-                    "The Xero CSV is every transaction the filters select, without pages or \
-                     included resources: remove `{key}`, and narrow it with \
-                     `filter[processed-at][…]`."
-                ),
-            ));
-        }
+    let paged = ["page[size]", "page[after]", "page[before]"]
+        .into_iter()
+        .find(|key| query.all(key).next().is_some());
+    if let Some(key) = paged.or((!query.includes().is_empty()).then_some("include")) {
+        return Err(ApiError::invalid_parameter(
+            key,
+            format!(
+                "The Xero CSV is every transaction the filters select, without pages or \
+                 included resources: remove `{key}`, and narrow it with \
+                 `filter[processed-at][…]`."
+            ),
+        ));
     }
     let sorted = page_request(query, &[CREATED_AT, PROCESSED_AT])?;
     let processed = crate::http::query::instant_range(query, "processed-at")?;
@@ -182,12 +178,11 @@ async fn xero_csv_page(
     let ids = crate::ids::distinct(page.items.iter().filter_map(|t| t.payment_id.clone()));
     let payments = crate::payments::find_many(&mut conn, &ids).await?;
     let payees = payees(&mut conn, &payments).await?;
+    let payments: HashMap<PaymentId, PaymentRow> =
+        payments.into_iter().map(|p| (p.id.clone(), p)).collect();
     let mut out = String::with_capacity(page.items.len() * 80);
     for row in &page.items {
-        let payment = row
-            .payment_id
-            .as_ref()
-            .and_then(|id| payments.iter().find(|p| &p.id == id));
+        let payment = row.payment_id.as_ref().and_then(|id| payments.get(id));
         let payee = row.payment_id.as_ref().and_then(|id| payees.get(id));
         super::view::xero_csv_row(row, payment, payee.map(String::as_str), &mut out);
     }
