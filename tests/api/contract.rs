@@ -555,6 +555,46 @@ mod tests {
         assert!(!ours.check("GET", "/v0/api-keys/ak.x", 200, None).is_empty());
     }
 
+    /// A body of another media type is checked as that type: documented for the operation
+    /// and status, and valid against that type's schema.
+    #[test]
+    fn other_media_types_are_checked_not_skipped() {
+        let csv = |text| Body::Text {
+            media_type: "application/vnd.griffin+xero-csv",
+            text,
+        };
+        let transactions = "/v0/bank/accounts/ba.x/transactions";
+        let good = csv("Date,Amount,Payee,Description,Reference\r\n");
+        for document in [griffin(), ours()] {
+            let name = document.name;
+            let errors = document.check_body("GET", transactions, 200, Some(good));
+            assert_eq!(errors, Vec::<String>::new(), "{name}");
+            let elsewhere = document.check_body("GET", "/v0/index", 200, Some(good));
+            assert!(
+                !elsewhere.is_empty(),
+                "{name}: CSV where none is documented"
+            );
+        }
+        let bad = csv("date;amount\n");
+        assert!(
+            !ours()
+                .check_body("GET", transactions, 200, Some(bad))
+                .is_empty()
+        );
+        let html = Body::Text {
+            media_type: "text/html",
+            text: "<p>",
+        };
+        for document in [griffin(), ours()] {
+            let errors = document.check_body("GET", transactions, 200, Some(html));
+            assert!(
+                !errors.is_empty(),
+                "{}: an undocumented type",
+                document.name
+            );
+        }
+    }
+
     /// The walker's keywords, on schemas of their own.
     #[test]
     fn json_schema_keywords() {
