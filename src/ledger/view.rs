@@ -84,7 +84,8 @@ pub fn xero_csv_row(
     out.push_str(&time::day_month_year(row.processed_at));
     out.push(',');
     // The amount is ours, not the client's: a leading `-` is its sign, left as it is.
-    out.push_str(&row.amount.to_decimal_string());
+    // Accounts hold pounds sterling, the only currency of Griffin's API.
+    out.push_str(&Money::gbp(row.amount).decimal());
     for text in [
         payee.unwrap_or(""),
         row.description.as_deref().unwrap_or(kind),
