@@ -107,6 +107,7 @@ pub fn app(
 > {
     App::new()
         .app_data(state)
+        .app_data(web::Data::new(routes::offers()))
         .configure(routes::configure)
         .default_service(web::to(http::unknown_route))
         .wrap(from_fn(message_signatures::handlers::buffer_signed_body))

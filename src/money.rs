@@ -23,6 +23,13 @@ impl Currency {
             Currency::Gbp => "GBP",
         }
     }
+
+    /// Digits of the minor unit (ISO 4217's exponent): pence are hundredths of a pound.
+    pub fn exponent(self) -> u32 {
+        match self {
+            Currency::Gbp => 2,
+        }
+    }
 }
 
 /// An amount in minor units (pence). Signed, so that ledger arithmetic can use it directly.
@@ -173,6 +180,20 @@ impl Money {
             amount,
         }
     }
+
+    /// The amount in the currency's major unit, signed, with exactly as many decimals as
+    /// the currency's exponent (`-12.50` for -1250 pence).
+    pub fn decimal(&self) -> String {
+        let exponent = self.currency.exponent();
+        let sign = if self.amount.0 < 0 { "-" } else { "" };
+        let abs = self.amount.0.unsigned_abs();
+        if exponent == 0 {
+            return format!("{sign}{abs}");
+        }
+        let scale = 10u64.pow(exponent);
+        let width = exponent as usize;
+        format!("{sign}{}.{:0width$}", abs / scale, abs % scale)
+    }
 }
 
 /// The largest amount any request may name (£10 billion): far above any payment, and far
@@ -203,7 +224,7 @@ impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         MoneyOut {
             currency: self.currency.code(),
-            value: &self.amount.to_decimal_string(),
+            value: &self.decimal(),
         }
         .serialize(serializer)
     }
@@ -273,6 +294,23 @@ mod tests {
         assert_eq!(MinorUnits(100_000).to_string(), "1000.00");
         assert_eq!(MinorUnits(-1250).to_string(), "-12.50");
         assert_eq!(MinorUnits(i64::MIN).to_string(), "-92233720368547758.08");
+    }
+
+    #[test]
+    fn money_has_its_currencys_decimals() {
+        for (minor, decimal) in [
+            (0, "0.00"),
+            (5, "0.05"),
+            (-1250, "-12.50"),
+            (100_000, "1000.00"),
+        ] {
+            assert_eq!(Money::gbp(MinorUnits(minor)).decimal(), decimal);
+            assert_eq!(MinorUnits(minor).to_decimal_string(), decimal);
+        }
+        assert_eq!(
+            Money::gbp(MinorUnits(i64::MIN)).decimal(),
+            "-92233720368547758.08"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use actix_web::http::Method;
 use actix_web::web::{self, to};
 
-use crate::http::Endpoint;
+use crate::http::{Endpoint, Offers, negotiation};
 use crate::{
     api_keys, bank_accounts, bank_products, claims, companies_house, cop, decisions, events, holds,
     invitations, ledger, legal_persons, memberships, message_signatures, navigation, onboarding,
@@ -79,7 +79,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             .post(to(pool_members::handlers::update)),
         // Transactions
         Endpoint::new("/v0/bank/accounts/{bank-account-id}/transactions")
-            .get(to(ledger::handlers::list)),
+            .get(to(ledger::handlers::list))
+            .also_produces(Method::GET, negotiation::XERO_CSV),
         Endpoint::new("/v0/bank/transactions/{transaction-id}").get(to(ledger::handlers::get)),
         // Restrictions
         Endpoint::new("/v0/bank/accounts/{bank-account-id}/restrictions")
@@ -263,6 +264,21 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
                 .map(move |method| (method, endpoint.path))
         })
         .collect()
+}
+
+/// What operations answer besides JSON, for content negotiation.
+pub fn offers() -> Offers {
+    Offers::new(
+        endpoints()
+            .iter()
+            .flat_map(|endpoint| {
+                endpoint
+                    .produces()
+                    .iter()
+                    .map(move |(method, media)| (method.clone(), endpoint.path, *media))
+            })
+            .collect(),
+    )
 }
 
 /// Registers every endpoint, in one scope per first segment after `/v0` (`/v0/bank`,

@@ -29,6 +29,15 @@ pub fn format(micros: Micros) -> String {
         .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// The UTC date of an instant as `DD/MM/YYYY` (`01/01/2024`), as UK bank statements
+/// write dates.
+pub fn day_month_year(micros: Micros) -> String {
+    DateTime::<Utc>::from_timestamp_micros(micros)
+        .unwrap_or_default()
+        .format("%d/%m/%Y")
+        .to_string()
+}
+
 /// Parses an RFC 3339 date-time with any offset, as query filters receive them.
 pub fn parse(text: &str) -> Option<Micros> {
     DateTime::parse_from_rfc3339(text)
@@ -44,6 +53,8 @@ mod tests {
     fn formats_with_milliseconds_and_z() {
         assert_eq!(format(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format(1_704_115_800_123_456), "2024-01-01T13:30:00.123Z");
+        assert_eq!(day_month_year(1_704_115_800_123_456), "01/01/2024");
+        assert_eq!(day_month_year(1_719_791_999_000_000), "30/06/2024");
     }
 
     #[test]

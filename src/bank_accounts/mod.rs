@@ -208,6 +208,21 @@ pub async fn find(
         .optional())
 }
 
+/// The account holders of these accounts, each with its account's id.
+pub async fn holders(
+    conn: &mut Conn<'_>,
+    ids: &[BankAccountId],
+) -> QueryResult<Vec<(BankAccountId, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    dispatch!(conn, c => bank_accounts::table
+        .filter(bank_accounts::id.eq_any(ids))
+        .select((bank_accounts::id, bank_accounts::account_holder))
+        .load(c)
+        .await)
+}
+
 /// What a request opens: the product and its kind, as parsed from the body. The parties are
 /// named by id and checked against the organization when the account opens.
 #[derive(Debug, Clone)]

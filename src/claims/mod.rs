@@ -226,6 +226,43 @@ pub async fn all_of(
         .await)
 }
 
+/// The claims of the organization that name one of `legal_person_ids` as a related party
+/// (a director or a person with significant control of the corporation that carries the
+/// claim), each with the legal person it names.
+pub async fn naming_related_parties(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+    legal_person_ids: &[LegalPersonId],
+) -> QueryResult<Vec<(ClaimRow, LegalPersonId)>> {
+    if legal_person_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let types = [ClaimType::Director, ClaimType::PersonWithSignificantControl];
+    let rows: Vec<ClaimRow> = dispatch!(conn, c => {
+        // The body names the person by URL: a LIKE on each id narrows the claims (`_` in an
+        // id matches any character, so the match is made exact below).
+        let mut query = claims::table.select(ClaimRow::as_select()).into_boxed();
+        for id in legal_person_ids {
+            query = query.or_filter(claims::body.like(format!("%{}%", id.as_str())));
+        }
+        query
+            .filter(claims::organization_id.eq(organization_id))
+            .filter(claims::claim_type.eq_any(types))
+            .order((claims::created_at.asc(), claims::id.asc()))
+            .load(c)
+            .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let named = serde_json::from_str::<Value>(&row.body).ok()?;
+            let url = named.get("legal-person-url")?.as_str()?;
+            let id = urls::parse::<LegalPersonKind>(url, urls::LEGAL_PERSONS)?;
+            legal_person_ids.contains(&id).then_some((row, id))
+        })
+        .collect())
+}
+
 pub async fn list(
     conn: &mut Conn<'_>,
     legal_person_id: &LegalPersonId,

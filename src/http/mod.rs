@@ -5,13 +5,12 @@ pub mod error;
 pub mod idempotency;
 pub mod json;
 pub mod limits;
+pub mod negotiation;
 pub mod pagination;
 pub mod query;
 
-use actix_web::body::{BoxBody, EitherBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::body::BoxBody;
 use actix_web::http::{Method, StatusCode, header};
-use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, Route, web};
 use serde::Serialize;
 
@@ -19,6 +18,7 @@ use crate::store::idempotency::{Reply, ReplyStatus};
 
 pub use error::{ApiError, ApiResult};
 pub use json::{Json, url_id};
+pub use negotiation::{Offers, Representation, negotiate};
 pub use pagination::{ListBody, list_request};
 pub use query::QueryParams;
 
@@ -70,6 +70,8 @@ impl actix_web::Responder for Reply {
 pub struct Endpoint {
     pub path: &'static str,
     routes: Vec<(Method, Route)>,
+    /// Media types besides JSON that a method answers with (see [`negotiation`]).
+    also_produces: Vec<(Method, &'static str)>,
 }
 
 impl Endpoint {
@@ -77,7 +79,20 @@ impl Endpoint {
         Endpoint {
             path,
             routes: Vec::new(),
+            also_produces: Vec::new(),
         }
+    }
+
+    /// `method` also answers with `media_type` when the client prefers it to JSON; its
+    /// handler reads the choice as a [`Representation`].
+    pub fn also_produces(mut self, method: Method, media_type: &'static str) -> Self {
+        self.also_produces.push((method, media_type));
+        self
+    }
+
+    /// `(method, media type)` of what this path answers besides JSON.
+    pub fn produces(&self) -> &[(Method, &'static str)] {
+        &self.also_produces
     }
 
     pub fn route(mut self, method: Method, route: Route) -> Self {
@@ -156,47 +171,6 @@ impl ApiError {
 /// Unknown paths: our 404 body instead of actix's empty one.
 pub async fn unknown_route() -> HttpResponse {
     ApiError::not_found().error_response_owned()
-}
-
-/// 406 for clients that will not take JSON. Applies before routing, to every request.
-pub async fn negotiate(
-    request: ServiceRequest,
-    next: Next<BoxBody>,
-) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
-    if !accepts_json(request.request()) {
-        let response = ApiError::new(
-            StatusCode::NOT_ACCEPTABLE,
-            "not-acceptable",
-            "This API answers with `application/json` only.",
-        )
-        .error_response_owned();
-        return Ok(request.into_response(response).map_into_right_body());
-    }
-    next.call(request).await.map(|r| r.map_into_left_body())
-}
-
-fn accepts_json(request: &HttpRequest) -> bool {
-    let Some(accept) = request.headers().get(header::ACCEPT) else {
-        return true;
-    };
-    let Ok(accept) = accept.to_str() else {
-        return false;
-    };
-    accept.split(',').any(|range| {
-        let mut parts = range.split(';');
-        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let refused = parts.any(|p| {
-            p.trim()
-                .strip_prefix("q=")
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .is_some_and(|q| q == 0.0)
-        });
-        !refused
-            && matches!(
-                media.as_str(),
-                "application/json" | "application/*" | "*/*" | "application/problem+json"
-            )
-    })
 }
 
 /// A path id: malformed ids are 404, exactly like unknown ones.

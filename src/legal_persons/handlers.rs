@@ -111,7 +111,8 @@ const FILTERS: [&str; 3] = [
     "filter[legal-person-status][in][]",
     "filter[has][]",
 ];
-const INCLUDES: [&str; 2] = ["latest-verification", "latest-risk-rating"];
+const INCLUDES: [&str; 3] = ["latest-verification", "latest-risk-rating", "company-roles"];
+const SEARCH_INCLUDES: [&str; 1] = ["company-roles"];
 
 fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
     let application_status =
@@ -170,7 +171,12 @@ pub async fn list(
         None
     } else {
         let ids: Vec<LegalPersonId> = page.items.iter().map(|p| p.id.clone()).collect();
-        Some(verification_includes(&mut conn, &includes, &ids).await?)
+        let mut included = verification_includes(&mut conn, &includes, &ids).await?;
+        if includes.contains(&"company-roles") {
+            let roles = view::company_roles(&mut conn, &organization_id, &ids).await?;
+            included = included.with_company_roles(roles);
+        }
+        Some(included)
     };
     let views = super::views(&mut conn, std::mem::take(&mut page.items)).await?;
     let page = page.with_items(views);
@@ -191,6 +197,8 @@ pub struct Search {
 struct SearchResults {
     search_results: Vec<LegalPersonView>,
     meta: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    included: Option<Included>,
 }
 
 const SEARCH_LIMIT: i64 = 200;
@@ -206,7 +214,7 @@ pub async fn search(
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
     query.check_known(&["filter[legal-person-status][eq]"])?;
-    query.check_includes(&[])?;
+    query.check_includes(&SEARCH_INCLUDES)?;
     let status = query.enum_eq("filter[legal-person-status][eq]")?;
     let text = SearchText::parse(&body.search_query)?;
     let mut conn = state.db.read().await?;
@@ -216,8 +224,16 @@ pub async fn search(
         .await?;
     let rows = super::search(&mut conn, &organization_id, &text, status, SEARCH_LIMIT).await?;
     let total = rows.len();
+    let included = if query.includes().is_empty() {
+        None
+    } else {
+        let ids: Vec<LegalPersonId> = rows.iter().map(|p| p.id.clone()).collect();
+        let roles = view::company_roles(&mut conn, &organization_id, &ids).await?;
+        Some(Included::default().with_company_roles(roles))
+    };
     Ok(ok(&SearchResults {
         search_results: super::views(&mut conn, rows).await?,
         meta: serde_json::json!({"page": {"total": total}}),
+        included,
     }))
 }

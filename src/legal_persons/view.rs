@@ -1,13 +1,15 @@
 //! A legal person as Griffin shows it, with its latest decision; and what lists of legal
 //! persons side-load about their verifications.
 
+use std::collections::BTreeMap;
+
 use diesel::QueryResult;
 use serde::Serialize;
 
 use super::{ApplicationStatus, LegalPersonRow, LegalPersonStatus, LegalPersonType};
 use crate::decisions::DecisionView;
 use crate::error::{DomainError, DomainResult};
-use crate::ids::LegalPersonId;
+use crate::ids::{LegalPersonId, OrganizationId};
 use crate::store::Conn;
 use crate::time;
 use crate::urls;
@@ -105,6 +107,59 @@ pub struct Included {
     verifications: Option<Vec<VerificationView>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     risk_rating_entries: Option<Vec<RiskRatingEntry>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    company_roles: Option<Vec<CompanyRoles>>,
+}
+
+impl Included {
+    /// The same, with the company roles `include=company-roles` side-loads.
+    pub fn with_company_roles(mut self, company_roles: Vec<CompanyRoles>) -> Self {
+        self.company_roles = Some(company_roles);
+        self
+    }
+}
+
+/// Griffin's `included.company-roles` entry: the roles a legal person holds in companies,
+/// keyed by the company's legal person URL (`{"/v0/legal-persons/lp.…": ["director"]}`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct CompanyRoles {
+    legal_person_url: String,
+    individual_company_roles: BTreeMap<String, Vec<&'static str>>,
+}
+
+/// What `include=company-roles` side-loads for these legal persons: for each that a
+/// corporation of the organization names as a director or a person with significant
+/// control, its roles in each such corporation (the claim types that name it). Legal persons
+/// without a role have no entry.
+pub async fn company_roles(
+    conn: &mut Conn<'_>,
+    organization_id: &OrganizationId,
+    legal_person_ids: &[LegalPersonId],
+) -> QueryResult<Vec<CompanyRoles>> {
+    let claims =
+        crate::claims::naming_related_parties(conn, organization_id, legal_person_ids).await?;
+    let mut roles: BTreeMap<&LegalPersonId, BTreeMap<String, Vec<&'static str>>> = BTreeMap::new();
+    for (claim, named) in &claims {
+        let held = roles
+            .entry(named)
+            .or_default()
+            .entry(urls::legal_person(&claim.legal_person_id))
+            .or_default();
+        if !held.contains(&claim.claim_type.as_str()) {
+            held.push(claim.claim_type.as_str());
+        }
+    }
+    // In the order the page lists the legal persons.
+    Ok(legal_person_ids
+        .iter()
+        .filter_map(|id| {
+            roles.remove(id).map(|companies| CompanyRoles {
+                legal_person_url: urls::legal_person(id),
+                individual_company_roles: companies,
+            })
+        })
+        .collect())
 }
 
 /// [`Included`] for these legal persons, as far as `includes` asks (no query if it asks
@@ -132,5 +187,6 @@ pub async fn verification_includes(
     Ok(Included {
         verifications,
         risk_rating_entries,
+        company_roles: None,
     })
 }

@@ -35,6 +35,18 @@ pub struct PaymentView {
     pub payment_submissions_url: String,
 }
 
+/// The account holder the payment names for its other party, as its own account sees it:
+/// the creditor's for money out, the debtor's for money in. `None` when that party is one
+/// of this bank's accounts named by URL only (`griffin-bank-account`).
+pub fn counterparty_holder(row: &PaymentRow) -> Option<String> {
+    let party = match row.payment_direction {
+        PaymentDirection::Outbound => &row.creditor,
+        PaymentDirection::Inbound => &row.debtor,
+    };
+    let party: Value = serde_json::from_str(party).ok()?;
+    party["account-holder"].as_str().map(str::to_string)
+}
+
 impl PaymentView {
     pub fn new(row: &PaymentRow) -> Self {
         let id = row.id.clone();

@@ -1,5 +1,5 @@
 //! Details of Griffin's contract that real clients tripped on: `Location` on some 200s,
-//! `meta.page.total`, older filter spellings, and risk ratings with URLs.
+//! `meta.page.total`, older filter spellings, risk ratings with URLs, and company roles.
 
 use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -313,4 +313,74 @@ async fn risk_ratings_have_urls() {
         .await;
     let theirs = app.get_as(other.secret.as_str(), &rating_url).await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn company_roles_are_side_loaded_on_lists_and_searches() {
+    let app = TestApp::new().await;
+    let organization = &app.organization_url;
+    let ada = verifiable(&app, "Ada").await.string_at("legal-person-url");
+    app.individual("Bystander").await;
+    let mut companies = Vec::new();
+    for (name, claims) in [
+        (
+            "Acme",
+            json!([{"claim-type": "director", "legal-person-url": ada}]),
+        ),
+        (
+            "Both",
+            json!([{"claim-type": "director", "legal-person-url": ada},
+                   {"claim-type": "person-with-significant-control", "legal-person-url": ada,
+                    "ownership-percent": "75.00"}]),
+        ),
+    ] {
+        let created = app
+            .post(
+                &format!("{organization}/legal-persons"),
+                json!({"display-name": name, "legal-person-type": "corporation", "claims": claims}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        companies.push(created.body.string_at("legal-person-url"));
+    }
+    let mut roles = serde_json::Map::new();
+    roles.insert(companies[0].clone(), json!(["director"]));
+    roles.insert(
+        companies[1].clone(),
+        json!(["director", "person-with-significant-control"]),
+    );
+    let expected = json!([{"legal-person-url": ada, "individual-company-roles": roles}]);
+    let listed = app
+        .get(&format!(
+            "{organization}/legal-persons?include=company-roles"
+        ))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(listed.body["included"], json!({"company-roles": expected}));
+    // Only the page's legal persons: the newest, a corporation, holds no role.
+    let page = app
+        .get(&format!(
+            "{organization}/legal-persons?include[]=company-roles&page[size]=1"
+        ))
+        .await;
+    assert_eq!(
+        page.body.strs_at("legal-persons", "legal-person-url"),
+        [companies[1].as_str()]
+    );
+    assert_eq!(page.body["included"], json!({"company-roles": []}));
+    let found = app
+        .post(
+            &format!("{organization}/legal-persons/search?include=company-roles"),
+            json!({"search-query": "ada"}),
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    assert_eq!(found.body["included"], json!({"company-roles": expected}));
+    let plain = app
+        .post(
+            &format!("{organization}/legal-persons/search"),
+            json!({"search-query": "ada"}),
+        )
+        .await;
+    assert!(plain.body.get("included").is_none(), "{}", plain.body);
 }

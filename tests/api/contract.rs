@@ -13,6 +13,7 @@
 
 mod schema;
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -118,17 +119,51 @@ pub fn ours() -> &'static Document {
     })
 }
 
+/// A response body as the checks see it: JSON, or text of another media type (Griffin's Xero
+/// CSV), which must be documented as that type.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    Json(&'a Value),
+    Text { media_type: &'a str, text: &'a str },
+}
+
+impl Body<'_> {
+    fn media_type(&self) -> &str {
+        match self {
+            Body::Json(_) => "application/json",
+            Body::Text { media_type, .. } => media_type,
+        }
+    }
+
+    /// The value a schema checks: the JSON itself, or the text as a JSON string.
+    fn value(&self) -> Cow<'_, Value> {
+        match self {
+            Body::Json(value) => Cow::Borrowed(value),
+            Body::Text { text, .. } => Cow::Owned(Value::String(text.to_string())),
+        }
+    }
+}
+
+impl std::fmt::Display for Body<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Body::Json(value) => write!(f, "{value:#}"),
+            Body::Text { media_type, text } => write!(f, "({media_type}) {text}"),
+        }
+    }
+}
+
 /// Checks one response against both documents; fails the test naming every violation.
 #[track_caller]
-pub fn assert_documented(method: &str, path: &str, status: u16, body: Option<&Value>) {
+pub fn assert_documented(method: &str, path: &str, status: u16, body: Option<Body<'_>>) {
     for document in [griffin(), ours()] {
-        let violations = document.check(method, path, status, body);
+        let violations = document.check_body(method, path, status, body);
         assert!(
             violations.is_empty(),
             "{method} {path} {status} breaks {}:\n{}\nbody: {}",
             document.name,
             violations.join("\n"),
-            body.map_or("(none)".to_string(), |b| format!("{b:#}")),
+            body.map_or("(none)".to_string(), |b| b.to_string()),
         );
     }
 }
@@ -207,13 +242,25 @@ impl Document {
         self.operations.iter().any(|operation| operation.fits(path))
     }
 
-    /// Checks a response. Returns what is wrong, empty when it passes.
+    /// Checks a response with a JSON body (or none). Returns what is wrong, empty when it
+    /// passes.
     pub fn check(
         &self,
         method: &str,
         path: &str,
         status: u16,
         body: Option<&Value>,
+    ) -> Vec<String> {
+        self.check_body(method, path, status, body.map(Body::Json))
+    }
+
+    /// Checks a response with a body of any media type (or none).
+    pub fn check_body(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: Option<Body<'_>>,
     ) -> Vec<String> {
         match self.schemas.dialect() {
             Dialect::Griffin => self.check_griffin(method, path, status, body),
@@ -226,7 +273,7 @@ impl Document {
         method: &str,
         path: &str,
         status: u16,
-        body: Option<&Value>,
+        body: Option<Body<'_>>,
     ) -> Vec<String> {
         // Only Griffin's own operations are Griffin's business; ours are checked by ours().
         let Some(operation) = self.operation(method, path) else {
@@ -239,6 +286,9 @@ impl Document {
         let Some(response) = operation.definition["responses"].get(status.to_string()) else {
             return vec![format!("{} does not answer {status}", operation.path)];
         };
+        if let Some(Body::Text { media_type, .. }) = body {
+            return self.griffin_produces(operation, media_type);
+        }
         // A status Griffin declares without a schema leaves its body unspecified.
         let Some(schema) = response.get("schema") else {
             return Vec::new();
@@ -247,8 +297,34 @@ impl Document {
             return vec![format!("{} {status} has a body; got none", operation.path)];
         };
         let mut errors = Vec::new();
-        self.schemas.validate(schema, body, &mut errors);
+        self.schemas.validate(schema, &body.value(), &mut errors);
         errors
+    }
+
+    /// Whether Griffin's operation answers with `media_type`, other than the JSON its schemas
+    /// describe. Swagger 2.0 lists media types under `produces`; Griffin's spec lists only
+    /// JSON there and names its one other type in the operation's description (`Use an
+    /// `Accept: application/vnd.griffin+xero-csv` header…`), without a schema: the type must
+    /// be named in one of the two, and there is nothing more to validate.
+    fn griffin_produces(&self, operation: &Operation, media_type: &str) -> Vec<String> {
+        let produces = operation
+            .definition
+            .get("produces")
+            .unwrap_or(&self.schemas.root["produces"]);
+        let listed = produces
+            .as_array()
+            .is_some_and(|types| types.iter().any(|t| t == media_type));
+        let described = operation.definition["description"]
+            .as_str()
+            .is_some_and(|d| d.contains(&format!("Accept: {media_type}")));
+        if listed || described {
+            Vec::new()
+        } else {
+            vec![format!(
+                "{} {} does not produce `{media_type}`",
+                operation.method, operation.path
+            )]
+        }
     }
 
     fn check_ours(
@@ -256,7 +332,7 @@ impl Document {
         method: &str,
         path: &str,
         status: u16,
-        body: Option<&Value>,
+        body: Option<Body<'_>>,
     ) -> Vec<String> {
         let response = match self.operation(method, path) {
             Some(operation) => match operation.definition["responses"].get(status.to_string()) {
@@ -291,24 +367,27 @@ impl Document {
             Ok(response) => response,
             Err(e) => return vec![e],
         };
-        let schema = response.get("content").map(|content| {
-            content
-                .get("application/json")
-                .and_then(|media| media.get("schema"))
-        });
-        match (schema, body) {
+        match (response.get("content"), body) {
             (None, None) => Vec::new(),
             (None, Some(body)) => {
                 vec![format!("{status} is documented without a body; got {body}")]
             }
-            (Some(None), _) => vec![format!(
-                "{status} is documented without an `application/json` schema"
-            )],
-            (Some(Some(_)), None) => vec![format!("{status} is documented with a body; got none")],
-            (Some(Some(schema)), Some(body)) => {
-                let mut errors = Vec::new();
-                self.schemas.validate(schema, body, &mut errors);
-                errors
+            (Some(_), None) => vec![format!("{status} is documented with a body; got none")],
+            (Some(content), Some(body)) => {
+                let media_type = body.media_type();
+                match content
+                    .get(media_type)
+                    .and_then(|media| media.get("schema"))
+                {
+                    None => vec![format!(
+                        "{status} is documented without a `{media_type}` schema"
+                    )],
+                    Some(schema) => {
+                        let mut errors = Vec::new();
+                        self.schemas.validate(schema, &body.value(), &mut errors);
+                        errors
+                    }
+                }
             }
         }
     }
@@ -474,6 +553,46 @@ mod tests {
                 .is_empty()
         );
         assert!(!ours.check("GET", "/v0/api-keys/ak.x", 200, None).is_empty());
+    }
+
+    /// A body of another media type is checked as that type: documented for the operation
+    /// and status, and valid against that type's schema.
+    #[test]
+    fn other_media_types_are_checked_not_skipped() {
+        let csv = |text| Body::Text {
+            media_type: "application/vnd.griffin+xero-csv",
+            text,
+        };
+        let transactions = "/v0/bank/accounts/ba.x/transactions";
+        let good = csv("Date,Amount,Payee,Description,Reference\r\n");
+        for document in [griffin(), ours()] {
+            let name = document.name;
+            let errors = document.check_body("GET", transactions, 200, Some(good));
+            assert_eq!(errors, Vec::<String>::new(), "{name}");
+            let elsewhere = document.check_body("GET", "/v0/index", 200, Some(good));
+            assert!(
+                !elsewhere.is_empty(),
+                "{name}: CSV where none is documented"
+            );
+        }
+        let bad = csv("date;amount\n");
+        assert!(
+            !ours()
+                .check_body("GET", transactions, 200, Some(bad))
+                .is_empty()
+        );
+        let html = Body::Text {
+            media_type: "text/html",
+            text: "<p>",
+        };
+        for document in [griffin(), ours()] {
+            let errors = document.check_body("GET", transactions, 200, Some(html));
+            assert!(
+                !errors.is_empty(),
+                "{}: an undocumented type",
+                document.name
+            );
+        }
     }
 
     /// The walker's keywords, on schemas of their own.

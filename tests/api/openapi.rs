@@ -74,3 +74,46 @@ fn operations_beyond_griffins_are_marked_as_extensions() {
     // Both kinds exist: the check above compared something.
     assert!(extensions > 0 && extensions < ours().operations().len());
 }
+
+/// The media types besides JSON that the route table serves are exactly those `openapi.yaml`
+/// documents for the operations' 200s (and no error is documented as anything but JSON).
+#[test]
+fn media_types_beyond_json_are_documented_where_they_are_served() {
+    let served: BTreeSet<(String, String, String)> = hyperbank::routes::offers()
+        .all()
+        .iter()
+        .map(|(method, path, media)| {
+            (
+                method.as_str().to_string(),
+                path.to_string(),
+                media.to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        !served.is_empty(),
+        "the route table offers nothing but JSON"
+    );
+    let mut documented = BTreeSet::new();
+    for operation in ours().operations() {
+        let responses = operation.definition["responses"].as_object();
+        for (status, response) in responses.into_iter().flatten() {
+            let Some(content) = response.get("content").and_then(Value::as_object) else {
+                continue;
+            };
+            for media in content.keys().filter(|m| *m != "application/json") {
+                assert_eq!(
+                    status, "200",
+                    "{} {}: only a 200 answers {media}",
+                    operation.method, operation.path
+                );
+                documented.insert((
+                    operation.method.clone(),
+                    operation.path.clone(),
+                    media.clone(),
+                ));
+            }
+        }
+    }
+    assert_eq!(served, documented);
+}

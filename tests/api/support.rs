@@ -472,9 +472,11 @@ impl TestApp {
 
 /// Checks a response the way every test must, whether it came from the app in process or
 /// from the real binary over TCP: never a 5xx; a body, if any, of JSON served as
-/// `application/json`; our error body for every error; and both contracts — Griffin's spec
-/// for Griffin's operations, our `openapi.yaml` for every route, method and status. Returns
-/// the body (`null` when there is none).
+/// `application/json`, or of another media type the operation documents (the Xero CSV of an
+/// account's transactions: UTF-8 text, validated against that type's schema); our error body
+/// for every error; and both contracts — Griffin's spec for Griffin's operations, our
+/// `openapi.yaml` for every route, method and status. Returns the body: its JSON, the text
+/// of another media type as a JSON string, `null` when there is none.
 #[track_caller]
 pub fn check_response(
     method: &str,
@@ -488,30 +490,53 @@ pub fn check_response(
         "{method} {path} answered {status}: {}",
         String::from_utf8_lossy(raw)
     );
-    let body: Option<Value> = if raw.is_empty() {
-        None
-    } else {
-        Some(serde_json::from_slice(raw).unwrap_or_else(|e| {
-            panic!(
-                "{method} {path} {status}: body is not JSON ({e}): {}",
-                String::from_utf8_lossy(raw)
-            )
-        }))
-    };
-    let shown = || body.as_ref().map_or("(none)".to_string(), Value::to_string);
-    if body.is_some() {
-        assert_eq!(
-            content_type,
-            Some("application/json"),
-            "{method} {path} {status}: {}",
-            shown()
+    if raw.is_empty() {
+        if status >= 400 {
+            check_error_body(method, path, status, None);
+        }
+        contract::assert_documented(method, path, status, None);
+        return Value::Null;
+    }
+    let media_type = content_type
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_else(|| panic!("{method} {path} {status}: a body without a Content-Type"));
+    if media_type != "application/json" {
+        assert!(
+            status < 400,
+            "{method} {path} {status}: an error served as {media_type}, not JSON"
         );
+        let text = std::str::from_utf8(raw).unwrap_or_else(|e| {
+            panic!("{method} {path} {status}: a {media_type} body that is not UTF-8 ({e})")
+        });
+        let body = contract::Body::Text {
+            media_type: &media_type,
+            text,
+        };
+        contract::assert_documented(method, path, status, Some(body));
+        return Value::String(text.to_string());
     }
+    let body: Value = serde_json::from_slice(raw).unwrap_or_else(|e| {
+        panic!(
+            "{method} {path} {status}: body is not JSON ({e}): {}",
+            String::from_utf8_lossy(raw)
+        )
+    });
+    assert_eq!(
+        content_type,
+        Some("application/json"),
+        "{method} {path} {status}: {body}"
+    );
     if status >= 400 {
-        check_error_body(method, path, status, body.as_ref());
+        check_error_body(method, path, status, Some(&body));
     }
-    contract::assert_documented(method, path, status, body.as_ref());
-    body.unwrap_or(Value::Null)
+    contract::assert_documented(method, path, status, Some(contract::Body::Json(&body)));
+    body
 }
 
 #[track_caller]
