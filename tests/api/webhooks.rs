@@ -508,20 +508,22 @@ async fn an_inactive_webhook_receives_nothing() {
 async fn a_rotated_key_stays_published_for_its_overlap() {
     let app = TestApp::new().await;
     let jwks = || app.send(actix_web::test::TestRequest::get().uri("/v0/security/public-keys"));
+    let kids = async || -> Vec<String> {
+        let published = jwks().await.body;
+        published
+            .strs_at("keys", "kid")
+            .iter()
+            .map(|k| k.to_string())
+            .collect()
+    };
     let first = jwks().await.body.array_at("keys")[0].string_at("kid");
     let second = hyperbank::signing_keys::rotate(&app.db, Duration::from_secs(3600))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_ne!(first, second);
-    let kids: Vec<String> = jwks()
-        .await
-        .body
-        .strs_at("keys", "kid")
-        .iter()
-        .map(|k| k.to_string())
-        .collect();
+    let published = kids().await;
     assert_eq!(
-        kids,
+        published,
         [second.clone(), first.clone()],
         "the new key first, the old still there"
     );
@@ -529,12 +531,6 @@ async fn a_rotated_key_stays_published_for_its_overlap() {
     let third = hyperbank::signing_keys::rotate(&app.db, Duration::ZERO)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let kids: Vec<String> = jwks()
-        .await
-        .body
-        .strs_at("keys", "kid")
-        .iter()
-        .map(|k| k.to_string())
-        .collect();
-    assert_eq!(kids, [third, first]);
+    let published = kids().await;
+    assert_eq!(published, [third, first]);
 }
