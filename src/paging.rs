@@ -140,6 +140,10 @@ impl PageRequest {
 
 /// Applies a [`PageRequest`] to a boxed diesel query: the keyset condition, the order and the
 /// limit. `$created_at` is the column of the page's sort key (an instant), `$id` the id.
+///
+/// The keyset condition `(key, id) > (at, id₀)` is written as `key >= at AND (key > at OR
+/// id > id₀)`: the first half bounds the index scan, which the bare `OR` form does not, so
+/// a page deep in a long list costs as little as the first.
 #[macro_export]
 macro_rules! paginate {
     ($query:expr, $created_at:expr, $id:expr, $page:expr) => {{
@@ -151,9 +155,13 @@ macro_rules! paginate {
             let at = cursor.key;
             let id = cursor.id.clone();
             query = if ascending {
-                query.filter($created_at.gt(at).or($created_at.eq(at).and($id.gt(id))))
+                query
+                    .filter($created_at.ge(at))
+                    .filter($created_at.gt(at).or($id.gt(id)))
             } else {
-                query.filter($created_at.lt(at).or($created_at.eq(at).and($id.lt(id))))
+                query
+                    .filter($created_at.le(at))
+                    .filter($created_at.lt(at).or($id.lt(id)))
             };
         }
         query = if ascending {
@@ -178,9 +186,13 @@ macro_rules! paginate_by_text {
             let at = cursor.text.clone().unwrap_or_default();
             let id = cursor.id.clone();
             query = if ascending {
-                query.filter($text.gt(at.clone()).or($text.eq(at).and($id.gt(id))))
+                query
+                    .filter($text.ge(at.clone()))
+                    .filter($text.gt(at).or($id.gt(id)))
             } else {
-                query.filter($text.lt(at.clone()).or($text.eq(at).and($id.lt(id))))
+                query
+                    .filter($text.le(at.clone()))
+                    .filter($text.lt(at).or($id.lt(id)))
             };
         }
         query = if ascending {

@@ -278,11 +278,9 @@ async fn walk_running_balances(conn: &mut Conn<'_>, report: &mut Report) -> Quer
         let (account, seq) = after.clone();
         let rows: Vec<(String, Option<i64>, i64, Option<i64>)> = dispatch!(conn, c => postings::table
             .filter(postings::account_seq.is_not_null())
-            .filter(
-                postings::account_id
-                    .gt(account.clone())
-                    .or(postings::account_id.eq(account).and(postings::account_seq.gt(seq))),
-            )
+            // Keyset as in `paginate!`: the `>=` bounds the index scan.
+            .filter(postings::account_id.ge(account.clone()))
+            .filter(postings::account_id.gt(account).or(postings::account_seq.gt(seq)))
             .order((postings::account_id.asc(), postings::account_seq.asc()))
             .select((
                 postings::account_id,

@@ -27,6 +27,7 @@ pub use sqlite::SqliteConn;
 pub use text_enum::TextEnum;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
@@ -107,6 +108,16 @@ enum Pools {
 #[derive(Clone)]
 pub struct Db {
     pools: Pools,
+    writes: WriteCount,
+}
+
+/// Write transactions begun through a [`Db`] and the handles made from it, so that a
+/// background job can tell whether anyone else is writing (see [`Db::writes_begun`]).
+#[derive(Clone, Default)]
+struct WriteCount {
+    begun: Arc<AtomicU64>,
+    /// Set on an [`uncounted`](Db::uncounted) handle: its writes are not counted.
+    uncounted: bool,
 }
 
 /// A borrowed connection of either backend. Query functions take `&mut Conn<'_>` so that they
@@ -337,7 +348,10 @@ impl Db {
                 }
             }
         };
-        Ok(Db { pools })
+        Ok(Db {
+            pools,
+            writes: WriteCount::default(),
+        })
     }
 
     /// The handle one of `workers` HTTP worker threads serves with. On PostgreSQL that is a
@@ -352,7 +366,11 @@ impl Db {
                     max_size: options.max_size.div_ceil(workers.max(1)),
                     ..options.clone()
                 };
-                Db::connect(&Backend::Postgres(url.to_string()), &share)
+                let worker = Db::connect(&Backend::Postgres(url.to_string()), &share)?;
+                Ok(Db {
+                    writes: self.writes.clone(),
+                    ..worker
+                })
             }
             Pools::Sqlite { .. } => Ok(self.clone()),
         }
@@ -373,8 +391,30 @@ impl Db {
         }))
     }
 
+    /// How many write transactions this process has begun, leaving out those of
+    /// [`uncounted`](Db::uncounted) handles. Two readings that differ mean someone wrote in
+    /// between.
+    pub fn writes_begun(&self) -> u64 {
+        self.writes.begun.load(Ordering::Relaxed)
+    }
+
+    /// This handle, with its own writes left out of [`writes_begun`](Db::writes_begun): for a
+    /// background job that yields to the others' writes and must not count its own.
+    pub fn uncounted(&self) -> Db {
+        Db {
+            writes: WriteCount {
+                uncounted: true,
+                ..self.writes.clone()
+            },
+            ..self.clone()
+        }
+    }
+
     /// A connection with an open write transaction.
     pub async fn write(&self) -> Result<WriteTx, StoreError> {
+        if !self.writes.uncounted {
+            self.writes.begun.fetch_add(1, Ordering::Relaxed);
+        }
         let tx = match &self.pools {
             Pools::Postgres { pool, .. } => {
                 let mut conn = pool.get().await.map_err(pool_error)?;
@@ -515,6 +555,38 @@ mod tests {
         assert_eq!(share(3), 6, "rounded up");
         assert_eq!(share(32), 1);
         assert_eq!(share(0), 16, "no workers counts as one");
+    }
+
+    #[tokio::test]
+    async fn writes_count_on_every_handle_but_uncounted_ones() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("db.sqlite3").to_string_lossy().into_owned();
+        let db = Db::connect(&Backend::Sqlite(path), &PoolOptions::default()).expect("pool");
+        let write = async |db: &Db| {
+            db.transaction(async |_| Ok::<_, diesel::result::Error>(()))
+                .await
+                .expect("begin")
+                .expect("commit")
+        };
+        write(&db).await;
+        write(&db.for_worker(2).expect("worker")).await;
+        assert_eq!(db.writes_begun(), 2);
+        let uncounted = db.uncounted();
+        write(&uncounted).await;
+        assert_eq!(uncounted.writes_begun(), 2, "its own writes are left out");
+        write(&db).await;
+        assert_eq!(uncounted.writes_begun(), 3, "it sees the others'");
+    }
+
+    #[test]
+    fn postgres_workers_share_the_write_count() {
+        let backend = Backend::Postgres("postgres://nobody@127.0.0.1:1/none".into());
+        let db = Db::connect(&backend, &PoolOptions::default()).expect("pool");
+        let worker = db.for_worker(2).expect("pool");
+        assert!(std::sync::Arc::ptr_eq(
+            &db.writes.begun,
+            &worker.writes.begun
+        ));
     }
 
     #[test]

@@ -24,8 +24,9 @@ use crate::time::Clock;
 /// How long the loop sleeps when there is nothing to do.
 const IDLE: Duration = Duration::from_millis(20);
 
-/// How long the loop rests after a turn, in multiples of the turn's database time: the
-/// deliverer spends at most a fifth of its time on the database (see [`Deliverer::run`]).
+/// How long the loop rests after a turn while others write, in multiples of the turn's
+/// database time: the deliverer then spends at most a fifth of its time on the database (see
+/// [`Deliverer::run`]).
 const REST_PER_DATABASE_TIME: u32 = 4;
 
 /// How often the loop looks for a rotated signing key.
@@ -42,8 +43,10 @@ pub struct Deliverer {
 type Attempt = (Claimed, Outcome);
 
 impl Deliverer {
-    /// A deliverer with the current signing key (made on first start).
+    /// A deliverer with the current signing key (made on first start). Its own writes do not
+    /// count as others' (see [`Db::uncounted`]).
     pub async fn new(db: Db, clock: Clock, settings: WebhookSettings) -> Result<Self, StoreError> {
+        let db = db.uncounted();
         let key = Arc::new(signing_keys::current(&db).await?);
         let sender = Sender::new(settings.timeout)
             .map_err(|e| StoreError::Integrity(format!("cannot build the webhook client: {e}")))?;
@@ -116,10 +119,11 @@ impl Deliverer {
     ///   batch of attempts rather than a few times per attempt;
     /// - events are dispatched only once the due deliveries ran dry, so under a burst they
     ///   wait in their table and the deliverer's writes keep pace with its sending;
-    /// - after a turn it rests [`REST_PER_DATABASE_TIME`] times as long as the turn's database
-    ///   work took. Idle, a turn takes a millisecond or two and the rest is short; when the
-    ///   API keeps the database busy the turn waits longer for it, and the deliverer slows
-    ///   down by as much (deliveries lag behind the burst, then catch up).
+    /// - while others write (requests, the worker: anything but the deliverer began a write
+    ///   transaction in this process since the last turn), it rests after each turn
+    ///   [`REST_PER_DATABASE_TIME`] times as long as the turn's database work took. The busier
+    ///   the database, the longer a turn waits for it and the longer the rest, so deliveries
+    ///   lag behind a burst; once the writes stop, it delivers without resting and catches up.
     pub async fn run(mut self) {
         let threads = match SendingThreads::start() {
             Ok(threads) => threads,
@@ -131,6 +135,7 @@ impl Deliverer {
         let mut sending = Sending::new(threads.handle());
         let mut key_checked = tokio::time::Instant::now();
         let mut ran_dry = true;
+        let mut others_writes = self.db.writes_begun();
         loop {
             let turn_started = tokio::time::Instant::now();
             let dispatched = if ran_dry { self.dispatch().await } else { 0 };
@@ -142,15 +147,20 @@ impl Deliverer {
             let turn_started = tokio::time::Instant::now();
             ran_dry = self.turn(&mut sending, &finished).await;
             let database_time = dispatch_time + turn_started.elapsed();
+            let others_wrote = self.db.writes_begun() != others_writes;
             tracing::trace!(
                 dispatched,
                 finished = finished.len(),
+                others_wrote,
                 ?dispatch_time,
                 ?database_time,
                 "webhook turn"
             );
-            // Attempts go on meanwhile, on their own threads.
-            tokio::time::sleep(database_time * REST_PER_DATABASE_TIME).await;
+            if others_wrote {
+                // Attempts go on meanwhile, on their own threads.
+                tokio::time::sleep(database_time * REST_PER_DATABASE_TIME).await;
+            }
+            others_writes = self.db.writes_begun();
             if key_checked.elapsed() >= KEY_CHECK {
                 key_checked = tokio::time::Instant::now();
                 self.reload_key().await;

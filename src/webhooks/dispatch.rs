@@ -135,11 +135,8 @@ async fn read_after(
 ) -> QueryResult<Vec<Pending>> {
     let (position, id) = (cursor.position, cursor.event_id.clone());
     dispatch!(conn, c => events::table
-        .filter(
-            events::position
-                .gt(position)
-                .or(events::position.eq(position).and(events::id.gt(id.clone()))),
-        )
+        .filter(events::position.ge(position))
+        .filter(events::position.gt(position).or(events::id.gt(id)))
         .filter(events::position.lt(horizon))
         .order((events::position, events::id))
         .limit(limit)

@@ -201,6 +201,53 @@ async fn lists_page_through_every_key_once() {
     assert_eq!(unique.len(), seen.len());
 }
 
+/// Every key at the same instant: the cursor's id half alone separates the pages.
+#[actix_web::test]
+async fn pages_break_ties_in_created_at_by_id() {
+    let app = TestApp::new().await;
+    for i in 0..4 {
+        app.post(&keys_url(&app), json!({"api-key-name": format!("k{i}")}))
+            .await;
+    }
+    let mut tx = app.db.write().await.unwrap_or_else(|e| panic!("{e}"));
+    let result = {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use hyperbank::store::schema::api_keys;
+        hyperbank::dispatch!(&mut tx.conn(), c => diesel::update(api_keys::table)
+            .set(api_keys::created_at.eq(1_700_000_000_000_000i64))
+            .execute(c)
+            .await)
+    };
+    tx.finish(result).await.unwrap_or_else(|e| panic!("{e}"));
+    for (sort, ascending) in [("created-at", true), ("-created-at", false)] {
+        let mut seen: Vec<String> = Vec::new();
+        let mut next = Some(format!("{}?sort={sort}&page[size]=2", keys_url(&app)));
+        while let Some(url) = next {
+            let page = app.get(&url).await;
+            assert_eq!(page.status, StatusCode::OK, "{url}");
+            seen.extend(
+                page.body
+                    .strs_at("api-keys", "api-key-url")
+                    .into_iter()
+                    .map(str::to_string),
+            );
+            next = page.body["links"]["next"].as_str().map(str::to_string);
+        }
+        let mut by_id = seen.clone();
+        by_id.sort_by_key(|url| id_of(url).to_string());
+        if !ascending {
+            by_id.reverse();
+        }
+        assert_eq!(
+            seen.len(),
+            5,
+            "{sort}: the bootstrap key and four more, once each"
+        );
+        assert_eq!(seen, by_id, "{sort}: in id order");
+    }
+}
+
 #[actix_web::test]
 async fn user_key_lists_show_that_users_keys() {
     let app = TestApp::new().await;
