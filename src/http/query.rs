@@ -68,8 +68,6 @@ impl QueryParams {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The values of a repeated enum filter (`filter[status][in][]=a&…`), each one of
-    /// `allowed`; a 400 naming the parameter otherwise.
     /// `true` or `false` (a filter such as `filter[rejected][eq]`), if given.
     pub fn bool_eq(&self, key: &str) -> ApiResult<Option<bool>> {
         match self.single(key)? {
