@@ -262,6 +262,7 @@ id_kinds! {
     ApiKeyKind => ApiKeyId, "ak";
     MembershipKind => MembershipId, "mp";
     RoleKind => RoleId, "re";
+    GroupKind => GroupId, "gr";
     LegalPersonKind => LegalPersonId, "lp";
     EventKind => EventId, "ev";
     InvitationKind => InvitationId, "iv";

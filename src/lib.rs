@@ -15,6 +15,7 @@ pub mod cop;
 pub mod decisions;
 pub mod error;
 pub mod events;
+pub mod groups;
 pub mod holds;
 pub mod http;
 pub mod ids;

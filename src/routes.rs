@@ -6,10 +6,11 @@ use actix_web::web::{self, to};
 
 use crate::http::{Endpoint, Offers, negotiation};
 use crate::{
-    api_keys, bank_accounts, bank_products, claims, companies_house, cop, decisions, events, holds,
-    invitations, ledger, legal_persons, memberships, message_signatures, navigation, onboarding,
-    organizations, payees, payments, pool_members, restrictions, roles, sessions, signing_keys,
-    simulation, submissions, tell_consents, users, verifications, webhooks, workflows,
+    api_keys, bank_accounts, bank_products, claims, companies_house, cop, decisions, events,
+    groups, holds, invitations, ledger, legal_persons, memberships, message_signatures, navigation,
+    onboarding, organizations, payees, payments, pool_members, restrictions, roles, sessions,
+    signing_keys, simulation, submissions, tell_consents, users, verifications, webhooks,
+    workflows,
 };
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -38,6 +39,9 @@ pub fn endpoints() -> Vec<Endpoint> {
             .put(to(message_signatures::handlers::update_settings)),
         Endpoint::new("/v0/organizations/{organization-id}/memberships")
             .get(to(memberships::handlers::list_for_organization)),
+        Endpoint::new("/v0/organizations/{organization-id}/groups")
+            .get(to(groups::handlers::list_for_organization))
+            .post(to(groups::handlers::create)),
         Endpoint::new("/v0/organizations/{organization-id}/roles")
             .get(to(roles::handlers::list_for_organization))
             .post(to(roles::handlers::create)),
@@ -207,6 +211,20 @@ pub fn endpoints() -> Vec<Endpoint> {
             .put(to(memberships::handlers::set_roles)),
         Endpoint::new("/v0/memberships/{membership-id}/permissions")
             .get(to(memberships::handlers::permissions)),
+        Endpoint::new("/v0/memberships/{membership-id}/groups")
+            .get(to(groups::handlers::list_for_membership)),
+        Endpoint::new("/v0/groups/{group-id}")
+            .get(to(groups::handlers::get))
+            .patch(to(groups::handlers::update))
+            .delete(to(groups::handlers::delete)),
+        Endpoint::new("/v0/groups/{group-id}/roles")
+            .get(to(groups::handlers::roles))
+            .put(to(groups::handlers::set_roles)),
+        Endpoint::new("/v0/groups/{group-id}/memberships")
+            .get(to(memberships::handlers::list_for_group))
+            .post(to(groups::handlers::add_members)),
+        Endpoint::new("/v0/groups/{group-id}/memberships/{membership-id}")
+            .delete(to(groups::handlers::remove_member)),
         // Invitations (the literal `actions/accept` before `{invitation-id}`)
         Endpoint::new("/v0/invitations/actions/accept").post(to(invitations::handlers::accept)),
         Endpoint::new("/v0/invitations/{invitation-id}").get(to(invitations::handlers::get)),

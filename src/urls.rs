@@ -5,9 +5,9 @@
 //! into a typed id.
 
 use crate::ids::{
-    AdmissionId, ApiKeyId, BankAccountId, BankProductId, CopRequestId, EventId, HoldId, Id, IdKind,
-    InvitationId, LegalPersonId, MembershipId, MessageSignatureKeyId, OrganizationId, PayeeId,
-    PaymentId, RestrictionId, RiskRatingId, RoleId, SubmissionId, TransactionId, UserId,
+    AdmissionId, ApiKeyId, BankAccountId, BankProductId, CopRequestId, EventId, GroupId, HoldId,
+    Id, IdKind, InvitationId, LegalPersonId, MembershipId, MessageSignatureKeyId, OrganizationId,
+    PayeeId, PaymentId, RestrictionId, RiskRatingId, RoleId, SubmissionId, TransactionId, UserId,
     VerificationId, WebhookDeliveryId, WebhookId, WorkflowId,
 };
 
@@ -16,6 +16,8 @@ pub const ORGANIZATIONS: &str = "/v0/organizations";
 pub const USERS: &str = "/v0/users";
 pub const ROLES: &str = "/v0/roles";
 pub const SESSION: &str = "/v0/session";
+pub const GROUPS: &str = "/v0/groups";
+pub const MEMBERSHIPS: &str = "/v0/memberships";
 
 pub fn organization(id: &OrganizationId) -> String {
     format!("/v0/organizations/{id}")
@@ -52,6 +54,22 @@ pub fn membership_roles(id: &MembershipId) -> String {
 
 pub fn membership_permissions(id: &MembershipId) -> String {
     format!("/v0/memberships/{id}/permissions")
+}
+
+pub fn membership_groups(id: &MembershipId) -> String {
+    format!("/v0/memberships/{id}/groups")
+}
+
+pub fn group(id: &GroupId) -> String {
+    format!("/v0/groups/{id}")
+}
+
+pub fn group_memberships(id: &GroupId) -> String {
+    format!("/v0/groups/{id}/memberships")
+}
+
+pub fn group_roles(id: &GroupId) -> String {
+    format!("/v0/groups/{id}/roles")
 }
 
 pub fn invitation(id: &InvitationId) -> String {

@@ -14,7 +14,9 @@ use crate::memberships::MembershipStatus;
 use crate::roles::{PermissionSet, builtin_role};
 use crate::sessions;
 use crate::store::Conn;
-use crate::store::schema::{api_keys, membership_roles, memberships, organizations, roles};
+use crate::store::schema::{
+    api_keys, group_memberships, group_roles, membership_roles, memberships, organizations, roles,
+};
 use crate::time::Micros;
 
 /// SHA-256 of a secret or token, as lower-case hex: what the database stores and looks up.
@@ -85,26 +87,40 @@ fn fold_grant(rows: impl IntoIterator<Item = GrantRow>) -> Option<Grant> {
     grant
 }
 
-/// The user's membership of the organization with the permissions of all its roles, in one
-/// query.
+/// The user's membership of the organization with the permissions of all its roles, its own
+/// and its groups', in one statement: the rows of its own roles (or one row with none), then
+/// one per role of each of its groups.
 pub(super) async fn membership_grant(
     conn: &mut Conn<'_>,
     user_id: &UserId,
     organization_id: &OrganizationId,
 ) -> QueryResult<Option<Grant>> {
-    let rows: Vec<GrantRow> = dispatch!(conn, c => memberships::table
-        .left_join(membership_roles::table.on(membership_roles::membership_id.eq(memberships::id)))
-        .left_join(roles::table.on(roles::id.nullable().eq(membership_roles::role_id.nullable())))
-        .filter(memberships::user_id.eq(user_id))
-        .filter(memberships::organization_id.eq(organization_id))
-        .select((
-            memberships::id,
-            memberships::membership_status,
-            membership_roles::role_id.nullable(),
-            roles::permissions.nullable(),
-        ))
-        .load(c)
-        .await)?;
+    let rows: Vec<GrantRow> = dispatch!(conn, c => {
+        let own = memberships::table
+            .left_join(membership_roles::table.on(membership_roles::membership_id.eq(memberships::id)))
+            .left_join(roles::table.on(roles::id.nullable().eq(membership_roles::role_id.nullable())))
+            .filter(memberships::user_id.eq(user_id))
+            .filter(memberships::organization_id.eq(organization_id))
+            .select((
+                memberships::id,
+                memberships::membership_status,
+                membership_roles::role_id.nullable(),
+                roles::permissions.nullable(),
+            ));
+        let through_groups = memberships::table
+            .inner_join(group_memberships::table.on(group_memberships::membership_id.eq(memberships::id)))
+            .inner_join(group_roles::table.on(group_roles::group_id.eq(group_memberships::group_id)))
+            .left_join(roles::table.on(roles::id.eq(group_roles::role_id)))
+            .filter(memberships::user_id.eq(user_id))
+            .filter(memberships::organization_id.eq(organization_id))
+            .select((
+                memberships::id,
+                memberships::membership_status,
+                group_roles::role_id.nullable(),
+                roles::permissions.nullable(),
+            ));
+        own.union_all(through_groups).load(c).await
+    })?;
     Ok(fold_grant(rows))
 }
 
@@ -123,15 +139,17 @@ type KeyGrantRow = (
 
 /// The caller an API key's secret (by its hash) stands for, with its access in its
 /// organization: the key, the membership its user holds there and that membership's roles,
-/// in one query.
+/// its own and its groups', in one statement (as [`membership_grant`]).
 pub async fn api_key(conn: &mut Conn<'_>, secret_hash: &str) -> DomainResult<Caller> {
-    let rows: Vec<KeyGrantRow> = dispatch!(conn, c => api_keys::table
+    let rows: Vec<KeyGrantRow> = dispatch!(conn, c => {
+        let key_membership = || api_keys::table
             .inner_join(
                 memberships::table.on(memberships::organization_id
                     .eq(api_keys::organization_id)
                     .and(memberships::user_id.eq(api_keys::user_id))),
             )
-            .inner_join(organizations::table.on(organizations::id.eq(api_keys::organization_id)))
+            .inner_join(organizations::table.on(organizations::id.eq(api_keys::organization_id)));
+        let own = key_membership()
             .left_join(membership_roles::table.on(membership_roles::membership_id.eq(memberships::id)))
             .left_join(roles::table.on(roles::id.nullable().eq(membership_roles::role_id.nullable())))
             .filter(api_keys::secret_hash.eq(secret_hash))
@@ -144,9 +162,24 @@ pub async fn api_key(conn: &mut Conn<'_>, secret_hash: &str) -> DomainResult<Cal
                 memberships::membership_status,
                 membership_roles::role_id.nullable(),
                 roles::permissions.nullable(),
-            ))
-            .load(c)
-            .await)?;
+            ));
+        let through_groups = key_membership()
+            .inner_join(group_memberships::table.on(group_memberships::membership_id.eq(memberships::id)))
+            .inner_join(group_roles::table.on(group_roles::group_id.eq(group_memberships::group_id)))
+            .left_join(roles::table.on(roles::id.eq(group_roles::role_id)))
+            .filter(api_keys::secret_hash.eq(secret_hash))
+            .select((
+                api_keys::id,
+                api_keys::organization_id,
+                api_keys::user_id,
+                organizations::message_signatures_required,
+                memberships::id,
+                memberships::membership_status,
+                group_roles::role_id.nullable(),
+                roles::permissions.nullable(),
+            ));
+        own.union_all(through_groups).load(c).await
+    })?;
     let Some((key_id, organization_id, user_id, signatures_required, ..)) =
         <[_]>::first(&rows).cloned()
     else {

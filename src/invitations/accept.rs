@@ -172,7 +172,8 @@ async fn account(
     Ok(user)
 }
 
-/// Makes the user a member with the invitation's roles and marks the invitation accepted.
+/// Makes the user a member with the invitation's roles, in its groups, and marks the
+/// invitation accepted.
 async fn join(
     conn: &mut Conn<'_>,
     row: &InvitationRow,
@@ -190,6 +191,7 @@ async fn join(
     }
     let membership =
         memberships::insert(conn, &row.organization_id, user_id, &row.role_id_list()).await?;
+    crate::groups::add_to_groups(conn, &membership, &row.group_id_list()).await?;
     let accepted = InvitationStatus::Accepted;
     if !transition(conn, &row.id, accepted, Some(&membership.id), now).await? {
         return Err(already_accepted());

@@ -24,6 +24,8 @@ use crate::users::{Email, PersonName};
 pub struct CreateInvitation {
     email_address: String,
     role_urls: Option<Vec<String>>,
+    #[serde(default)]
+    group_urls: Vec<String>,
 }
 
 impl CreateInvitation {
@@ -34,6 +36,7 @@ impl CreateInvitation {
         Ok(NewInvitation {
             email,
             role_urls: self.role_urls,
+            group_urls: self.group_urls,
         })
     }
 }

@@ -21,7 +21,7 @@ use crate::access::Granted;
 use crate::access::authenticate::hash_secret;
 use crate::dispatch;
 use crate::error::{DomainError, DomainResult};
-use crate::ids::{InvitationId, MembershipId, OrganizationId, RoleId, UserId};
+use crate::ids::{GroupId, InvitationId, MembershipId, OrganizationId, RoleId, UserId};
 use crate::organizations::OrganizationRow;
 use crate::paginate;
 use crate::paging::{Cursor, Page, PageRequest};
@@ -78,6 +78,8 @@ pub struct InvitationRow {
     pub organization_id: OrganizationId,
     pub email: String,
     pub role_ids: String,
+    /// The groups accepting adds the member to, comma-separated.
+    pub group_ids: String,
     pub invitation_status: InvitationStatus,
     pub invited_by_user_id: UserId,
     pub membership_id: Option<MembershipId>,
@@ -116,17 +118,26 @@ impl InvitationRow {
             .collect()
     }
 
+    pub fn group_id_list(&self) -> Vec<GroupId> {
+        self.group_ids
+            .split(',')
+            .filter(|id| !id.is_empty())
+            .map(|id| GroupId::from_db(id.to_string()))
+            .collect()
+    }
+
     pub fn cursor(&self) -> Cursor {
         Cursor::new(self.created_at, self.id.as_str())
     }
 }
 
-/// An invitation as a request asked for it: an address, and the URLs of the roles to give
-/// (Team member when none are named).
+/// An invitation as a request asked for it: an address, the URLs of the roles to give
+/// (Team member when none are named) and of the groups to join.
 #[derive(Debug, Clone)]
 pub struct NewInvitation {
     pub email: Email,
     pub role_urls: Option<Vec<String>>,
+    pub group_urls: Vec<String>,
 }
 
 /// When an invitation sent at `now` expires, `ttl` later.
@@ -154,12 +165,18 @@ pub async fn invite(
             .map(|id| vec![id])
             .unwrap_or_default(),
     };
+    let group_ids = crate::groups::named(conn, organization_id, &new.group_urls).await?;
     not_yet_invited(conn, organization_id, &new.email, now).await?;
     let row = InvitationRow {
         id: InvitationId::generate(),
         organization_id: organization_id.clone(),
         email: new.email.as_str().to_string(),
         role_ids: role_ids
+            .iter()
+            .map(|id| id.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        group_ids: group_ids
             .iter()
             .map(|id| id.as_str())
             .collect::<Vec<_>>()

@@ -19,6 +19,8 @@ pub struct InvitationView {
     pub organization_url: String,
     pub email_address: String,
     pub roles: Vec<RoleView>,
+    /// Ours: the groups accepting adds the member to.
+    pub group_urls: Vec<String>,
     pub invitation_status: InvitationStatus,
     pub invited_by_url: String,
     pub expires_at: String,
@@ -45,6 +47,7 @@ pub async fn view(
     token: Option<&InvitationToken>,
 ) -> DomainResult<InvitationView> {
     let roles = custom::resolve(conn, &row.role_id_list()).await?;
+    let groups = crate::groups::existing(conn, &row.group_id_list()).await?;
     let status = row.status_at(now);
     let id = row.id;
     let url = urls::invitation(&id);
@@ -58,6 +61,7 @@ pub async fn view(
         organization_url: urls::organization(&row.organization_id),
         email_address: row.email,
         roles: roles::views(&roles),
+        group_urls: groups.iter().map(urls::group).collect(),
         invitation_status: status,
         invited_by_url: urls::user(&row.invited_by_user_id),
         expires_at: time::format(row.expires_at),

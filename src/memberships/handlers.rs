@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use super::{Filter, MembershipRow, MembershipStatus, Scope};
 use crate::AppState;
 use crate::access::Caller;
+use crate::groups::GroupRow;
 use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
-use crate::ids::{MembershipKind, OrganizationKind, RoleKind, UserKind};
+use crate::ids::{GroupKind, MembershipKind, OrganizationKind, RoleKind, UserKind};
 use crate::pipeline::Write;
 use crate::roles::{self, Permission, Role, RoleView};
 use crate::store::Conn;
@@ -148,7 +149,12 @@ pub async fn permissions(
     }))
 }
 
-const FILTERS: [&str; 2] = ["filter[role-url][eq]", "filter[membership-status][eq]"];
+/// The last is left out of a group's member list, which is that filter already.
+const FILTERS: [&str; 3] = [
+    "filter[role-url][eq]",
+    "filter[membership-status][eq]",
+    "filter[group-url][eq]",
+];
 
 fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
     let role_id = query
@@ -159,8 +165,39 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
             })
         })
         .transpose()?;
+    let group_id = query
+        .single("filter[group-url][eq]")?
+        .map(|url| {
+            urls::parse::<GroupKind>(url, urls::GROUPS).ok_or_else(|| {
+                ApiError::invalid_parameter("filter[group-url][eq]", "Not a group URL.")
+            })
+        })
+        .transpose()?;
     let status = query.enum_eq::<MembershipStatus>("filter[membership-status][eq]")?;
-    Ok(Filter { role_id, status })
+    Ok(Filter {
+        role_id,
+        group_id,
+        status,
+    })
+}
+
+/// `GET /v0/groups/{group-id}/memberships`: the group's members (ours).
+pub async fn list_for_group(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    request: HttpRequest,
+    query: QueryParams,
+) -> ApiResult<HttpResponse> {
+    let group_id = path_id::<GroupKind>(&path)?;
+    let page_request = list_request(&query, &FILTERS[..2], &[])?;
+    let mut filter = parse_filter(&query)?;
+    let mut conn = state.db.read().await?;
+    let mut conn = conn.conn();
+    let group: GroupRow = caller.read(&mut conn, &group_id, Permission::Read).await?;
+    filter.group_id = Some(group.id);
+    let scope = Scope::Organizations(vec![group.organization_id]);
+    list(&mut conn, scope, &filter, &page_request, &request, &query).await
 }
 
 /// `GET /v0/organizations/{organization-id}/memberships`

@@ -13,11 +13,13 @@ use diesel_async::RunQueryDsl;
 use crate::access::{Access, Granted};
 use crate::dispatch;
 use crate::error::{DomainError, DomainResult};
-use crate::ids::{MembershipId, OrganizationId, RoleId, RoleKind, UserId};
+use crate::ids::{GroupId, MembershipId, OrganizationId, RoleId, RoleKind, UserId};
 use crate::paginate;
 use crate::paging::{Cursor, Page, PageRequest};
 use crate::roles::{self, PermissionSet, Role, custom};
-use crate::store::schema::{api_keys, membership_roles, memberships};
+use crate::store::schema::{
+    api_keys, group_memberships, group_roles, membership_roles, memberships,
+};
 use crate::store::{Conn, PreparedExt};
 use crate::time::{self, Micros};
 use crate::urls;
@@ -186,6 +188,9 @@ pub async fn delete(conn: &mut Conn<'_>, row: &MembershipRow) -> QueryResult<()>
         diesel::delete(membership_roles::table.filter(membership_roles::membership_id.eq(&row.id)))
             .execute(c)
             .await?;
+        diesel::delete(group_memberships::table.filter(group_memberships::membership_id.eq(&row.id)))
+            .execute(c)
+            .await?;
         diesel::delete(
             api_keys::table
                 .filter(api_keys::organization_id.eq(&row.organization_id))
@@ -198,7 +203,8 @@ pub async fn delete(conn: &mut Conn<'_>, row: &MembershipRow) -> QueryResult<()>
     Ok(())
 }
 
-/// Ids of the organization's active memberships that hold the Team admin role.
+/// Ids of the organization's active memberships that hold the Team admin role, themselves
+/// or through a group.
 pub async fn active_team_admins(
     conn: &mut Conn<'_>,
     organization_id: &OrganizationId,
@@ -206,14 +212,66 @@ pub async fn active_team_admins(
     let Some(team_admin) = roles::builtin_id(roles::TEAM_ADMIN) else {
         return Ok(Vec::new());
     };
-    dispatch!(conn, c => memberships::table
+    let mut admins: Vec<MembershipId> = dispatch!(conn, c => memberships::table
         .inner_join(membership_roles::table)
         .filter(memberships::organization_id.eq(organization_id))
         .filter(memberships::membership_status.eq(MembershipStatus::Active))
         .filter(membership_roles::role_id.eq(&team_admin))
         .select(memberships::id)
         .load(c)
-        .await)
+        .await)?;
+    let through_groups: Vec<MembershipId> = dispatch!(conn, c => memberships::table
+        .inner_join(group_memberships::table
+            .on(group_memberships::membership_id.eq(memberships::id)))
+        .inner_join(group_roles::table.on(group_roles::group_id.eq(group_memberships::group_id)))
+        .filter(memberships::organization_id.eq(organization_id))
+        .filter(memberships::membership_status.eq(MembershipStatus::Active))
+        .filter(group_roles::role_id.eq(&team_admin))
+        .select(memberships::id)
+        .load(c)
+        .await)?;
+    admins.extend(through_groups);
+    admins.sort();
+    admins.dedup();
+    Ok(admins)
+}
+
+/// The role ids a membership holds, each with the group it holds it through (`None`: its
+/// own), sorted and without repeats.
+pub async fn grants(
+    conn: &mut Conn<'_>,
+    id: &MembershipId,
+) -> QueryResult<Vec<(RoleId, Option<GroupId>)>> {
+    let own: Vec<RoleId> = dispatch!(conn, c => membership_roles::table
+        .filter(membership_roles::membership_id.eq(id))
+        .select(membership_roles::role_id)
+        .load(c)
+        .await)?;
+    let through_groups: Vec<(RoleId, GroupId)> = dispatch!(conn, c => group_memberships::table
+        .inner_join(group_roles::table.on(group_roles::group_id.eq(group_memberships::group_id)))
+        .filter(group_memberships::membership_id.eq(id))
+        .select((group_roles::role_id, group_roles::group_id))
+        .load(c)
+        .await)?;
+    let mut grants: Vec<(RoleId, Option<GroupId>)> = own.into_iter().map(|r| (r, None)).collect();
+    grants.extend(through_groups.into_iter().map(|(r, g)| (r, Some(g))));
+    grants.sort();
+    grants.dedup();
+    Ok(grants)
+}
+
+/// What a membership may do now: its own roles' permissions and its groups' together.
+pub async fn effective_permissions(
+    conn: &mut Conn<'_>,
+    id: &MembershipId,
+) -> QueryResult<PermissionSet> {
+    let mut role_ids: Vec<RoleId> = grants(conn, id)
+        .await?
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
+    role_ids.dedup();
+    Ok(permissions_of(&custom::resolve(conn, &role_ids).await?))
 }
 
 /// Which memberships a list shows.
@@ -230,6 +288,7 @@ pub enum Scope<'a> {
 #[derive(Debug, Default)]
 pub struct Filter {
     pub role_id: Option<RoleId>,
+    pub group_id: Option<GroupId>,
     pub status: Option<MembershipStatus>,
 }
 
@@ -260,6 +319,13 @@ pub async fn list(
                 membership_roles::table
                     .filter(membership_roles::role_id.eq(role_id.clone()))
                     .select(membership_roles::membership_id),
+            ));
+        }
+        if let Some(group_id) = &filter.group_id {
+            query = query.filter(memberships::id.eq_any(
+                group_memberships::table
+                    .filter(group_memberships::group_id.eq(group_id.clone()))
+                    .select(group_memberships::membership_id),
             ));
         }
         paginate!(query, memberships::created_at, memberships::id, page).load(c).await
@@ -371,7 +437,7 @@ pub async fn available_role_ids(
 
 /// Refuses a change (still uncommitted) that leaves the organization without an active
 /// Team admin.
-async fn keeps_a_team_admin(
+pub async fn keeps_a_team_admin(
     conn: &mut Conn<'_>,
     organization_id: &OrganizationId,
 ) -> DomainResult<()> {

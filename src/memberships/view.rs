@@ -21,6 +21,8 @@ pub struct MembershipView {
     pub membership_url: String,
     pub membership_roles_url: String,
     pub membership_permissions_url: String,
+    /// Ours: the groups the member is in.
+    pub membership_groups_url: String,
     pub membership_status: MembershipStatus,
     pub organization: OrganizationView,
     pub roles: Vec<RoleView>,
@@ -73,6 +75,7 @@ pub async fn views(
             membership_url: urls::membership(&id),
             membership_roles_url: urls::membership_roles(&id),
             membership_permissions_url: urls::membership_permissions(&id),
+            membership_groups_url: urls::membership_groups(&id),
             membership_status: row.membership_status,
             organization: OrganizationView::new(organization, &organization_roles),
             roles,

@@ -62,6 +62,10 @@ impl Description {
     pub fn parse(text: &str) -> Option<Self> {
         (text.chars().count() <= 500).then(|| Description(text.to_string()))
     }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 /// A new custom role, as a request asked for it.
@@ -140,8 +144,19 @@ pub async fn change(
     Ok(row.to_role())
 }
 
-/// Deletes a role once no member and no pending invitation holds it (422 `role-in-use`).
+/// Deletes a role once no group (409 `role-held-by-groups`, naming them), no member and no
+/// pending invitation holds it (422 `role-in-use`).
 pub async fn remove(conn: &mut Conn<'_>, row: &CustomRoleRow) -> DomainResult<()> {
+    let groups = crate::groups::names_holding_role(conn, &row.id).await?;
+    if !groups.is_empty() {
+        return Err(DomainError::conflict(
+            "role-held-by-groups",
+            format!(
+                "Groups hold this role: {}. Take it from them first.",
+                groups.join(", ")
+            ),
+        ));
+    }
     if in_use(conn, &row.id).await? {
         return Err(DomainError::unprocessable(
             "role-in-use",

@@ -92,6 +92,7 @@ diesel::table! {
         organization_id -> Text,
         email -> Text,
         role_ids -> Text,
+        group_ids -> Text,
         invitation_status -> Text,
         invited_by_user_id -> Text,
         membership_id -> Nullable<Text>,
@@ -500,6 +501,36 @@ diesel::joinable!(events -> organizations (organization_id));
 diesel::joinable!(pool_members -> legal_persons (legal_person_id));
 diesel::joinable!(admissions -> payments (payment_id));
 
+diesel::table! {
+    member_groups (id) {
+        id -> Text,
+        organization_id -> Text,
+        display_name -> Text,
+        description -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    group_memberships (group_id, membership_id) {
+        group_id -> Text,
+        membership_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    group_roles (group_id, role_id) {
+        group_id -> Text,
+        role_id -> Text,
+    }
+}
+
+diesel::joinable!(group_memberships -> member_groups (group_id));
+diesel::joinable!(group_memberships -> memberships (membership_id));
+diesel::joinable!(group_roles -> member_groups (group_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -537,4 +568,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tell_consent_accounts,
     message_signature_keys,
     message_signature_nonces,
+    member_groups,
+    group_memberships,
+    group_roles,
 );
