@@ -132,7 +132,8 @@ struct PermissionsBody {
     permissions: Vec<&'static str>,
 }
 
-/// `GET /v0/memberships/{membership-id}/permissions`: the union of its roles' permissions.
+/// `GET /v0/memberships/{membership-id}/permissions`: the union of its roles' permissions,
+/// its own and its groups'.
 pub async fn permissions(
     state: web::Data<AppState>,
     caller: Caller,
@@ -142,10 +143,10 @@ pub async fn permissions(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let row: MembershipRow = caller.read(&mut conn, &id, Permission::Read).await?;
-    let roles = super::roles_of(&mut conn, &row.id).await?;
+    let permissions = super::effective_permissions(&mut conn, &row.id).await?;
     Ok(ok(&PermissionsBody {
         membership_url: urls::membership(&row.id),
-        permissions: super::permissions_of(&roles).names(),
+        permissions: permissions.names(),
     }))
 }
 

@@ -16,6 +16,7 @@ mod conformance;
 mod errors;
 mod events;
 mod griffin_coverage;
+mod groups;
 mod idempotency;
 mod invitations;
 mod isolation;
