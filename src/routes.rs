@@ -197,6 +197,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             .delete(to(api_keys::handlers::delete)),
         // Roles
         Endpoint::new("/v0/roles").get(to(roles::handlers::list)),
+        Endpoint::new("/v0/permissions").get(to(roles::handlers::permissions)),
         Endpoint::new("/v0/roles/{role-id}")
             .get(to(roles::handlers::get))
             .patch(to(roles::handlers::update))
@@ -211,12 +212,16 @@ pub fn endpoints() -> Vec<Endpoint> {
             .put(to(memberships::handlers::set_roles)),
         Endpoint::new("/v0/memberships/{membership-id}/permissions")
             .get(to(memberships::handlers::permissions)),
+        Endpoint::new("/v0/memberships/{membership-id}/permission-tree")
+            .get(to(memberships::handlers::permission_tree)),
         Endpoint::new("/v0/memberships/{membership-id}/groups")
             .get(to(groups::handlers::list_for_membership)),
         Endpoint::new("/v0/groups/{group-id}")
             .get(to(groups::handlers::get))
             .patch(to(groups::handlers::update))
             .delete(to(groups::handlers::delete)),
+        Endpoint::new("/v0/groups/{group-id}/permission-tree")
+            .get(to(groups::handlers::permission_tree)),
         Endpoint::new("/v0/groups/{group-id}/roles")
             .get(to(groups::handlers::roles))
             .put(to(groups::handlers::set_roles)),

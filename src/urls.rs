@@ -60,6 +60,14 @@ pub fn membership_groups(id: &MembershipId) -> String {
     format!("/v0/memberships/{id}/groups")
 }
 
+pub fn membership_permission_tree(id: &MembershipId) -> String {
+    format!("/v0/memberships/{id}/permission-tree")
+}
+
+pub fn group_permission_tree(id: &GroupId) -> String {
+    format!("/v0/groups/{id}/permission-tree")
+}
+
 pub fn group(id: &GroupId) -> String {
     format!("/v0/groups/{id}")
 }

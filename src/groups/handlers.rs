@@ -13,9 +13,9 @@ use crate::ids::{GroupKind, MembershipKind, OrganizationKind};
 use crate::memberships::MembershipRow;
 use crate::organizations::{DisplayName, OrganizationRow};
 use crate::pipeline::Write;
-use crate::roles::Permission;
 use crate::roles::custom::{self, Description};
 use crate::roles::view::RolesView;
+use crate::roles::{Permission, PermissionTreeView};
 use crate::store::Conn;
 use crate::store::idempotency::Reply;
 use crate::urls;
@@ -227,12 +227,29 @@ pub async fn roles(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let row: GroupRow = caller.read(&mut conn, &id, Permission::Read).await?;
-    let held = super::role_ids_of(&mut conn, std::slice::from_ref(&row.id))
-        .await?
-        .remove(&row.id)
-        .unwrap_or_default();
-    let roles = custom::resolve(&mut conn, &held).await?;
+    let roles = super::roles(&mut conn, &row.id).await?;
     Ok(ok(&RolesView::new(&roles)))
+}
+
+/// `GET /v0/groups/{group-id}/permission-tree`: what the group's roles grant.
+pub async fn permission_tree(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id::<GroupKind>(&path)?;
+    let mut conn = state.db.read().await?;
+    let mut conn = conn.conn();
+    let row: GroupRow = caller.read(&mut conn, &id, Permission::Read).await?;
+    let grants: Vec<_> = super::roles(&mut conn, &row.id)
+        .await?
+        .into_iter()
+        .map(|role| (role, None))
+        .collect();
+    Ok(ok(&PermissionTreeView {
+        group_url: Some(urls::group(&row.id)),
+        ..PermissionTreeView::granted(&grants)
+    }))
 }
 
 #[derive(Deserialize)]

@@ -20,7 +20,8 @@ use crate::memberships::{self, MembershipRow};
 use crate::organizations::{DisplayName, OrganizationRow};
 use crate::paginate;
 use crate::paging::{Cursor, Page, PageRequest};
-use crate::roles::custom::Description;
+use crate::roles::Role;
+use crate::roles::custom::{self, Description};
 use crate::store::Conn;
 use crate::store::schema::{group_memberships, group_roles, member_groups};
 use crate::time::{self, Micros};
@@ -393,6 +394,15 @@ pub async fn role_ids_of(
         .load(c)
         .await)?;
     Ok(group_pairs(pairs))
+}
+
+/// The roles a group holds, built-in ones first.
+pub async fn roles(conn: &mut Conn<'_>, id: &GroupId) -> QueryResult<Vec<Role>> {
+    let held = role_ids_of(conn, std::slice::from_ref(id))
+        .await?
+        .remove(id)
+        .unwrap_or_default();
+    custom::resolve(conn, &held).await
 }
 
 /// The members of each of the given groups.

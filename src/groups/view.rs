@@ -20,6 +20,7 @@ pub struct GroupView {
     pub roles: Vec<RoleView>,
     pub group_memberships_url: String,
     pub group_roles_url: String,
+    pub group_permission_tree_url: String,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -53,6 +54,7 @@ pub async fn views(conn: &mut Conn<'_>, rows: Vec<GroupRow>) -> DomainResult<Vec
                 roles,
                 group_memberships_url: urls::group_memberships(&row.id),
                 group_roles_url: urls::group_roles(&row.id),
+                group_permission_tree_url: urls::group_permission_tree(&row.id),
                 created_at: time::format(row.created_at),
                 updated_at: time::format(row.updated_at),
             }

@@ -151,6 +151,33 @@ pub async fn permissions(
 }
 
 /// The last is left out of a group's member list, which is that filter already.
+/// `GET /v0/memberships/{membership-id}/permission-tree`: every permission, whether the
+/// member holds it, and through which roles and groups.
+pub async fn permission_tree(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id::<MembershipKind>(&path)?;
+    let mut conn = state.db.read().await?;
+    let mut conn = conn.conn();
+    let row: MembershipRow = caller.read(&mut conn, &id, Permission::Read).await?;
+    Ok(ok(&tree_of(&mut conn, &row.id).await?))
+}
+
+/// The permission tree of a membership.
+pub async fn tree_of(
+    conn: &mut Conn<'_>,
+    id: &crate::ids::MembershipId,
+) -> ApiResult<roles::PermissionTreeView> {
+    let grants = super::granted_roles(conn, id).await?;
+    Ok(roles::PermissionTreeView {
+        membership_url: Some(urls::membership(id)),
+        ..roles::PermissionTreeView::granted(&grants)
+    })
+}
+
+/// The last is left out of a group's member list, which is that filter already.
 const FILTERS: [&str; 3] = [
     "filter[role-url][eq]",
     "filter[membership-status][eq]",

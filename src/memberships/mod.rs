@@ -260,6 +260,23 @@ pub async fn grants(
     Ok(grants)
 }
 
+/// The roles a membership holds, each with the group it holds it through (`None`: its own).
+pub async fn granted_roles(
+    conn: &mut Conn<'_>,
+    id: &MembershipId,
+) -> QueryResult<Vec<(Role, Option<GroupId>)>> {
+    let grants = grants(conn, id).await?;
+    let role_ids: Vec<RoleId> = crate::ids::distinct(grants.iter().map(|(r, _)| r.clone()));
+    let roles = custom::resolve(conn, &role_ids).await?;
+    Ok(grants
+        .into_iter()
+        .filter_map(|(role_id, group)| {
+            let role = roles.iter().find(|role| role.id == role_id)?;
+            Some((role.clone(), group))
+        })
+        .collect())
+}
+
 /// What a membership may do now: its own roles' permissions and its groups' together.
 pub async fn effective_permissions(
     conn: &mut Conn<'_>,

@@ -23,6 +23,8 @@ pub struct MembershipView {
     pub membership_permissions_url: String,
     /// Ours: the groups the member is in.
     pub membership_groups_url: String,
+    /// Ours: what the member may do, and why.
+    pub membership_permission_tree_url: String,
     pub membership_status: MembershipStatus,
     pub organization: OrganizationView,
     pub roles: Vec<RoleView>,
@@ -76,6 +78,7 @@ pub async fn views(
             membership_roles_url: urls::membership_roles(&id),
             membership_permissions_url: urls::membership_permissions(&id),
             membership_groups_url: urls::membership_groups(&id),
+            membership_permission_tree_url: urls::membership_permission_tree(&id),
             membership_status: row.membership_status,
             organization: OrganizationView::new(organization, &organization_roles),
             roles,

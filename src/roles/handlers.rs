@@ -20,6 +20,11 @@ pub async fn list() -> HttpResponse {
     ok(&RolesView::new(&builtin_roles()))
 }
 
+/// `GET /v0/permissions` (no authentication): the permission catalogue as a tree of areas.
+pub async fn permissions() -> HttpResponse {
+    ok(&super::PermissionTreeView::catalogue())
+}
+
 /// `GET /v0/roles/{role-id}`: built-in roles need no authentication; an organization's own
 /// roles are visible to its members.
 pub async fn get(

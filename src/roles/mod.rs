@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::ids::{OrganizationId, RoleId};
 
-pub use view::{RoleView, views};
+pub use view::{PermissionTreeView, RoleView, views};
 
 /// Everything a role can allow. Endpoints name the permission they need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,6 +72,81 @@ impl Permission {
 
     pub fn from_name(name: &str) -> Option<Permission> {
         Permission::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// What the permission allows, for people choosing roles.
+    pub fn description(self) -> &'static str {
+        match self {
+            Permission::Read => {
+                "See the organization's resources: its team, customers, accounts, payments and events."
+            }
+            Permission::TeamManage => {
+                "Invite and remove members, change their roles and groups, manage custom roles and webhooks."
+            }
+            Permission::ApiKeysManage => "Create and delete API keys.",
+            Permission::LegalPersonsWrite => {
+                "Create and change legal persons, their claims and verifications."
+            }
+            Permission::DecisionsWrite => "Decide on verifications and onboarding applications.",
+            Permission::BankAccountsWrite => "Open, change and close bank accounts.",
+            Permission::PaymentsCreate => "Create payments and payees.",
+            Permission::PaymentsSubmit => "Submit one's own payments without a second approver.",
+            Permission::PaymentsApprove => {
+                "Approve (submit) or reject payments created by other members."
+            }
+            Permission::AccountRestrictionsWrite => {
+                "Apply, change and lift bank account restrictions."
+            }
+            Permission::PoolMembershipWrite => "Add and remove the members of pooled accounts.",
+        }
+    }
+
+    /// The area of the catalogue the permission belongs to.
+    pub fn area(self) -> PermissionArea {
+        match self {
+            Permission::Read => PermissionArea::Organization,
+            Permission::TeamManage => PermissionArea::Team,
+            Permission::ApiKeysManage => PermissionArea::ApiKeys,
+            Permission::LegalPersonsWrite | Permission::DecisionsWrite => PermissionArea::Customers,
+            Permission::BankAccountsWrite
+            | Permission::AccountRestrictionsWrite
+            | Permission::PoolMembershipWrite => PermissionArea::BankAccounts,
+            Permission::PaymentsCreate
+            | Permission::PaymentsSubmit
+            | Permission::PaymentsApprove => PermissionArea::Payments,
+        }
+    }
+}
+
+crate::text_enum! {
+    /// The areas the permission catalogue groups permissions into.
+    pub enum PermissionArea {
+        Organization = "organization",
+        Team = "team",
+        ApiKeys = "api-keys",
+        Customers = "customers",
+        BankAccounts = "bank-accounts",
+        Payments = "payments",
+    }
+}
+
+impl PermissionArea {
+    pub fn display_name(self) -> &'static str {
+        match self {
+            PermissionArea::Organization => "Organization",
+            PermissionArea::Team => "Team, roles, groups and webhooks",
+            PermissionArea::ApiKeys => "API keys",
+            PermissionArea::Customers => "Customers",
+            PermissionArea::BankAccounts => "Bank accounts",
+            PermissionArea::Payments => "Payments",
+        }
+    }
+
+    /// The area's permissions, in catalogue order.
+    pub fn permissions(self) -> impl Iterator<Item = Permission> {
+        Permission::ALL
+            .into_iter()
+            .filter(move |p| p.area() == self)
     }
 }
 

@@ -728,3 +728,108 @@ async fn a_custom_role_a_group_holds_cannot_be_deleted() {
         StatusCode::NO_CONTENT
     );
 }
+
+/// The node of `permission` in a permission tree.
+fn node<'a>(tree: &'a Value, permission: &str) -> &'a Value {
+    tree["permission-areas"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|area| area["permissions"].as_array().into_iter().flatten())
+        .find(|node| node["permission"] == permission)
+        .unwrap_or_else(|| panic!("no {permission} in {tree}"))
+}
+
+#[actix_web::test]
+async fn permission_trees_say_what_is_granted_and_why() {
+    let app = TestApp::new().await;
+    let catalogue = app.call(Method::GET, "/v0/permissions", None, None).await;
+    assert_eq!(catalogue.status, StatusCode::OK, "{}", catalogue.body);
+    let areas: Vec<&str> = catalogue.body.strs_at("permission-areas", "area");
+    assert_eq!(
+        areas,
+        [
+            "organization",
+            "team",
+            "api-keys",
+            "customers",
+            "bank-accounts",
+            "payments"
+        ]
+    );
+    let all: Vec<&Value> = catalogue.body["permission-areas"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|area| area["permissions"].as_array().into_iter().flatten())
+        .collect();
+    assert_eq!(all.len(), 11, "{}", catalogue.body);
+    assert!(all.iter().all(
+        |node| node["description"].as_str().is_some_and(|d| !d.is_empty())
+            && node.get("granted").is_none()
+    ));
+    assert_eq!(
+        node(&catalogue.body, "team:manage")["description"]
+            .as_str()
+            .map(|d| d.contains("webhooks")),
+        Some(true)
+    );
+
+    let member_role = app.role_url("Team member").await;
+    let compliance = app.role_url("Compliance").await;
+    let ada = app
+        .member("ada@example.com", std::slice::from_ref(&member_role))
+        .await;
+    let group = app
+        .group(
+            json!({"display-name": "Onboarding", "role-urls": [compliance],
+            "membership-urls": [ada.membership_url]}),
+        )
+        .await;
+    let group_url = group.string_at("group-url");
+    let member_view = app.get(&ada.membership_url).await;
+    let tree_url = member_view.body.string_at("membership-permission-tree-url");
+    let tree = app.get(&tree_url).await;
+    assert_eq!(tree.status, StatusCode::OK, "{}", tree.body);
+    assert_eq!(tree.body["membership-url"], ada.membership_url.as_str());
+    let read = node(&tree.body, "read");
+    assert_eq!(read["granted"], true);
+    let mut read_by = read["granted-by"].as_array().cloned().unwrap_or_default();
+    read_by.sort_by_key(|by| by.get("group-url").is_some());
+    assert_eq!(
+        Value::Array(read_by),
+        json!([{"role-url": member_role}, {"role-url": compliance, "group-url": group_url}])
+    );
+    assert_eq!(
+        node(&tree.body, "legal-persons:write")["granted-by"],
+        json!([{"role-url": compliance, "group-url": group_url}])
+    );
+    let team = node(&tree.body, "team:manage");
+    assert_eq!(
+        (&team["granted"], &team["granted-by"]),
+        (&json!(false), &json!([]))
+    );
+
+    let group_tree = app.get(group.str_at("group-permission-tree-url")).await;
+    assert_eq!(group_tree.status, StatusCode::OK, "{}", group_tree.body);
+    assert_eq!(group_tree.body["group-url"], group_url.as_str());
+    assert_eq!(
+        node(&group_tree.body, "decisions:write")["granted-by"],
+        json!([{"role-url": compliance}])
+    );
+    assert_eq!(node(&group_tree.body, "payments:create")["granted"], false);
+
+    // The tree follows the group at once.
+    app.admin(
+        Method::PUT,
+        &format!("{group_url}/roles"),
+        Some(json!({"role-urls": []})),
+    )
+    .await;
+    let after = app.get(&tree_url).await;
+    assert_eq!(node(&after.body, "legal-persons:write")["granted"], false);
+    assert_eq!(
+        node(&after.body, "read")["granted-by"],
+        json!([{"role-url": member_role}])
+    );
+}
