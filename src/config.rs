@@ -182,6 +182,10 @@ pub struct BenchArgs {
     /// fast events arrive and how long the backlog takes to drain.
     #[arg(long)]
     pub webhook: bool,
+    /// Put the key's membership in this many groups, each holding the Team member role,
+    /// before the run: every permission check then reads its groups too.
+    #[arg(long, default_value_t = 0)]
+    pub groups: usize,
 }
 
 /// Settings the running application reads.

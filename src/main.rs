@@ -299,6 +299,7 @@ async fn bench(
         duration: std::time::Duration::from_secs(args.duration.max(1)),
         warmup: std::time::Duration::from_secs(args.warmup),
         webhook: args.webhook,
+        groups: args.groups,
     })
     .await?;
     println!("{report}");

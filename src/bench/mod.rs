@@ -9,6 +9,9 @@
 //! - `payments`: create a payment and submit it; in every three, one fps payment to a payee
 //!   at another bank and two book transfers back and forth between the connection's two
 //!   accounts.
+//!
+//! `--groups N` first puts the key's membership in N groups, so that every permission check
+//! reads groups as well; `--webhook` receives the events by webhook and reports delivery.
 
 pub mod client;
 mod receiver;
@@ -33,6 +36,8 @@ pub struct Options {
     pub warmup: Duration,
     /// Also receive the organization's events by webhook and report their delivery.
     pub webhook: bool,
+    /// Groups to put the key's membership in before the run.
+    pub groups: usize,
 }
 
 type BenchResult<T> = Result<T, String>;
@@ -364,9 +369,69 @@ async fn start_receiver(options: &Options) -> BenchResult<receiver::Receiver> {
     receiver::Receiver::start(&mut conn, &organization).await
 }
 
+/// Puts the key's membership in `n` new groups holding the Team member role, which it holds
+/// already (a group may not widen its own caller's permissions).
+async fn join_groups(options: &Options, n: usize) -> BenchResult<()> {
+    if n == 0 {
+        return Ok(());
+    }
+    let mut conn = Connection::open(&options.address, &options.key)
+        .await
+        .map_err(|e| format!("cannot connect to {}: {e}", options.address))?;
+    let organization = organization_url(&mut conn).await?;
+    let send = async |conn: &mut Connection, method, path: &str, body: Option<&Value>| {
+        conn.send(method, path, body, None)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    // The key's own membership: its user's, as the key sees them (only its organization's).
+    let index = expect(
+        send(&mut conn, "GET", "/v0/index", None).await?,
+        200,
+        "index",
+    )?;
+    let key = text(&index, "api-key-url")?;
+    let key = expect(
+        send(&mut conn, "GET", &key, None).await?,
+        200,
+        "GET api key",
+    )?;
+    let user = text(&key, "user-url")?;
+    let memberships = expect(
+        send(&mut conn, "GET", &format!("{user}/memberships"), None).await?,
+        200,
+        "list memberships",
+    )?;
+    let membership = text(&memberships["memberships"][0], "membership-url")?;
+    let roles = expect(
+        send(&mut conn, "GET", "/v0/roles", None).await?,
+        200,
+        "roles",
+    )?;
+    let team_member = roles["roles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|role| role["display-name"] == "Team member")
+        .ok_or("no Team member role")?;
+    let role = text(team_member, "role-url")?;
+    for i in 0..n {
+        let body = json!({"display-name": format!("Bench group {i}"), "role-urls": [role],
+            "membership-urls": [membership]});
+        let path = format!("{organization}/groups");
+        expect(
+            send(&mut conn, "POST", &path, Some(&body)).await?,
+            201,
+            "create group",
+        )?;
+    }
+    Ok(())
+}
+
 /// Prepares, runs and reports one benchmark.
 pub async fn run(options: Options) -> BenchResult<Value> {
     let work = prepare(&options).await?;
+    join_groups(&options, options.groups).await?;
     let receiver = match options.webhook {
         true => Some(start_receiver(&options).await?),
         false => None,
