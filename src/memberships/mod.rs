@@ -332,11 +332,22 @@ pub async fn list(
             query = query.filter(memberships::membership_status.eq(*status));
         }
         if let Some(role_id) = &filter.role_id {
-            query = query.filter(memberships::id.eq_any(
-                membership_roles::table
-                    .filter(membership_roles::role_id.eq(role_id.clone()))
-                    .select(membership_roles::membership_id),
-            ));
+            // Held by the member or through one of their groups.
+            query = query.filter(
+                memberships::id
+                    .eq_any(
+                        membership_roles::table
+                            .filter(membership_roles::role_id.eq(role_id.clone()))
+                            .select(membership_roles::membership_id),
+                    )
+                    .or(memberships::id.eq_any(
+                        group_memberships::table
+                            .inner_join(group_roles::table
+                                .on(group_roles::group_id.eq(group_memberships::group_id)))
+                            .filter(group_roles::role_id.eq(role_id.clone()))
+                            .select(group_memberships::membership_id),
+                    )),
+            );
         }
         if let Some(group_id) = &filter.group_id {
             query = query.filter(memberships::id.eq_any(

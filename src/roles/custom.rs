@@ -167,18 +167,15 @@ pub async fn remove(conn: &mut Conn<'_>, row: &CustomRoleRow) -> DomainResult<()
     Ok(())
 }
 
-/// Widening a role one holds is widening one's own permissions.
+/// Widening a role one holds, oneself or through a group, is widening one's own permissions.
 async fn no_self_widening(
     conn: &mut Conn<'_>,
     access: &Access,
     role_id: &RoleId,
     permissions: PermissionSet,
 ) -> DomainResult<()> {
-    let held = crate::memberships::role_ids(conn, std::slice::from_ref(&access.membership_id))
-        .await?
-        .remove(&access.membership_id)
-        .unwrap_or_default();
-    if !held.contains(role_id) {
+    let grants = crate::memberships::grants(conn, &access.membership_id).await?;
+    if !grants.iter().any(|(held, _)| held == role_id) {
         return Ok(());
     }
     let added = permissions.beyond(access.permissions);

@@ -151,6 +151,20 @@ async fn groups_are_created_listed_read_changed_and_deleted() {
         [ada.membership_url.as_str()]
     );
 
+    // The role filter counts roles held through groups: the founder holds Compliance
+    // directly, Ada through the group.
+    let by_role = app
+        .get(&format!(
+            "{}/memberships?filter[role-url][eq]={compliance}&sort=created-at",
+            app.organization_url
+        ))
+        .await;
+    let founder = app.admin_membership_url().await;
+    assert_eq!(
+        by_role.body.strs_at("memberships", "membership-url"),
+        [founder.as_str(), ada.membership_url.as_str()]
+    );
+
     // Renamed: the name is free case aside, and another group's is taken.
     let taken = app
         .admin(
@@ -457,6 +471,21 @@ async fn nobody_widens_their_own_permissions_through_a_group() {
     assert_eq!(widen.status, StatusCode::FORBIDDEN, "{}", widen.body);
     assert_eq!(app.group_rows(&others).await, (0, 1));
     assert_eq!(app.group_rows(&own).await, (1, 0));
+    // Nor by widening a custom role she holds through a group.
+    let auditor = custom_role(&app, "Auditor", &["read"]).await;
+    let audit = app
+        .group(json!({"display-name": "Audit", "role-urls": [auditor],
+            "membership-urls": [ada.membership_url]}))
+        .await;
+    let widened = as_ada(
+        Method::PATCH,
+        auditor.clone(),
+        json!({"permissions": ["read", "payments:create"]}),
+    )
+    .await;
+    assert_eq!(widened.status, StatusCode::FORBIDDEN, "{}", widened.body);
+    assert_eq!(app.get(&auditor).await.body["permissions"], json!(["read"]));
+    assert_eq!(app.group_rows(audit.str_at("group-url")).await, (1, 1));
     // Another Team admin may.
     let by_admin = app
         .admin(
