@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::{GroupChange, GroupRow, ListOf, NewGroup};
 use crate::AppState;
 use crate::access::{Caller, Granted};
-use crate::error::{DomainError, DomainResult};
+use crate::error::DomainResult;
 use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::{GroupKind, MembershipKind, OrganizationKind};
 use crate::memberships::MembershipRow;
@@ -36,7 +36,7 @@ impl CreateGroup {
     fn parse(self) -> DomainResult<NewGroup> {
         Ok(NewGroup {
             display_name: DisplayName::parse(&self.display_name)?,
-            description: parse_description(&self.description)?,
+            description: Description::parse(&self.description)?,
             role_urls: self.role_urls,
             membership_urls: self.membership_urls,
         })
@@ -61,16 +61,10 @@ impl UpdateGroup {
             description: self
                 .description
                 .as_deref()
-                .map(parse_description)
+                .map(Description::parse)
                 .transpose()?,
         })
     }
-}
-
-fn parse_description(text: &str) -> DomainResult<Description> {
-    Description::parse(text).ok_or_else(|| {
-        DomainError::invalid_value("`description` is at most 500 characters.", "/description")
-    })
 }
 
 /// `POST /v0/organizations/{organization-id}/groups`

@@ -54,13 +54,20 @@ impl CustomRoleRow {
     }
 }
 
-/// A role's description: at most 500 characters.
+/// A role's or a group's description: at most 500 characters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Description(String);
 
 impl Description {
-    pub fn parse(text: &str) -> Option<Self> {
-        (text.chars().count() <= 500).then(|| Description(text.to_string()))
+    /// A request body's `description`: a 400 pointing at it when too long.
+    pub fn parse(text: &str) -> DomainResult<Self> {
+        if text.chars().count() > 500 {
+            return Err(DomainError::invalid_value(
+                "`description` is at most 500 characters.",
+                "/description",
+            ));
+        }
+        Ok(Description(text.to_string()))
     }
 
     pub fn into_string(self) -> String {

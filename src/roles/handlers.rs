@@ -72,7 +72,7 @@ impl CreateRole {
     fn parse(self) -> DomainResult<NewRole> {
         Ok(NewRole {
             display_name: DisplayName::parse(&self.display_name)?,
-            description: parse_description(&self.description)?,
+            description: Description::parse(&self.description)?,
             permissions: parse_permissions(&self.permissions)?,
         })
     }
@@ -97,7 +97,7 @@ impl UpdateRole {
             description: self
                 .description
                 .as_deref()
-                .map(parse_description)
+                .map(Description::parse)
                 .transpose()?,
             permissions: self
                 .permissions
@@ -106,12 +106,6 @@ impl UpdateRole {
                 .transpose()?,
         })
     }
-}
-
-fn parse_description(text: &str) -> DomainResult<Description> {
-    Description::parse(text).ok_or_else(|| {
-        DomainError::invalid_value("`description` is at most 500 characters.", "/description")
-    })
 }
 
 /// Permission names from a request body; an unknown one is a 400 pointing at it.
