@@ -42,6 +42,8 @@ pub fn api_key(id: &ApiKeyId) -> String {
     format!("/v0/api-keys/{id}")
 }
 
+pub const MEMBERSHIPS: &str = "/v0/memberships";
+
 pub fn membership(id: &MembershipId) -> String {
     format!("/v0/memberships/{id}")
 }

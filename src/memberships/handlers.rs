@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Filter, MembershipRow, MembershipStatus, Scope};
+use super::{EmailPrefix, Filter, MembershipRow, MembershipStatus, Scope};
 use crate::AppState;
 use crate::access::Caller;
 use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
@@ -150,6 +150,13 @@ pub async fn permissions(
 
 const FILTERS: [&str; 2] = ["filter[role-url][eq]", "filter[membership-status][eq]"];
 
+/// An organization's list also finds its members by the start of their email.
+const ORGANIZATION_FILTERS: [&str; 3] = [
+    "filter[role-url][eq]",
+    "filter[membership-status][eq]",
+    "filter[email][prefix]",
+];
+
 fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
     let role_id = query
         .single("filter[role-url][eq]")?
@@ -160,10 +167,26 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
         })
         .transpose()?;
     let status = query.enum_eq::<MembershipStatus>("filter[membership-status][eq]")?;
-    Ok(Filter { role_id, status })
+    let email_prefix = query
+        .single("filter[email][prefix]")?
+        .map(|text| {
+            EmailPrefix::parse(text).ok_or_else(|| {
+                ApiError::invalid_parameter(
+                    "filter[email][prefix]",
+                    "Give the start of an email address.",
+                )
+            })
+        })
+        .transpose()?;
+    Ok(Filter {
+        role_id,
+        status,
+        email_prefix,
+    })
 }
 
-/// `GET /v0/organizations/{organization-id}/memberships`
+/// `GET /v0/organizations/{organization-id}/memberships`: filtered by role, status and the
+/// start of the member's email (any case).
 pub async fn list_for_organization(
     state: web::Data<AppState>,
     caller: Caller,
@@ -172,7 +195,7 @@ pub async fn list_for_organization(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
-    let page_request = list_request(&query, &FILTERS, &[])?;
+    let page_request = list_request(&query, &ORGANIZATION_FILTERS, &[])?;
     let filter = parse_filter(&query)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
