@@ -267,9 +267,8 @@ pub async fn rename(
     Ok(())
 }
 
-/// What a change to `membership` would do to its organization's owner: the owner cannot be
-/// removed (`removal`) or deactivated. Run behind the organization's lock, as ownership
-/// transfers are.
+/// Refuses to remove or deactivate (`change`) the membership that owns its organization. Runs
+/// behind the organization's lock, as ownership transfers do, so it sees the current owner.
 pub async fn owner_stays(
     conn: &mut Conn<'_>,
     membership: &MembershipRow,
@@ -317,7 +316,7 @@ pub async fn transfer_ownership(
             "Only the organization's owner can transfer its ownership.".into(),
         ));
     }
-    let refused = |code: &'static str, detail: String| {
+    let refused = |code: &'static str, detail: &'static str| {
         DomainError::unprocessable(code, detail).at("/membership-url")
     };
     let new_owner = match urls::parse::<MembershipKind>(membership_url, urls::MEMBERSHIPS) {
@@ -328,26 +327,26 @@ pub async fn transfer_ownership(
     .ok_or_else(|| {
         refused(
             "membership-not-available",
-            format!("{membership_url} is not a membership of this organization."),
+            "Not the URL of one of this organization's memberships.",
         )
     })?;
     if new_owner.id == access.membership_id {
         return Err(refused(
             "already-owner",
-            "This membership owns the organization already.".to_string(),
+            "This membership owns the organization already.",
         ));
     }
     if new_owner.membership_status != MembershipStatus::Active {
         return Err(refused(
             "membership-deactivated",
-            "The new owner must be an active member; reactivate the membership first.".to_string(),
+            "The new owner must be an active member; reactivate the membership first.",
         ));
     }
     let admins = memberships::active_team_admins(conn, &organization.id).await?;
     if !admins.contains(&new_owner.id) {
         return Err(refused(
             "new-owner-not-team-admin",
-            "The new owner must hold the Team admin role; give it to them first.".to_string(),
+            "The new owner must hold the Team admin role; give it to them first.",
         ));
     }
     set_owner(conn, &organization.id, &new_owner.id).await?;
