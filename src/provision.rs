@@ -14,8 +14,8 @@ use crate::organizations::{self, DisplayName, OrganizationRow};
 use crate::roles;
 use crate::store::Conn;
 
-/// Creates a test-mode organization whose founder becomes its first member, with the founder
-/// roles (Team admin, Compliance, Approve own payments); its own legal person (a corporation,
+/// Creates a test-mode organization whose founder becomes its first member and its owner, with
+/// the founder roles (Team admin, Compliance, Approve own payments); its own legal person (a corporation,
 /// already onboarded) and its primary account, credited with `test_money`.
 pub async fn provision(
     conn: &mut Conn<'_>,
@@ -23,12 +23,14 @@ pub async fn provision(
     founder: &UserId,
     test_money: MinorUnits,
 ) -> DomainResult<(OrganizationRow, MembershipRow)> {
-    let organization = organizations::insert(conn, display_name).await?;
+    let mut organization = organizations::insert(conn, display_name).await?;
     let founder_roles: Vec<RoleId> = roles::FOUNDER_ROLES
         .iter()
         .filter_map(|key| roles::builtin_id(key))
         .collect();
     let membership = memberships::insert(conn, &organization.id, founder, &founder_roles).await?;
+    organizations::set_owner(conn, &organization.id, &membership.id).await?;
+    organization.owner_membership_id = Some(membership.id.clone());
     own_legal_person(conn, &organization).await?;
     bank_accounts::open_primary(conn, &organization, display_name.as_str(), test_money).await?;
     Ok((organization, membership))

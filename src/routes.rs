@@ -22,12 +22,19 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v0/session")
             .get(to(sessions::handlers::get))
             .post(to(sessions::handlers::create))
+            .put(to(sessions::handlers::update))
             .delete(to(sessions::handlers::delete)),
+        Endpoint::new("/v0/session/permission-tree")
+            .get(to(sessions::handlers::permission_tree)),
         // Organizations
         Endpoint::new("/v0/organizations")
             .get(to(organizations::handlers::list))
             .post(to(organizations::handlers::create)),
-        Endpoint::new("/v0/organizations/{organization-id}").get(to(organizations::handlers::get)),
+        Endpoint::new("/v0/organizations/{organization-id}")
+            .get(to(organizations::handlers::get))
+            .patch(to(organizations::handlers::update)),
+        Endpoint::new("/v0/organizations/{organization-id}/actions/transfer-ownership")
+            .post(to(organizations::handlers::transfer_ownership)),
         Endpoint::new("/v0/organizations/{organization-id}/api-keys")
             .get(to(api_keys::handlers::list_for_organization))
             .post(to(api_keys::handlers::create)),

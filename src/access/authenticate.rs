@@ -207,6 +207,7 @@ pub async fn session(conn: &mut Conn<'_>, token_hash: &str, now: Micros) -> Doma
     let credential = Credential::Session {
         id: session.id,
         expires_at: session.expires_at,
+        organization_id: session.organization_id,
     };
     Ok(Caller::new(session.user_id, credential, None))
 }

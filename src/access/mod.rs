@@ -39,6 +39,8 @@ pub enum Credential {
     Session {
         id: SessionId,
         expires_at: Micros,
+        /// The session's current organization, as read with the session.
+        organization_id: Option<OrganizationId>,
     },
 }
 
@@ -181,6 +183,19 @@ impl Caller {
                 organization_id, ..
             } => Some(organization_id),
             Credential::Session { .. } => None,
+        }
+    }
+
+    /// The organization the caller works in: an API key's own, or a session's current one
+    /// (see [`crate::sessions`]).
+    pub fn current_organization(&self) -> Option<&OrganizationId> {
+        match &self.credential {
+            Credential::ApiKey {
+                organization_id, ..
+            } => Some(organization_id),
+            Credential::Session {
+                organization_id, ..
+            } => organization_id.as_ref(),
         }
     }
 

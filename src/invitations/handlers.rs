@@ -196,7 +196,7 @@ impl Accept {
 
 /// `POST /v0/invitations/actions/accept` (no authentication: the token is the credential).
 /// A new email becomes a new user; a known one gets the membership. Answers with the
-/// membership and a session for the user.
+/// membership and a session for the user, working in the invitation's organization.
 pub async fn accept(state: web::Data<AppState>, Json(body): Json<Accept>) -> ApiResult<Reply> {
     let acceptance = body.parse()?;
     let invitee = {
@@ -208,7 +208,9 @@ pub async fn accept(state: web::Data<AppState>, Json(body): Json<Accept>) -> Api
     let reply = pipeline::unguarded(&state.db, async |conn| {
         let hash = new_password_hash.as_deref();
         let accepted = accept::accept(conn, &invitee, &acceptance, hash, now).await?;
-        let (session, token) = sessions::start(conn, &accepted.user_id, now, session_ttl).await?;
+        let organization_id = Some(accepted.organization_id.clone());
+        let (session, token) =
+            sessions::start(conn, &accepted.user_id, organization_id, now, session_ttl).await?;
         let view = AcceptedView::new(&accepted, SessionCreated::new(&session, &token));
         Reply::created(&view.membership_url, &view)
     })

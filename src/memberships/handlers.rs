@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{Filter, MembershipRow, MembershipStatus, Scope};
+use super::{EmailPrefix, Filter, MembershipRow, MembershipStatus, Scope};
 use crate::AppState;
 use crate::access::Caller;
 use crate::groups::GroupRow;
@@ -150,7 +150,6 @@ pub async fn permissions(
     }))
 }
 
-/// The last is left out of a group's member list, which is that filter already.
 /// `GET /v0/memberships/{membership-id}/permission-tree`: every permission, whether the
 /// member holds it, and through which roles and groups.
 pub async fn permission_tree(
@@ -177,11 +176,21 @@ pub async fn tree_of(
     })
 }
 
-/// The last is left out of a group's member list, which is that filter already.
-const FILTERS: [&str; 3] = [
+const FILTERS: [&str; 2] = ["filter[role-url][eq]", "filter[membership-status][eq]"];
+
+/// An organization's list also finds its members by group and by the start of their email.
+const ORGANIZATION_FILTERS: [&str; 4] = [
     "filter[role-url][eq]",
     "filter[membership-status][eq]",
     "filter[group-url][eq]",
+    "filter[email][prefix]",
+];
+
+/// A group's list is the group filter already.
+const GROUP_FILTERS: [&str; 3] = [
+    "filter[role-url][eq]",
+    "filter[membership-status][eq]",
+    "filter[email][prefix]",
 ];
 
 fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
@@ -202,10 +211,22 @@ fn parse_filter(query: &QueryParams) -> ApiResult<Filter> {
         })
         .transpose()?;
     let status = query.enum_eq::<MembershipStatus>("filter[membership-status][eq]")?;
+    let email_prefix = query
+        .single("filter[email][prefix]")?
+        .map(|text| {
+            EmailPrefix::parse(text).ok_or_else(|| {
+                ApiError::invalid_parameter(
+                    "filter[email][prefix]",
+                    "Give the start of an email address.",
+                )
+            })
+        })
+        .transpose()?;
     Ok(Filter {
         role_id,
         group_id,
         status,
+        email_prefix,
     })
 }
 
@@ -218,7 +239,7 @@ pub async fn list_for_group(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let group_id = path_id::<GroupKind>(&path)?;
-    let page_request = list_request(&query, &FILTERS[..2], &[])?;
+    let page_request = list_request(&query, &GROUP_FILTERS, &[])?;
     let mut filter = parse_filter(&query)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
@@ -228,7 +249,8 @@ pub async fn list_for_group(
     list(&mut conn, scope, &filter, &page_request, &request, &query).await
 }
 
-/// `GET /v0/organizations/{organization-id}/memberships`
+/// `GET /v0/organizations/{organization-id}/memberships`: filtered by role, status, group and
+/// the start of the member's email (any case).
 pub async fn list_for_organization(
     state: web::Data<AppState>,
     caller: Caller,
@@ -237,7 +259,7 @@ pub async fn list_for_organization(
     query: QueryParams,
 ) -> ApiResult<HttpResponse> {
     let organization_id = path_id::<OrganizationKind>(&path)?;
-    let page_request = list_request(&query, &FILTERS, &[])?;
+    let page_request = list_request(&query, &ORGANIZATION_FILTERS, &[])?;
     let filter = parse_filter(&query)?;
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();

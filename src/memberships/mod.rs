@@ -1,6 +1,8 @@
 //! Memberships: a user's place in an organization, with the roles they hold there. The rules
-//! of a change: nobody widens their own permissions, and no change leaves an organization
-//! without an active Team admin.
+//! of a change: nobody widens their own permissions, no change leaves an organization
+//! without an active Team admin, and the organization's owner is neither removed nor
+//! deactivated. A member who leaves (removed or deactivated) takes their sessions working in
+//! the organization elsewhere ([`crate::sessions::leave`]).
 
 pub mod handlers;
 pub mod view;
@@ -14,11 +16,13 @@ use crate::access::{Access, Granted};
 use crate::dispatch;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{GroupId, MembershipId, OrganizationId, RoleId, RoleKind, UserId};
+use crate::organizations::{self, OwnerChange};
 use crate::paginate;
 use crate::paging::{Cursor, Page, PageRequest};
 use crate::roles::{self, PermissionSet, Role, custom};
+use crate::sessions;
 use crate::store::schema::{
-    api_keys, group_memberships, group_roles, membership_roles, memberships,
+    api_keys, group_memberships, group_roles, membership_roles, memberships, users,
 };
 use crate::store::{Conn, PreparedExt};
 use crate::time::{self, Micros};
@@ -307,6 +311,25 @@ pub struct Filter {
     pub role_id: Option<RoleId>,
     pub group_id: Option<GroupId>,
     pub status: Option<MembershipStatus>,
+    /// Members whose email starts with this text, in any case.
+    pub email_prefix: Option<EmailPrefix>,
+}
+
+/// The start of an email address, as a filter takes it: trimmed, not empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailPrefix(String);
+
+impl EmailPrefix {
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        (!text.is_empty()).then(|| EmailPrefix(text.to_string()))
+    }
+
+    /// The `LIKE … ESCAPE '\'` pattern that matches the addresses starting with it. Addresses
+    /// are stored lower-cased ([`crate::users::normalize_email`]), so the pattern is too.
+    fn pattern(&self) -> String {
+        crate::store::like_prefix(&self.0)
+    }
 }
 
 pub async fn list(
@@ -356,6 +379,13 @@ pub async fn list(
                     .select(group_memberships::membership_id),
             ));
         }
+        if let Some(prefix) = &filter.email_prefix {
+            query = query.filter(diesel::dsl::exists(
+                users::table
+                    .filter(users::id.eq(memberships::user_id))
+                    .filter(users::email.like(prefix.pattern()).escape('\\')),
+            ));
+        }
         paginate!(query, memberships::created_at, memberships::id, page).load(c).await
     })?;
     Ok(Page::from_rows(rows, page, MembershipRow::cursor))
@@ -392,22 +422,31 @@ pub async fn change_roles(
     roles_of(conn, &membership.id).await.map_err(Into::into)
 }
 
-/// Deactivates or reactivates a membership; the last active Team admin stays.
+/// Deactivates or reactivates a membership; the owner and the last active Team admin stay.
 pub async fn change_status(
     conn: &mut Conn<'_>,
     mut membership: MembershipRow,
     status: MembershipStatus,
 ) -> DomainResult<MembershipRow> {
+    if status == MembershipStatus::Deactivated {
+        organizations::owner_stays(conn, &membership, OwnerChange::Deactivation).await?;
+    }
     set_status(conn, &membership.id, status).await?;
     keeps_a_team_admin(conn, &membership.organization_id).await?;
+    if status == MembershipStatus::Deactivated {
+        sessions::leave(conn, &membership.user_id, &membership.organization_id).await?;
+    }
     membership.membership_status = status;
     Ok(membership)
 }
 
-/// Removes a membership; the last active Team admin stays.
+/// Removes a membership; the owner and the last active Team admin stay.
 pub async fn remove(conn: &mut Conn<'_>, membership: &MembershipRow) -> DomainResult<()> {
+    organizations::owner_stays(conn, membership, OwnerChange::Removal).await?;
     delete(conn, membership).await?;
-    keeps_a_team_admin(conn, &membership.organization_id).await
+    keeps_a_team_admin(conn, &membership.organization_id).await?;
+    sessions::leave(conn, &membership.user_id, &membership.organization_id).await?;
+    Ok(())
 }
 
 /// Nobody widens their own permissions: a caller changing their own roles may only keep or

@@ -12,8 +12,9 @@ pub struct IndexView {
     pub users_url: &'static str,
     pub roles_url: &'static str,
     pub session_url: &'static str,
-    /// For API keys: the key and its organization. Sessions span organizations: they find
-    /// theirs at `GET /v0/session` and `GET /v0/organizations`.
+    /// For API keys: the key; and the organization the caller works in: the key's own, or a
+    /// session's current one (none when its user is an active member nowhere). A session's
+    /// other organizations are at `GET /v0/organizations`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -21,7 +22,7 @@ pub struct IndexView {
 }
 
 impl IndexView {
-    /// The global links and, for an API key, its own and its organization's URL.
+    /// The global links, an API key's own URL, and the caller's current organization's.
     pub fn new(caller: &Caller) -> Self {
         IndexView {
             organizations_url: urls::ORGANIZATIONS,
@@ -29,7 +30,7 @@ impl IndexView {
             roles_url: urls::ROLES,
             session_url: urls::SESSION,
             api_key_url: caller.api_key_id().map(urls::api_key),
-            organization_url: caller.key_organization().map(urls::organization),
+            organization_url: caller.current_organization().map(urls::organization),
         }
     }
 }

@@ -1,5 +1,9 @@
 //! Organizations: the tenant every other resource belongs to. A new organization and what it
 //! starts with is made by [`crate::provision`].
+//!
+//! Each organization has an owner, one of its memberships: its founder's at first. The owner
+//! cannot be removed or deactivated ([`crate::memberships`] asks [`owner_stays`]), and only
+//! the owner hands the organization over to another active Team admin ([`transfer_ownership`]).
 
 pub mod handlers;
 pub mod view;
@@ -10,16 +14,21 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::access::Caller;
+use crate::access::Granted;
 use crate::dispatch;
 use crate::error::{DomainError, DomainResult};
-use crate::ids::{Id, IdKind, LegalPersonId, OrganizationId, UserId};
+use crate::ids::{
+    Id, IdKind, LegalPersonId, MembershipId, MembershipKind, OrganizationId, SessionId, UserId,
+};
+use crate::memberships::{self, MembershipRow, MembershipStatus};
 use crate::paginate;
 use crate::paging::{Cursor, Page, PageRequest};
 use crate::roles::custom::CustomRoleRow;
 use crate::roles::{self, Role};
-use crate::store::Conn;
 use crate::store::schema::{organizations, roles as roles_table};
+use crate::store::{Conn, PreparedExt};
 use crate::time::{self, Micros};
+use crate::urls;
 
 pub use view::OrganizationView;
 
@@ -32,6 +41,8 @@ pub struct OrganizationRow {
     pub own_legal_person_id: LegalPersonId,
     pub can_decide_on_verifications: bool,
     pub created_at: Micros,
+    /// `None` only for an organization without members, which no endpoint makes.
+    pub owner_membership_id: Option<MembershipId>,
 }
 
 crate::text_enum! {
@@ -100,17 +111,17 @@ pub fn check_display_name(name: &str) -> DomainResult<()> {
     }
 }
 
-/// Who founds an organization: a user signed in with a session. An API key already belongs
-/// to an organization, so it cannot found another.
-pub fn founder(caller: &Caller) -> DomainResult<&UserId> {
-    if caller.session_id().is_none() {
+/// Who founds an organization, and the session they do it with: a user signed in with a
+/// session. An API key already belongs to an organization, so it cannot found another.
+pub fn founder(caller: &Caller) -> DomainResult<(&UserId, &SessionId)> {
+    let Some(session_id) = caller.session_id() else {
         return Err(DomainError::Refused(
             "Organizations are created by users: log in with POST /v0/session and send \
              `Authorization: GriffinSession <token>`."
                 .into(),
         ));
-    }
-    Ok(&caller.user_id)
+    };
+    Ok((&caller.user_id, session_id))
 }
 
 /// The item of a per-organization catalogue defined in code (workflows, bank products) whose
@@ -219,10 +230,125 @@ pub async fn insert(
         own_legal_person_id: LegalPersonId::generate(),
         can_decide_on_verifications: true,
         created_at: time::now(),
+        owner_membership_id: None,
     };
     dispatch!(conn, c => diesel::insert_into(organizations::table)
         .values(&row)
         .execute(c)
         .await)?;
     Ok(row)
+}
+
+/// Makes `membership_id` the organization's owner.
+pub async fn set_owner(
+    conn: &mut Conn<'_>,
+    id: &OrganizationId,
+    membership_id: &MembershipId,
+) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::update(organizations::table.find(id))
+        .set(organizations::owner_membership_id.eq(membership_id))
+        .prepared()
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// Renames the organization (its mode never changes).
+pub async fn rename(
+    conn: &mut Conn<'_>,
+    id: &OrganizationId,
+    display_name: &DisplayName,
+) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::update(organizations::table.find(id))
+        .set(organizations::display_name.eq(display_name.as_str()))
+        .prepared()
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// Refuses to remove or deactivate (`change`) the membership that owns its organization. Runs
+/// behind the organization's lock, as ownership transfers do, so it sees the current owner.
+pub async fn owner_stays(
+    conn: &mut Conn<'_>,
+    membership: &MembershipRow,
+    change: OwnerChange,
+) -> DomainResult<()> {
+    let organization = find(conn, &membership.organization_id)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    if organization.owner_membership_id.as_ref() != Some(&membership.id) {
+        return Ok(());
+    }
+    Err(match change {
+        OwnerChange::Removal => DomainError::unprocessable(
+            "owner-cannot-be-removed",
+            "This membership owns the organization: transfer the ownership before removing it.",
+        ),
+        OwnerChange::Deactivation => DomainError::unprocessable(
+            "owner-cannot-be-deactivated",
+            "This membership owns the organization: transfer the ownership before deactivating it.",
+        ),
+    })
+}
+
+/// A change [`owner_stays`] refuses for the owner.
+#[derive(Debug, Clone, Copy)]
+pub enum OwnerChange {
+    Removal,
+    Deactivation,
+}
+
+/// Hands the organization over to the membership at `membership_url` (`/membership-url` of
+/// the request): only its owner may (403), and only to another active member of the
+/// organization holding Team admin (422).
+pub async fn transfer_ownership(
+    conn: &mut Conn<'_>,
+    granted: &Granted<OrganizationRow>,
+    membership_url: &str,
+) -> DomainResult<()> {
+    let Granted {
+        resource: organization,
+        access,
+    } = granted;
+    if organization.owner_membership_id.as_ref() != Some(&access.membership_id) {
+        return Err(DomainError::Refused(
+            "Only the organization's owner can transfer its ownership.".into(),
+        ));
+    }
+    let refused = |code: &'static str, detail: &'static str| {
+        DomainError::unprocessable(code, detail).at("/membership-url")
+    };
+    let new_owner = match urls::parse::<MembershipKind>(membership_url, urls::MEMBERSHIPS) {
+        Some(id) => memberships::find(conn, &id).await?,
+        None => None,
+    }
+    .filter(|m| m.organization_id == organization.id)
+    .ok_or_else(|| {
+        refused(
+            "membership-not-available",
+            "Not the URL of one of this organization's memberships.",
+        )
+    })?;
+    if new_owner.id == access.membership_id {
+        return Err(refused(
+            "already-owner",
+            "This membership owns the organization already.",
+        ));
+    }
+    if new_owner.membership_status != MembershipStatus::Active {
+        return Err(refused(
+            "membership-deactivated",
+            "The new owner must be an active member; reactivate the membership first.",
+        ));
+    }
+    let admins = memberships::active_team_admins(conn, &organization.id).await?;
+    if !admins.contains(&new_owner.id) {
+        return Err(refused(
+            "new-owner-not-team-admin",
+            "The new owner must hold the Team admin role; give it to them first.",
+        ));
+    }
+    set_owner(conn, &organization.id, &new_owner.id).await?;
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! An organization as Griffin shows it, with a link to every collection below it.
+//! An organization as Griffin shows it, with a link to every collection below it; in the
+//! answers of our own operations, with its owner too.
 
 use diesel::QueryResult;
 use serde::Serialize;
@@ -37,10 +38,15 @@ pub struct OrganizationView {
     pub organization_legal_persons_url: String,
     pub organization_legal_persons_search_url: String,
     pub organization_events_url: String,
+    /// Ours: only in the answers of our own operations ([`OrganizationView::with_owner`]).
+    /// Griffin's organization is a closed object, so its operations (and the organization
+    /// inside a membership) leave it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_membership_url: Option<String>,
 }
 
 impl OrganizationView {
-    /// `available_roles`: the built-in roles and the organization's own.
+    /// Griffin's organization. `available_roles`: the built-in roles and the organization's own.
     pub fn new(row: OrganizationRow, available_roles: &[Role]) -> Self {
         let id = row.id;
         let sub = |tail: &str| urls::organization_sub(&id, tail);
@@ -68,11 +74,21 @@ impl OrganizationView {
             can_decide_on_verifications: row.can_decide_on_verifications,
             own_legal_person_url: urls::legal_person(&row.own_legal_person_id),
             available_roles: roles::views(available_roles),
+            owner_membership_url: None,
+        }
+    }
+
+    /// [`OrganizationView::new`] with `owner-membership-url`, for our own operations.
+    pub fn with_owner(row: OrganizationRow, available_roles: &[Role]) -> Self {
+        let owner = row.owner_membership_id.as_ref().map(urls::membership);
+        OrganizationView {
+            owner_membership_url: owner,
+            ..OrganizationView::new(row, available_roles)
         }
     }
 }
 
-/// The view of the organization `id`, with its available roles, in one query.
+/// Griffin's view of the organization `id`, with its available roles, in one query.
 pub async fn view(conn: &mut Conn<'_>, id: &OrganizationId) -> DomainResult<OrganizationView> {
     let (row, roles) = super::find_with_roles(conn, id)
         .await?
@@ -80,7 +96,19 @@ pub async fn view(conn: &mut Conn<'_>, id: &OrganizationId) -> DomainResult<Orga
     Ok(OrganizationView::new(row, &roles))
 }
 
-/// The views of `rows`, with the available roles of all of them read in one query.
+/// [`view`] with the owner, for our own operations.
+pub async fn view_with_owner(
+    conn: &mut Conn<'_>,
+    id: &OrganizationId,
+) -> DomainResult<OrganizationView> {
+    let (row, roles) = super::find_with_roles(conn, id)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    Ok(OrganizationView::with_owner(row, &roles))
+}
+
+/// The views of `rows` with their owners (the list is ours), with the available roles of all
+/// of them read in one query.
 pub async fn views(
     conn: &mut Conn<'_>,
     rows: Vec<OrganizationRow>,
@@ -91,7 +119,7 @@ pub async fn views(
         .into_iter()
         .map(|row| {
             let roles = available.remove(&row.id).unwrap_or_default();
-            OrganizationView::new(row, &roles)
+            OrganizationView::with_owner(row, &roles)
         })
         .collect())
 }

@@ -389,6 +389,18 @@ mod tests {
         }
     }
 
+    /// The owners migration names Team admin by its id, as SQL cannot derive it.
+    #[test]
+    fn the_owners_migration_names_team_admin_by_its_id() {
+        let team_admin = builtin_id(TEAM_ADMIN).map(|id| format!("'{id}'"));
+        for migration in [
+            include_str!("../../migrations/sqlite/2026-12-03-000014_owners/up.sql"),
+            include_str!("../../migrations/postgres/2026-12-03-000014_owners/up.sql"),
+        ] {
+            assert!(team_admin.as_ref().is_some_and(|id| migration.contains(id)));
+        }
+    }
+
     #[test]
     fn permission_sets() {
         let set = PermissionSet::of(&[Permission::Read, Permission::PaymentsApprove]);

@@ -1,5 +1,13 @@
 //! Login sessions: `POST /v0/session` trades an email and password for a token, sent as
 //! `Authorization: GriffinSession <token>`. Only the token's hash is stored.
+//!
+//! A session works in a current organization, the one `GET /v0/index` links: at login the
+//! user's oldest active membership's, after an accepted invitation its organization's, after
+//! `POST /v0/organizations` the new one's, and whichever `PUT /v0/session` names (the user
+//! must be an active member there). When the user is removed from that organization or
+//! deactivated there, their sessions move to their oldest other organization where they are an
+//! active member, or to none ([`leave`]). The organization in a request's URL still decides
+//! which membership applies to it.
 
 pub mod handlers;
 pub mod view;
@@ -13,10 +21,13 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::access::authenticate::hash_secret;
+use crate::access::lock_organization;
 use crate::dispatch;
-use crate::ids::{SessionId, UserId};
-use crate::store::Conn;
+use crate::error::{DomainError, DomainResult};
+use crate::ids::{OrganizationId, SessionId, UserId};
+use crate::memberships::{self, MembershipStatus};
 use crate::store::schema::sessions;
+use crate::store::{Conn, PreparedExt};
 use crate::time::{MICROS_PER_SECOND, Micros};
 
 const PREFIX: &str = "g-session-";
@@ -60,25 +71,29 @@ pub struct SessionRow {
     pub token_hash: String,
     pub expires_at: Micros,
     pub created_at: Micros,
+    /// The current organization; `None` when the user is an active member nowhere.
+    pub organization_id: Option<OrganizationId>,
 }
 
-/// Starts a session for `user_id` (after a login or an accepted invitation) that lasts `ttl`
-/// from `now`.
+/// Starts a session for `user_id` (after a login or an accepted invitation) in
+/// `organization_id`, that lasts `ttl` from `now`.
 pub async fn start(
     conn: &mut Conn<'_>,
     user_id: &UserId,
+    organization_id: Option<OrganizationId>,
     now: Micros,
     ttl: Duration,
 ) -> QueryResult<(SessionRow, SessionToken)> {
     let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / MICROS_PER_SECOND);
     let expires_at = now.saturating_add(ttl.saturating_mul(MICROS_PER_SECOND));
-    create(conn, user_id, now, expires_at).await
+    create(conn, user_id, organization_id, now, expires_at).await
 }
 
-/// Starts a session for `user_id`, valid until `expires_at`.
+/// Starts a session for `user_id` in `organization_id`, valid until `expires_at`.
 pub async fn create(
     conn: &mut Conn<'_>,
     user_id: &UserId,
+    organization_id: Option<OrganizationId>,
     now: Micros,
     expires_at: Micros,
 ) -> QueryResult<(SessionRow, SessionToken)> {
@@ -89,6 +104,7 @@ pub async fn create(
         token_hash: hash_secret(token.as_str()),
         expires_at,
         created_at: now,
+        organization_id,
     };
     dispatch!(conn, c => diesel::insert_into(sessions::table).values(&row).execute(c).await)?;
     Ok((row, token))
@@ -111,6 +127,80 @@ pub async fn find_active(
 
 pub async fn delete(conn: &mut Conn<'_>, id: &SessionId) -> QueryResult<()> {
     dispatch!(conn, c => diesel::delete(sessions::table.find(id)).execute(c).await)?;
+    Ok(())
+}
+
+/// Where a user's session starts: the organization of their oldest active membership, if any
+/// (`except` one they are leaving).
+pub async fn first_organization(
+    conn: &mut Conn<'_>,
+    user_id: &UserId,
+    except: Option<&OrganizationId>,
+) -> QueryResult<Option<OrganizationId>> {
+    Ok(memberships::all_of_user(conn, user_id)
+        .await?
+        .into_iter()
+        .find(|m| {
+            m.membership_status == MembershipStatus::Active && Some(&m.organization_id) != except
+        })
+        .map(|m| m.organization_id))
+}
+
+/// Makes `organization_id` the session's current organization.
+pub async fn set_organization(
+    conn: &mut Conn<'_>,
+    id: &SessionId,
+    organization_id: Option<&OrganizationId>,
+) -> QueryResult<()> {
+    dispatch!(conn, c => diesel::update(sessions::table.find(id))
+        .set(sessions::organization_id.eq(organization_id))
+        .prepared()
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// Switches the session to `organization_id`, where its user must be an active member (403
+/// otherwise, for an unknown organization too). Behind the organization's lock, so a removal
+/// of the membership running meanwhile either comes first and is seen, or comes after and
+/// moves the session on ([`leave`]).
+pub async fn switch(
+    conn: &mut Conn<'_>,
+    id: &SessionId,
+    user_id: &UserId,
+    organization_id: &OrganizationId,
+) -> DomainResult<()> {
+    lock_organization(conn, organization_id).await?;
+    let active = memberships::find_of_user(conn, organization_id, user_id)
+        .await?
+        .is_some_and(|m| m.membership_status == MembershipStatus::Active);
+    if !active {
+        return Err(DomainError::Refused(
+            "You are not an active member of that organization.".into(),
+        ));
+    }
+    set_organization(conn, id, Some(organization_id)).await?;
+    Ok(())
+}
+
+/// Moves the sessions of `user_id` working in `organization_id`, which the user is leaving
+/// (removed or deactivated there), to their oldest other organization where they are an
+/// active member, or to none. Runs in the change's transaction.
+pub async fn leave(
+    conn: &mut Conn<'_>,
+    user_id: &UserId,
+    organization_id: &OrganizationId,
+) -> QueryResult<()> {
+    let next = first_organization(conn, user_id, Some(organization_id)).await?;
+    dispatch!(conn, c => diesel::update(
+            sessions::table
+                .filter(sessions::user_id.eq(user_id))
+                .filter(sessions::organization_id.eq(organization_id)),
+        )
+        .set(sessions::organization_id.eq(next.as_ref()))
+        .prepared()
+        .execute(c)
+        .await)?;
     Ok(())
 }
 

@@ -1,9 +1,10 @@
 //! Sessions as the client sees them: a new one with its token (shown once), and the current
-//! one with its user and all their memberships.
+//! one with its user, all their memberships and the organization it works in.
 
 use serde::Serialize;
 
 use super::{SessionRow, SessionToken};
+use crate::ids::OrganizationId;
 use crate::memberships::MembershipView;
 use crate::time::{self, Micros};
 use crate::urls;
@@ -38,15 +39,24 @@ pub struct SessionView {
     pub expires_at: String,
     pub user: UserView,
     pub memberships: Vec<MembershipView>,
+    /// The current organization; none when the user is an active member nowhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_url: Option<String>,
 }
 
 impl SessionView {
-    pub fn new(expires_at: Micros, user: UserView, memberships: Vec<MembershipView>) -> Self {
+    pub fn new(
+        expires_at: Micros,
+        user: UserView,
+        memberships: Vec<MembershipView>,
+        organization_id: Option<&OrganizationId>,
+    ) -> Self {
         SessionView {
             session_url: urls::SESSION,
             expires_at: time::format(expires_at),
             user,
             memberships,
+            organization_url: organization_id.map(urls::organization),
         }
     }
 }

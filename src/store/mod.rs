@@ -510,12 +510,20 @@ async fn open_sqlite(path: &str, busy_ms: u128) -> diesel::ConnectionResult<Sqli
 /// A `LIKE … ESCAPE '\'` pattern matching text that contains `text` in any (ASCII) case:
 /// lowercased, with the pattern's own wildcards escaped. Compare it with `LOWER(column)`.
 pub fn like_contains(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
+    format!("%{}%", like_escaped(text))
+}
+
+/// [`like_contains`] for text that starts with `text`.
+pub fn like_prefix(text: &str) -> String {
+    format!("{}%", like_escaped(text))
+}
+
+/// `text` lowercased, with `LIKE`'s wildcards and the escape character escaped.
+fn like_escaped(text: &str) -> String {
+    text.to_lowercase()
         .replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+        .replace('_', "\\_")
 }
 
 /// True when a database error is a unique-constraint violation (the same on both backends).
@@ -593,5 +601,6 @@ mod tests {
     fn like_patterns_escape_wildcards() {
         assert_eq!(super::like_contains("Rent"), "%rent%");
         assert_eq!(super::like_contains("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(super::like_prefix("Ada_L%"), "ada\\_l\\%%");
     }
 }

@@ -9,6 +9,7 @@ diesel::table! {
         can_decide_on_verifications -> Bool,
         created_at -> BigInt,
         message_signatures_required -> Bool,
+        owner_membership_id -> Nullable<Text>,
     }
 }
 
@@ -83,6 +84,7 @@ diesel::table! {
         token_hash -> Text,
         expires_at -> BigInt,
         created_at -> BigInt,
+        organization_id -> Nullable<Text>,
     }
 }
 

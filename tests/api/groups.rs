@@ -862,3 +862,47 @@ async fn permission_trees_say_what_is_granted_and_why() {
         json!([{"role-url": member_role}])
     );
 }
+
+/// "My permissions": the caller's own tree, with a key or in the session's organization.
+#[actix_web::test]
+async fn my_permission_tree_is_the_callers_own() {
+    let app = TestApp::new().await;
+    let compliance = app.role_url("Compliance").await;
+    let member_role = app.role_url("Team member").await;
+    let ada = app
+        .member("ada@example.com", std::slice::from_ref(&member_role))
+        .await;
+    let group = app
+        .group(
+            json!({"display-name": "Onboarding", "role-urls": [compliance],
+            "membership-urls": [ada.membership_url]}),
+        )
+        .await
+        .string_at("group-url");
+    for auth in [ada.key_auth(), ada.session_auth()] {
+        let mine = app
+            .call(
+                Method::GET,
+                "/v0/session/permission-tree",
+                Some(&auth),
+                None,
+            )
+            .await;
+        assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+        assert_eq!(mine.body["membership-url"], ada.membership_url.as_str());
+        assert_eq!(
+            node(&mine.body, "legal-persons:write")["granted-by"],
+            json!([{"role-url": compliance, "group-url": group}])
+        );
+    }
+    let founder = app.get("/v0/session/permission-tree").await;
+    assert_eq!(
+        founder.body["membership-url"],
+        app.admin_membership_url().await.as_str()
+    );
+    assert_eq!(node(&founder.body, "team:manage")["granted"], true);
+    let anonymous = app
+        .call(Method::GET, "/v0/session/permission-tree", None, None)
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}

@@ -29,6 +29,7 @@ mod navigation;
 mod onboarding;
 mod openapi;
 mod organizations;
+mod owners;
 mod payments;
 mod python;
 mod roles;

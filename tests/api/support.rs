@@ -714,6 +714,39 @@ impl TestApp {
             .item_at("memberships", "user/user-url", &self.user_url)
             .string_at("membership-url")
     }
+
+    /// Every row of the team's tables (organizations with their owners, memberships, their
+    /// roles, sessions with their organizations, API keys) as text, in a fixed order: equal
+    /// before and after a request when it changed none of them.
+    pub async fn team_tables(&self) -> Vec<String> {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Line {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            line: String,
+        }
+        let queries = [
+            "SELECT 'organization ' || id || ' ' || display_name || ' ' || organization_mode \
+             || ' owner ' || COALESCE(owner_membership_id, '-') AS line FROM organizations",
+            "SELECT 'membership ' || id || ' ' || organization_id || ' ' || user_id || ' ' \
+             || membership_status AS line FROM memberships",
+            "SELECT 'role ' || membership_id || ' ' || role_id AS line FROM membership_roles",
+            "SELECT 'session ' || id || ' ' || user_id || ' in ' || COALESCE(organization_id, '-') \
+             AS line FROM sessions",
+            "SELECT 'api key ' || id || ' ' || organization_id || ' ' || user_id AS line \
+             FROM api_keys",
+        ];
+        let mut conn = self.db.read().await.unwrap_or_else(|e| panic!("{e}"));
+        let mut lines = Vec::new();
+        for sql in queries {
+            let query = diesel::sql_query(format!("{sql} ORDER BY line"));
+            let rows: Vec<Line> = hyperbank::dispatch!(&mut conn.conn(), c => query.load(c).await)
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            lines.extend(rows.into_iter().map(|row| row.line));
+        }
+        assert!(!lines.is_empty(), "no team rows at all");
+        lines
+    }
 }
 
 /// Bank accounts and money, for the tests of the ledger and what builds on it.

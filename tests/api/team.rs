@@ -21,8 +21,9 @@ async fn the_last_team_admin_cannot_be_demoted_removed_or_deactivated() {
         .await;
     assert_eq!(demote.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(demote.error_title(), "last-team-admin");
+    // The founder also owns the organization, which guards it first (see owners.rs).
     let remove = app.admin(Method::DELETE, &me, None).await;
-    assert_eq!(remove.error_title(), "last-team-admin");
+    assert_eq!(remove.error_title(), "owner-cannot-be-removed");
     let deactivate = app
         .admin(
             Method::PATCH,
@@ -30,7 +31,7 @@ async fn the_last_team_admin_cannot_be_demoted_removed_or_deactivated() {
             Some(json!({"membership-status": "deactivated"})),
         )
         .await;
-    assert_eq!(deactivate.error_title(), "last-team-admin");
+    assert_eq!(deactivate.error_title(), "owner-cannot-be-deactivated");
     // Nothing changed.
     let roles = app.get(&format!("{me}/roles")).await;
     assert_eq!(roles.body["roles"].as_array().map(Vec::len), Some(3));
@@ -50,7 +51,7 @@ async fn the_last_team_admin_cannot_be_demoted_removed_or_deactivated() {
     assert_eq!(stepped_down.status, StatusCode::OK);
     let names: Vec<_> = stepped_down.body.strs_at("roles", "display-name");
     assert_eq!(names, ["Team member"]);
-    // …and the second admin, now the last, is protected in turn.
+    // …and the second admin, now the last (and no owner), is protected in turn.
     let last = app
         .call(
             Method::DELETE,
@@ -59,7 +60,22 @@ async fn the_last_team_admin_cannot_be_demoted_removed_or_deactivated() {
             None,
         )
         .await;
+    assert_eq!(last.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(last.error_title(), "last-team-admin");
+    let deactivate = app
+        .call(
+            Method::PATCH,
+            &second.membership_url,
+            Some(&second.key_auth()),
+            Some(json!({"membership-status": "deactivated"})),
+        )
+        .await;
+    assert_eq!(deactivate.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(deactivate.error_title(), "last-team-admin");
+    assert_eq!(
+        app.get(&second.membership_url).await.body["membership-status"],
+        "active"
+    );
 }
 
 #[actix_web::test]
