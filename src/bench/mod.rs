@@ -416,7 +416,9 @@ async fn join_groups(options: &Options, n: usize) -> BenchResult<()> {
         .ok_or("no Team member role")?;
     let role = text(team_member, "role-url")?;
     for i in 0..n {
-        let body = json!({"display-name": format!("Bench group {i}"), "role-urls": [role],
+        // Unique per run: a second run against the same server makes groups of its own.
+        let name = format!("Bench group {i} {:x}", std::process::id());
+        let body = json!({"display-name": name, "role-urls": [role],
             "membership-urls": [membership]});
         let path = format!("{organization}/groups");
         expect(

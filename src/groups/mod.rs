@@ -222,7 +222,8 @@ async fn group_role_ids(
 }
 
 /// The memberships named by the URLs of a request body (`/membership-urls`): each must be a
-/// current membership of the organization (422 at the URL otherwise). Duplicates are ignored.
+/// membership of the organization, deactivated ones included (a removed one is gone: 422 at
+/// the URL). Duplicates are ignored.
 async fn membership_ids(
     conn: &mut Conn<'_>,
     organization_id: &OrganizationId,

@@ -161,19 +161,7 @@ pub async fn permission_tree(
     let mut conn = state.db.read().await?;
     let mut conn = conn.conn();
     let row: MembershipRow = caller.read(&mut conn, &id, Permission::Read).await?;
-    Ok(ok(&tree_of(&mut conn, &row.id).await?))
-}
-
-/// The permission tree of a membership.
-pub async fn tree_of(
-    conn: &mut Conn<'_>,
-    id: &crate::ids::MembershipId,
-) -> ApiResult<roles::PermissionTreeView> {
-    let grants = super::granted_roles(conn, id).await?;
-    Ok(roles::PermissionTreeView {
-        membership_url: Some(urls::membership(id)),
-        ..roles::PermissionTreeView::granted(&grants)
-    })
+    Ok(ok(&super::view::permission_tree(&mut conn, &row.id).await?))
 }
 
 const FILTERS: [&str; 2] = ["filter[role-url][eq]", "filter[membership-status][eq]"];

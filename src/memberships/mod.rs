@@ -286,12 +286,7 @@ pub async fn effective_permissions(
     conn: &mut Conn<'_>,
     id: &MembershipId,
 ) -> QueryResult<PermissionSet> {
-    let mut role_ids: Vec<RoleId> = grants(conn, id)
-        .await?
-        .into_iter()
-        .map(|(r, _)| r)
-        .collect();
-    role_ids.dedup();
+    let role_ids = crate::ids::distinct(grants(conn, id).await?.into_iter().map(|(r, _)| r));
     Ok(permissions_of(&custom::resolve(conn, &role_ids).await?))
 }
 

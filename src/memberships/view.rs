@@ -9,7 +9,7 @@ use super::{MembershipRow, MembershipStatus, role_ids};
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{MembershipId, OrganizationId, UserId};
 use crate::organizations::{self, OrganizationView};
-use crate::roles::{RoleView, custom};
+use crate::roles::{PermissionTreeView, RoleView, custom};
 use crate::store::Conn;
 use crate::time;
 use crate::urls;
@@ -95,4 +95,16 @@ pub async fn view(conn: &mut Conn<'_>, row: MembershipRow) -> DomainResult<Membe
         .await?
         .pop()
         .ok_or(DomainError::NotFound)
+}
+
+/// What a membership may do, and through which roles and groups.
+pub async fn permission_tree(
+    conn: &mut Conn<'_>,
+    id: &MembershipId,
+) -> DomainResult<PermissionTreeView> {
+    let grants = super::granted_roles(conn, id).await?;
+    Ok(PermissionTreeView {
+        membership_url: Some(urls::membership(id)),
+        ..PermissionTreeView::granted(&grants)
+    })
 }

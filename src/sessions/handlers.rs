@@ -172,7 +172,7 @@ pub async fn permission_tree(
     let access = caller
         .organization(&mut conn, &organization_id, Permission::Read)
         .await?;
-    Ok(ok(&memberships::handlers::tree_of(
+    Ok(ok(&memberships::view::permission_tree(
         &mut conn,
         &access.membership_id,
     )

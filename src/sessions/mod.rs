@@ -170,7 +170,21 @@ pub async fn switch(
     user_id: &UserId,
     organization_id: &OrganizationId,
 ) -> DomainResult<()> {
+    // Checked before the lock as well, so that nobody takes the lock of an organization
+    // they do not belong to (it would stall that organization's locked writes).
+    active_member(conn, user_id, organization_id).await?;
     lock_organization(conn, organization_id).await?;
+    active_member(conn, user_id, organization_id).await?;
+    set_organization(conn, id, Some(organization_id)).await?;
+    Ok(())
+}
+
+/// 403 unless `user_id` is an active member of `organization_id` (an unknown one too).
+async fn active_member(
+    conn: &mut Conn<'_>,
+    user_id: &UserId,
+    organization_id: &OrganizationId,
+) -> DomainResult<()> {
     let active = memberships::find_of_user(conn, organization_id, user_id)
         .await?
         .is_some_and(|m| m.membership_status == MembershipStatus::Active);
@@ -179,7 +193,6 @@ pub async fn switch(
             "You are not an active member of that organization.".into(),
         ));
     }
-    set_organization(conn, id, Some(organization_id)).await?;
     Ok(())
 }
 

@@ -9,6 +9,9 @@ CREATE TABLE member_groups (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX member_groups_by_organization ON member_groups (organization_id, created_at, id);
+-- Names are unique in an organization, case aside (the rule checks first, under the
+-- organization's lock; this is the backstop).
+CREATE UNIQUE INDEX member_groups_name ON member_groups (organization_id, lower(display_name));
 
 CREATE TABLE group_memberships (
     group_id TEXT NOT NULL REFERENCES member_groups (id) ON DELETE CASCADE,
