@@ -16,6 +16,7 @@ pub mod decisions;
 pub mod error;
 pub mod events;
 pub mod groups;
+pub mod health;
 pub mod holds;
 pub mod http;
 pub mod ids;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub clock: time::Clock,
     pub settings: config::Settings,
     pub limits: http::limits::Limits,
+    /// The background worker's, for `GET /readyz`.
+    pub heartbeat: worker::Heartbeat,
 }
 
 impl AppState {
@@ -80,6 +83,7 @@ impl AppState {
             db,
             clock: time::Clock::default(),
             settings,
+            heartbeat: worker::Heartbeat::default(),
         }
     }
 
@@ -89,6 +93,7 @@ impl AppState {
             db: self.db.clone(),
             clock: self.clock.clone(),
             settings: self.settings.clone(),
+            heartbeat: self.heartbeat.clone(),
         }
     }
 }

@@ -7,9 +7,9 @@ use actix_web::web::{self, to};
 use crate::http::{Endpoint, Offers, negotiation};
 use crate::{
     api_keys, bank_accounts, bank_products, claims, companies_house, cop, decisions, events,
-    groups, holds, invitations, ledger, legal_persons, memberships, message_signatures, navigation,
-    onboarding, organizations, payees, payments, pool_members, restrictions, roles, sessions,
-    signing_keys, simulation, submissions, tell_consents, users, verifications, webhooks,
+    groups, health, holds, invitations, ledger, legal_persons, memberships, message_signatures,
+    navigation, onboarding, organizations, payees, payments, pool_members, restrictions, roles,
+    sessions, signing_keys, simulation, submissions, tell_consents, users, verifications, webhooks,
     workflows,
 };
 
@@ -17,6 +17,8 @@ pub fn endpoints() -> Vec<Endpoint> {
     vec![
         // Navigation
         Endpoint::new("/v0/ping").get(to(navigation::handlers::ping)),
+        Endpoint::new("/healthz").get(to(health::handlers::healthz)),
+        Endpoint::new("/readyz").get(to(health::handlers::readyz)),
         Endpoint::new("/v0/index").get(to(navigation::handlers::index)),
         // Sessions
         Endpoint::new("/v0/session")

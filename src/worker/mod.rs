@@ -4,11 +4,13 @@
 //! every `serve` process; the steps are conditional updates in the database, so several
 //! servers sharing one database never take the same step twice.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use crate::config::Settings;
 use crate::store::{Db, StoreError};
-use crate::time::Clock;
+use crate::time::{Clock, Micros};
 use crate::{bank_accounts, holds, onboarding, submissions, verifications};
 
 /// How often the worker looks for due work.
@@ -24,6 +26,22 @@ pub struct Worker {
     pub db: Db,
     pub clock: Clock,
     pub settings: Settings,
+    pub heartbeat: Heartbeat,
+}
+
+/// When the worker last finished a pass, for readiness checks; shared by clones.
+#[derive(Debug, Clone, Default)]
+pub struct Heartbeat(Arc<AtomicI64>);
+
+impl Heartbeat {
+    fn beat(&self, at: Micros) {
+        self.0.store(at, Ordering::Relaxed);
+    }
+
+    /// The end of the last finished pass; `None` before the first.
+    pub fn last(&self) -> Option<Micros> {
+        Some(self.0.load(Ordering::Relaxed)).filter(|at| *at != 0)
+    }
 }
 
 impl Worker {
@@ -37,6 +55,7 @@ impl Worker {
         let expired = holds::release_expired(db, now).await?;
         let delivered = submissions::deliver_due(db, now).await?;
         let closed = bank_accounts::close_drained(db, now).await?;
+        self.heartbeat.beat(self.clock.now());
         Ok(verified + onboarded + opened + expired + delivered + closed)
     }
 

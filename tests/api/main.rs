@@ -17,6 +17,7 @@ mod errors;
 mod events;
 mod griffin_coverage;
 mod groups;
+mod health;
 mod idempotency;
 mod invitations;
 mod isolation;
