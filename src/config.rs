@@ -113,6 +113,7 @@ impl Default for ServeArgs {
                 account_opening_ms: 500,
                 fps_settlement_ms: 200,
                 organization_in_flight: 50,
+                body_timeout_ms: 10_000,
                 webhook_retry_schedule: RetrySchedule(WebhookSettings::default().retry_schedule),
                 webhook_timeout_ms: 10_000,
                 webhook_concurrency: 64,
@@ -209,6 +210,8 @@ pub struct Settings {
     pub organization_in_flight: usize,
     /// Most payment submissions from one bank account in flight at once; more are 429.
     pub account_submissions_in_flight: usize,
+    /// How long a request body may take to arrive; slower ones are cut off with 408.
+    pub body_timeout: Duration,
     pub webhooks: WebhookSettings,
 }
 
@@ -316,6 +319,7 @@ impl Default for Settings {
             fps_settlement: Duration::from_millis(200),
             organization_in_flight: 50,
             account_submissions_in_flight: 3,
+            body_timeout: Duration::from_secs(10),
             webhooks: WebhookSettings::default(),
         }
     }
@@ -347,6 +351,10 @@ pub struct SettingsArgs {
     #[arg(long, env = "HYPERBANK_ORGANIZATION_IN_FLIGHT", default_value_t = 50)]
     pub organization_in_flight: usize,
 
+    /// How long a request body may take to arrive, in milliseconds; slower ones get 408.
+    #[arg(long, env = "HYPERBANK_BODY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub body_timeout_ms: u64,
+
     /// Waits between webhook delivery attempts, e.g. `1s,5s,30s,2m,10m`.
     #[arg(long, env = "HYPERBANK_WEBHOOK_RETRY_SCHEDULE", default_value = DEFAULT_RETRY_SCHEDULE,
           value_parser = RetrySchedule::parse)]
@@ -368,6 +376,7 @@ impl SettingsArgs {
             test_money: sandbox.test_money,
             fps_settlement: Duration::from_millis(self.fps_settlement_ms),
             organization_in_flight: self.organization_in_flight,
+            body_timeout: Duration::from_millis(self.body_timeout_ms),
             // Griffin's documented limit.
             account_submissions_in_flight: 3,
             session_ttl: Duration::from_secs(self.session_ttl),

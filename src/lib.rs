@@ -111,8 +111,10 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let body_deadline = http::json::BodyDeadline(state.settings.body_timeout);
     App::new()
         .app_data(state)
+        .app_data(web::Data::new(body_deadline))
         .app_data(web::Data::new(routes::offers()))
         .configure(routes::configure)
         .default_service(web::to(http::unknown_route))

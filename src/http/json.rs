@@ -4,11 +4,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_path_to_error::{Path, Segment};
@@ -33,6 +34,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// How long a request body may take to arrive once its headers have: a client that sends
+/// it a byte at a time is cut off (408) instead of holding a connection and one of its
+/// organization's in-flight slots. Set by the app from its settings; this is the default.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDeadline(pub Duration);
+
+impl Default for BodyDeadline {
+    fn default() -> Self {
+        BodyDeadline(Duration::from_secs(10))
+    }
+}
+
+impl BodyDeadline {
+    pub fn of(request: &HttpRequest) -> Self {
+        request
+            .app_data::<web::Data<BodyDeadline>>()
+            .map(|deadline| *deadline.get_ref())
+            .unwrap_or_default()
+    }
+}
+
 /// Reads a JSON request body (any JSON content type, at most [`BODY_LIMIT`] bytes).
 pub fn read_body(
     request: &HttpRequest,
@@ -44,7 +66,8 @@ pub fn read_body(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    let mut payload = payload.take();
+    let deadline = BodyDeadline::of(request);
+    let payload = payload.take();
     async move {
         if !content_type_ok {
             return Err(ApiError::new(
@@ -56,7 +79,19 @@ pub fn read_body(
         if declared_length.is_some_and(|n| n > BODY_LIMIT) {
             return Err(too_large());
         }
-        let mut body = Vec::with_capacity(declared_length.unwrap_or(1024).min(BODY_LIMIT));
+        read_limited(payload, declared_length.unwrap_or(1024), deadline).await
+    }
+}
+
+/// The whole of `payload`: at most [`BODY_LIMIT`] bytes (413), arriving within `deadline`
+/// (408). `expected` sizes the buffer.
+pub async fn read_limited(
+    mut payload: Payload,
+    expected: usize,
+    deadline: BodyDeadline,
+) -> Result<Vec<u8>, ApiError> {
+    let read = async {
+        let mut body = Vec::with_capacity(expected.min(BODY_LIMIT));
         while let Some(chunk) = payload.next().await {
             let chunk = chunk.map_err(|e| {
                 ApiError::new(StatusCode::BAD_REQUEST, "Bad request", e.to_string())
@@ -67,7 +102,19 @@ pub fn read_body(
             body.extend_from_slice(&chunk);
         }
         Ok(body)
-    }
+    };
+    tokio::time::timeout(deadline.0, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request-timeout",
+                format!(
+                    "The request body did not arrive within {} ms.",
+                    deadline.0.as_millis()
+                ),
+            ))
+        })
 }
 
 fn too_large() -> ApiError {

@@ -12,14 +12,13 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::rfc9421::Message;
 use super::{KeyRow, KeyView, PublicKey, SettingsView};
 use crate::AppState;
 use crate::access::{Caller, Granted};
-use crate::http::json::BODY_LIMIT;
+use crate::http::json::{BodyDeadline, read_limited};
 use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::{MessageSignatureKeyKind, OrganizationId, OrganizationKind};
 use crate::organizations::OrganizationRow;
@@ -33,35 +32,17 @@ const SIGNATURE_INPUT: &str = "signature-input";
 #[derive(Clone)]
 struct SignedBody(Bytes);
 
-/// Reads the body of a request that carries `Signature-Input` (at most [`BODY_LIMIT`]
-/// bytes, else 413), keeps it for the signature's `Content-Digest` and hands it on to the
+/// Reads the body of a request that carries `Signature-Input` (as [`read_limited`] does: at
+/// most so many bytes, in so much time), keeps it for the signature's `Content-Digest` and hands it on to the
 /// handler unchanged. Unsigned requests pass untouched.
 pub async fn buffer_signed_body(
     mut request: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if request.headers().contains_key(SIGNATURE_INPUT) {
-        let mut payload = request.take_payload();
-        let mut body = web::BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| {
-                ApiError::new(
-                    actix_web::http::StatusCode::BAD_REQUEST,
-                    "Bad request",
-                    e.to_string(),
-                )
-            })?;
-            if body.len() + chunk.len() > BODY_LIMIT {
-                return Err(ApiError::new(
-                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload-too-large",
-                    format!("Request bodies are limited to {BODY_LIMIT} bytes."),
-                )
-                .into());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let body = body.freeze();
+        let deadline = BodyDeadline::of(request.request());
+        let body = read_limited(request.take_payload(), 1024, deadline).await?;
+        let body = Bytes::from(body);
         request.extensions_mut().insert(SignedBody(body.clone()));
         request.set_payload(actix_http::Payload::from(body));
     }

@@ -35,6 +35,7 @@ mod payments;
 mod python;
 mod roles;
 mod sessions;
+mod slow_clients;
 mod team;
 mod tell_consents;
 mod users;
