@@ -41,6 +41,9 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The `Retry-After` of a 429 or 503, in seconds.
+pub const RETRY_AFTER_SECONDS: &str = "1";
+
 /// The `WWW-Authenticate` challenge of every 401: the schemes this server accepts.
 pub const AUTH_CHALLENGE: &str = "GriffinAPIKey realm=\"hyperbank\", GriffinSession";
 
@@ -175,6 +178,12 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, AUTH_CHALLENGE));
+        }
+        // Refusals for now, not for good: say when to try again, so clients back off.
+        if self.status == StatusCode::TOO_MANY_REQUESTS
+            || self.status == StatusCode::SERVICE_UNAVAILABLE
+        {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
         }
         if let Some(allow) = &self.allow
             && let Ok(value) = HeaderValue::from_str(allow)

@@ -35,7 +35,9 @@ async fn a_body_that_trickles_is_cut_off_and_frees_its_slot() {
 
     // While it trickles it holds the organization's one slot…
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(app.get(&keys).await.status, StatusCode::TOO_MANY_REQUESTS);
+    let refused = app.get(&keys).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.header("retry-after"), Some("1"));
 
     // …until the deadline: 408 with our error body, and the connection is closed.
     let mut answer = Vec::new();
