@@ -3,6 +3,7 @@
 //! build's, and the background worker has finished a pass recently.
 
 pub mod handlers;
+pub mod view;
 
 use std::time::Duration;
 
