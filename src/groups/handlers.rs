@@ -8,6 +8,7 @@ use super::{GroupChange, GroupRow, ListOf, NewGroup};
 use crate::AppState;
 use crate::access::{Caller, Granted};
 use crate::error::DomainResult;
+use crate::http::json::not_null;
 use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, list_request, ok, path_id};
 use crate::ids::{GroupKind, MembershipKind, OrganizationKind};
 use crate::memberships::MembershipRow;
@@ -46,7 +47,9 @@ impl CreateGroup {
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct UpdateGroup {
+    #[serde(default, deserialize_with = "not_null")]
     display_name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     description: Option<String>,
 }
 

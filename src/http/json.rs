@@ -18,6 +18,17 @@ use crate::ids::{Id, IdKind};
 
 use super::error::ApiError;
 
+/// For an optional body field that may be left out but not sent as `null` (which would
+/// otherwise read as "left out" and change nothing, silently): `#[serde(default,
+/// deserialize_with = "not_null")]`. A `null` is then a 400 pointing at the field.
+pub fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 /// Bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 256 * 1024;
 

@@ -7,6 +7,7 @@ use super::{NewPayee, PayeeChange, PayeeRow, PayeeStatus, PayeeView};
 use crate::AppState;
 use crate::access::{Caller, Granted};
 use crate::http::idempotency::Idempotent;
+use crate::http::json::not_null;
 use crate::http::pagination::list_request;
 use crate::http::url_id;
 use crate::http::{ApiError, ApiResult, Json, ListBody, QueryParams, ok, path_id};
@@ -139,7 +140,9 @@ pub async fn get(
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct UpdatePayee {
+    #[serde(default, deserialize_with = "not_null")]
     payee_status: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     cop_request_url: Option<String>,
 }
 

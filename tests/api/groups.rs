@@ -183,6 +183,11 @@ async fn groups_are_created_listed_read_changed_and_deleted() {
         )
         .await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
+    let null = app
+        .admin(Method::PATCH, &group, Some(json!({"display-name": null})))
+        .await;
+    assert_eq!(null.status, StatusCode::BAD_REQUEST, "{}", null.body);
+    assert_eq!(null.error_pointer(), Some("/display-name"));
     let renamed = app
         .admin(
             Method::PATCH,

@@ -405,6 +405,19 @@ async fn submissions_are_refused_with_griffins_titles() {
         )
         .await;
     assert_refused(&twice, "payee-already-deactivated");
+    // `null` is not "left out": a 400 at the field, not a silent no-op.
+    for field in ["payee-status", "cop-request-url"] {
+        let null = app
+            .admin(Method::PATCH, &payee_url, Some(json!({field: null})))
+            .await;
+        assert_eq!(
+            null.status,
+            StatusCode::BAD_REQUEST,
+            "{field}: {}",
+            null.body
+        );
+        assert_eq!(null.error_pointer(), Some(format!("/{field}").as_str()));
+    }
     let refused = app
         .submit(&url_of(&to_payee.body, "payment-url"), "fps")
         .await;
