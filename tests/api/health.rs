@@ -47,7 +47,7 @@ async fn readyz_waits_for_a_worker_pass_and_notices_a_stuck_worker() {
     let stuck = app.call(Method::GET, "/readyz", None, None).await;
     assert_eq!(stuck.status, StatusCode::SERVICE_UNAVAILABLE);
     let detail = stuck.body.str_at("checks/worker/detail");
-    assert!(detail.contains("31 s ago"), "{detail}");
+    assert!(detail.contains(" s ago"), "{detail}");
     app.run_worker().await;
     let again = app.call(Method::GET, "/readyz", None, None).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
