@@ -207,6 +207,28 @@ pub async fn delete(conn: &mut Conn<'_>, row: &MembershipRow) -> QueryResult<()>
     Ok(())
 }
 
+/// The condition "the membership holds role `$role_id`, itself or through one of its groups",
+/// for a query on `memberships` (a macro: the expression's type is diesel's to spell).
+macro_rules! holds_role {
+    ($role_id:expr) => {
+        memberships::id
+            .eq_any(
+                membership_roles::table
+                    .filter(membership_roles::role_id.eq($role_id))
+                    .select(membership_roles::membership_id),
+            )
+            .or(memberships::id.eq_any(
+                group_memberships::table
+                    .inner_join(
+                        group_roles::table
+                            .on(group_roles::group_id.eq(group_memberships::group_id)),
+                    )
+                    .filter(group_roles::role_id.eq($role_id))
+                    .select(group_memberships::membership_id),
+            ))
+    };
+}
+
 /// Ids of the organization's active memberships that hold the Team admin role, themselves
 /// or through a group.
 pub async fn active_team_admins(
@@ -216,28 +238,13 @@ pub async fn active_team_admins(
     let Some(team_admin) = roles::builtin_id(roles::TEAM_ADMIN) else {
         return Ok(Vec::new());
     };
-    let mut admins: Vec<MembershipId> = dispatch!(conn, c => memberships::table
-        .inner_join(membership_roles::table)
+    dispatch!(conn, c => memberships::table
         .filter(memberships::organization_id.eq(organization_id))
         .filter(memberships::membership_status.eq(MembershipStatus::Active))
-        .filter(membership_roles::role_id.eq(&team_admin))
+        .filter(holds_role!(&team_admin))
         .select(memberships::id)
         .load(c)
-        .await)?;
-    let through_groups: Vec<MembershipId> = dispatch!(conn, c => memberships::table
-        .inner_join(group_memberships::table
-            .on(group_memberships::membership_id.eq(memberships::id)))
-        .inner_join(group_roles::table.on(group_roles::group_id.eq(group_memberships::group_id)))
-        .filter(memberships::organization_id.eq(organization_id))
-        .filter(memberships::membership_status.eq(MembershipStatus::Active))
-        .filter(group_roles::role_id.eq(&team_admin))
-        .select(memberships::id)
-        .load(c)
-        .await)?;
-    admins.extend(through_groups);
-    admins.sort();
-    admins.dedup();
-    Ok(admins)
+        .await)
 }
 
 /// The role ids a membership holds, each with the group it holds it through (`None`: its
@@ -286,8 +293,12 @@ pub async fn effective_permissions(
     conn: &mut Conn<'_>,
     id: &MembershipId,
 ) -> QueryResult<PermissionSet> {
-    let role_ids = crate::ids::distinct(grants(conn, id).await?.into_iter().map(|(r, _)| r));
-    Ok(permissions_of(&custom::resolve(conn, &role_ids).await?))
+    let granted = granted_roles(conn, id).await?;
+    Ok(granted
+        .iter()
+        .fold(PermissionSet::default(), |set, (role, _)| {
+            set.union(role.permissions)
+        }))
 }
 
 /// Which memberships a list shows.
@@ -350,22 +361,7 @@ pub async fn list(
             query = query.filter(memberships::membership_status.eq(*status));
         }
         if let Some(role_id) = &filter.role_id {
-            // Held by the member or through one of their groups.
-            query = query.filter(
-                memberships::id
-                    .eq_any(
-                        membership_roles::table
-                            .filter(membership_roles::role_id.eq(role_id.clone()))
-                            .select(membership_roles::membership_id),
-                    )
-                    .or(memberships::id.eq_any(
-                        group_memberships::table
-                            .inner_join(group_roles::table
-                                .on(group_roles::group_id.eq(group_memberships::group_id)))
-                            .filter(group_roles::role_id.eq(role_id.clone()))
-                            .select(group_memberships::membership_id),
-                    )),
-            );
+            query = query.filter(holds_role!(role_id.clone()));
         }
         if let Some(group_id) = &filter.group_id {
             query = query.filter(memberships::id.eq_any(

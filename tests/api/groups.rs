@@ -140,6 +140,31 @@ async fn groups_are_created_listed_read_changed_and_deleted() {
         members.body.strs_at("memberships", "membership-url"),
         [ada.membership_url.as_str()]
     );
+    // A group's list takes the member filters too (but not the group filter, which it is).
+    for (query, expected) in [
+        (
+            "filter[email][prefix]=ADA",
+            vec![ada.membership_url.as_str()],
+        ),
+        ("filter[email][prefix]=zed", vec![]),
+        (
+            &format!("filter[role-url][eq]={member_role}") as &str,
+            vec![ada.membership_url.as_str()],
+        ),
+    ] {
+        let filtered = app.get(&format!("{group}/memberships?{query}")).await;
+        assert_eq!(
+            filtered.body.strs_at("memberships", "membership-url"),
+            expected,
+            "{query}"
+        );
+    }
+    let not_here = app
+        .get(&format!(
+            "{group}/memberships?filter[group-url][eq]={group}"
+        ))
+        .await;
+    assert_eq!(not_here.status, StatusCode::BAD_REQUEST);
     let by_group = app
         .get(&format!(
             "{}/memberships?filter[group-url][eq]={group}",
